@@ -1,0 +1,145 @@
+"""A gate's automated checks, run for real.
+
+Each check returns a `CheckResult` with a one-line verdict and the detail an operator needs
+to act on a failure. Manual checks are not run here: the operator ticks them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cockpit.params import render_argv, substitute
+from cockpit.pii import CATEGORIES, scan_text
+from cockpit.runbook import Check
+from cockpit.runners import LineSink, LocalRunner
+
+
+@dataclass
+class CheckResult:
+    title: str
+    kind: str
+    ok: bool | None
+    """None for manual checks (the operator decides)."""
+    summary: str
+    detail: str = ""
+    findings: dict[str, bool] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"title": self.title, "kind": self.kind, "ok": self.ok, "summary": self.summary,
+                "detail": self.detail, "findings": self.findings}
+
+
+def p95(samples: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(0.95 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def hyperfine_p95_ms(path: Path) -> float:
+    """p95 of the first benchmark in a `hyperfine --export-json` file, in milliseconds."""
+    data = json.loads(path.read_text())
+    results = data.get("results") if isinstance(data, dict) else None
+    if not results or not isinstance(results[0].get("times"), list) or not results[0]["times"]:
+        raise ValueError("no results[0].times in it: is this a hyperfine --export-json file?")
+    return p95([float(t) for t in results[0]["times"]]) * 1000
+
+
+class CheckRunner:
+    """Runs checks with parameters substituted, relative to the release repository."""
+
+    def __init__(self, repo: Path, values: Mapping[str, str], *, max_size_mb: float,
+                 runner: LocalRunner | None = None) -> None:
+        self.repo = repo
+        self.values = values
+        self.max_size_mb = max_size_mb
+        self.runner = runner or LocalRunner()
+
+    def _path(self, template: str) -> Path:
+        path = Path(substitute(template, self.values))
+        return path if path.is_absolute() else self.repo / path
+
+    async def run(self, check: Check, sink: LineSink | None = None) -> CheckResult:
+        handler = getattr(self, "_" + check.kind.replace("-", "_"))
+        try:
+            result: CheckResult = await handler(check, sink)
+        except (OSError, ValueError) as exc:
+            return CheckResult(check.title, check.kind, False, f"could not check: {exc}")
+        return result
+
+    async def _manual(self, check: Check, sink: LineSink | None) -> CheckResult:
+        return CheckResult(check.title, check.kind, None, "operator ticks this")
+
+    async def _command(self, check: Check, sink: LineSink | None) -> CheckResult:
+        assert check.run is not None
+        command: list[str] | str = (
+            substitute(check.run, self.values, quote=True) if check.shell
+            else render_argv(check.run, self.values)
+        )
+        result = await self.runner.run(command, cwd=self.repo, timeout=check.timeout, sink=sink)
+        if result.error:
+            return CheckResult(check.title, check.kind, False, result.error)
+        if result.timed_out:
+            return CheckResult(check.title, check.kind, False, f"timed out after {check.timeout:g}s")
+        if check.expect_exit is not None and result.exit_code != check.expect_exit:
+            return CheckResult(check.title, check.kind, False,
+                               f"exit code {result.exit_code}, expected {check.expect_exit}",
+                               "\n".join(result.tail[-20:]))
+        expect = check.expect_output and substitute(
+            check.expect_output, {k: re.escape(v) for k, v in self.values.items()})
+        if expect and not re.search(expect, result.text, re.MULTILINE):
+            return CheckResult(check.title, check.kind, False,
+                               f"output does not match /{expect}/",
+                               "\n".join(result.tail[-20:]))
+        return CheckResult(check.title, check.kind, True, f"exit code {result.exit_code}")
+
+    async def _git_clean(self, check: Check, sink: LineSink | None) -> CheckResult:
+        result = await self.runner.run(["git", "status", "--porcelain"], cwd=self.repo)
+        if result.error or result.exit_code != 0:
+            return CheckResult(check.title, check.kind, False,
+                               f"git status failed: {result.error or result.text.strip()}")
+        dirty = [line for line in result.tail if line.strip()]
+        if dirty:
+            shown = ", ".join(line[3:] for line in dirty[:5])
+            return CheckResult(check.title, check.kind, False,
+                               f"{len(dirty)} uncommitted change(s): {shown}", "\n".join(dirty))
+        return CheckResult(check.title, check.kind, True, "working tree clean")
+
+    async def _binary_size(self, check: Check, sink: LineSink | None) -> CheckResult:
+        assert check.path is not None
+        path = self._path(check.path)
+        budget = check.max_mb if check.max_mb is not None else self.max_size_mb
+        if not path.is_file():
+            return CheckResult(check.title, check.kind, False, f"{path} not found: build it first")
+        size_mb = path.stat().st_size / 1_000_000
+        ok = size_mb <= budget
+        return CheckResult(check.title, check.kind, ok,
+                           f"{size_mb:.2f} MB {'within' if ok else 'OVER'} the {budget:g} MB budget")
+
+    async def _p95_latency(self, check: Check, sink: LineSink | None) -> CheckResult:
+        assert check.path is not None
+        path = self._path(check.path)
+        if not path.is_file():
+            return CheckResult(check.title, check.kind, False,
+                               f"{path} not found: run hyperfine with --export-json first")
+        value = hyperfine_p95_ms(path)
+        ok = value < check.max_ms
+        return CheckResult(check.title, check.kind, ok,
+                           f"p95 {value:.1f} ms {'<' if ok else '>='} {check.max_ms:g} ms")
+
+    async def _pii_scan(self, check: Check, sink: LineSink | None) -> CheckResult:
+        assert check.path is not None
+        path = self._path(check.path)
+        if not path.is_file():
+            return CheckResult(check.title, check.kind, False,
+                               f"{path} not found: export the telemetry first")
+        report = scan_text(path.read_text(errors="replace"))
+        findings = {name: bool(report.found.get(name)) for name in CATEGORIES}
+        summary = ("PII detected: NO = Pass" if report.clean else
+                   "PII detected: YES = BLOCKER (" + ", ".join(report.found) + ")")
+        return CheckResult(check.title, check.kind, report.clean, summary, report.block(), findings)

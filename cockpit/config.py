@@ -1,0 +1,238 @@
+"""cockpit.toml: the release being launched, how it is built, where it is published.
+
+Read with tomllib into frozen pydantic models; every field is documented here because this
+module is the reference for the file. Relative paths are relative to the config file.
+Secrets never live here: tokens come from the environment, webhooks name an env variable.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cockpit.errors import ConfigError, Problem
+from cockpit.params import is_semver, strip_v
+from cockpit.tomlsource import line_of, read_toml, validation_problems
+
+CONFIG_NAME = "cockpit.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReleaseConfig(_Section):
+    name: str
+    """The product's name, as in announcements (e.g. "caro")."""
+    version: str
+    """The version being released, semver without the leading v (e.g. "1.1.0-beta")."""
+    previous_version: str | None = None
+    """The version users have today; rollback returns to it."""
+    repo: Path
+    """The release repository (a git work tree)."""
+    launch: datetime
+    """Local date-time of T-0 08:00, the final GO/NO-GO (e.g. 2026-01-15T08:00:00)."""
+    timezone: str = "UTC"
+    """IANA timezone the launch is run in (e.g. "America/New_York")."""
+
+    @field_validator("version", "previous_version")
+    @classmethod
+    def _semver(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        bare = strip_v(value)
+        if not is_semver(bare):
+            raise ValueError(
+                f"{value!r} is not a semantic version (MAJOR.MINOR.PATCH[-PRE], e.g. 1.1.0-beta)"
+            )
+        return bare
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r} (use an IANA name such as America/New_York)"
+            ) from None
+        return value
+
+    @field_validator("launch")
+    @classmethod
+    def _naive(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            raise ValueError("write launch as a local date-time without offset; set timezone")
+        return value
+
+    @property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def launch_at(self) -> datetime:
+        """T-0 as an aware datetime."""
+        return self.launch.replace(tzinfo=self.tz)
+
+
+class BuildConfig(_Section):
+    package: str
+    """The cargo package to build."""
+    binary: str
+    """The binary the release ships."""
+    targets: list[str] = Field(default_factory=list)
+    """Target triples; empty means the host."""
+    profile: str = "release"
+    artifact: Literal["tar.gz", "bare"] = "tar.gz"
+    """Archive per target, or the bare binary (as the real caro release does)."""
+    artifact_name: str = "{binary}-v{version}-{target}"
+    """Template for asset names: {binary}, {version}, {target}."""
+    max_size_mb: float = 50
+    """Binary size budget; the size check fails above it."""
+    dist_dir: Path = Path("dist")
+    """Where artifacts land, under <dist_dir>/<version>/."""
+
+
+class BuilderConfig(_Section):
+    name: str
+    kind: Literal["local", "ssh"] = "local"
+    targets: list[str] = Field(default_factory=list)
+    host: str | None = None
+    port: int = 22
+    user: str | None = None
+    identity: Path | None = None
+    known_hosts: Path | None = None
+    workdir: str | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    max_jobs: int = 1
+
+    @model_validator(mode="after")
+    def _ssh_needs_host(self) -> BuilderConfig:
+        if self.kind == "ssh" and not self.host:
+            raise ValueError("an ssh builder needs host")
+        return self
+
+
+class ForgeConfig(_Section):
+    kind: Literal["github", "local"] = "local"
+    repository: str | None = None
+    """owner/name on the forge."""
+    api_url: str = "https://api.github.com"
+    """GitHub Enterprise: https://HOST/api/v3."""
+    path: Path | None = None
+    """For kind = "local": the forge directory."""
+
+
+class InstallConfig(_Section):
+    script: Path | None = None
+    """The install script, relative to the repository."""
+    strategy: Literal["version-line", "latest-release"] = "version-line"
+
+
+class AnnounceConfig(_Section):
+    webhooks: dict[str, str] = Field(default_factory=dict)
+    """name -> NAME OF AN ENVIRONMENT VARIABLE holding the webhook URL (never the URL)."""
+
+    @field_validator("webhooks")
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, env in value.items():
+            if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", env):
+                raise ValueError(
+                    f"webhook {name!r} must name an environment variable (e.g. DISCORD_WEBHOOK), "
+                    "not hold the URL: secrets never live in cockpit.toml"
+                )
+        return value
+
+
+class JournalConfig(_Section):
+    path: Path = Path(".cockpit/journal.sqlite")
+    """The SQLite journal, relative to the config file."""
+
+
+class Config(_Section):
+    release: ReleaseConfig
+    build: BuildConfig
+    builders: list[BuilderConfig] = Field(default_factory=lambda: [BuilderConfig(name="local")])
+    forge: ForgeConfig = Field(default_factory=ForgeConfig)
+    install: InstallConfig = Field(default_factory=InstallConfig)
+    announce: AnnounceConfig = Field(default_factory=AnnounceConfig)
+    journal: JournalConfig = Field(default_factory=JournalConfig)
+    playbooks: Path | None = None
+    """A folder of playbooks overriding the shipped ones, file by file."""
+
+    source: Path = Field(default=Path(CONFIG_NAME), exclude=True)
+    """The file this config was read from (set by `load_config`)."""
+
+    @property
+    def base(self) -> Path:
+        return self.source.resolve().parent
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.base / path)
+
+    @property
+    def repo(self) -> Path:
+        return self.resolve(self.release.repo)
+
+    @property
+    def journal_path(self) -> Path:
+        return self.resolve(self.journal.path)
+
+    def context(self) -> dict[str, str]:  # keys: CONTEXT_KEYS
+        """Values playbooks may reference as ``{release.version}`` etc."""
+        r, b = self.release, self.build
+        return {
+            "release.name": r.name,
+            "release.version": r.version,
+            "release.previous_version": r.previous_version or "",
+            "release.repo": str(self.repo),
+            "release.timezone": r.timezone,
+            "build.package": b.package,
+            "build.binary": b.binary,
+            "build.profile": b.profile,
+            "build.max_size_mb": f"{b.max_size_mb:g}",
+            "build.dist_dir": str(self.resolve(b.dist_dir)),
+            "install.script": str(self.install.script or ""),
+            "forge.repository": self.forge.repository or "",
+        }
+
+
+def find_config(explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    return Path.cwd() / CONFIG_NAME
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate cockpit.toml; raise ConfigError naming file, line and field."""
+    data, text = read_toml(path, what="config")
+    try:
+        config = Config.model_validate({**data, "source": path})
+    except ValidationError as exc:
+        raise ConfigError(validation_problems(exc, file=path, text=text)) from None
+    repo = config.repo
+    if not repo.is_dir():
+        raise ConfigError([
+            Problem(
+                f"repository {repo} does not exist",
+                file=path,
+                line=line_of(text, ["release", "repo"]),
+                field="release.repo",
+                fix="point release.repo at the release's git work tree (relative to this file)",
+            )
+        ])
+    return config
+
+
+CONTEXT_KEYS = frozenset({
+    "release.name", "release.version", "release.previous_version", "release.repo",
+    "release.timezone", "build.package", "build.binary", "build.profile", "build.max_size_mb",
+    "build.dist_dir", "install.script", "forge.repository",
+})
+"""Every key `Config.context` provides; playbooks are checked against it when they load."""

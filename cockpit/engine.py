@@ -1,0 +1,351 @@
+"""The engine: runs a playbook's steps, journaling every fact before anyone sees it.
+
+It knows four step kinds (shell, manual, gate, edit), validates and quotes parameters,
+asks the operator (through an `Interaction`) before destructive steps, probes `skip_if`
+for idempotency, retries, times out, stops or continues on failure, and resumes a run that a
+crash interrupted. The UI and the headless runner are two implementations of `Interaction`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shlex
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from cockpit.checks import CheckResult, CheckRunner
+from cockpit.config import Config
+from cockpit.edits import plan_edit
+from cockpit.errors import CockpitError, Problem
+from cockpit.gates import ensure_not_blocked
+from cockpit.journal import Event, Journal, operator_id
+from cockpit.params import render_argv, resolve_params, substitute
+from cockpit.runbook import Playbook, Runbook, Step
+from cockpit.runners import LocalRunner
+from cockpit.runs import LaunchState
+
+Listener = Callable[[list[Event]], None]
+FAILING = {"failed", "timeout"}
+
+
+@dataclass
+class ManualAnswer:
+    done: bool
+    note: str = ""
+
+
+@dataclass
+class GateAnswer:
+    decision: Literal["GO", "NO-GO"]
+    rationale: str
+    ticks: list[tuple[bool, str]] = field(default_factory=list)
+    """(ticked, note) for each manual check, in order."""
+
+
+class Interaction(Protocol):
+    """How the engine asks the operator. None/False means the operator declined."""
+
+    async def confirm(self, step: Step, preview: str) -> bool: ...
+
+    async def manual(self, step: Step) -> ManualAnswer | None: ...
+
+    async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
+        ...
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str
+
+
+class Engine:
+    def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
+                 runner: LocalRunner | None = None, listener: Listener | None = None) -> None:
+        self.config = config
+        self.runbook = runbook
+        self.journal = journal
+        self.runner = runner or LocalRunner()
+        self.listener = listener
+        self.operator = operator_id()
+        self._state = LaunchState()
+
+    # state --------------------------------------------------------------------------------
+
+    def state(self) -> LaunchState:
+        self._state.apply(self.journal.events(after=self._state.last_id))
+        return self._state
+
+    def _log(self, kind: str, run_id: str | None = None, step: str | None = None, /,
+             **data: Any) -> Event:
+        event = self.journal.append(kind, run_id=run_id, step=step, **data)
+        if self.listener is not None:
+            self.listener([event])
+        return event
+
+    # planning -----------------------------------------------------------------------------
+
+    def playbook(self, name: str) -> Playbook:
+        try:
+            return self.runbook.playbooks[name]
+        except KeyError:
+            raise CockpitError([Problem(
+                f"no playbook named {name!r}", field="playbook",
+                fix="see `cockpit playbooks`; known: " + ", ".join(sorted(self.runbook.playbooks)),
+            )]) from None
+
+    def values(self, playbook: Playbook, given: Mapping[str, str]) -> dict[str, str]:
+        context = self.config.context()
+        return {**context, **resolve_params(playbook.params, given, context)}
+
+    def command(self, step: Step, values: Mapping[str, str]) -> list[str] | str:
+        assert step.run is not None
+        if step.shell:
+            return substitute(step.run, values, quote=True)
+        return render_argv(step.run, values)
+
+    @staticmethod
+    def show(command: list[str] | str) -> str:
+        return command if isinstance(command, str) else shlex.join(command)
+
+    @staticmethod
+    def title(step: Step, values: Mapping[str, str]) -> str:
+        try:
+            return substitute(step.title, values)
+        except KeyError:
+            return step.title
+
+    @staticmethod
+    def expectation(pattern: str, values: Mapping[str, str]) -> str:
+        """expect_output with parameters substituted as literal text."""
+        return substitute(pattern, {k: re.escape(v) for k, v in values.items()})
+
+    def preview(self, step: Step, values: Mapping[str, str], *, probe: bool = True) -> str:
+        """Exactly what the step will do, as text (dry-run, confirmations)."""
+        repo = self.config.repo
+        cwd = repo / substitute(step.cwd, values) if step.cwd else repo
+        lines = []
+        if step.skip_if and probe:
+            lines.append(f"skip if: $ {self.show(render_argv(step.skip_if, values))}")
+        if step.kind == "shell":
+            lines.append(f"$ {self.show(self.command(step, values))}    (in {cwd})")
+        elif step.kind == "edit":
+            assert step.file and step.pattern and step.replace is not None
+            path = repo / substitute(step.file, values)
+            try:
+                plan = plan_edit(path, step.pattern, step.replace, values, step.count)
+            except OSError as exc:
+                lines.append(f"edit {path}: cannot read it ({exc.strerror})")
+            else:
+                lines.append(plan.diff or f"edit {path}: pattern /{step.pattern}/ does not match")
+        elif step.kind == "gate":
+            for check in step.checks:
+                if check.kind == "command" and check.run:
+                    lines.append(f"[auto] {check.title}: $ {render_argv(check.run, values)!s}")
+                elif check.kind == "manual":
+                    lines.append(f"[manual] {check.title}")
+                else:
+                    lines.append(f"[auto] {check.title} ({check.kind})")
+            lines.append("then: record GO or NO-GO with a rationale")
+        else:
+            lines.append(step.instructions or step.title)
+        return "\n".join(lines)
+
+    # running ------------------------------------------------------------------------------
+
+    async def run(self, name: str, given: Mapping[str, str], interaction: Interaction, *,
+                  dry_run: bool = False) -> RunOutcome:
+        playbook = self.playbook(name)
+        values = self.values(playbook, given)
+        if not dry_run:
+            ensure_not_blocked(self.runbook, self.state(), name)
+        run_id = uuid.uuid4().hex[:10]
+        params = {k: values[k] for k in playbook.params}
+        item = self.runbook.item_for(name)
+        self._log("run_started", run_id, playbook=name, params=params, operator=self.operator,
+                  dry_run=dry_run, steps=[s.id for s in playbook.steps],
+                  item=item.id if item else None)
+        if dry_run:
+            for step in playbook.steps:
+                self._log("dry_run_step", run_id, step.id, preview=self.preview(step, values))
+            self._log("run_finished", run_id, status="ok")
+            return RunOutcome(run_id, "ok")
+        return await self._execute(run_id, playbook, values, playbook.steps, interaction)
+
+    async def resume(self, run_id: str, action: Literal["rerun", "done", "skip"], note: str,
+                     interaction: Interaction) -> RunOutcome:
+        """Continue an interrupted run after the operator said what to do with its step."""
+        run = self.state().runs.get(run_id)
+        if run is None or run.status != "interrupted":
+            raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
+        step_state = run.interrupted_step
+        playbook = self.playbook(run.playbook)
+        values = self.values(playbook, run.params)
+        self._log("run_resumed", run_id, operator=self.operator)
+        ids = [s.id for s in playbook.steps]
+        if step_state is not None:
+            self._log("step_resolved", run_id, step_state.id, action=action, note=note,
+                      operator=self.operator)
+            start = ids.index(step_state.id) + (0 if action == "rerun" else 1)
+        else:
+            start = next((i for i, s in enumerate(playbook.steps)
+                          if run.steps.get(s.id) is None or run.steps[s.id].status == "pending"),
+                         len(ids))
+        return await self._execute(run_id, playbook, values, playbook.steps[start:], interaction)
+
+    async def _execute(self, run_id: str, playbook: Playbook, values: Mapping[str, str],
+                       steps: list[Step], interaction: Interaction) -> RunOutcome:
+        status = "ok"
+        current: Step | None = None
+        started = 0.0
+        try:
+            for step in steps:
+                current, started = step, time.monotonic()
+                result = await self._step(run_id, playbook, step, values, interaction)
+                current = None
+                if result == "declined":
+                    status = "aborted"
+                    break
+                if result == "no-go":
+                    status = "no-go"
+                    break
+                if result in FAILING:
+                    status = "failed"
+                    if step.on_failure == "stop":
+                        break
+        except asyncio.CancelledError:
+            if current is not None:
+                self._log("step_finished", run_id, current.id, status="failed",
+                          message="cancelled by the operator",
+                          duration=round(time.monotonic() - started, 3))
+            self._log("run_finished", run_id, status="aborted")
+            raise
+        self._log("run_finished", run_id, status=status)
+        return RunOutcome(run_id, status)
+
+    async def _step(self, run_id: str, playbook: Playbook, step: Step,
+                    values: Mapping[str, str], interaction: Interaction) -> str:
+        t0 = time.monotonic()
+        preview = self.preview(step, values)
+
+        def finish(status: str, message: str = "", exit_code: int | None = None) -> str:
+            self._log("step_finished", run_id, step.id, status=status, message=message,
+                      exit_code=exit_code, duration=round(time.monotonic() - t0, 3))
+            return status
+
+        self._log("step_started", run_id, step.id, title=self.title(step, values),
+                  kind=step.kind, command=preview)
+        repo = self.config.repo
+        cwd = repo / substitute(step.cwd, values) if step.cwd else repo
+        if step.skip_if:
+            probe = await self.runner.run(render_argv(step.skip_if, values), cwd=cwd, timeout=120)
+            if probe.exit_code == 0:
+                return finish("skipped", f"already done: `{self.show(render_argv(step.skip_if, values))}` succeeded")
+        if step.confirm and step.kind not in {"edit", "gate"} and not await interaction.confirm(
+            step, self.preview(step, values, probe=False)
+        ):
+            return finish("declined", "the operator declined")
+        sink = self._sink(run_id, step.id)
+        if step.kind == "shell":
+            return await self._shell(run_id, step, values, cwd, sink, finish)
+        if step.kind == "edit":
+            return await self._edit(step, values, interaction, preview, finish)
+        if step.kind == "manual":
+            answer = await interaction.manual(step)
+            if answer is None:
+                return finish("declined", "the operator stopped here")
+            self._log("manual_done", run_id, step.id, done=answer.done, note=answer.note,
+                      operator=self.operator)
+            return finish("ok" if answer.done else "failed", answer.note)
+        return await self._gate(run_id, playbook, step, values, interaction, sink, finish)
+
+    def _sink(self, run_id: str, step_id: str) -> Callable[[list[str]], None]:
+        def sink(lines: list[str]) -> None:
+            self._log("output", run_id, step_id, lines=lines)
+
+        return sink
+
+    async def _shell(self, run_id: str, step: Step, values: Mapping[str, str], cwd: Any,
+                     sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
+        command = self.command(step, values)
+        env = {k: substitute(v, values) for k, v in step.env.items()}
+        status, message, code = "failed", "", None
+        for attempt in range(step.retries + 1):
+            if attempt:
+                self._log("step_retry", run_id, step.id, attempt=attempt, of=step.retries,
+                          after=message)
+                await asyncio.sleep(step.retry_delay)
+            result = await self.runner.run(command, cwd=cwd, env=env, timeout=step.timeout,
+                                           sink=sink)
+            code = result.exit_code
+            if result.error:
+                return finish("failed", result.error)
+            if result.timed_out:
+                status, message = "timeout", f"timed out after {step.timeout:g}s"
+            elif code != step.expect_exit:
+                status, message = "failed", f"exit code {code} (expected {step.expect_exit})"
+            elif step.expect_output and not re.search(
+                self.expectation(step.expect_output, values), result.text, re.MULTILINE
+            ):
+                status, message = "failed", (
+                    f"output does not match /{self.expectation(step.expect_output, values)}/")
+            else:
+                return finish("ok", f"exit code {code}", code)
+        return finish(status, message, code)
+
+    async def _edit(self, step: Step, values: Mapping[str, str], interaction: Interaction,
+                    preview: str, finish: Callable[..., str]) -> str:
+        assert step.file and step.pattern and step.replace is not None
+        path = self.config.repo / substitute(step.file, values)
+        try:
+            plan = plan_edit(path, step.pattern, step.replace, values, step.count)
+        except OSError as exc:
+            return finish("failed", f"cannot read {path}: {exc.strerror}")
+        if plan.matches == 0:
+            return finish("failed", f"/{step.pattern}/ matches nothing in {path}")
+        if plan.after == plan.before:
+            return finish("skipped", f"{path.name} already says that")
+        if not await interaction.confirm(step, plan.diff):
+            return finish("declined", "the operator declined the edit")
+        try:
+            plan.apply()
+        except OSError as exc:
+            return finish("failed", f"cannot write {path}: {exc.strerror}")
+        return finish("ok", f"edited {path.name} ({plan.matches} replacement(s))\n{plan.diff}")
+
+    async def _gate(self, run_id: str, playbook: Playbook, step: Step,
+                    values: Mapping[str, str], interaction: Interaction,
+                    sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
+        item = self.runbook.item_for(playbook.name)
+        item_id = item.id if item else playbook.name
+        checks = CheckRunner(self.config.repo, values, max_size_mb=self.config.build.max_size_mb,
+                             runner=self.runner)
+        results: list[CheckResult] = []
+        for index, check in enumerate(step.checks):
+            result = await checks.run(check, sink)
+            self._log("check_result", run_id, step.id, index=index, **result.as_dict())
+            results.append(result)
+        answer = await interaction.gate(step, item_id, results)
+        if answer is None:
+            return finish("declined", "no decision recorded")
+        manual = [(i, c) for i, c in enumerate(step.checks) if c.kind == "manual"]
+        for (index, check), (ticked, note) in zip(manual, answer.ticks, strict=False):
+            self._log("manual_check", run_id, step.id, index=index, title=check.title,
+                      ticked=ticked, note=note, operator=self.operator)
+        failed = sum(1 for r in results if r.ok is False)
+        self._log("gate_decision", run_id, step.id, item=item_id, decision=answer.decision,
+                  rationale=answer.rationale, operator=self.operator, failed_checks=failed)
+        if answer.decision == "GO":
+            return finish("ok", f"GO: {answer.rationale}")
+        return finish("no-go", f"NO-GO: {answer.rationale}")
+
+    def override(self, item_id: str, rationale: str) -> Event:
+        """Lift a NO-GO's block explicitly; journaled with who and why."""
+        if not rationale.strip():
+            raise CockpitError([Problem("an override needs a rationale", field="rationale")])
+        return self._log("gate_override", item=item_id, rationale=rationale,
+                         operator=self.operator)

@@ -1,0 +1,123 @@
+"""`cockpit run --headless`: the same engine, with a rich progress display instead of the UI.
+
+Questions the engine asks (confirmations, manual steps, gate decisions) are asked on the
+terminal when there is one; without a terminal only `--yes` confirmations are possible, and a
+manual step or gate stops the run with a message saying to use the cockpit.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Literal
+
+from rich.console import Console
+from rich.prompt import Confirm, Prompt
+from rich.text import Text
+
+from cockpit.checks import CheckResult
+from cockpit.engine import Engine, GateAnswer, ManualAnswer, RunOutcome
+from cockpit.journal import Event
+from cockpit.runbook import Step
+
+STATUS_STYLE = {"ok": "green", "skipped": "cyan", "failed": "bold red", "timeout": "bold red",
+                "no-go": "bold red", "declined": "yellow"}
+
+
+class TerminalInteraction:
+    def __init__(self, console: Console, *, assume_yes: bool, interactive: bool) -> None:
+        self.console = console
+        self.assume_yes = assume_yes
+        self.interactive = interactive
+
+    async def confirm(self, step: Step, preview: str) -> bool:
+        self.console.print(Text(f"  about to: {step.title}", style="bold yellow"))
+        self.console.print(Text(preview), style="yellow")
+        if self.assume_yes:
+            self.console.print("  confirmed by --yes")
+            return True
+        if not self.interactive:
+            self.console.print("  [red]needs confirmation: pass --yes or run from a terminal[/]")
+            return False
+        return Confirm.ask("  run it?", console=self.console, default=False)
+
+    async def manual(self, step: Step) -> ManualAnswer | None:
+        self.console.print(Text(f"  manual: {step.instructions or step.title}"))
+        if not self.interactive:
+            self.console.print("  [red]a manual step needs an operator: run it in the cockpit[/]")
+            return None
+        done = Confirm.ask("  done?", console=self.console, default=True)
+        note = Prompt.ask("  note (optional)", console=self.console, default="")
+        return ManualAnswer(done, note)
+
+    async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
+        ticks: list[tuple[bool, str]] = []
+        for result in results:
+            if result.ok is None:
+                if not self.interactive:
+                    continue
+                ticked = Confirm.ask(f"  [manual] {result.title}?", console=self.console)
+                ticks.append((ticked, ""))
+            else:
+                mark = "[green]PASS[/]" if result.ok else "[red]FAIL[/]"
+                self.console.print(f"  {mark} {result.title}: {result.summary}")
+        if not self.interactive:
+            self.console.print("  [red]a gate needs a GO/NO-GO decision: run it in the cockpit "
+                               "or from a terminal[/]")
+            return None
+        choice: Literal["GO", "NO-GO"] = "GO" if Prompt.ask(
+            "  decision", choices=["GO", "NO-GO"], console=self.console) == "GO" else "NO-GO"
+        rationale = Prompt.ask("  rationale", console=self.console)
+        return GateAnswer(choice, rationale, ticks)
+
+
+class ProgressPrinter:
+    """Prints journal events as they happen: step lines, then indented output."""
+
+    def __init__(self, console: Console, *, quiet_output: bool = False) -> None:
+        self.console = console
+        self.quiet_output = quiet_output
+
+    def __call__(self, events: list[Event]) -> None:
+        for e in events:
+            d = e.data
+            if e.kind == "step_started":
+                self.console.print(Text.assemble(("▶ ", "bold"), (d.get("title", e.step or ""),
+                                                                 "bold")))
+                command = d.get("command", "")
+                if command and d.get("kind") == "shell":
+                    self.console.print(Text(f"  {command.splitlines()[0]}", style="dim"))
+            elif e.kind == "output" and not self.quiet_output:
+                for line in d.get("lines", []):
+                    self.console.print(Text("  │ " + line, style="dim"), highlight=False)
+            elif e.kind == "step_retry":
+                self.console.print(f"  [yellow]retry {d['attempt']}/{d['of']}[/] after: {d['after']}")
+            elif e.kind == "step_finished":
+                status = d["status"]
+                style = STATUS_STYLE.get(status, "")
+                duration = d.get("duration")
+                took = f" ({duration:.1f}s)" if isinstance(duration, float) else ""
+                self.console.print(Text.assemble(("  ", ""), (status.upper(), style),
+                                                 (f"{took} {d.get('message', '')}".rstrip(), "")))
+            elif e.kind == "dry_run_step":
+                self.console.print(Text(f"▷ {e.step}", style="bold"))
+                for line in d.get("preview", "").splitlines():
+                    self.console.print(Text("  " + line), highlight=False)
+            elif e.kind == "gate_decision":
+                self.console.print(f"  [bold]{d['decision']}[/] recorded by {d['operator']}: "
+                                   f"{d['rationale']}")
+
+
+async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
+                       dry_run: bool, assume_yes: bool, console: Console | None = None
+                       ) -> RunOutcome:
+    console = console or Console(highlight=False, soft_wrap=True)
+    engine.listener = ProgressPrinter(console)
+    interaction = TerminalInteraction(console, assume_yes=assume_yes,
+                                      interactive=sys.stdin.isatty())
+    playbook = engine.playbook(name)
+    console.print(Text(f"{playbook.title}{'  (dry run)' if dry_run else ''}", style="bold"))
+    outcome = await engine.run(name, params, interaction, dry_run=dry_run)
+    style = "green" if outcome.status == "ok" else "bold red"
+    console.print(Text(f"run {outcome.run_id}: {outcome.status}", style=style))
+    return outcome

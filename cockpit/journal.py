@@ -1,0 +1,223 @@
+"""The journal: an append-only SQLite (WAL) record of every fact of the launch.
+
+Facts are committed here before anything shows them; the UI, spectators and exports are
+projections of it. One controller per journal holds an exclusive lock (flock on a side file);
+everyone else opens the database with ``mode=ro``, so a spectator physically cannot write.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import getpass
+import json
+import os
+import socket
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cockpit.clock import Clock, SystemClock
+from cockpit.errors import JournalError, Problem
+from cockpit.redact import redact
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts      TEXT NOT NULL,
+    session TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    run_id  TEXT,
+    step    TEXT,
+    data    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_kind ON events(kind);
+CREATE INDEX IF NOT EXISTS events_run ON events(run_id);
+"""
+
+
+def operator_id() -> str:
+    """user@host of whoever runs this process."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"{user}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    ts: datetime
+    session: str
+    kind: str
+    run_id: str | None
+    step: str | None
+    data: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Event:
+        id_, ts, session, kind, run_id, step, data = row
+        return cls(id_, datetime.fromisoformat(ts), session, kind, run_id, step, json.loads(data))
+
+
+class JournalLocked(JournalError):
+    """Another controller holds this journal."""
+
+
+def _problem(path: Path, exc: BaseException, action: str) -> JournalError:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        fix = f"this file is not a cockpit journal: move it away (mv {path} {path}.bad) or set [journal] path"
+        message = "is not an SQLite journal"
+    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError) or (
+        "unable to open" in text
+    ):
+        fix = "make the journal's directory writable, or set [journal] path to a writable place"
+        message = f"cannot {action}: {text}"
+    else:
+        fix = "check the journal path in [journal] path"
+        message = f"cannot {action}: {text}"
+    return JournalError([Problem(message, file=path, fix=fix)])
+
+
+class Journal:
+    """Append and read events. Open with `Journal.controller` or `Journal.readonly`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, writable: bool,
+                 clock: Clock, session: str, lock_fd: int | None = None) -> None:
+        self.path = path
+        self._conn = conn
+        self.writable = writable
+        self.clock = clock
+        self.session = session
+        self._lock_fd = lock_fd
+
+    # opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def controller(cls, path: Path, *, clock: Clock | None = None) -> Journal:
+        """Open for writing, taking the controller lock; raise JournalLocked if it is held."""
+        clock = clock or SystemClock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock_path = path.with_name(path.name + ".lock")
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise _problem(path, exc, "create the journal") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise JournalLocked([Problem(
+                f"another cockpit controls this release ({holder})",
+                file=path,
+                fix="watch it with `cockpit --spectate`, or stop the other cockpit first",
+            )], exit_code=2) from None
+        session = uuid.uuid4().hex[:12]
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{operator_id()} pid {os.getpid()}".encode(), 0)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            os.close(fd)
+            raise _problem(path, exc, "write the journal") from None
+        journal = cls(path, conn, writable=True, clock=clock, session=session, lock_fd=fd)
+        journal.append("session_started", operator=operator_id(), pid=os.getpid())
+        return journal
+
+    @classmethod
+    def readonly(cls, path: Path, *, clock: Clock | None = None) -> Journal:
+        """Open read-only (spectators): SQLite itself refuses every write."""
+        if not path.exists():
+            raise JournalError([Problem(
+                "no journal yet: the controller has not started",
+                file=path,
+                fix="start `cockpit` (the controller) first, then spectate",
+            )])
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("SELECT count(*) FROM events").fetchone()
+        except sqlite3.Error as exc:
+            raise _problem(path, exc, "read the journal") from None
+        return cls(path, conn, writable=False, clock=clock or SystemClock(), session="spectator")
+
+    def close(self) -> None:
+        self._conn.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # writing ----------------------------------------------------------------------------
+
+    def append(self, kind: str, /, *, run_id: str | None = None, step: str | None = None,
+               **data: Any) -> Event:
+        """Commit one event and return it. Strings are redacted before they are stored."""
+        return self.append_many([(kind, run_id, step, data)])[-1]
+
+    def append_many(
+        self, events: Iterable[tuple[str, str | None, str | None, dict[str, Any]]]
+    ) -> list[Event]:
+        """Commit several events in one transaction (output batches)."""
+        if not self.writable:
+            raise JournalError([Problem("this journal is open read-only (spectator)",
+                                        file=self.path)])
+        ts = self.clock.now().astimezone(UTC)
+        rows = [
+            (ts.isoformat(), self.session, kind, run_id, step, redact(json.dumps(data)))
+            for kind, run_id, step, data in events
+        ]
+        out: list[Event] = []
+        try:
+            with self._transaction():
+                for row in rows:
+                    cur = self._conn.execute(
+                        "INSERT INTO events (ts, session, kind, run_id, step, data) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", row)
+                    assert cur.lastrowid is not None
+                    out.append(Event.from_row((cur.lastrowid, *row)))
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc, "write the journal") from None
+        return out
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # reading ----------------------------------------------------------------------------
+
+    def events(self, after: int = 0, *, kinds: Iterable[str] | None = None,
+               run_id: str | None = None) -> list[Event]:
+        sql = "SELECT id, ts, session, kind, run_id, step, data FROM events WHERE id > ?"
+        args: list[Any] = [after]
+        if kinds is not None:
+            kinds = list(kinds)
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            args += kinds
+        if run_id is not None:
+            sql += " AND run_id = ?"
+            args.append(run_id)
+        try:
+            rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc, "read the journal") from None
+        return [Event.from_row(r) for r in rows]
+
+    def last_id(self) -> int:
+        row = self._conn.execute("SELECT max(id) FROM events").fetchone()
+        return int(row[0] or 0)

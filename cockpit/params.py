@@ -1,0 +1,147 @@
+"""Playbook parameters: declared types, validation, and safe substitution into commands.
+
+Values never reach a shell unquoted. Commands are split into words *before* parameters are
+substituted, so a value containing ``;``, ``$(...)``, backticks, quotes or newlines stays one
+argument. Steps that ask for a shell get every value through `shlex.quote`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cockpit.errors import ParameterError, Problem
+
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+ParamType = Literal["semver", "string", "text", "int", "bool", "path"]
+
+
+def is_semver(value: str) -> bool:
+    return SEMVER.match(value) is not None
+
+
+def strip_v(version: str) -> str:
+    return version[1:] if version.startswith("v") else version
+
+
+class ParamSpec(BaseModel):
+    """A parameter a playbook accepts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: ParamType = "string"
+    """semver: MAJOR.MINOR.PATCH[-PRE] (a leading v is accepted and dropped); string: one line;
+    text: anything, newlines included; int; bool; path."""
+    description: str = ""
+    """Shown in the parameter form and in `cockpit playbooks`."""
+    default: str | None = None
+    """A literal default, or a reference like ``{release.version}`` resolved from the config."""
+    required: bool = True
+    """A required parameter without a default must be given (`--param K=V`)."""
+    choices: list[str] | None = None
+    """If set, the value must be one of these."""
+    pattern: str | None = Field(default=None)
+    """If set, a regular expression the whole value must match."""
+
+
+def validate_value(name: str, spec: ParamSpec, raw: str) -> str:
+    """Return the normalised value or raise ParameterError saying what is wrong and how to fix."""
+
+    def fail(message: str, fix: str) -> ParameterError:
+        return ParameterError([Problem(message, field=f"param {name}", fix=fix)])
+
+    value = raw
+    if spec.type == "semver":
+        value = strip_v(raw.strip())
+        if not is_semver(value):
+            raise fail(
+                f"{raw!r} is not a semantic version",
+                "use MAJOR.MINOR.PATCH with an optional -prerelease, e.g. 1.1.0-beta.1",
+            )
+    elif spec.type == "int":
+        if not re.fullmatch(r"-?\d+", raw.strip()):
+            raise fail(f"{raw!r} is not an integer", "give a whole number, e.g. 3")
+        value = raw.strip()
+    elif spec.type == "bool":
+        lowered = raw.strip().lower()
+        if lowered not in {"true", "false", "yes", "no", "1", "0"}:
+            raise fail(f"{raw!r} is not a boolean", "use true or false")
+        value = "true" if lowered in {"true", "yes", "1"} else "false"
+    elif spec.type in {"string", "path"} and ("\n" in raw or "\r" in raw or "\x00" in raw):
+        raise fail("contains a line break", "give a single line, or declare the parameter as text")
+    if "\x00" in value:
+        raise fail("contains a NUL byte", "remove it")
+    if spec.choices is not None and value not in spec.choices:
+        raise fail(f"{value!r} is not one of {', '.join(spec.choices)}", "pick one of the choices")
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+        raise fail(f"{value!r} does not match {spec.pattern}", "give a value of that form")
+    return value
+
+
+def resolve_params(
+    specs: Mapping[str, ParamSpec],
+    given: Mapping[str, str],
+    context: Mapping[str, str],
+) -> dict[str, str]:
+    """Validate given values against specs; fill defaults from the config context."""
+    problems: list[Problem] = []
+    for name in given:
+        if name not in specs:
+            known = ", ".join(sorted(specs)) or "none"
+            problems.append(
+                Problem(f"unknown parameter (this playbook takes: {known})", field=f"param {name}",
+                        fix="drop it or check its spelling")
+            )
+    values: dict[str, str] = {}
+    for name, spec in specs.items():
+        raw = given.get(name)
+        if raw is None and spec.default is not None:
+            try:
+                raw = substitute(spec.default, context)
+            except KeyError as exc:
+                problems.append(Problem(f"default refers to unknown value {{{exc.args[0]}}}",
+                                        field=f"param {name}"))
+                continue
+        if raw is None or raw == "":
+            if spec.required:
+                problems.append(Problem("is required", field=f"param {name}",
+                                        fix=f"pass --param {name}=VALUE"))
+            else:
+                values[name] = ""
+            continue
+        try:
+            values[name] = validate_value(name, spec, raw)
+        except ParameterError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ParameterError(problems)
+    return values
+
+
+def substitute(template: str, values: Mapping[str, str], *, quote: bool = False) -> str:
+    """Replace ``{name}`` placeholders; raise KeyError naming the first unknown one."""
+
+    def repl(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        return shlex.quote(value) if quote else value
+
+    return PLACEHOLDER.sub(repl, template)
+
+
+def placeholders(template: str) -> set[str]:
+    return set(PLACEHOLDER.findall(template))
+
+
+def render_argv(command: str, values: Mapping[str, str]) -> list[str]:
+    """Split `command` like a POSIX shell would, *then* substitute: values stay single words."""
+    return [substitute(word, values) for word in shlex.split(command)]

@@ -1,0 +1,38 @@
+"""Secrets never reach the journal, logs or screen.
+
+Tokens the cockpit knows about (from the environment) are replaced by name; well-known token
+shapes (GitHub tokens, bearer headers, URLs with credentials) are masked wherever they appear.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN")
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), "[redacted]"),
+    (re.compile(r"(?i)(authorization:\s*(?:bearer|token)\s+)\S+"), r"\1[redacted]"),
+    (re.compile(r"(https?://)[^/\s:@]+:[^/\s@]+@"), r"\1[redacted]@"),
+    (re.compile(r"(https://discord(?:app)?\.com/api/webhooks/\d+/)[\w-]+"), r"\1[redacted]"),
+]
+_extra: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Mask this exact value from now on (e.g. a token read from `gh auth token`)."""
+    if len(value) >= 8:
+        _extra.add(value)
+
+
+def redact(text: str) -> str:
+    for name in SECRET_ENV:
+        value = os.environ.get(name)
+        if value and len(value) >= 8 and value in text:
+            text = text.replace(value, f"[{name}]")
+    for value in _extra:
+        if value in text:
+            text = text.replace(value, "[secret]")
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,149 @@
+"""Runs, steps and gate decisions, as projected from the journal.
+
+Pure functions of the event list: the controller, spectators and exports all see the same
+state because they all compute it from the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cockpit.journal import Event
+
+FINISHED = {"ok", "failed", "skipped", "no-go", "declined", "timeout"}
+
+
+@dataclass
+class StepState:
+    id: str
+    status: str = "pending"
+    """pending, running, ok, failed, skipped, no-go, declined, timeout, interrupted"""
+    command: str = ""
+    exit_code: int | None = None
+    duration: float | None = None
+    message: str = ""
+    started: datetime | None = None
+    resolution: dict[str, Any] | None = None
+
+
+@dataclass
+class RunState:
+    run_id: str
+    playbook: str
+    params: dict[str, str]
+    operator: str
+    session: str
+    started: datetime
+    dry_run: bool = False
+    status: str = "running"
+    """running, ok, failed, aborted, no-go, interrupted, blocked"""
+    finished: datetime | None = None
+    steps: dict[str, StepState] = field(default_factory=dict)
+    output_lines: int = 0
+
+    @property
+    def interrupted_step(self) -> StepState | None:
+        return next((s for s in self.steps.values() if s.status == "interrupted"), None)
+
+
+@dataclass
+class Decision:
+    item: str
+    decision: str
+    rationale: str
+    operator: str
+    at: datetime
+    event_id: int
+
+
+@dataclass
+class LaunchState:
+    """Everything the journal says, folded."""
+
+    runs: dict[str, RunState] = field(default_factory=dict)
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    """Latest GO/NO-GO per timeline item."""
+    overrides: dict[str, Decision] = field(default_factory=dict)
+    """Latest NO-GO override per gate item."""
+    live_session: str | None = None
+    last_id: int = 0
+
+    def apply(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self._apply(event)
+            self.last_id = max(self.last_id, event.id)
+
+    def _apply(self, e: Event) -> None:
+        d = e.data
+        if e.kind == "session_started":
+            self.live_session = e.session
+            for run in self.runs.values():
+                if run.status == "running":
+                    run.status = "interrupted"
+                    for step in run.steps.values():
+                        if step.status == "running":
+                            step.status = "interrupted"
+            return
+        if e.kind == "gate_decision":
+            self.decisions[d["item"]] = Decision(d["item"], d["decision"], d.get("rationale", ""),
+                                                 d.get("operator", ""), e.ts, e.id)
+        elif e.kind == "gate_override":
+            self.overrides[d["item"]] = Decision(d["item"], "OVERRIDE", d.get("rationale", ""),
+                                                 d.get("operator", ""), e.ts, e.id)
+        if e.run_id is None:
+            return
+        if e.kind == "run_started":
+            self.runs[e.run_id] = RunState(e.run_id, d["playbook"], d.get("params", {}),
+                                           d.get("operator", ""), e.session, e.ts,
+                                           dry_run=bool(d.get("dry_run")))
+            for step_id in d.get("steps", []):
+                self.runs[e.run_id].steps[step_id] = StepState(step_id)
+            return
+        run = self.runs.get(e.run_id)
+        if run is None:
+            return
+        step = run.steps.setdefault(e.step, StepState(e.step)) if e.step else None
+        if e.kind == "run_resumed":
+            run.status = "running"
+        elif e.kind == "step_started" and step:
+            step.status, step.command, step.started = "running", d.get("command", ""), e.ts
+            step.exit_code, step.message = None, ""
+        elif e.kind == "step_finished" and step:
+            step.status = d["status"]
+            step.exit_code = d.get("exit_code")
+            step.duration = d.get("duration")
+            step.message = d.get("message", "")
+        elif e.kind == "step_resolved" and step:
+            step.resolution = d
+            if d["action"] == "done":
+                step.status, step.message = "ok", f"marked done: {d.get('note', '')}"
+            elif d["action"] == "skip":
+                step.status, step.message = "skipped", f"skipped: {d.get('note', '')}"
+            else:
+                step.status = "pending"
+        elif e.kind == "output":
+            run.output_lines += len(d.get("lines", []))
+        elif e.kind == "run_finished":
+            run.status, run.finished = d["status"], e.ts
+
+    def latest_run(self, playbook: str, *, since: datetime | None = None,
+                   before: datetime | None = None) -> RunState | None:
+        best = None
+        for run in self.runs.values():
+            if run.playbook != playbook or run.dry_run:
+                continue
+            if since is not None and run.started < since:
+                continue
+            if before is not None and run.started >= before:
+                continue
+            best = run
+        return best
+
+    def active_runs(self) -> list[RunState]:
+        return [r for r in self.runs.values() if r.status == "running" and not r.dry_run]
+
+    def interrupted_runs(self) -> list[RunState]:
+        return [r for r in self.runs.values() if r.status == "interrupted" and not r.dry_run]

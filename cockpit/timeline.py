@@ -1,0 +1,165 @@
+"""The launch timeline: runbook items placed in time, with live status.
+
+`project` is a pure function of the runbook, the release's launch time, the journal's state
+and the clock, so the timeline screen, spectators and tests agree on what is due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from cockpit.runbook import Item, Runbook
+from cockpit.runs import Decision, LaunchState, RunState
+
+LAUNCH_CLOCK = 8 * 60  # T-0 is 08:00 in the runbook; items are written as clock times
+DAY_WINDOW = 24 * 60
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One occurrence of an item on the timeline (repeating items have several)."""
+
+    item: Item
+    key: str
+    offset: int | None
+    """Minutes from T-0; None for untimed procedures."""
+    label: str
+    """The item's title, with the occurrence's clock time for repeating items."""
+
+
+def slots(runbook: Runbook) -> list[Slot]:
+    """Every occurrence, timed ones in chronological order, then untimed ones in file order."""
+    timed: list[Slot] = []
+    untimed: list[Slot] = []
+    for item in runbook.timeline.items:
+        if item.day is None:
+            untimed.append(Slot(item, item.id, None, item.title))
+            continue
+        start = _minutes(item.at or "08:00")
+        base = item.day * DAY_WINDOW - LAUNCH_CLOCK
+        if item.every and item.until:
+            end = _minutes(item.until)
+            for minute in range(start, end + 1, item.every):
+                clock = f"{minute // 60:02d}:{minute % 60:02d}"
+                timed.append(Slot(item, f"{item.id}@{clock}", base + minute,
+                                  f"{item.title} ({clock})"))
+        else:
+            timed.append(Slot(item, item.id, base + start, item.title))
+    timed.sort(key=lambda s: (s.offset, s.key))
+    return timed + untimed
+
+
+def relative_label(offset: int, day: int | None) -> str:
+    """`T-7`, `T-1` for days; `T-0`, `T+2h`, `T+5h30m` on launch day."""
+    if day is not None and day != 0:
+        return f"T{day:+d}"
+    sign = "+" if offset >= 0 else "-"
+    hours, minutes = divmod(abs(offset), 60)
+    if hours == 0 and minutes == 0:
+        return "T-0"
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return f"T{sign}{text}"
+
+
+def countdown(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m {secs:02d}s"
+    return f"{minutes}m {secs:02d}s"
+
+
+@dataclass(frozen=True)
+class ItemView:
+    slot: Slot
+    status: str
+    """pending, due, running, done, failed, skipped, interrupted, GO, NO-GO"""
+    overdue: bool
+    start: datetime | None
+    local_time: str
+    relative: str
+    run: RunState | None
+    decision: Decision | None
+
+    @property
+    def item(self) -> Item:
+        return self.slot.item
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    items: list[ItemView]
+    now: datetime
+    now_index: int
+    """Index in `items` before which the now-marker goes."""
+    next_item: ItemView | None
+
+    def countdown(self) -> str | None:
+        if self.next_item is None or self.next_item.start is None:
+            return None
+        return countdown(self.next_item.start - self.now)
+
+
+_RUN_STATUS = {"running": "running", "ok": "done", "failed": "failed", "aborted": "failed",
+               "no-go": "NO-GO", "interrupted": "interrupted", "blocked": "failed",
+               "skipped": "skipped"}
+
+
+def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
+            now: datetime) -> TimelineView:
+    all_slots = slots(runbook)
+    views: list[ItemView] = []
+    for index, slot in enumerate(all_slots):
+        start = launch + timedelta(minutes=slot.offset) if slot.offset is not None else None
+        end = _window_end(slot, all_slots, index, launch)
+        run = None
+        if slot.item.playbook:
+            run = state.latest_run(slot.item.playbook,
+                                   since=start if slot.item.every else None,
+                                   before=end if slot.item.every else None)
+        decision = state.decisions.get(slot.item.id) if slot.item.gate else None
+        status = _status(start, now, run, decision)
+        overdue = status == "due" and end is not None and now >= end
+        local = start.astimezone(tz).strftime("%a %d %b %H:%M") if start else ""
+        relative = relative_label(slot.offset, slot.item.day) if slot.offset is not None else ""
+        views.append(ItemView(slot, status, overdue, start, local, relative, run, decision))
+    timed = [v for v in views if v.start is not None]
+    now_index = next((i for i, v in enumerate(timed) if v.start and v.start > now), len(timed))
+    upcoming = timed[now_index] if now_index < len(timed) else None
+    return TimelineView(views, now, now_index, upcoming)
+
+
+def _window_end(slot: Slot, all_slots: list[Slot], index: int, launch: datetime) -> datetime | None:
+    if slot.offset is None:
+        return None
+    if slot.item.window is not None:
+        return launch + timedelta(minutes=slot.offset + slot.item.window)
+    if slot.item.every:
+        return launch + timedelta(minutes=slot.offset + slot.item.every)
+    later = [s.offset for s in all_slots[index + 1:]
+             if s.offset is not None and s.offset > slot.offset and not s.item.every]
+    minutes = (later[0] - slot.offset) if later else DAY_WINDOW
+    return launch + timedelta(minutes=slot.offset + min(minutes, DAY_WINDOW))
+
+
+def _status(start: datetime | None, now: datetime, run: RunState | None,
+            decision: Decision | None) -> str:
+    if run is not None and run.status in {"running", "interrupted"}:
+        return _RUN_STATUS[run.status]
+    if decision is not None and (run is None or decision.at >= run.started):
+        return decision.decision
+    if run is not None:
+        return _RUN_STATUS.get(run.status, run.status)
+    if start is None:
+        return "pending"
+    return "due" if now >= start else "pending"

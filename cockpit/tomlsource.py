@@ -1,0 +1,135 @@
+"""TOML files with positions.
+
+tomllib gives values, not line numbers. Validation errors must name the line, so this module
+keeps the text next to the data and finds the line a key path (as pydantic reports it,
+e.g. ``("builders", 1, "port")``) was written on.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cockpit.errors import ConfigError, Problem
+
+_TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
+
+
+def read_toml(path: Path, *, what: str = "file") -> tuple[dict[str, Any], str]:
+    """Parse a TOML file, turning every failure into a ConfigError naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError.single(
+            f"{what} not found", file=path, fix="check the path, or create it with `cockpit init`"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError.single(f"cannot read {what}: {exc}", file=path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _decode_error_line(exc)
+        raise ConfigError.single(
+            f"malformed TOML: {exc}",
+            file=path,
+            line=line,
+            fix="correct the TOML syntax on that line (quotes, brackets, '=' between key and value)",
+        ) from None
+    return data, text
+
+
+def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int):
+        return lineno
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None
+
+
+def _unquote(key: str) -> str:
+    return key.strip().strip("\"'")
+
+
+def line_of(text: str, loc: Sequence[str | int]) -> int | None:
+    """Best-effort line number where the key path `loc` is defined in `text`."""
+    wanted = [str(part) for part in loc]
+    table: list[str] = []
+    counters: dict[str, int] = {}
+    best: tuple[int, int] | None = None  # (matched depth, line)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        header = _TABLE.match(line)
+        if header:
+            names = [_unquote(p) for p in header.group(2).split(".")]
+            if header.group(1) == "[[":
+                key = ".".join(names)
+                counters[key] = counters.get(key, -1) + 1
+                for stale in [k for k in counters if k.startswith(key + ".")]:
+                    del counters[stale]
+                # pydantic reports array-of-tables items as name, index
+                table = []
+                for depth, name in enumerate(names):
+                    table.append(name)
+                    prefix = ".".join(names[: depth + 1])
+                    if prefix in counters:
+                        table.append(str(counters[prefix]))
+            else:
+                table = names
+            path = table
+        else:
+            key_match = _KEY.match(line)
+            if not key_match:
+                continue
+            path = table + [_unquote(p) for p in key_match.group(1).split(".")]
+        depth = _common_prefix(path, wanted)
+        if depth and (best is None or depth > best[0]):
+            best = (depth, number)
+            if depth == len(wanted):
+                return number
+    return best[1] if best else None
+
+
+def _common_prefix(a: list[str], b: list[str]) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n if n == len(a) else 0
+
+
+_FIXES = {
+    "extra_forbidden": "remove it, or check its spelling against the documented keys",
+    "missing": "add it",
+}
+
+
+def validation_problems(
+    err: ValidationError, *, file: Path, text: str, prefix: Sequence[str | int] = ()
+) -> list[Problem]:
+    """Translate pydantic errors into located problems, one per error."""
+    problems = []
+    for item in err.errors():
+        loc = [*prefix, *[p for p in item["loc"] if not str(p).startswith("function-")]]
+        field = ".".join(str(p) for p in loc)
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif "input" in item and item["type"] not in {"missing"}:
+            shown = repr(item["input"])
+            if len(shown) < 60:
+                message = f"{message} (got {shown})"
+        fix = _FIXES.get(item["type"])
+        ctx = item.get("ctx") or {}
+        if isinstance(ctx.get("fix"), str):
+            fix = ctx["fix"]
+        problems.append(Problem(message, file, line_of(text, loc), field, fix))
+    return problems
