@@ -273,7 +273,7 @@ def _run(args: argparse.Namespace) -> int:
     journal = Journal.controller(config.journal_path)
     try:
         engine = Engine(config, runbook, journal)
-        engine.values(runbook.playbooks[args.playbook], params)  # usage errors before any run
+        engine.planner.values(runbook.playbooks[args.playbook], params)  # usage errors before any run
         outcome = asyncio.run(run_headless(engine, args.playbook, params, dry_run=args.dry_run,
                                            assume_yes=args.yes))
     finally:

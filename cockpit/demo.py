@@ -2,8 +2,8 @@
 
 It copies the std-only demo crate shipped inside the package into a git repository with a
 bare `origin` beside it (tag v1.0.0 on the first commit, the 1.1.0-beta bump on top), makes
-a local forge directory, and writes a cockpit.toml whose launch time puts "now" inside the
-launch day's schedule. Everything the cockpit then shows comes from these real parts.
+a local forge directory, and writes a cockpit.toml whose launch time puts "now" at 10:xx on
+launch day (in a fixed-offset zone chosen for that), so the hour-by-hour schedule is live. Everything the cockpit then shows comes from these real parts.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import tomli_w
 
@@ -22,8 +23,6 @@ from cockpit.errors import CockpitError, Problem
 CRATE = Path(__file__).resolve().parent / "demo_crate"
 DEMO_VERSION = "1.1.0-beta"
 PREVIOUS_VERSION = "1.0.0"
-HOURS_INTO_LAUNCH = timedelta(hours=2, minutes=20)
-"""The demo opens at launch day ~10:20: tag time has passed, build-and-upload is due."""
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -43,24 +42,23 @@ def _lockfile(repo: Path) -> None:
                        capture_output=True, check=False)
 
 
-def local_timezone() -> str:
-    """The machine's IANA zone name, or UTC when it cannot be told."""
-    try:
-        target = Path("/etc/localtime").resolve()
-        parts = target.parts
-        if "zoneinfo" in parts:
-            return "/".join(parts[parts.index("zoneinfo") + 1:])
-    except OSError:
-        pass
-    return "UTC"
+def demo_timezone(clock: Clock) -> str:
+    """A fixed-offset zone in which it is 10:xx now, so the runbook's clock times line up.
+
+    The demo's launch day then reads exactly like the runbook (09:00 tag, 10:00 build and
+    upload, ...) whatever the time of day on this machine.
+    """
+    offset = (10 - clock.now().astimezone(UTC).hour) % 24
+    if offset > 14:
+        offset -= 24
+    # Etc/GMT zones are named with the inverted (POSIX) sign: Etc/GMT-9 is UTC+9.
+    return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
 def demo_launch(clock: Clock, timezone: str) -> datetime:
-    """Local T-0 08:00 such that now is ~10:20 on launch day, to the minute."""
-    from zoneinfo import ZoneInfo
-
-    now = clock.now().astimezone(ZoneInfo(timezone)).replace(second=0, microsecond=0)
-    return (now - HOURS_INTO_LAUNCH).replace(tzinfo=None)
+    """Local T-0 08:00 of the day it is 10:xx in `timezone`."""
+    now = clock.now().astimezone(ZoneInfo(timezone))
+    return now.replace(hour=8, minute=0, second=0, microsecond=0, tzinfo=None)
 
 
 def create_workspace(workspace: Path | None = None, *, clock: Clock | None = None) -> Path:
@@ -98,11 +96,12 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
     _git(repo, "remote", "add", "origin", str(origin))
     _git(repo, "push", "-q", "origin", "main", f"v{PREVIOUS_VERSION}")
     forge.mkdir()
-    timezone = local_timezone()
+    clock = clock or SystemClock()
+    timezone = demo_timezone(clock)
     config = {
         "release": {
             "name": "caro", "version": DEMO_VERSION, "previous_version": PREVIOUS_VERSION,
-            "repo": "caro", "launch": demo_launch(clock or SystemClock(), timezone),
+            "repo": "caro", "launch": demo_launch(clock, timezone),
             "timezone": timezone,
         },
         "build": {"package": "caro", "binary": "caro", "targets": [], "artifact": "tar.gz",

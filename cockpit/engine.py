@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shlex
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -23,7 +22,8 @@ from cockpit.edits import plan_edit
 from cockpit.errors import CockpitError, Problem
 from cockpit.gates import ensure_not_blocked
 from cockpit.journal import Event, Journal, operator_id
-from cockpit.params import render_argv, resolve_params, substitute
+from cockpit.params import render_argv, substitute
+from cockpit.plan import Planner
 from cockpit.runbook import Playbook, Runbook, Step
 from cockpit.runners import LocalRunner
 from cockpit.runs import LaunchState
@@ -73,6 +73,7 @@ class Engine:
         self.listener = listener
         self.operator = operator_id()
         self._state = LaunchState()
+        self.planner = Planner(config)
 
     # state --------------------------------------------------------------------------------
 
@@ -98,69 +99,12 @@ class Engine:
                 fix="see `cockpit playbooks`; known: " + ", ".join(sorted(self.runbook.playbooks)),
             )]) from None
 
-    def values(self, playbook: Playbook, given: Mapping[str, str]) -> dict[str, str]:
-        context = self.config.context()
-        return {**context, **resolve_params(playbook.params, given, context)}
-
-    def command(self, step: Step, values: Mapping[str, str]) -> list[str] | str:
-        assert step.run is not None
-        if step.shell:
-            return substitute(step.run, values, quote=True)
-        return render_argv(step.run, values)
-
-    @staticmethod
-    def show(command: list[str] | str) -> str:
-        return command if isinstance(command, str) else shlex.join(command)
-
-    @staticmethod
-    def title(step: Step, values: Mapping[str, str]) -> str:
-        try:
-            return substitute(step.title, values)
-        except KeyError:
-            return step.title
-
-    @staticmethod
-    def expectation(pattern: str, values: Mapping[str, str]) -> str:
-        """expect_output with parameters substituted as literal text."""
-        return substitute(pattern, {k: re.escape(v) for k, v in values.items()})
-
-    def preview(self, step: Step, values: Mapping[str, str], *, probe: bool = True) -> str:
-        """Exactly what the step will do, as text (dry-run, confirmations)."""
-        repo = self.config.repo
-        cwd = repo / substitute(step.cwd, values) if step.cwd else repo
-        lines = []
-        if step.skip_if and probe:
-            lines.append(f"skip if: $ {self.show(render_argv(step.skip_if, values))}")
-        if step.kind == "shell":
-            lines.append(f"$ {self.show(self.command(step, values))}    (in {cwd})")
-        elif step.kind == "edit":
-            assert step.file and step.pattern and step.replace is not None
-            path = repo / substitute(step.file, values)
-            try:
-                plan = plan_edit(path, step.pattern, step.replace, values, step.count)
-            except OSError as exc:
-                lines.append(f"edit {path}: cannot read it ({exc.strerror})")
-            else:
-                lines.append(plan.diff or f"edit {path}: pattern /{step.pattern}/ does not match")
-        elif step.kind == "gate":
-            for check in step.checks:
-                if check.kind == "command" and check.run:
-                    lines.append(f"[auto] {check.title}: $ {render_argv(check.run, values)!s}")
-                elif check.kind == "manual":
-                    lines.append(f"[manual] {check.title}")
-                else:
-                    lines.append(f"[auto] {check.title} ({check.kind})")
-            lines.append("then: record GO or NO-GO with a rationale")
-        else:
-            lines.append(step.instructions or step.title)
-        return "\n".join(lines)
-
     # running ------------------------------------------------------------------------------
 
     async def run(self, name: str, given: Mapping[str, str], interaction: Interaction, *,
                   dry_run: bool = False) -> RunOutcome:
         playbook = self.playbook(name)
-        values = self.values(playbook, given)
+        values = self.planner.values(playbook, given)
         if not dry_run:
             ensure_not_blocked(self.runbook, self.state(), name)
         run_id = uuid.uuid4().hex[:10]
@@ -171,7 +115,7 @@ class Engine:
                   item=item.id if item else None)
         if dry_run:
             for step in playbook.steps:
-                self._log("dry_run_step", run_id, step.id, preview=self.preview(step, values))
+                self._log("dry_run_step", run_id, step.id, preview=self.planner.preview(step, values))
             self._log("run_finished", run_id, status="ok")
             return RunOutcome(run_id, "ok")
         return await self._execute(run_id, playbook, values, playbook.steps, interaction)
@@ -184,7 +128,7 @@ class Engine:
             raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
         step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
-        values = self.values(playbook, run.params)
+        values = self.planner.values(playbook, run.params)
         self._log("run_resumed", run_id, operator=self.operator)
         ids = [s.id for s in playbook.steps]
         if step_state is not None:
@@ -230,23 +174,25 @@ class Engine:
     async def _step(self, run_id: str, playbook: Playbook, step: Step,
                     values: Mapping[str, str], interaction: Interaction) -> str:
         t0 = time.monotonic()
-        preview = self.preview(step, values)
+        preview = self.planner.preview(step, values)
 
         def finish(status: str, message: str = "", exit_code: int | None = None) -> str:
             self._log("step_finished", run_id, step.id, status=status, message=message,
                       exit_code=exit_code, duration=round(time.monotonic() - t0, 3))
             return status
 
-        self._log("step_started", run_id, step.id, title=self.title(step, values),
+        self._log("step_started", run_id, step.id, title=self.planner.title(step, values),
                   kind=step.kind, command=preview)
         repo = self.config.repo
         cwd = repo / substitute(step.cwd, values) if step.cwd else repo
         if step.skip_if:
-            probe = await self.runner.run(render_argv(step.skip_if, values), cwd=cwd, timeout=120)
+            probe_argv = render_argv(step.skip_if, values)
+            probe = await self.runner.run(probe_argv, cwd=cwd, timeout=120)
             if probe.exit_code == 0:
-                return finish("skipped", f"already done: `{self.show(render_argv(step.skip_if, values))}` succeeded")
+                shown = self.planner.show(probe_argv)
+                return finish("skipped", f"already done: `{shown}` succeeded")
         if step.confirm and step.kind not in {"edit", "gate"} and not await interaction.confirm(
-            step, self.preview(step, values, probe=False)
+            step, self.planner.preview(step, values, probe=False)
         ):
             return finish("declined", "the operator declined")
         sink = self._sink(run_id, step.id)
@@ -271,7 +217,7 @@ class Engine:
 
     async def _shell(self, run_id: str, step: Step, values: Mapping[str, str], cwd: Any,
                      sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
-        command = self.command(step, values)
+        command = self.planner.command(step, values)
         env = {k: substitute(v, values) for k, v in step.env.items()}
         status, message, code = "failed", "", None
         for attempt in range(step.retries + 1):
@@ -289,10 +235,10 @@ class Engine:
             elif code != step.expect_exit:
                 status, message = "failed", f"exit code {code} (expected {step.expect_exit})"
             elif step.expect_output and not re.search(
-                self.expectation(step.expect_output, values), result.text, re.MULTILINE
+                self.planner.expectation(step.expect_output, values), result.text, re.MULTILINE
             ):
                 status, message = "failed", (
-                    f"output does not match /{self.expectation(step.expect_output, values)}/")
+                    f"output does not match /{self.planner.expectation(step.expect_output, values)}/")
             else:
                 return finish("ok", f"exit code {code}", code)
         return finish(status, message, code)

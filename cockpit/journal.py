@@ -41,7 +41,10 @@ CREATE INDEX IF NOT EXISTS events_run ON events(run_id);
 
 
 def operator_id() -> str:
-    """user@host of whoever runs this process."""
+    """Who acts: $COCKPIT_OPERATOR if set (a person's name on a shared account), else user@host."""
+    explicit = os.environ.get("COCKPIT_OPERATOR", "").strip()
+    if explicit:
+        return explicit
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -25,7 +25,7 @@ def preflight(config: Config, runbook: Runbook) -> list[Problem]:
         problems.append(Problem(f"{repo} is not a git work tree", file=config.source,
                                 field="release.repo", fix="point release.repo at a git clone"))
     context = config.context()
-    for name, playbook in sorted(runbook.playbooks.items()):
+    for _, playbook in sorted(runbook.playbooks.items()):
         try:
             values = {**context, **resolve_params(
                 {k: v for k, v in playbook.params.items() if v.default is not None}, {}, context)}

@@ -43,6 +43,9 @@ class RunState:
     finished: datetime | None = None
     steps: dict[str, StepState] = field(default_factory=dict)
     output_lines: int = 0
+    checks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Gate check results by index (automated results, then the operator's ticks)."""
+    decision: Decision | None = None
 
     @property
     def interrupted_step(self) -> StepState | None:
@@ -80,12 +83,12 @@ class LaunchState:
         d = e.data
         if e.kind == "session_started":
             self.live_session = e.session
-            for run in self.runs.values():
-                if run.status == "running":
-                    run.status = "interrupted"
-                    for step in run.steps.values():
-                        if step.status == "running":
-                            step.status = "interrupted"
+            for stale in self.runs.values():
+                if stale.status == "running":
+                    stale.status = "interrupted"
+                    for stale_step in stale.steps.values():
+                        if stale_step.status == "running":
+                            stale_step.status = "interrupted"
             return
         if e.kind == "gate_decision":
             self.decisions[d["item"]] = Decision(d["item"], d["decision"], d.get("rationale", ""),
@@ -124,6 +127,15 @@ class LaunchState:
                 step.status, step.message = "skipped", f"skipped: {d.get('note', '')}"
             else:
                 step.status = "pending"
+        elif e.kind == "check_result":
+            run.checks[d["index"]] = dict(d)
+        elif e.kind == "manual_check":
+            entry = run.checks.setdefault(d["index"], {"title": d.get("title", ""),
+                                                       "kind": "manual"})
+            entry.update(ok=bool(d.get("ticked")), note=d.get("note", ""),
+                         operator=d.get("operator", ""))
+        elif e.kind == "gate_decision":
+            run.decision = self.decisions.get(d["item"])
         elif e.kind == "output":
             run.output_lines += len(d.get("lines", []))
         elif e.kind == "run_finished":

@@ -60,6 +60,9 @@ def relative_label(offset: int, day: int | None) -> str:
     if day is not None and day != 0:
         return f"T{day:+d}"
     sign = "+" if offset >= 0 else "-"
+    days, rest = divmod(abs(offset), DAY_WINDOW)
+    if days:
+        return f"T{sign}{days}d{rest // 60}h"
     hours, minutes = divmod(abs(offset), 60)
     if hours == 0 and minutes == 0:
         return "T-0"
@@ -103,6 +106,10 @@ class TimelineView:
     now_index: int
     """Index in `items` before which the now-marker goes."""
     next_item: ItemView | None
+    now_local: str = ""
+    """Now in the release's timezone, formatted like item times."""
+    now_offset: int = 0
+    """Minutes from T-0 to now (negative before launch)."""
 
     def countdown(self) -> str | None:
         if self.next_item is None or self.next_item.start is None:
@@ -136,7 +143,9 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
     timed = [v for v in views if v.start is not None]
     now_index = next((i for i, v in enumerate(timed) if v.start and v.start > now), len(timed))
     upcoming = timed[now_index] if now_index < len(timed) else None
-    return TimelineView(views, now, now_index, upcoming)
+    offset = int((now - launch).total_seconds() // 60)
+    return TimelineView(views, now, now_index, upcoming,
+                        now.astimezone(tz).strftime("%a %d %b %H:%M"), offset)
 
 
 def _window_end(slot: Slot, all_slots: list[Slot], index: int, launch: datetime) -> datetime | None:

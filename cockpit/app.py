@@ -1,0 +1,339 @@
+"""The Textual app: the composition root that wires the journal and engine to the screens.
+
+The controller owns the journal's lock and an `Engine`; a spectator opens the journal
+read-only and has no engine at all, so nothing it can press changes anything. Both render
+the same projection of the journal, polled every 200 ms (the controller's own writes and a
+spectator's view of them travel the same path: journal first, screen second).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Literal, cast
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.worker import Worker, WorkerState
+
+from cockpit.checks import CheckResult
+from cockpit.clock import Clock, SystemClock
+from cockpit.config import Config
+from cockpit.engine import Engine, GateAnswer, ManualAnswer
+from cockpit.errors import CockpitError
+from cockpit.journal import Journal, JournalLocked
+from cockpit.params import resolve_params
+from cockpit.runbook import Runbook, Step
+from cockpit.runs import LaunchState
+from screens.help import HelpScreen
+from screens.modals import ConfirmModal, GateModal, ManualModal, ParamsModal, ResolveModal, TextModal
+from screens.timeline import TimelineScreen
+
+POLL_SECONDS = 0.2
+
+
+class UiInteraction:
+    """The engine's questions, asked with modals (called from the playbook worker)."""
+
+    def __init__(self, app: CockpitApp) -> None:
+        self.app = app
+
+    async def confirm(self, step: Step, preview: str) -> bool:
+        title = f"Confirm: {step.title}" if step.kind != "edit" else f"Apply this edit? {step.title}"
+        return bool(await self.app.push_screen_wait(ConfirmModal(title, preview)))
+
+    async def manual(self, step: Step) -> ManualAnswer | None:
+        return await self.app.push_screen_wait(ManualModal(step.title, step.instructions))
+
+    async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
+        return await self.app.push_screen_wait(GateModal(step.title, results))
+
+
+class CockpitCommands(Provider):
+    """Command palette: every playbook (controller only) and every screen."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        app = cast(CockpitApp, self.app)
+        commands: list[tuple[str, str, object]] = [
+            ("Show timeline", "The runbook on its timeline", partial(app.switch_mode, "timeline")),
+            ("Help: keys", "Every key, from the live bindings", app.action_help),
+        ]
+        if app.engine is not None:
+            for name, pb in sorted(app.runbook.playbooks.items()):
+                commands.append((f"Run playbook: {name}", pb.title,
+                                 partial(app.start_playbook, name, False)))
+                commands.append((f"Dry-run playbook: {name}", pb.title,
+                                 partial(app.start_playbook, name, True)))
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback,  # type: ignore[arg-type]
+                          help=help_text)
+
+
+class CockpitApp(App[int]):
+    TITLE = "Launch Cockpit"
+    COMMANDS = App.COMMANDS | {CockpitCommands}
+    BINDINGS = [
+        Binding("t", "switch_mode('timeline')", "Timeline", id="mode-timeline",
+                tooltip="The runbook on its timeline"),
+        Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
+        Binding("q", "quit_cockpit", "Quit", id="quit",
+                tooltip="Quit (asks first while a playbook runs)"),
+    ]
+
+    def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
+                 clock: Clock | None = None, spectator_reason: str | None = None,
+                 autorun: tuple[str, dict[str, str]] | None = None,
+                 poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.config = config
+        self.runbook = runbook
+        self.journal = journal
+        self.clock = clock or SystemClock()
+        self.spectator_reason = spectator_reason
+        self.engine = None if not journal.writable else Engine(config, runbook, journal)
+        self.state = LaunchState()
+        self.autorun = autorun
+        self.poll_seconds = poll_seconds
+        self._run_worker: Worker[object] | None = None
+        role = ("CONTROLLER " + (self.engine.operator if self.engine else "") if self.engine
+                else f"SPECTATOR (read-only): {spectator_reason or 'spectating'}")
+        self.role = role.strip()
+        self.add_mode("timeline", partial(TimelineScreen, config, runbook, role=self.role,
+                                          can_act=self.engine is not None,
+                                          load_output=self.load_output))
+
+    # lifecycle ------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.switch_mode("timeline")
+        self.sub_title = self.role
+        self.poll_journal()
+        self.set_interval(self.poll_seconds, self.poll_journal)
+        if self.spectator_reason and "another cockpit" in self.spectator_reason:
+            self.notify(self.spectator_reason, title="Opened as spectator", timeout=8)
+        if self.engine is not None:
+            interrupted = self.state.interrupted_runs()
+            if interrupted:
+                self.call_later(self.resolve_run, interrupted[-1].run_id)
+            elif self.autorun is not None:
+                name, params = self.autorun
+                self.call_later(self.start_playbook, name, False, params)
+
+    def poll_journal(self) -> None:
+        """Fold new journal events into the state and hand the projection to the screen."""
+        try:
+            events = self.journal.events(after=self.state.last_id)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error", title="journal")
+            return
+        self.state.apply(events)
+        screen = self.screen
+        if not isinstance(screen, TimelineScreen):
+            screen = self.get_screen_for_mode("timeline")
+        if isinstance(screen, TimelineScreen) and screen.is_mounted:
+            screen.refresh_view(self.state, self.clock.now(), events)
+
+    def get_screen_for_mode(self, mode: str) -> object:
+        stack = self._screen_stacks.get(mode)
+        return stack[0] if stack else None
+
+    def load_output(self, run_id: str) -> list[str]:
+        lines: list[str] = []
+        for event in self.journal.events(kinds=["output"], run_id=run_id):
+            lines.extend(event.data.get("lines", []))
+        return lines[-5000:]
+
+    # playbooks ------------------------------------------------------------------------------
+
+    def running(self) -> bool:
+        return self._run_worker is not None and self._run_worker.state in {
+            WorkerState.PENDING, WorkerState.RUNNING}
+
+    def start_playbook(self, name: str, dry_run: bool = False,
+                       given: dict[str, str] | None = None) -> None:
+        if self.engine is None:
+            self.notify("spectators cannot run playbooks", severity="error")
+            return
+        if self.running():
+            self.notify("a playbook is already running: wait for it or cancel it (c)",
+                        severity="warning")
+            return
+        playbook = self.runbook.playbooks[name]
+        if not playbook.params:
+            self._launch(name, dry_run, {})
+            return
+        context = self.config.context()
+        defaults = {k: (given or {}).get(k) or _default(spec.default, context)
+                    for k, spec in playbook.params.items()}
+
+        def validate(values: dict[str, str]) -> list[str]:
+            try:
+                resolve_params(playbook.params, values, context)
+            except CockpitError as exc:
+                return [f"{p.field}: {p.message}" + (f" ({p.fix})" if p.fix else "")
+                        for p in exc.problems]
+            return []
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values is not None:
+                self._launch(name, dry_run, values)
+
+        title = f"{'Dry-run' if dry_run else 'Run'}: {playbook.title}"
+        self.push_screen(ParamsModal(title, playbook.params, defaults, validate), chosen)
+
+    def _launch(self, name: str, dry_run: bool, values: dict[str, str]) -> None:
+        screen = self.screen
+        if isinstance(screen, TimelineScreen):
+            screen.follow_run(name)
+        self._run_worker = self._run_playbook(name, dry_run, values)
+
+    @work(group="playbook", exclusive=True, exit_on_error=False)
+    async def _run_playbook(self, name: str, dry_run: bool, values: dict[str, str]) -> None:
+        assert self.engine is not None
+        try:
+            outcome = await self.engine.run(name, values, UiInteraction(self), dry_run=dry_run)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error", title=f"{name} not started", timeout=10)
+            return
+        self.poll_journal()
+        severity: Literal["information", "error"] = (
+            "information" if outcome.status == "ok" else "error")
+        self.notify(f"{name}: {outcome.status}", severity=severity)
+
+    def resolve_run(self, run_id: str) -> None:
+        run = self.state.runs.get(run_id)
+        if run is None or self.engine is None or self.running():
+            return
+        step_state = run.interrupted_step
+        playbook = self.runbook.playbooks.get(run.playbook)
+        step = None
+        if playbook is not None and step_state is not None:
+            step = next((s for s in playbook.steps if s.id == step_state.id), None)
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None:
+                action, note = answer
+                self._run_worker = self._resume(run_id, action, note)
+
+        self.push_screen(ResolveModal(run.playbook, step, step_state.id if step_state else "?",
+                                      step_state.command if step_state else ""), chosen)
+
+    @work(group="playbook", exclusive=True, exit_on_error=False)
+    async def _resume(self, run_id: str, action: str, note: str) -> None:
+        assert self.engine is not None
+        try:
+            outcome = await self.engine.resume(
+                run_id, cast(Literal["rerun", "done", "skip"], action), note, UiInteraction(self))
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify(f"resumed run {run_id}: {outcome.status}")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "playbook":
+            self.notify(f"playbook stopped by an error: {event.worker.error}", severity="error",
+                        timeout=15)
+
+    # messages from screens ------------------------------------------------------------------
+
+    def on_timeline_screen_run_requested(self, message: TimelineScreen.RunRequested) -> None:
+        self.start_playbook(message.playbook, message.dry_run)
+
+    def on_timeline_screen_override_requested(
+        self, message: TimelineScreen.OverrideRequested
+    ) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+
+        def chosen(rationale: str | None) -> None:
+            if rationale:
+                engine.override(message.item, rationale)
+                self.poll_journal()
+                self.notify(f"override recorded for {message.item}")
+
+        self.push_screen(TextModal("Override the NO-GO",
+                                   "Rationale (journaled with your name and the time)"), chosen)
+
+    def on_timeline_screen_resolve_requested(self, message: TimelineScreen.ResolveRequested) -> None:
+        self.resolve_run(message.run_id)
+
+    def on_timeline_screen_cancel_requested(self, message: TimelineScreen.CancelRequested) -> None:
+        if self.running() and self._run_worker is not None:
+            self._run_worker.cancel()
+            self.notify("cancelling the running playbook")
+
+    # app actions ----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        rows: list[tuple[str, str, str, bool]] = []
+        seen: set[str] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.action in seen and binding.id is not None:
+                continue
+            seen.add(binding.action)
+            rows.append((self.get_key_display(binding), binding.description or binding.action,
+                         binding.tooltip, active.enabled))
+        self.push_screen(HelpScreen(rows, self.role))
+
+    def action_quit_cockpit(self) -> None:
+        if not self.running():
+            self.exit(0)
+            return
+
+        def chosen(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(ConfirmModal(
+            "A playbook is running. Quit anyway?",
+            "Its current step will show as interrupted when the cockpit starts again; you "
+            "will then re-run it, mark it done or skip it.", confirm_label="Quit (y)"), chosen)
+
+
+def _default(template: str | None, context: dict[str, str]) -> str:
+    if template is None:
+        return ""
+    from cockpit.params import substitute
+
+    try:
+        return substitute(template, context)
+    except KeyError:
+        return ""
+
+
+def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
+                 ) -> tuple[Journal, str | None]:
+    """The controller's journal, or a read-only one (and why) for a spectator."""
+    if spectate:
+        return Journal.readonly(config.journal_path, clock=clock), "--spectate"
+    try:
+        return Journal.controller(config.journal_path, clock=clock), None
+    except JournalLocked as exc:
+        reason = exc.problems[0].message
+        return Journal.readonly(config.journal_path, clock=clock), reason
+
+
+def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
+                 autorun: tuple[str, dict[str, str]] | None = None,
+                 extra: Iterable[str] = ()) -> int:
+    journal, reason = open_journal(config, spectate=spectate)
+    try:
+        app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun)
+        result = app.run()
+    finally:
+        journal.close()
+    return int(result or 0)

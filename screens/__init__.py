@@ -1,0 +1,1 @@
+"""One Textual screen per cockpit mode, plus the modals they open."""

@@ -1,0 +1,54 @@
+"""Help, generated from the live bindings: what you see is what the keys do right now."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from widgets.status import STATUS_ICONS, STATUS_STYLES
+
+
+def bindings_table(rows: list[tuple[str, str, str, bool]]) -> Table:
+    table = Table(expand=True, box=None, show_header=True, header_style="bold")
+    table.add_column("key", style="bold cyan", no_wrap=True)
+    table.add_column("does")
+    table.add_column("", style="dim")
+    for key, description, tooltip, enabled in rows:
+        style = "" if enabled else "dim strike"
+        table.add_row(Text(key, style=style), Text(description, style=style), tooltip)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 100; max-width: 95%; height: 85%; border: thick $accent;
+                            background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help-close",
+                        tooltip="Back to the cockpit")]
+
+    def __init__(self, rows: list[tuple[str, str, str, bool]], role: str) -> None:
+        super().__init__()
+        self.rows = rows
+        self.role = role
+
+    def compose(self) -> ComposeResult:
+        legend = Text()
+        for status, icon in STATUS_ICONS.items():
+            if status in {"ok", "no-go"}:
+                continue
+            legend.append(f"{icon} {status}  ", style=STATUS_STYLES.get(status, ""))
+        with Vertical():
+            yield Label(f"Keys ({self.role})", classes="modal-title")
+            with VerticalScroll():
+                yield Static(bindings_table(self.rows))
+                yield Static(Text("\nStatuses", style="bold"))
+                yield Static(legend)
+                yield Static(Text("\nctrl+p opens the command palette: every playbook and "
+                                  "screen by name.", style="dim"))

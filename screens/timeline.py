@@ -1,0 +1,245 @@
+"""The timeline mode: the whole runbook in time, the selected item's detail, its run's log.
+
+The screen renders what the app hands it (the journal's projection) and asks the app to act
+through messages: it never runs anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from cockpit.config import Config
+from cockpit.gates import blocking_decision
+from cockpit.journal import Event
+from cockpit.plan import Planner
+from cockpit.runbook import Runbook
+from cockpit.runs import LaunchState
+from cockpit.timeline import ItemView, TimelineView, project
+from widgets.header import CockpitHeader
+from widgets.item_detail import ItemDetail, PlannedStep, render_item
+from widgets.log_pane import LogPane
+from widgets.timeline_table import TimelineTable
+
+OutputLoader = Callable[[str], list[str]]
+
+
+class TimelineScreen(Screen[None]):
+    DEFAULT_CSS = """
+    TimelineScreen #timeline-body { height: 1fr; }
+    TimelineScreen #timeline { width: 3fr; border: round $panel-lighten-2; }
+    TimelineScreen #timeline:focus { border: round $accent; }
+    TimelineScreen #right { width: 2fr; }
+    TimelineScreen #detail { height: 3fr; }
+    TimelineScreen #log { height: 2fr; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "run", "Run", id="run-item", priority=True,
+                tooltip="Run the selected item's playbook (parameters and plan shown first)"),
+        Binding("d", "dry_run", "Dry-run", id="dry-run-item",
+                tooltip="Show every command the selected playbook would run; run nothing"),
+        Binding("o", "override", "Override NO-GO", id="override-gate",
+                tooltip="Lift a NO-GO's block with a journaled rationale"),
+        Binding("i", "resolve", "Interrupted…", id="resolve-interrupted",
+                tooltip="Re-run, mark done or skip the step a crash interrupted"),
+        Binding("c", "cancel_run", "Cancel run", id="cancel-run",
+                tooltip="Stop the running playbook (its process group is killed)"),
+        Binding("n", "jump_now", "Now", id="jump-now", tooltip="Select the next item due"),
+        Binding("l", "focus_log", "Log", id="focus-log", tooltip="Move focus to the log pane"),
+    ]
+
+    class RunRequested(Message):
+        def __init__(self, playbook: str, dry_run: bool) -> None:
+            super().__init__()
+            self.playbook = playbook
+            self.dry_run = dry_run
+
+    class OverrideRequested(Message):
+        def __init__(self, item: str) -> None:
+            super().__init__()
+            self.item = item
+
+    class ResolveRequested(Message):
+        def __init__(self, run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    class CancelRequested(Message):
+        pass
+
+    def __init__(self, config: Config, runbook: Runbook, *, role: str, can_act: bool,
+                 load_output: OutputLoader) -> None:
+        super().__init__()
+        self.config = config
+        self.runbook = runbook
+        self.planner = Planner(config)
+        self.role = role
+        self.can_act = can_act
+        self.load_output = load_output
+        self.view: TimelineView | None = None
+        self.state: LaunchState | None = None
+        self._detail_signature: object = None
+
+    def compose(self) -> ComposeResult:
+        header = CockpitHeader(f"{self.config.release.name} v{self.config.release.version}",
+                               self.role, id="header")
+        if not self.can_act:
+            header.add_class("spectator")
+        yield header
+        with Horizontal(id="timeline-body"):
+            yield TimelineTable(id="timeline")
+            with Vertical(id="right"):
+                yield ItemDetail(id="detail")
+                yield LogPane(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TimelineTable).focus()
+        self.query_one(LogPane).border_title = "log"
+
+    # state in -------------------------------------------------------------------------------
+
+    def refresh_view(self, state: LaunchState, now: datetime, new_events: list[Event]) -> None:
+        self.state = state
+        release = self.config.release
+        self.view = project(self.runbook, release.launch_at, release.tz, state, now)
+        table = self.query_one(TimelineTable)
+        first = not table.row_count
+        table.show(self.view)
+        active = state.active_runs()
+        self.query_one(CockpitHeader).show(
+            self.view, release.timezone,
+            active=", ".join(self.runbook.playbooks[r.playbook].title for r in active
+                             if r.playbook in self.runbook.playbooks) or None)
+        if first:
+            self.action_jump_now()
+        log = self.query_one(LogPane)
+        for event in new_events:
+            if event.kind == "output" and event.run_id == log.source:
+                log.push(event.data.get("lines", []))
+        self._show_selected()
+
+    def follow_run(self, playbook: str) -> None:
+        """Select the item of a playbook that just started, so its log shows."""
+        item = self.runbook.item_for(playbook)
+        if item is not None and self.view is not None:
+            keys = [v.slot.key for v in self.view.items if v.item.id == item.id]
+            due = [v.slot.key for v in self.view.items
+                   if v.item.id == item.id and v.start is not None and v.start <= self.view.now]
+            target = (due or keys or [None])[-1]
+            if target:
+                self.query_one(TimelineTable).select_key(target)
+
+    # selection ------------------------------------------------------------------------------
+
+    def selected(self) -> ItemView | None:
+        table = self.query_one(TimelineTable)
+        key = table.selected_key
+        return table.views.get(key) if key else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        view = self.selected()
+        if view is None or self.state is None:
+            return
+        run = view.run
+        signature = (view.slot.key, view.status, view.overdue,
+                     run and (run.run_id, run.status, tuple(s.status for s in run.steps.values()),
+                              len(run.checks)),
+                     view.decision and view.decision.event_id)
+        log = self.query_one(LogPane)
+        run_id = run.run_id if run else None
+        if run_id != log.source:
+            title = f"log: {run.playbook} {run.run_id} ({run.status})" if run else "log"
+            log.show_source(run_id, self.load_output(run_id) if run_id else [], title)
+        elif run is not None:
+            log.border_title = f"log: {run.playbook} {run.run_id} ({run.status})"
+        if signature == self._detail_signature:
+            return
+        self._detail_signature = signature
+        self.refresh_bindings()
+        playbook = self.runbook.playbooks.get(view.item.playbook or "")
+        planned: list[PlannedStep] = []
+        blocked = None
+        if playbook is not None:
+            try:
+                values = self.planner.values(playbook, run.params if run else {})
+            except Exception:
+                values = {**self.config.context(), **{k: f"<{k}>" for k in playbook.params}}
+            planned = [PlannedStep(s, self.planner.title(s, values),
+                                   self.planner.preview(s, values, show_cwd=False))
+                       for s in playbook.steps]
+            decision = blocking_decision(self.runbook, self.state, playbook.name)
+            if decision is not None:
+                gate = self.runbook.item(decision.item)
+                blocked = (f"blocked by the NO-GO at {gate.title if gate else decision.item}: "
+                           f"{decision.rationale}")
+        self.query_one(ItemDetail).show(render_item(view, playbook, planned, run,
+                                                    blocked=blocked, can_act=self.can_act))
+
+    # actions --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"run", "dry_run", "override", "resolve", "cancel_run"}:
+            if not self.can_act:
+                return False
+            view = self.selected()
+            if action in {"run", "dry_run"}:
+                return view is not None and view.item.playbook is not None
+            if action == "override":
+                return view is not None and view.status == "NO-GO"
+            if action == "resolve":
+                return bool(self.state and self.state.interrupted_runs())
+            if action == "cancel_run":
+                return bool(self.state and self.state.active_runs())
+        return True
+
+    def action_run(self, dry_run: bool = False) -> None:
+        view = self.selected()
+        if self.can_act and view is not None and view.item.playbook:
+            self.post_message(self.RunRequested(view.item.playbook, dry_run))
+
+    def action_dry_run(self) -> None:
+        self.action_run(dry_run=True)
+
+    def action_override(self) -> None:
+        view = self.selected()
+        if self.can_act and view is not None and view.status == "NO-GO":
+            self.post_message(self.OverrideRequested(view.item.id))
+
+    def action_resolve(self) -> None:
+        if self.can_act and self.state is not None:
+            runs = self.state.interrupted_runs()
+            if runs:
+                self.post_message(self.ResolveRequested(runs[-1].run_id))
+
+    def action_cancel_run(self) -> None:
+        if self.can_act:
+            self.post_message(self.CancelRequested())
+
+    def action_jump_now(self) -> None:
+        if self.view is None:
+            return
+        table = self.query_one(TimelineTable)
+        now = [v for v in self.view.items if v.status in {"due", "running", "interrupted"}
+               and v.start is not None and v.start <= self.view.now]
+        target = now[-1] if now else self.view.next_item
+        if target is not None:
+            table.select_key(target.slot.key)
+
+    def action_focus_log(self) -> None:
+        log = self.query_one(LogPane)
+        if log.has_focus:
+            self.query_one(TimelineTable).focus()
+        else:
+            log.focus()

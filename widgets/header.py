@@ -1,0 +1,37 @@
+"""The top bar: release, role (controller or spectator), local time, T-offset, next item."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from cockpit.timeline import TimelineView, relative_label
+
+
+class CockpitHeader(Static):
+    DEFAULT_CSS = """
+    CockpitHeader { height: 1; background: $panel; color: $text; padding: 0 1; }
+    CockpitHeader.spectator { background: $warning-darken-2; }
+    """
+
+    def __init__(self, release: str, role: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.release = release
+        self.role = role
+
+    def show(self, view: TimelineView, timezone: str, *, active: str | None = None) -> None:
+        text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
+                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
+                             "  │  ", f"{view.now_local} {timezone} ",
+                             (relative_label(view.now_offset, 0), "bold yellow"))
+        if active:
+            text.append("  │  running: ", style="")
+            text.append(active, style="bold cyan")
+        elif view.next_item is not None:
+            text.append("  │  next: ")
+            text.append(view.next_item.slot.label, style="bold")
+            text.append(f" in {view.countdown()}", style="bold yellow")
+        overdue = sum(1 for v in view.items if v.overdue)
+        if overdue:
+            text.append(f"  │  {overdue} overdue", style="bold white on dark_red")
+        self.update(text)

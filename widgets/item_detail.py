@@ -1,0 +1,154 @@
+"""The selected timeline item: objective, steps with exact commands, gate checks, criteria.
+
+`render_item` is a pure function of the item's view, its playbook's planned steps and the
+latest run, so it is tested without an app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.rule import Rule
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from cockpit.runbook import Playbook, Step
+from cockpit.runs import RunState
+from cockpit.timeline import ItemView
+from widgets.status import STATUS_STYLES, status_text
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: Step
+    title: str
+    preview: str
+
+
+def _heading(text: str) -> Text:
+    return Text(text, style="bold underline")
+
+
+def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedStep],
+                run: RunState | None, *, blocked: str | None = None,
+                can_act: bool = True) -> RenderableType:
+    item = view.item
+    parts: list[RenderableType] = []
+    title = Text(view.slot.label, style="bold")
+    if item.gate:
+        title.append("  [GO/NO-GO gate]", style="bold magenta")
+    parts.append(title)
+    when = Text()
+    if view.start is not None:
+        when.append(f"{view.local_time}  ({view.relative})  ")
+    elif item.schedule:
+        when.append(f"{item.schedule}  ")
+    when.append_text(status_text(view.status, overdue=view.overdue))
+    parts.append(when)
+    if item.objective:
+        parts.append(Padding(Text(item.objective), (1, 0, 0, 0)))
+    if blocked:
+        parts.append(Padding(Text(f"⛔ {blocked}", style="bold white on red"), (1, 0, 0, 0)))
+    if view.decision is not None:
+        d = view.decision
+        parts.append(Padding(Text.assemble(
+            (f"{d.decision}", STATUS_STYLES.get(d.decision, "bold")),
+            f" by {d.operator} at {d.at:%Y-%m-%d %H:%M} UTC: {d.rationale}"), (1, 0, 0, 0)))
+    if playbook is not None:
+        parts.append(Rule(f"playbook {playbook.name}", style="dim"))
+        if run is not None:
+            parts.append(Text(f"last run {run.run_id} by {run.operator}: {run.status}",
+                              style=STATUS_STYLES.get(run.status, "dim")))
+        for number, planned in enumerate(steps, start=1):
+            parts.extend(_render_step(number, planned, run))
+        if can_act:
+            parts.append(Padding(Text("enter run · d dry-run" + (" · o override NO-GO"
+                                      if view.status == "NO-GO" else ""), style="dim italic"),
+                                 (1, 0, 0, 0)))
+    if item.expected:
+        parts += [Padding(_heading("Expected outputs"), (1, 0, 0, 0))]
+        parts += [Text(f"  ✓ {line}") for line in item.expected]
+    if item.criteria:
+        parts += [Padding(_heading("Criteria"), (1, 0, 0, 0))]
+        parts += [Text(f"  • {line}") for line in item.criteria]
+    if item.go or item.no_go:
+        parts += [Padding(_heading("GO/NO-GO decision"), (1, 0, 0, 0))]
+        if item.go:
+            parts.append(Text.assemble(("  GO: ", "bold green"), item.go))
+        if item.no_go:
+            parts.append(Text.assemble(("  NO-GO: ", "bold red"), item.no_go))
+    if item.troubleshooting:
+        parts += [Padding(_heading("Troubleshooting"), (1, 0, 0, 0))]
+        for t in item.troubleshooting:
+            parts.append(Text.assemble(("  " + t.problem + ": ", "bold"), t.fix))
+    return Group(*parts)
+
+
+def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> list[RenderableType]:
+    step = planned.step
+    state = run.steps.get(step.id) if run is not None else None
+    status = state.status if state is not None else "pending"
+    line = Text(f"{number:>2}. ")
+    line.append_text(status_text(status, width=13))
+    line.append(planned.title, style="bold" if status == "running" else "")
+    tags = [t for t, on in (("confirm", step.confirm), ("manual", step.kind == "manual"),
+                            ("edit", step.kind == "edit"), ("gate", step.kind == "gate")) if on]
+    if tags:
+        line.append("  " + " ".join(f"[{t}]" for t in tags), style="dim")
+    out: list[RenderableType] = [line]
+    preview = planned.preview if step.kind != "gate" else ""
+    for text in preview.splitlines()[:12]:
+        out.append(Text("       " + text, style="cyan" if text.startswith("$") else "dim"))
+    if step.kind == "gate":
+        out.extend(_render_checks(step, run))
+    if step.expected:
+        out.append(Text(f"       expected: {step.expected}", style="dim italic"))
+    if state is not None and state.message and status not in {"pending", "running"}:
+        first = state.message.splitlines()[0]
+        out.append(Text(f"       → {first}", style=STATUS_STYLES.get(status, "")))
+    for note in step.troubleshooting:
+        out.append(Text(f"       ? {note}", style="dim"))
+    return out
+
+
+def _render_checks(step: Step, run: RunState | None) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for index, check in enumerate(step.checks):
+        result = run.checks.get(index) if run is not None else None
+        if result is None:
+            mark, style, summary = "  ·  ", "dim", ""
+        elif result.get("ok") is True:
+            mark, style, summary = " PASS", "green", result.get("summary", "")
+        elif result.get("ok") is False:
+            mark, style, summary = " FAIL", "bold red", result.get("summary", "")
+        else:
+            mark, style, summary = "  ?  ", "yellow", "awaiting the operator"
+        if check.kind == "manual" and result is not None and "note" in result:
+            summary = ("ticked" if result.get("ok") else "NOT ticked") + (
+                f": {result['note']}" if result.get("note") else "")
+        kind = "manual" if check.kind == "manual" else "auto"
+        line = Text(f"      {mark} ", style=style)
+        line.append(f"[{kind}] {check.title}")
+        if summary:
+            line.append(f"  {summary}", style="dim")
+        out.append(line)
+        detail = (result or {}).get("detail", "")
+        if check.kind == "pii-scan" and detail:
+            out += [Text("             " + d, style="dim") for d in detail.splitlines()]
+    return out
+
+
+class ItemDetail(VerticalScroll):
+    DEFAULT_CSS = """
+    ItemDetail { border: round $panel-lighten-2; padding: 0 1; height: 1fr; }
+    ItemDetail > Static { width: 100%; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(id="detail-body")
+
+    def show(self, renderable: RenderableType) -> None:
+        self.query_one("#detail-body", Static).update(renderable)

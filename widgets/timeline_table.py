@@ -1,0 +1,116 @@
+"""The timeline: every runbook item in time order, grouped by section, with a now-marker."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from cockpit.runbook import SECTION_TITLES
+from cockpit.timeline import ItemView, TimelineView, relative_label
+from widgets.status import status_text
+
+NOW_KEY = "now"
+SECTION_PREFIX = "section:"
+
+
+class TimelineTable(DataTable[Text]):
+    """Rows are keyed by slot key; section and now rows have their own keys."""
+
+    DEFAULT_CSS = """
+    TimelineTable { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self._signature: tuple[object, ...] = ()
+        self.views: dict[str, ItemView] = {}
+
+    def on_mount(self) -> None:
+        self.add_column("status", key="status", width=13)
+        self.add_column("when", key="when", width=16)
+        self.add_column("T", key="rel", width=8)
+        self.add_column("item", key="item")
+
+    def show(self, view: TimelineView) -> None:
+        """Render the view; rebuild rows only when something visible changed."""
+        signature = tuple((v.slot.key, v.status, v.overdue) for v in view.items) + (
+            view.now_index,)
+        self._update_now_row(view)
+        if signature == self._signature:
+            return
+        self._signature = signature
+        selected = self.selected_key
+        self.views = {v.slot.key: v for v in view.items}
+        self.clear()
+        section = None
+        timed_index = 0
+        marker = False
+        for item_view in view.items:
+            needs_marker = not marker and (item_view.start is None
+                                           or timed_index == view.now_index)
+            if item_view.item.section != section:
+                if needs_marker:
+                    self._add_now_row(view)
+                    marker = True
+                section = item_view.item.section
+                self.add_row(Text(""), Text(""), Text(""),
+                             Text(SECTION_TITLES[section], style="bold underline"),
+                             key=SECTION_PREFIX + section)
+            if needs_marker and not marker:
+                self._add_now_row(view)
+                marker = True
+            if item_view.start is not None:
+                timed_index += 1
+            self._add_item_row(item_view)
+        if not marker:
+            self._add_now_row(view)
+        if selected is not None and selected in self.rows_keys():
+            self.move_cursor(row=self.get_row_index(selected), animate=False)
+
+    def rows_keys(self) -> set[str]:
+        return {str(k.value) for k in self.rows}
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def select_key(self, key: str) -> None:
+        if key in self.rows_keys():
+            self.move_cursor(row=self.get_row_index(key), animate=False)
+
+    def _add_item_row(self, v: ItemView) -> None:
+        style = "bold" if v.status in {"due", "running"} or v.overdue else ""
+        title = Text(v.slot.label, style=style)
+        if v.item.gate:
+            title.append("  GO/NO-GO", style="dim italic")
+        if v.item.schedule:
+            title.append(f"  ({v.item.schedule})", style="dim")
+        self.add_row(status_text(v.status, overdue=v.overdue), Text(v.local_time),
+                     Text(v.relative, style="dim"), title, key=v.slot.key)
+
+    def _now_cells(self, view: TimelineView) -> tuple[Text, Text, Text, Text]:
+        label = Text("▶ NOW", style="bold reverse yellow")
+        when = Text(view.now_local, style="bold yellow")
+        rel = Text(relative_label(view.now_offset, 0), style="bold yellow")
+        if view.next_item is not None:
+            text = Text.assemble(("next: ", "yellow"), (view.next_item.slot.label, "bold"),
+                                 (f" in {view.countdown()}", "bold yellow"))
+        else:
+            text = Text("no more timed items", style="yellow")
+        return label, when, rel, text
+
+    def _add_now_row(self, view: TimelineView) -> None:
+        self.add_row(*self._now_cells(view), key=NOW_KEY)
+
+    def _update_now_row(self, view: TimelineView) -> None:
+        if NOW_KEY not in self.rows_keys():
+            return
+        for column, cell in zip(("status", "when", "rel", "item"), self._now_cells(view),
+                                strict=True):
+            self.update_cell(NOW_KEY, column, cell)
