@@ -7,6 +7,7 @@ everyone else opens the database with ``mode=ro``, so a spectator physically can
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import getpass
 import json
@@ -23,7 +24,7 @@ from typing import Any
 
 from cockpit.clock import Clock, SystemClock
 from cockpit.errors import JournalError, Problem
-from cockpit.redact import redact
+from cockpit.redact import redact_value
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -73,13 +74,12 @@ class JournalLocked(JournalError):
 
 
 def _problem(path: Path, exc: BaseException, action: str) -> JournalError:
-    text = str(exc)
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    denied = isinstance(exc, OSError) and exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}
     if "not a database" in text or "malformed" in text:
         fix = f"this file is not a cockpit journal: move it away (mv {path} {path}.bad) or set [journal] path"
         message = "is not an SQLite journal"
-    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError) or (
-        "unable to open" in text
-    ):
+    elif denied or "readonly" in text or "read-only" in text.lower() or "unable to open" in text:
         fix = "make the journal's directory writable, or set [journal] path to a writable place"
         message = f"cannot {action}: {text}"
     else:
@@ -176,7 +176,7 @@ class Journal:
                                         file=self.path)])
         ts = self.clock.now().astimezone(UTC)
         rows = [
-            (ts.isoformat(), self.session, kind, run_id, step, redact(json.dumps(data)))
+            (ts.isoformat(), self.session, kind, run_id, step, json.dumps(redact_value(data)))
             for kind, run_id, step, data in events
         ]
         out: list[Event] = []

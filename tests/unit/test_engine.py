@@ -1,0 +1,277 @@
+"""The engine against real subprocesses and a real git repository (the demo workspace)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.engine import Engine, GateAnswer, ManualAnswer
+from cockpit.errors import CockpitError, ParameterError
+from cockpit.gates import Blocked
+from cockpit.journal import Journal
+from cockpit.runbook import load_runbook
+from tests.helpers import ScriptedOperator, playbook_folder
+
+HOSTILE = ["a; touch pwned", "$(touch pwned)", "`touch pwned`", "it's \"quoted\"", "x\ny"]
+
+
+def engine_for(config: Config, journal: Journal, tmp_path: Path, **playbooks: str) -> Engine:
+    runbook = load_runbook(playbook_folder(tmp_path, **playbooks) if playbooks else None)
+    return Engine(config, runbook, journal)
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a reaper."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def statuses(engine: Engine, run_id: str) -> dict[str, str]:
+    return {k: s.status for k, s in engine.state().runs[run_id].steps.items()}
+
+
+SHELLS = '''
+title = "shells"
+[params.value]
+type = "text"
+default = "plain"
+
+[[steps]]
+id = "argv"
+kind = "shell"
+title = "argv"
+run = "python3 -c 'import sys; open(\\"argv.out\\", \\"w\\").write(sys.argv[1])' {value}"
+
+[[steps]]
+id = "sh"
+kind = "shell"
+title = "through sh"
+shell = true
+run = "printf %s {value} > sh.out"
+'''
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+async def test_hostile_parameters_arrive_verbatim_and_run_nothing(
+        config: Config, journal: Journal, tmp_path: Path, value: str) -> None:
+    engine = engine_for(config, journal, tmp_path, shells=SHELLS)
+    outcome = await engine.run("shells", {"value": value}, ScriptedOperator())
+    assert outcome.status == "ok"
+    assert (config.repo / "argv.out").read_text() == value
+    assert (config.repo / "sh.out").read_text() == value
+    assert not (config.repo / "pwned").exists()
+
+
+FLAKY = '''
+title = "flaky"
+[[steps]]
+id = "flaky"
+kind = "shell"
+title = "fails twice then works"
+shell = true
+run = "n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo attempt $n; [ $n -ge 3 ]"
+retries = 2
+retry_delay = 0
+
+[[steps]]
+id = "slow"
+kind = "shell"
+title = "too slow"
+shell = true
+run = "sleep 30 & echo $! > child.pid; wait"
+timeout = 0.5
+on_failure = "continue"
+
+[[steps]]
+id = "after"
+kind = "shell"
+title = "runs after a continue"
+run = "true"
+'''
+
+
+async def test_retries_timeout_kills_the_group_and_continue(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path, flaky=FLAKY)
+    outcome = await engine.run("flaky", {}, ScriptedOperator())
+    assert outcome.status == "failed"
+    assert statuses(engine, outcome.run_id) == {"flaky": "ok", "slow": "timeout", "after": "ok"}
+    retries = journal.events(kinds=["step_retry"])
+    assert [e.data["attempt"] for e in retries] == [1, 2]
+    child = int((config.repo / "child.pid").read_text())
+    assert not alive(child)  # the background sleep died with its process group
+    lines = [ln for e in journal.events(kinds=["output"]) for ln in e.data["lines"]]
+    assert lines[:3] == ["attempt 1", "attempt 2", "attempt 3"]
+
+
+STOPS = '''
+title = "stops"
+[[steps]]
+id = "bad"
+kind = "shell"
+title = "bad"
+run = "sh -c 'echo boom; exit 3'"
+
+[[steps]]
+id = "never"
+kind = "shell"
+title = "never"
+run = "touch never"
+'''
+
+
+async def test_failure_stops_by_default(config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path, stops=STOPS)
+    outcome = await engine.run("stops", {}, ScriptedOperator())
+    assert outcome.status == "failed"
+    state = engine.state().runs[outcome.run_id]
+    assert state.steps["bad"].message == "exit code 3 (expected 0)"
+    assert state.steps["never"].status == "pending"
+    assert not (config.repo / "never").exists()
+
+
+async def test_missing_command_is_a_clear_failure(config: Config, journal: Journal,
+                                                  tmp_path: Path) -> None:
+    text = STOPS.replace("sh -c 'echo boom; exit 3'", "no-such-tool --flag")
+    engine = engine_for(config, journal, tmp_path, stops=text)
+    outcome = await engine.run("stops", {}, ScriptedOperator())
+    assert engine.state().runs[outcome.run_id].steps["bad"].message == \
+        "command not found: no-such-tool"
+
+
+async def test_tag_release_is_idempotent_against_real_git(config: Config, journal: Journal,
+                                                          tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path)
+    operator = ScriptedOperator()
+    first = await engine.run("tag-release", {}, operator)
+    assert first.status == "ok"
+    assert any("git tag -a v1.1.0-beta" in shown for shown in operator.shown)
+    second = await engine.run("tag-release", {}, ScriptedOperator())
+    assert second.status == "ok"
+    steps = statuses(engine, second.run_id)
+    assert steps["tag"] == "skipped" and steps["push"] == "skipped"
+    message = engine.state().runs[second.run_id].steps["tag"].message
+    assert message.startswith("already done: `git rev-parse -q --verify refs/tags/v1.1.0-beta`")
+
+
+async def test_declining_a_confirmation_aborts_before_the_command(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path)
+    outcome = await engine.run("tag-release", {}, ScriptedOperator(confirm_answers=[False]))
+    assert outcome.status == "aborted"
+    assert statuses(engine, outcome.run_id)["tag"] == "declined"
+    tags = os.popen(f"git -C {config.repo} tag").read().split()
+    assert "v1.1.0-beta" not in tags
+
+
+async def test_edit_shows_a_diff_then_applies(config: Config, journal: Journal,
+                                              tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path)
+    operator = ScriptedOperator(confirm_answers=[True, False])  # apply the edit, refuse the commit
+    outcome = await engine.run("update-install-script", {}, operator)
+    assert outcome.status == "aborted"
+    diff = operator.shown[0]
+    assert '-VERSION="v1.0.0"' in diff and '+VERSION="v1.1.0-beta"' in diff
+    assert 'VERSION="v1.1.0-beta"' in (config.repo / "install.sh").read_text()
+    # run again: the file already says it, so the edit is skipped, not re-applied
+    again = await engine.run("update-install-script", {}, ScriptedOperator(confirm_answers=[False]))
+    assert statuses(engine, again.run_id)["edit"] == "skipped"
+
+
+async def test_dry_run_runs_nothing_and_shows_everything(config: Config, journal: Journal,
+                                                         tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path)
+    outcome = await engine.run("tag-release", {"version": "2.0.0"}, ScriptedOperator(),
+                               dry_run=True)
+    previews = [e.data["preview"] for e in journal.events(kinds=["dry_run_step"])]
+    assert any("$ git push origin v2.0.0" in p for p in previews)
+    assert outcome.status == "ok"
+    assert "v2.0.0" not in os.popen(f"git -C {config.repo} tag").read()
+
+
+async def test_bad_parameters_are_refused_before_anything_runs(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path)
+    with pytest.raises(ParameterError, match="not a semantic version"):
+        await engine.run("tag-release", {"version": "1.2"}, ScriptedOperator())
+    assert journal.events(kinds=["run_started"]) == []
+
+
+async def test_gate_records_decision_and_no_go_blocks_the_next_phase(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path)
+    operator = ScriptedOperator(gate_answers=[GateAnswer("NO-GO", "P0 #127 open",
+                                                         [(True, ""), (False, "two missing")])])
+    outcome = await engine.run("final-go-no-go", {}, operator)
+    assert outcome.status == "no-go"
+    results = operator.gate_results[0]
+    assert results[0].ok is False and "build it first" not in results[0].summary  # no binary yet
+    assert results[1].ok is True and results[1].summary == "working tree clean"
+    decision = journal.events(kinds=["gate_decision"])[0].data
+    assert decision["decision"] == "NO-GO" and decision["operator"] == "rm@test"
+    assert decision["item"] == "t0-go-no-go" and decision["failed_checks"] == 1
+    ticks = journal.events(kinds=["manual_check"])
+    assert [(e.data["ticked"], e.data["note"]) for e in ticks] == [(True, ""), (False, "two missing")]
+
+    with pytest.raises(Blocked) as err:
+        await engine.run("tag-release", {}, ScriptedOperator())
+    assert "NO-GO by rm@test" in err.value.problems[0].message
+    assert err.value.exit_code == 1
+    # emergency playbooks are never blocked (here the install script already names 1.0.0)
+    rollback = await engine.run("rollback", {"reason": "bad"}, ScriptedOperator())
+    assert rollback.status == "ok"
+    assert statuses(engine, rollback.run_id)["edit"] == "skipped"
+
+    with pytest.raises(CockpitError, match="rationale"):
+        engine.override("t0-go-no-go", "  ")
+    engine.override("t0-go-no-go", "infra outage resolved, EL approved")
+    assert (await engine.run("tag-release", {}, ScriptedOperator())).status == "ok"
+
+
+async def test_manual_step_answers_are_journaled(config: Config, journal: Journal,
+                                                 tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path)
+    operator = ScriptedOperator(manual_answers=[ManualAnswer(True, "posted"),
+                                                ManualAnswer(False, "twitter down")])
+    outcome = await engine.run("announce", {}, operator)
+    assert outcome.status == "failed"
+    done = journal.events(kinds=["manual_done"])
+    assert [(e.data["done"], e.data["note"]) for e in done] == [(True, "posted"),
+                                                                 (False, "twitter down")]
+
+
+async def test_interrupted_step_is_resolved_by_the_next_controller(
+        config: Config, clock: FrozenClock, tmp_path: Path) -> None:
+    path = config.journal_path
+    first = Journal.controller(path, clock=clock)
+    engine = engine_for(config, first, tmp_path)
+    # what a killed controller leaves behind: a started run and step, never finished
+    first.append("run_started", run_id="r1", playbook="tag-release", params={"version": "1.1.0-beta",
+                 "manager": "RM"}, operator="rm@test", dry_run=False,
+                 steps=["clean-tree", "manifest-version", "tag", "push", "verify"])
+    first.append("step_finished", run_id="r1", step="clean-tree", status="ok")
+    first.append("step_finished", run_id="r1", step="manifest-version", status="ok")
+    first.append("step_started", run_id="r1", step="tag", command="git tag ...")
+    first.close()
+    os.system(f"git -C {config.repo} tag -a v1.1.0-beta -m x")  # the tag did get created
+
+    second = Journal.controller(path, clock=clock)
+    engine = engine_for(config, second, tmp_path)
+    run = engine.state().runs["r1"]
+    assert run.status == "interrupted" and run.interrupted_step is not None
+    assert run.interrupted_step.id == "tag"
+    outcome = await engine.resume("r1", "rerun", "", ScriptedOperator())
+    assert outcome.status == "ok"
+    steps = statuses(engine, "r1")
+    assert steps["tag"] == "skipped"  # the probe found the tag: not created twice
+    assert steps["push"] == "ok" and steps["verify"] == "ok"
+    resolved = second.events(kinds=["step_resolved"])[0].data
+    assert resolved["action"] == "rerun" and resolved["operator"] == "rm@test"
+    second.close()

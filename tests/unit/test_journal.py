@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cockpit.clock import FrozenClock
+from cockpit.errors import JournalError
+from cockpit.journal import Journal, JournalLocked
+
+
+def test_append_then_read_back(tmp_path: Path, clock: FrozenClock) -> None:
+    j = Journal.controller(tmp_path / "j.sqlite", clock=clock)
+    event = j.append("note", run_id="r1", step="s", text="hello", kind_of="x")
+    j.append("step_started", run_id="r1", step="s", kind="shell")
+    events = j.events()
+    assert [e.kind for e in events] == ["session_started", "note", "step_started"]
+    assert events[1] == event
+    assert events[2].data["kind"] == "shell"
+    assert j.events(after=event.id, kinds=["step_started"])[0].step == "s"
+    j.close()
+
+
+def test_second_controller_is_refused_and_told_why(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    first = Journal.controller(path)
+    with pytest.raises(JournalLocked) as err:
+        Journal.controller(path)
+    assert "another cockpit controls this release (rm@test" in err.value.problems[0].message
+    first.close()
+    Journal.controller(path).close()  # the lock goes with its holder
+
+
+def test_spectator_cannot_write_even_through_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    controller = Journal.controller(path)
+    spectator = Journal.readonly(path)
+    with pytest.raises(JournalError, match="read-only"):
+        spectator.append("note", text="nope")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        spectator._conn.execute("INSERT INTO events (ts, session, kind, data) VALUES ('', '', '', '{}')")
+    controller.append("note", text="live")
+    assert spectator.events()[-1].data == {"text": "live"}  # follows the writer's commits
+    spectator.close()
+    controller.close()
+
+
+def test_not_sqlite_file_is_named_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    path.write_text("this is not a database, it is a shopping list\n" * 100)
+    with pytest.raises(JournalError) as err:
+        Journal.controller(path)
+    p = err.value.problems[0]
+    assert p.file == path and "not an SQLite journal" in p.message
+    assert p.fix and "mv" in p.fix
+    assert path.read_text().startswith("this is not a database")  # untouched
+
+
+@pytest.fixture
+def readonly_dir(tmp_path: Path) -> Iterator[Path]:
+    """A directory nobody can write to: a read-only tmpfs as root, chmod 555 otherwise."""
+    target = tmp_path / "ro"
+    target.mkdir()
+    if os.geteuid() == 0:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(target)],
+                                 capture_output=True)
+        if mounted.returncode != 0:
+            pytest.skip(f"cannot mount a read-only tmpfs: {mounted.stderr.decode().strip()}")
+        yield target
+        subprocess.run(["umount", str(target)], check=False)
+    else:
+        target.chmod(0o555)
+        yield target
+        target.chmod(0o755)
+
+
+def test_read_only_directory_is_a_clear_error(readonly_dir: Path) -> None:
+    with pytest.raises(JournalError) as err:
+        Journal.controller(readonly_dir / "journal.sqlite")
+    p = err.value.problems[0]
+    assert p.file == readonly_dir / "journal.sqlite"
+    assert p.fix and "writable" in p.fix
+
+
+def test_tokens_are_redacted_before_they_are_stored(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "s3cr3t-token-value-123")
+    j = Journal.controller(tmp_path / "j.sqlite")
+    j.append("output", lines=["using s3cr3t-token-value-123",
+                              "Authorization: Bearer abcdef1234567890",
+                              "ghp_" + "a" * 36, "https://user:pw@example.com/x"])
+    raw = (tmp_path / "j.sqlite").read_bytes() + (tmp_path / "j.sqlite-wal").read_bytes()
+    assert b"s3cr3t" not in raw and b"abcdef1234567890" not in raw and b"aaaaaaaaaaaa" not in raw
+    lines = j.events(kinds=["output"])[0].data["lines"]
+    assert lines == ["using [GITHUB_TOKEN]", "Authorization: Bearer [redacted]", "[redacted]",
+                     "https://[redacted]@example.com/x"]
+    j.close()
+
+
+def test_spectating_before_any_controller_says_so(tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="controller has not started"):
+        Journal.readonly(tmp_path / "none.sqlite")
