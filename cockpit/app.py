@@ -42,7 +42,8 @@ class UiInteraction:
 
     async def confirm(self, step: Step, preview: str) -> bool:
         title = f"Confirm: {step.title}" if step.kind != "edit" else f"Apply this edit? {step.title}"
-        return bool(await self.app.push_screen_wait(ConfirmModal(title, preview)))
+        answer = await self.app.push_screen_wait(ConfirmModal(title, preview))
+        return bool(answer)
 
     async def manual(self, step: Step) -> ManualAnswer | None:
         return await self.app.push_screen_wait(ManualModal(step.title, step.instructions))
@@ -139,15 +140,14 @@ class CockpitApp(App[int]):
             self.notify(str(exc), severity="error", title="journal")
             return
         self.state.apply(events)
-        screen = self.screen
-        if not isinstance(screen, TimelineScreen):
-            screen = self.get_screen_for_mode("timeline")
-        if isinstance(screen, TimelineScreen) and screen.is_mounted:
-            screen.refresh_view(self.state, self.clock.now(), events)
+        timeline = self.timeline_screen()
+        if timeline is not None and timeline.is_mounted:
+            timeline.refresh_view(self.state, self.clock.now(), events)
 
-    def get_screen_for_mode(self, mode: str) -> object:
-        stack = self._screen_stacks.get(mode)
-        return stack[0] if stack else None
+    def timeline_screen(self) -> TimelineScreen | None:
+        """The timeline mode's screen, even while a modal or another mode is on top."""
+        stack = self._screen_stacks.get("timeline") or []
+        return next((s for s in stack if isinstance(s, TimelineScreen)), None)
 
     def load_output(self, run_id: str) -> list[str]:
         lines: list[str] = []
@@ -194,9 +194,9 @@ class CockpitApp(App[int]):
         self.push_screen(ParamsModal(title, playbook.params, defaults, validate), chosen)
 
     def _launch(self, name: str, dry_run: bool, values: dict[str, str]) -> None:
-        screen = self.screen
-        if isinstance(screen, TimelineScreen):
-            screen.follow_run(name)
+        timeline = self.timeline_screen()
+        if timeline is not None:
+            timeline.follow_run(name)
         self._run_worker = self._run_playbook(name, dry_run, values)
 
     @work(group="playbook", exclusive=True, exit_on_error=False)
@@ -280,7 +280,7 @@ class CockpitApp(App[int]):
     def action_help(self) -> None:
         rows: list[tuple[str, str, str, bool]] = []
         seen: set[str] = set()
-        for key, active in self.screen.active_bindings.items():
+        for _key, active in self.screen.active_bindings.items():
             binding = active.binding
             if binding.action in seen and binding.id is not None:
                 continue

@@ -208,6 +208,7 @@ def _init(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from cockpit.config import load_config
     from cockpit.preflight import preflight
@@ -242,7 +243,7 @@ def _check(args: argparse.Namespace) -> int:
     table.add_column("problem", overflow="fold")
     table.add_column("fix", overflow="fold")
     for p in problems:
-        table.add_row(p.where(), p.message, p.fix or "")
+        table.add_row(Text(p.where()), Text(p.message), Text(p.fix or ""))
     console.print(table)
     return code
 
@@ -284,6 +285,7 @@ def _run(args: argparse.Namespace) -> int:
 def _playbooks(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     _, runbook = _load(args)
     console = Console(highlight=False)
@@ -297,11 +299,11 @@ def _playbooks(args: argparse.Namespace) -> int:
         table.add_column("what")
         for step in pb.steps:
             flags = " (confirm)" if step.confirm else ""
-            table.add_row(step.id, step.kind + flags, step.run or step.title)
+            table.add_row(Text(step.id), Text(step.kind + flags), Text(step.run or step.title))
         console.print(table)
         for pname, spec in pb.params.items():
             default = f" = {spec.default}" if spec.default is not None else " (required)"
-            console.print(f"  param {pname}: {spec.type}{default}  {spec.description}")
+            console.print(Text(f"  param {pname}: {spec.type}{default}  {spec.description}"))
     return 0
 
 

@@ -3,7 +3,8 @@
 It copies the std-only demo crate shipped inside the package into a git repository with a
 bare `origin` beside it (tag v1.0.0 on the first commit, the 1.1.0-beta bump on top), makes
 a local forge directory, and writes a cockpit.toml whose launch time puts "now" at 10:xx on
-launch day (in a fixed-offset zone chosen for that), so the hour-by-hour schedule is live. Everything the cockpit then shows comes from these real parts.
+launch day (in a fixed-offset zone chosen for that), so the hour-by-hour schedule is live.
+Everything the cockpit then shows comes from these real parts.
 """
 
 from __future__ import annotations

@@ -10,6 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+_SHIPPED = Path(__file__).resolve().parent.parent / "playbooks"
+
+
+def display_path(path: Path) -> str:
+    """Short and still unambiguous: relative to the working directory, or to the shipped
+    playbooks, else absolute."""
+    resolved = path.resolve() if path.is_absolute() else path
+    for base, prefix in ((Path.cwd(), ""), (_SHIPPED, "<shipped playbooks>/")):
+        try:
+            return prefix + str(resolved.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
+
 
 @dataclass
 class Problem:
@@ -24,7 +38,7 @@ class Problem:
     def where(self) -> str:
         parts = []
         if self.file is not None:
-            parts.append(str(self.file) + (f":{self.line}" if self.line else ""))
+            parts.append(display_path(self.file) + (f":{self.line}" if self.line else ""))
         if self.field:
             parts.append(self.field)
         return ": ".join(parts)

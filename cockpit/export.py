@@ -12,7 +12,7 @@ from cockpit.runs import LaunchState
 def to_jsonl(events: Iterable[Event]) -> Iterable[str]:
     for e in events:
         yield json.dumps({"id": e.id, "ts": e.ts.isoformat(), "session": e.session,
-                          "kind": e.kind, "run_id": e.run_id, "step": e.step, **e.data},
+                          "event": e.kind, "run_id": e.run_id, "step": e.step, "data": e.data},
                          ensure_ascii=False) + "\n"
 
 

@@ -43,9 +43,11 @@ def preflight(config: Config, runbook: Runbook) -> list[Problem]:
             except KeyError:
                 continue  # needs a parameter given at run time
             where = f"steps.{step.id}.file"
-            if not str(substitute(step.file, values)).strip() or not target.is_file():
+            relative = substitute(step.file, values).strip()
+            if not relative or not target.is_file():
                 problems.append(Problem(
-                    f"edits {target}, which does not exist", file=playbook.source, field=where,
+                    f"edits {relative or '(no file)'} in the repository, which does not exist",
+                    file=playbook.source, field=where,
                     fix="set [install] script in cockpit.toml to the real file, "
                     "or override this playbook"))
             elif not re.search(step.pattern, target.read_text(errors="replace"), re.MULTILINE):

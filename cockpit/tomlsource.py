@@ -120,12 +120,12 @@ def validation_problems(
     for item in err.errors():
         loc = [*prefix, *[p for p in item["loc"] if not str(p).startswith("function-")]]
         field = ".".join(str(p) for p in loc)
-        message = item["msg"]
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif "input" in item and item["type"] not in {"missing"}:
             shown = repr(item["input"])
-            if len(shown) < 60:
+            if len(shown) < 60 and shown not in message:
                 message = f"{message} (got {shown})"
         fix = _FIXES.get(item["type"])
         ctx = item.get("ctx") or {}

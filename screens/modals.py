@@ -7,7 +7,7 @@ resolve an interrupted step) and the operator's own (parameters, override ration
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -43,7 +43,7 @@ class _Modal(ModalScreen[T], Generic[T]):
                         tooltip="Close without answering")]
 
     def action_cancel(self) -> None:
-        self.dismiss(None)  # type: ignore[arg-type]
+        self.dismiss(None)
 
 
 class ConfirmModal(_Modal[bool]):
@@ -206,7 +206,7 @@ class GateModal(_Modal[GateAnswer | None]):
         ticks = [(self.query_one(f"#tick-{i}", Checkbox).value,
                   self.query_one(f"#note-{i}", Input).value)
                  for i, r in enumerate(self.results) if r.ok is None]
-        decision = "GO" if event.button.id == "go" else "NO-GO"
+        decision: Literal["GO", "NO-GO"] = "GO" if event.button.id == "go" else "NO-GO"
         self.dismiss(GateAnswer(decision, rationale, ticks))
 
 

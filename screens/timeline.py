@@ -134,9 +134,9 @@ class TimelineScreen(Screen[None]):
             keys = [v.slot.key for v in self.view.items if v.item.id == item.id]
             due = [v.slot.key for v in self.view.items
                    if v.item.id == item.id and v.start is not None and v.start <= self.view.now]
-            target = (due or keys or [None])[-1]
-            if target:
-                self.query_one(TimelineTable).select_key(target)
+            candidates = due or keys
+            if candidates:
+                self.query_one(TimelineTable).select_key(candidates[-1])
 
     # selection ------------------------------------------------------------------------------
 

@@ -33,8 +33,7 @@ class TimelineTable(DataTable[Text]):
 
     def show(self, view: TimelineView) -> None:
         """Render the view; rebuild rows only when something visible changed."""
-        signature = tuple((v.slot.key, v.status, v.overdue) for v in view.items) + (
-            view.now_index,)
+        signature = (*tuple((v.slot.key, v.status, v.overdue) for v in view.items), view.now_index)
         self._update_now_row(view)
         if signature == self._signature:
             return

@@ -1,0 +1,121 @@
+"""The CLI as a user meets it: real processes, exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cockpit.config import load_config
+
+
+def cockpit(*args: str, cwd: Path | None = None, stdin: str | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=cwd, capture_output=True,
+                          text=True, input=stdin, timeout=120,
+                          env={"PATH": "/usr/bin:/bin:/usr/local/bin:" + str(Path.home() /
+                               ".cargo/bin"), "COCKPIT_OPERATOR": "rm@test", "HOME": str(cwd or "/tmp"),
+                               "COLUMNS": "200", "PYTHONPATH": str(Path(__file__).parents[2])})
+
+
+def test_help_lists_every_command() -> None:
+    out = cockpit("--help")
+    assert out.returncode == 0
+    for command in ["demo", "init", "check", "run", "playbooks", "journal"]:
+        assert command in out.stdout
+
+
+def test_bad_config_exits_2_naming_file_line_and_field(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "cockpit.toml").write_text(
+        '[release]\nname = "caro"\nversion = "one"\nrepo = "repo"\nlaunch = 2026-01-15T08:00:00\n'
+        '[build]\npackage = "caro"\nbinary = "caro"\ncolour = "red"\n')
+    out = cockpit("check", "--config", "cockpit.toml", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr + out.stdout
+    assert "cockpit.toml:3" in out.stdout and "release.version" in out.stdout
+    assert "cockpit.toml:9" in out.stdout and "build.colour" in out.stdout and "unknown key" in out.stdout
+
+
+def test_config_option_is_accepted_after_the_command_too(workspace: Path, tmp_path: Path) -> None:
+    before = cockpit("--config", str(workspace), "playbooks")
+    after = cockpit("playbooks", "--config", str(workspace))
+    assert before.returncode == after.returncode == 0
+    assert "tag-release" in after.stdout and "param version: semver" in after.stdout
+
+
+def test_missing_config_says_how_to_get_one(tmp_path: Path) -> None:
+    out = cockpit("playbooks", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "no cockpit.toml here" in out.stderr and "cockpit demo" in out.stderr
+
+
+def test_check_passes_on_the_demo_and_catches_a_missing_install_script(workspace: Path) -> None:
+    assert cockpit("check", "--config", str(workspace)).returncode == 0
+    text = workspace.read_text().replace('script = "install.sh"', 'script = "scripts/install.sh"')
+    workspace.write_text(text)
+    out = cockpit("check", cwd=workspace.parent)
+    assert out.returncode == 1
+    assert "does not exist" in out.stdout and "[install] script" in out.stdout
+
+
+def test_init_writes_a_valid_config(tmp_path: Path) -> None:
+    (tmp_path / "caro").mkdir()
+    target = tmp_path / "cockpit.toml"
+    out = cockpit("init", "--config", str(target), "--name", "caro", "--release-version",
+                  "v1.1.0-beta", "--previous-version", "1.0.0", "--repo", "caro", "--launch",
+                  "2026-01-15T08:00", "--timezone", "America/New_York", "--target",
+                  "x86_64-unknown-linux-gnu", "--artifact", "bare")
+    assert out.returncode == 0, out.stderr
+    config = load_config(target)
+    assert config.release.version == "1.1.0-beta"
+    assert config.build.targets == ["x86_64-unknown-linux-gnu"] and config.build.artifact == "bare"
+    again = cockpit("init", "--config", str(target), "--name", "caro", "--release-version", "1.0.0",
+                    "--launch", "2026-01-15T08:00")
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_init_refuses_bad_values_without_writing(tmp_path: Path) -> None:
+    target = tmp_path / "cockpit.toml"
+    out = cockpit("init", "--config", str(target), "--name", "caro", "--release-version", "1.1",
+                  "--launch", "2026-01-15T08:00", "--repo", str(tmp_path))
+    assert out.returncode == 2 and "semantic version" in out.stderr
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("param", ["version=1.2", "nope=1", "version"])
+def test_run_refuses_bad_parameters_with_exit_2(workspace: Path, param: str) -> None:
+    out = cockpit("run", "tag-release", "--headless", "--param", param, "--config", str(workspace))
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_headless_run_dry_run_then_real_then_export(workspace: Path) -> None:
+    dry = cockpit("run", "tag-release", "--headless", "--dry-run", "--config", str(workspace))
+    assert dry.returncode == 0 and "$ git push origin v1.1.0-beta" in dry.stdout
+    real = cockpit("run", "tag-release", "--headless", "--yes", "--config", str(workspace))
+    assert real.returncode == 0, real.stdout
+    assert "[new tag]" in real.stdout
+    failing = cockpit("run", "beta-testers", "--headless", "--config", str(workspace), stdin="")
+    assert failing.returncode == 1 and "needs an operator" in failing.stdout
+    jsonl = cockpit("journal", "export", "--format", "jsonl", "--config", str(workspace))
+    events = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert {"run_started", "step_started", "output", "step_finished", "run_finished"} <= {
+        e["event"] for e in events}
+    md = cockpit("journal", "export", "--format", "md", "--config", str(workspace))
+    assert "### tag-release: ok" in md.stdout and "`push` **ok**" in md.stdout
+
+
+def test_second_controller_gets_a_clear_refusal(workspace: Path) -> None:
+    from cockpit.journal import Journal
+
+    holder = Journal.controller(load_config(workspace).journal_path)
+    try:
+        out = cockpit("run", "tag-release", "--headless", "--config", str(workspace))
+    finally:
+        holder.close()
+    assert out.returncode == 2
+    assert "another cockpit controls this release" in out.stderr and "--spectate" in out.stderr
