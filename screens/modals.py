@@ -175,7 +175,8 @@ class GateModal(_Modal[GateAnswer | None]):
                     else:
                         mark = ("PASS", "green") if result.ok else ("FAIL", "bold red")
                         yield Static(Text.assemble((f"{mark[0]} ", mark[1]), result.title,
-                                                   (f"  {result.summary}", "dim")))
+                                                   (f"  {result.summary}", "dim")),
+                                     id=f"result-{index}")
                         if result.kind == "pii-scan" and result.detail:
                             yield Static(Text(result.detail, style="dim"))
             if failed:

@@ -87,6 +87,7 @@ class TimelineScreen(Screen[None]):
         self.view: TimelineView | None = None
         self.state: LaunchState | None = None
         self._detail_signature: object = None
+        self._last_tick: object = None
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(f"{self.config.release.name} v{self.config.release.version}",
@@ -108,6 +109,11 @@ class TimelineScreen(Screen[None]):
     # state in -------------------------------------------------------------------------------
 
     def refresh_view(self, state: LaunchState, now: datetime, new_events: list[Event]) -> None:
+        """Re-project when the journal moved or the clock ticked to another second."""
+        tick = (state.last_id, now.replace(microsecond=0))
+        if tick == self._last_tick:
+            return
+        self._last_tick = tick
         self.state = state
         release = self.config.release
         self.view = project(self.runbook, release.launch_at, release.tz, state, now)

@@ -1,0 +1,199 @@
+"""The cockpit driven with Pilot, against a real demo workspace, asserting on state."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Checkbox, Input
+
+from cockpit.app import CockpitApp, CockpitCommands
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal import Journal
+from cockpit.runbook import Runbook
+from screens.help import HelpScreen
+from screens.modals import ConfirmModal, GateModal, ParamsModal, ResolveModal
+from screens.timeline import TimelineScreen
+from widgets.header import CockpitHeader
+from widgets.log_pane import LogPane
+from widgets.timeline_table import NOW_KEY, TimelineTable
+
+SIZE = (160, 48)
+
+
+async def until(pilot: Pilot[int], predicate: Callable[[], object], timeout: float = 20) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def make_app(config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
+             **kwargs: object) -> CockpitApp:
+    return CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05, **kwargs)  # type: ignore[arg-type]
+
+
+def table(app: CockpitApp) -> TimelineTable:
+    screen = app.timeline_screen()
+    assert screen is not None
+    return screen.query_one(TimelineTable)
+
+
+async def select(pilot: Pilot[int], key: str) -> None:
+    table(pilot.app).select_key(key)  # type: ignore[arg-type]
+    await pilot.pause()
+
+
+async def test_timeline_shows_the_runbook_with_now_marker(config: Config, runbook: Runbook,
+                                                          journal: Journal,
+                                                          clock: FrozenClock) -> None:
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        t = table(app)
+        keys = t.rows_keys()
+        assert {"t-7-planning", "t0-tag", "t0-monitoring@17:30", "rollback", "sop-weekly-metrics",
+                NOW_KEY, "section:emergency"} <= keys
+        assert t.selected_key == "t0-build-upload"  # the item due now
+        header = str(app.screen.query_one(CockpitHeader).render())
+        assert "CONTROLLER rm@test" in header
+        assert "next: Update Install Script in 40m 00s" in header
+        assert t.views["t0-tag"].overdue and t.views["t0-build-upload"].status == "due"
+        now_row = t.get_row_index(NOW_KEY)
+        assert t.get_row_index("t0-build-upload") < now_row < t.get_row_index("t0-install-script")
+
+
+async def test_run_tag_release_with_confirmations(config: Config, runbook: Runbook,
+                                                  journal: Journal, clock: FrozenClock) -> None:
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select(pilot, "t0-tag")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        assert app.screen.query_one("#param-version", Input).value == "1.1.0-beta"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert "$ git tag -a v1.1.0-beta -m 'Release v1.1.0-beta" in body
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+                    and "git push origin v1.1.0-beta" in str(app.screen.query_one("#confirm-body")
+                                                             .render()))
+        await pilot.press("y")
+        await until(pilot, lambda: table(app).views["t0-tag"].status == "done")
+        log = app.screen.query_one(LogPane)
+        await until(pilot, lambda: any("[new tag]" in line for line in log.lines))
+        assert log.source == table(app).views["t0-tag"].run.run_id  # type: ignore[union-attr]
+
+
+async def test_gate_decision_from_the_modal_is_journaled(config: Config, runbook: Runbook,
+                                                         journal: Journal,
+                                                         clock: FrozenClock) -> None:
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await select(pilot, "t-7-planning")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, GateModal))
+        modal = app.screen
+        assert "PASS" in str(modal.query_one("#result-0").render())  # git tree is clean
+        modal.query_one("#tick-1", Checkbox).value = True
+        modal.query_one("#note-2", Input).value = "3 untriaged"
+        await pilot.click("#go")
+        assert "needs a rationale" in str(modal.query_one("#gate-error").render())
+        modal.query_one("#rationale", Input).value = "docs and roles ready"
+        modal.query_one("#go", Button).press()
+        await until(pilot, lambda: table(app).views["t-7-planning"].status == "GO")
+    decision = journal.events(kinds=["gate_decision"])[0].data
+    assert (decision["decision"], decision["rationale"]) == ("GO", "docs and roles ready")
+    ticks = {e.data["index"]: (e.data["ticked"], e.data["note"])
+             for e in journal.events(kinds=["manual_check"])}
+    assert ticks[1] == (True, "") and ticks[2] == (False, "3 untriaged")
+
+
+async def test_spectator_follows_live_and_cannot_act(config: Config, runbook: Runbook,
+                                                     journal: Journal, clock: FrozenClock) -> None:
+    spectator_journal = Journal.readonly(config.journal_path, clock=clock)
+    app = make_app(config, runbook, spectator_journal, clock, spectator_reason="--spectate")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.engine is None
+        assert "SPECTATOR" in str(app.screen.query_one(CockpitHeader).render())
+        await select(pilot, "t0-tag")
+        await pilot.press("enter", "d", "o", "i", "c")
+        assert isinstance(app.screen, TimelineScreen)
+        screen = app.screen
+        assert not any(screen.check_action(a, ()) for a in
+                       ["run", "dry_run", "override", "resolve", "cancel_run"])
+        # the controller (another connection) writes; the spectator sees it within a poll
+        journal.append("run_started", run_id="r9", playbook="tag-release", params={},
+                       operator="rm@test", steps=["tag"])
+        journal.append("step_started", run_id="r9", step="tag", command="git tag")
+        journal.append("output", run_id="r9", step="tag", lines=["tagging now"])
+        await until(pilot, lambda: table(app).views["t0-tag"].status == "running", timeout=2)
+        log = app.screen.query_one(LogPane)
+        await until(pilot, lambda: "tagging now" in log.lines, timeout=2)
+        titles = [title for title, *_ in CockpitCommands(app.screen)._commands()]
+        assert "Show timeline" in titles
+        assert not any(t.startswith(("Run playbook", "Dry-run")) for t in titles)
+    spectator_journal.close()
+
+
+async def test_help_is_built_from_live_bindings(config: Config, runbook: Runbook,
+                                                journal: Journal, clock: FrozenClock) -> None:
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for binding in [*CockpitApp.BINDINGS, *TimelineScreen.BINDINGS]:
+            assert binding.id and binding.tooltip, binding  # type: ignore[union-attr]
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        described = [row[1] for row in app.screen.rows]
+        assert {"Run", "Dry-run", "Help", "Quit", "Timeline"} <= set(described)
+        await pilot.press("escape")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_quit_when_idle(config: Config, runbook: Runbook, journal: Journal,
+                              clock: FrozenClock) -> None:
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+    assert app.return_value == 0
+
+
+async def test_interrupted_run_is_offered_for_resolution_at_start(
+        config: Config, runbook: Runbook, clock: FrozenClock, tmp_path: Path) -> None:
+    earlier = Journal.controller(config.journal_path, clock=clock)
+    earlier.append("run_started", run_id="r1", playbook="tag-release",
+                   params={"version": "1.1.0-beta", "manager": "RM"}, operator="rm@test",
+                   steps=["clean-tree", "manifest-version", "tag", "push", "verify"])
+    for step in ["clean-tree", "manifest-version"]:
+        earlier.append("step_finished", run_id="r1", step=step, status="ok")
+    earlier.append("step_started", run_id="r1", step="tag", command="git tag -a v1.1.0-beta")
+    earlier.close()
+    subprocess.run(["git", "tag", "-a", "v1.1.0-beta", "-m", "x"], cwd=config.repo, check=True)
+    journal = Journal.controller(config.journal_path, clock=clock)
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ResolveModal))
+        await pilot.click("#skip")
+        assert "say why" in str(app.screen.query_one("#resolve-error").render())
+        app.screen.query_one("#resolve-note", Input).value = "tagged by hand"
+        app.screen.query_one("#skip", Button).press()
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))  # the push step
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.runs["r1"].status == "ok")
+    steps = {k: s.status for k, s in app.state.runs["r1"].steps.items()}
+    assert steps["tag"] == "skipped" and steps["push"] == "ok"
+    journal.close()
