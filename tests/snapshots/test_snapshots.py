@@ -1,0 +1,53 @@
+"""Pixel-stable pictures of the cockpit: fixed size, frozen clock, fixed operator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cockpit.app import CockpitApp
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal import Journal
+from cockpit.runbook import Runbook
+
+SIZE = (160, 48)
+
+
+def test_timeline_at_launch_day_10_20(snap_compare: Any, config: Config, runbook: Runbook,
+                                       journal: Journal, clock: FrozenClock) -> None:
+    journal.append("run_started", run_id="r1", playbook="tag-release", params={"version": "1.1.0-beta"},
+                   operator="rm@test", steps=["clean-tree", "manifest-version", "tag", "push", "verify"])
+    for step in ["clean-tree", "manifest-version", "tag", "push", "verify"]:
+        journal.append("step_finished", run_id="r1", step=step, status="ok", exit_code=0, duration=0.1,
+                       message="exit code 0")
+    journal.append("run_finished", run_id="r1", status="ok")
+    app = CockpitApp(config, runbook, journal, clock=clock)
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_spectator_view_of_a_no_go(snap_compare: Any, config: Config, runbook: Runbook,
+                                   journal: Journal, clock: FrozenClock) -> None:
+    journal.append("run_started", run_id="g1", playbook="final-go-no-go", params={},
+                   operator="rm@test", steps=["gate"])
+    journal.append("gate_decision", run_id="g1", step="gate", item="t0-go-no-go", decision="NO-GO",
+                   rationale="P0 #127 still open", operator="rm@test")
+    journal.append("run_finished", run_id="g1", status="no-go")
+    spectator = Journal.readonly(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, spectator, clock=clock, spectator_reason="--spectate")
+
+    async def select_tag(pilot: Any) -> None:
+        screen = app.timeline_screen()
+        assert screen is not None
+        from widgets.timeline_table import TimelineTable
+
+        table = screen.query_one(TimelineTable)
+        while not table.row_count:
+            await pilot.pause(0.05)
+        table.select_key("t0-tag")
+        await pilot.pause()
+        assert table.selected_key == "t0-tag"
+
+    try:
+        assert snap_compare(app, terminal_size=SIZE, run_before=select_tag)
+    finally:
+        spectator.close()
