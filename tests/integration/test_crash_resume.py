@@ -29,7 +29,7 @@ id = "work"
 kind = "shell"
 title = "long work"
 shell = true
-run = "echo started > work.log; for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 0.3; done; touch work.done"
+run = "for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 0.3; done; touch work.done"
 skip_if = "test -f work.done"
 
 [[steps]]
