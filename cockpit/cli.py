@@ -7,7 +7,6 @@ commands never import Textual, and nothing imports asyncssh or httpx until it is
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -260,6 +259,8 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cockpit.engine import Engine
     from cockpit.headless import run_headless
     from cockpit.journal import Journal
