@@ -278,16 +278,19 @@ class CockpitApp(App[int]):
     # app actions ----------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        rows: list[tuple[str, str, str, bool]] = []
-        seen: set[str] = set()
-        for _key, active in self.screen.active_bindings.items():
+        """Help from the live bindings: the cockpit's own keys first, then navigation."""
+        ours: list[tuple[str, str, str, bool]] = []
+        navigation: list[tuple[str, str, str, bool]] = []
+        seen: set[tuple[str, str]] = set()
+        for active in self.screen.active_bindings.values():
             binding = active.binding
-            if binding.action in seen and binding.id is not None:
+            key = self.get_key_display(binding)
+            if (key, binding.action) in seen:
                 continue
-            seen.add(binding.action)
-            rows.append((self.get_key_display(binding), binding.description or binding.action,
-                         binding.tooltip, active.enabled))
-        self.push_screen(HelpScreen(rows, self.role))
+            seen.add((key, binding.action))
+            row = (key, binding.description or binding.action, binding.tooltip, active.enabled)
+            (ours if binding.id else navigation).append(row)
+        self.push_screen(HelpScreen(ours, navigation, self.role))
 
     def action_quit_cockpit(self) -> None:
         if not self.running():

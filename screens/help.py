@@ -33,9 +33,11 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help-close",
                         tooltip="Back to the cockpit")]
 
-    def __init__(self, rows: list[tuple[str, str, str, bool]], role: str) -> None:
+    def __init__(self, rows: list[tuple[str, str, str, bool]],
+                 navigation: list[tuple[str, str, str, bool]], role: str) -> None:
         super().__init__()
         self.rows = rows
+        self.navigation = navigation
         self.role = role
 
     def compose(self) -> ComposeResult:
@@ -45,10 +47,13 @@ class HelpScreen(ModalScreen[None]):
                 continue
             legend.append(f"{icon} {status}  ", style=STATUS_STYLES.get(status, ""))
         with Vertical():
-            yield Label(f"Keys ({self.role})", classes="modal-title")
+            yield Label(f"Keys ({self.role}); struck-through keys do nothing right now",
+                        classes="modal-title")
             with VerticalScroll():
                 yield Static(bindings_table(self.rows))
                 yield Static(Text("\nStatuses", style="bold"))
                 yield Static(legend)
+                yield Static(Text("\nNavigation", style="bold"))
+                yield Static(bindings_table(self.navigation))
                 yield Static(Text("\nctrl+p opens the command palette: every playbook and "
                                   "screen by name.", style="dim"))

@@ -196,19 +196,22 @@ class TimelineScreen(Screen[None]):
     # actions --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in {"run", "dry_run", "override", "resolve", "cancel_run"}:
-            if not self.can_act:
-                return False
-            view = self.selected()
-            if action in {"run", "dry_run"}:
-                return view is not None and view.item.playbook is not None
-            if action == "override":
-                return view is not None and view.status == "NO-GO"
-            if action == "resolve":
-                return bool(self.state and self.state.interrupted_runs())
-            if action == "cancel_run":
-                return bool(self.state and self.state.active_runs())
-        return True
+        """Spectators: the acting keys do not exist. Controller: shown, dimmed when moot."""
+        acting = {"run", "dry_run", "override", "resolve", "cancel_run"}
+        if action not in acting:
+            return True
+        if not self.can_act:
+            return False
+        view = self.selected()
+        state = self.state
+        applicable = {
+            "run": view is not None and view.item.playbook is not None,
+            "dry_run": view is not None and view.item.playbook is not None,
+            "override": view is not None and view.status == "NO-GO",
+            "resolve": bool(state and state.interrupted_runs()),
+            "cancel_run": bool(state and state.active_runs()),
+        }[action]
+        return True if applicable else None
 
     def action_run(self, dry_run: bool = False) -> None:
         view = self.selected()
