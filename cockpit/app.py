@@ -109,7 +109,7 @@ class CockpitApp(App[int]):
         self.poll_seconds = poll_seconds
         self._run_worker: Worker[object] | None = None
         role = ("CONTROLLER " + (self.engine.operator if self.engine else "") if self.engine
-                else f"SPECTATOR (read-only): {spectator_reason or 'spectating'}")
+                else "SPECTATOR (read-only)")
         self.role = role.strip()
         self.add_mode("timeline", partial(TimelineScreen, config, runbook, role=self.role,
                                           can_act=self.engine is not None,
@@ -123,7 +123,8 @@ class CockpitApp(App[int]):
         self.poll_journal()
         self.set_interval(self.poll_seconds, self.poll_journal)
         if self.spectator_reason and "another cockpit" in self.spectator_reason:
-            self.notify(self.spectator_reason, title="Opened as spectator", timeout=8)
+            self.notify(f"{self.spectator_reason}: you can watch, not act", timeout=10,
+                        title="Opened as spectator")
         if self.engine is not None:
             interrupted = self.state.interrupted_runs()
             if interrupted:

@@ -101,7 +101,7 @@ def _print_error(exc: CockpitError) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
     for problem in exc.problems:
         where = problem.where()
         console.print(Text.assemble(("error: ", "bold red"), (f"{where}: " if where else "", "bold"),

@@ -77,13 +77,18 @@ class ProgressPrinter:
     def __init__(self, console: Console, *, quiet_output: bool = False) -> None:
         self.console = console
         self.quiet_output = quiet_output
+        self.steps: list[str] = []
 
     def __call__(self, events: list[Event]) -> None:
         for e in events:
             d = e.data
-            if e.kind == "step_started":
-                self.console.print(Text.assemble(("▶ ", "bold"), (d.get("title", e.step or ""),
-                                                                 "bold")))
+            if e.kind == "run_started":
+                self.steps = list(d.get("steps", []))
+            elif e.kind == "step_started":
+                position = (f"[{self.steps.index(e.step) + 1}/{len(self.steps)}] "
+                            if e.step in self.steps else "")
+                self.console.print(Text.assemble(("▶ ", "bold"), (position, "dim"),
+                                                 (d.get("title", e.step or ""), "bold")))
                 command = d.get("command", "")
                 if command and d.get("kind") == "shell":
                     self.console.print(Text(f"  {command.splitlines()[0]}", style="dim"))

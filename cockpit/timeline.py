@@ -86,7 +86,7 @@ def countdown(delta: timedelta) -> str:
 class ItemView:
     slot: Slot
     status: str
-    """pending, due, running, done, failed, skipped, interrupted, GO, NO-GO"""
+    """pending, due, running, done, failed, aborted, skipped, interrupted, GO, NO-GO"""
     overdue: bool
     start: datetime | None
     local_time: str
@@ -117,7 +117,7 @@ class TimelineView:
         return countdown(self.next_item.start - self.now)
 
 
-_RUN_STATUS = {"running": "running", "ok": "done", "failed": "failed", "aborted": "failed",
+_RUN_STATUS = {"running": "running", "ok": "done", "failed": "failed", "aborted": "aborted",
                "no-go": "NO-GO", "interrupted": "interrupted", "blocked": "failed",
                "skipped": "skipped"}
 

@@ -13,6 +13,7 @@ STATUS_STYLES = {
     "failed": "bold red",
     "timeout": "bold red",
     "declined": "yellow",
+    "aborted": "yellow",
     "skipped": "cyan",
     "interrupted": "bold magenta",
     "GO": "bold green",
@@ -21,7 +22,7 @@ STATUS_STYLES = {
 }
 STATUS_ICONS = {
     "pending": "·", "due": "●", "running": "⟳", "done": "✓", "ok": "✓", "failed": "✗",
-    "timeout": "⏱", "declined": "–", "skipped": "↷", "interrupted": "⚡", "GO": "▲",
+    "timeout": "⏱", "declined": "–", "aborted": "–", "skipped": "↷", "interrupted": "⚡", "GO": "▲",
     "NO-GO": "■", "no-go": "■",
 }
 

@@ -200,3 +200,60 @@ async def test_interrupted_run_is_offered_for_resolution_at_start(
     steps = {k: s.status for k, s in app.state.runs["r1"].steps.items()}
     assert steps["tag"] == "skipped" and steps["push"] == "ok"
     journal.close()
+
+
+SLOW = """
+title = "slow"
+[[steps]]
+id = "work"
+kind = "shell"
+title = "long work"
+run = "sh -c 'echo working; sleep 30'"
+
+[[steps]]
+id = "after"
+kind = "manual"
+title = "after"
+"""
+
+
+async def test_cancel_stops_the_running_step_and_quit_asks(
+        config: Config, journal: Journal, clock: FrozenClock, tmp_path: Path) -> None:
+    from cockpit.runbook import load_runbook
+    from tests.helpers import playbook_folder
+
+    runbook = load_runbook(playbook_folder(tmp_path, slow=SLOW))
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.start_playbook("slow")
+        await until(pilot, lambda: app.state.active_runs())
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmModal)  # a playbook runs: quitting asks first
+        await pilot.press("n")
+        await pilot.press("c")
+        await until(pilot, lambda: not app.running())
+        run = next(iter(app.state.runs.values()))
+        await until(pilot, lambda: run.status == "aborted")
+        assert run.steps["work"].message == "cancelled by the operator"
+        assert run.steps["after"].status == "pending"
+        await pilot.press("q")
+    assert app.return_value == 0
+
+
+def test_a_second_cockpit_opens_as_spectator_and_says_why(tmp_path: Path) -> None:
+    from cockpit.app import open_journal
+    from cockpit.config import load_config
+
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "cockpit.toml").write_text(
+        '[release]\nname = "c"\nversion = "1.0.0"\nrepo = "repo"\nlaunch = 2026-01-15T08:00:00\n'
+        '[build]\npackage = "c"\nbinary = "c"\n')
+    config = load_config(tmp_path / "cockpit.toml")
+    first, reason = open_journal(config, spectate=False)
+    assert first.writable and reason is None
+    second, reason = open_journal(config, spectate=False)
+    assert not second.writable
+    assert reason is not None and reason.startswith("another cockpit controls this release")
+    second.close()
+    first.close()

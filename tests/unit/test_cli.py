@@ -119,3 +119,13 @@ def test_second_controller_gets_a_clear_refusal(workspace: Path) -> None:
         holder.close()
     assert out.returncode == 2
     assert "another cockpit controls this release" in out.stderr and "--spectate" in out.stderr
+
+
+def test_journal_that_is_not_sqlite_exits_2_and_is_left_alone(workspace: Path) -> None:
+    journal = load_config(workspace).journal_path
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text("not a database\n" * 200)
+    out = cockpit("run", "tag-release", "--headless", "--config", str(workspace))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "is not an SQLite journal" in out.stderr and "mv " in out.stderr
+    assert journal.read_text().startswith("not a database")

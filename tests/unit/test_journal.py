@@ -104,3 +104,4 @@ def test_tokens_are_redacted_before_they_are_stored(tmp_path: Path,
 def test_spectating_before_any_controller_says_so(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="controller has not started"):
         Journal.readonly(tmp_path / "none.sqlite")
+
