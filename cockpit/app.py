@@ -8,9 +8,8 @@ spectator's view of them travel the same path: journal first, screen second).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import partial
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
 from textual import work
 from textual.app import App
@@ -18,6 +17,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import Worker, WorkerState
 
+from cockpit.builds import Assignment, BuildMatrix, assign
+from cockpit.buildstate import BuildState
 from cockpit.checks import CheckResult
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
@@ -27,11 +28,13 @@ from cockpit.journal import Journal, JournalLocked
 from cockpit.params import resolve_params
 from cockpit.runbook import Runbook, Step
 from cockpit.runs import LaunchState
+from screens.builds import BuildsScreen
 from screens.help import HelpScreen
 from screens.modals import ConfirmModal, GateModal, ManualModal, ParamsModal, ResolveModal, TextModal
 from screens.timeline import TimelineScreen
 
 POLL_SECONDS = 0.2
+S = TypeVar("S")
 
 
 class UiInteraction:
@@ -88,6 +91,8 @@ class CockpitApp(App[int]):
     BINDINGS = [
         Binding("t", "switch_mode('timeline')", "Timeline", id="mode-timeline",
                 tooltip="The runbook on its timeline"),
+        Binding("b", "switch_mode('builds')", "Builds", id="mode-builds",
+                tooltip="The build matrix: targets by stages, live logs"),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
         Binding("q", "quit_cockpit", "Quit", id="quit",
                 tooltip="Quit (asks first while a playbook runs)"),
@@ -96,6 +101,7 @@ class CockpitApp(App[int]):
     def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
                  clock: Clock | None = None, spectator_reason: str | None = None,
                  autorun: tuple[str, dict[str, str]] | None = None,
+                 build: list[Assignment] | None = None,
                  poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__()
         self.config = config
@@ -105,7 +111,10 @@ class CockpitApp(App[int]):
         self.spectator_reason = spectator_reason
         self.engine = None if not journal.writable else Engine(config, runbook, journal)
         self.state = LaunchState()
+        self.builds = BuildState()
         self.autorun = autorun
+        self.autobuild = build
+        self._build_worker: Worker[object] | None = None
         self.poll_seconds = poll_seconds
         self._run_worker: Worker[object] | None = None
         role = ("CONTROLLER " + (self.engine.operator if self.engine else "") if self.engine
@@ -114,6 +123,9 @@ class CockpitApp(App[int]):
         self.add_mode("timeline", partial(TimelineScreen, config, runbook, role=self.role,
                                           can_act=self.engine is not None,
                                           load_output=self.load_output))
+        self.add_mode("builds", partial(BuildsScreen, can_act=self.engine is not None,
+                                        load_output=self.load_output,
+                                        alternatives=self.alternative_builder))
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -132,6 +144,9 @@ class CockpitApp(App[int]):
             elif self.autorun is not None:
                 name, params = self.autorun
                 self.call_later(self.start_playbook, name, False, params)
+            if self.autobuild is not None:
+                self.switch_mode("builds")
+                self.start_build(self.autobuild)
 
     def poll_journal(self) -> None:
         """Fold new journal events into the state and hand the projection to the screen."""
@@ -141,20 +156,73 @@ class CockpitApp(App[int]):
             self.notify(str(exc), severity="error", title="journal")
             return
         self.state.apply(events)
+        self.builds.apply(events)
         timeline = self.timeline_screen()
         if timeline is not None and timeline.is_mounted:
             timeline.refresh_view(self.state, self.clock.now(), events)
+        builds = self._mode_screen("builds", BuildsScreen)
+        if builds is not None and builds.is_mounted:
+            builds.refresh_view(self.builds, events)
 
     def timeline_screen(self) -> TimelineScreen | None:
         """The timeline mode's screen, even while a modal or another mode is on top."""
-        stack = self._screen_stacks.get("timeline") or []
-        return next((s for s in stack if isinstance(s, TimelineScreen)), None)
+        return self._mode_screen("timeline", TimelineScreen)
 
-    def load_output(self, run_id: str) -> list[str]:
+    def _mode_screen(self, mode: str, kind: type[S]) -> S | None:
+        stack = self._screen_stacks.get(mode) or []
+        return next((s for s in stack if isinstance(s, kind)), None)
+
+    def load_output(self, run_id: str, step: str | None = None) -> list[str]:
         lines: list[str] = []
         for event in self.journal.events(kinds=["output"], run_id=run_id):
-            lines.extend(event.data.get("lines", []))
-        return lines[-5000:]
+            if step is None or event.step == step:
+                lines.extend(event.data.get("lines", []))
+        return lines[-10_000:]
+
+    # builds ---------------------------------------------------------------------------------
+
+    def alternative_builder(self, target: str, current: str) -> str | None:
+        return next((b.name for b in self.config.builders if b.name != current and
+                     (target in b.targets or (b.kind == "local" and not b.targets))), None)
+
+    def building(self) -> bool:
+        return self._build_worker is not None and self._build_worker.state in {
+            WorkerState.PENDING, WorkerState.RUNNING}
+
+    def start_build(self, assignments: list[Assignment], retry_of: str | None = None) -> None:
+        if self.engine is None:
+            return
+        if self.building():
+            self.notify("a build is already running: cancel it (x) or wait", severity="warning")
+            return
+        self._build_worker = self._run_build(assignments, retry_of)
+
+    @work(group="build", exclusive=True, exit_on_error=False)
+    async def _run_build(self, assignments: list[Assignment], retry_of: str | None) -> None:
+        matrix = BuildMatrix(self.config, self.journal)
+        try:
+            run_id = await matrix.run(assignments, retry_of=retry_of)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error", title="build not started", timeout=10)
+            return
+        self.poll_journal()
+        finished = self.journal.events(kinds=["build_finished"], run_id=run_id)
+        status = finished[-1].data["status"] if finished else "?"
+        self.notify(f"build {status}" + (f": artifacts in {matrix.dist}" if status == "ok" else ""),
+                    severity="information" if status == "ok" else "error", timeout=8)
+
+    def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
+        try:
+            assignments = assign(self.config, message.targets, message.builder)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.start_build(assignments, message.retry_of)
+
+    def on_builds_screen_cancel_requested(self, message: BuildsScreen.CancelRequested) -> None:
+        if self.building() and self._build_worker is not None:
+            self._build_worker.cancel()
+            self.notify("cancelling the build: stopping every process on every builder")
 
     # playbooks ------------------------------------------------------------------------------
 
@@ -294,7 +362,7 @@ class CockpitApp(App[int]):
         self.push_screen(HelpScreen(ours, navigation, self.role))
 
     def action_quit_cockpit(self) -> None:
-        if not self.running():
+        if not self.running() and not self.building():
             self.exit(0)
             return
 
@@ -303,7 +371,7 @@ class CockpitApp(App[int]):
                 self.exit(0)
 
         self.push_screen(ConfirmModal(
-            "A playbook is running. Quit anyway?",
+            "A playbook or build is running. Quit anyway?",
             "Its current step will show as interrupted when the cockpit starts again; you "
             "will then re-run it, mark it done or skip it.", confirm_label="Quit (y)"), chosen)
 
@@ -333,10 +401,11 @@ def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
 
 def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
                  autorun: tuple[str, dict[str, str]] | None = None,
-                 extra: Iterable[str] = ()) -> int:
+                 build: list[Assignment] | None = None) -> int:
     journal, reason = open_journal(config, spectate=spectate)
     try:
-        app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun)
+        app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun,
+                         build=build)
         result = app.run()
     finally:
         journal.close()

@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", parents=[config_opt],
                    help="preflight: config, runbook and playbooks against the repository")
 
+    build = sub.add_parser("build", parents=[config_opt], help="run the build matrix: every "
+                           "target on its builder, then size, smoke test, package, checksum")
+    build.add_argument("--target", action="append", default=[], metavar="T",
+                       help="build only this target triple (repeat); default: [build] targets")
+    build.add_argument("--builder", metavar="NAME", help="use this builder for every target")
+    build.add_argument("--headless", action="store_true", help="no UI: progress lines")
+
     run = sub.add_parser("run", parents=[config_opt], help="run a playbook")
     run.add_argument("playbook")
     run.add_argument("--param", action="append", default=[], metavar="K=V",
@@ -136,7 +143,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return _open_ui(config, runbook, spectate=args.spectate)
     if args.spectate:
         parser.error("--spectate opens the cockpit: use it without a command")
-    handler = {"demo": _demo, "init": _init, "check": _check, "run": _run,
+    handler = {"demo": _demo, "init": _init, "check": _check, "run": _run, "build": _build,
                "playbooks": _playbooks, "journal": _journal}[command]
     return handler(args)
 
@@ -245,6 +252,25 @@ def _check(args: argparse.Namespace) -> int:
         table.add_row(Text(p.where()), Text(p.message), Text(p.fix or ""))
     console.print(table)
     return code
+
+
+def _build(args: argparse.Namespace) -> int:
+    from cockpit.builds import assign
+    from cockpit.journal import Journal
+
+    config, runbook = _load(args)
+    assignments = assign(config, args.target or None, args.builder)
+    if not args.headless:
+        from cockpit.app import open_cockpit
+
+        return open_cockpit(config, runbook, spectate=False, build=assignments)
+    from cockpit.buildcli import run_build_headless
+
+    journal = Journal.controller(config.journal_path)
+    try:
+        return run_build_headless(config, journal, assignments)
+    finally:
+        journal.close()
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:

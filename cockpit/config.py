@@ -102,14 +102,22 @@ class BuilderConfig(_Section):
     name: str
     kind: Literal["local", "ssh"] = "local"
     targets: list[str] = Field(default_factory=list)
+    """Target triples this builder serves; a local builder with none serves the host."""
     host: str | None = None
     port: int = 22
     user: str | None = None
     identity: Path | None = None
+    """Private key file (relative to this file); never a key itself."""
     known_hosts: Path | None = None
+    """known_hosts file checked strictly (default: ~/.ssh/known_hosts)."""
     workdir: str | None = None
+    """Remote directory for sources, the kept target dir and packages (default:
+    cockpit-builds/<name>, relative to the remote home)."""
     env: dict[str, str] = Field(default_factory=dict)
-    max_jobs: int = 1
+    """Environment for cargo, e.g. RUSTC, CARGO_TARGET_<TRIPLE>_LINKER."""
+    runners: dict[str, str] = Field(default_factory=dict)
+    """target -> command prefix to run its binaries for the smoke test (e.g. qemu-aarch64)."""
+    max_jobs: int = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _ssh_needs_host(self) -> BuilderConfig:

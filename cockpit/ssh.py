@@ -1,0 +1,222 @@
+"""Remote builders over SSH (asyncssh, imported lazily: it costs 100-190 ms).
+
+Strict host-key checking always; `connect_timeout` and `keepalive_interval` always set, so a
+dead link is noticed within seconds. Every remote command runs under `setsid` in its own
+process group and reports its group id first, so cancelling kills the whole group over a
+second channel (closing the channel alone would leave cargo running on the builder).
+asyncssh's exceptions are translated here into `BuilderError`s that say what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cockpit.config import BuilderConfig
+from cockpit.runners import TAIL, CommandResult, LineSink, strip_ansi
+
+if TYPE_CHECKING:
+    import asyncssh
+
+PGID_MARK = "__cockpit_pgid__"
+KEEPALIVE_INTERVAL = 2.0
+KEEPALIVE_COUNT = 3
+CONNECT_TIMEOUT = 10.0
+
+
+@dataclass
+class BuilderError(Exception):
+    """A builder could not be used: refused, unreachable, untrusted, or lost mid-build."""
+
+    builder: str
+    message: str
+    fix: str = ""
+    lost: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.builder}: {self.message}" + (f" (fix: {self.fix})" if self.fix else "")
+
+
+def remote_script(command: str, *, cwd: str | None = None,
+                  env: Mapping[str, str] | None = None) -> str:
+    """The shell text that runs `command` in its own process group, announcing the group.
+
+    `setsid -w` starts a new session (so the group id is the inner shell's pid) and waits,
+    so the channel still reports the command's exit status.
+    """
+    inner = f"echo {PGID_MARK} $$; exec 2>&1; "
+    if cwd:
+        inner += f"mkdir -p {shlex.quote(cwd)} && cd {shlex.quote(cwd)} && "
+    assignments = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
+    inner += f"exec env {assignments}sh -c {shlex.quote(command)}"
+    return "exec setsid -w sh -c " + shlex.quote(inner)
+
+
+class SshBuilder:
+    """One connection to one builder, reused for every command of a build."""
+
+    def __init__(self, config: BuilderConfig, base: Path) -> None:
+        self.config = config
+        self.base = base
+        self.name = config.name
+        self._conn: asyncssh.SSHClientConnection | None = None
+
+    def _path(self, path: Path | None) -> str | None:
+        if path is None:
+            return None
+        return str(path if path.is_absolute() else self.base / path)
+
+    @property
+    def workdir(self) -> str:
+        return self.config.workdir or f"cockpit-builds/{self.name}"
+
+    async def connect(self) -> None:
+        import asyncssh
+
+        c = self.config
+        known_hosts = self._path(c.known_hosts)
+        options: dict[str, Any] = {
+            "port": c.port, "username": c.user, "known_hosts": known_hosts or (),
+            "connect_timeout": CONNECT_TIMEOUT, "keepalive_interval": KEEPALIVE_INTERVAL,
+            "keepalive_count_max": KEEPALIVE_COUNT, "agent_path": None,
+        }
+        if c.identity is not None:
+            options["client_keys"] = [self._path(c.identity)]
+        if known_hosts is None:
+            options["known_hosts"] = str(Path.home() / ".ssh" / "known_hosts")
+        where = f"{c.user + '@' if c.user else ''}{c.host}:{c.port}"
+        try:
+            self._conn = await asyncssh.connect(c.host, **options)
+        except asyncssh.HostKeyNotVerifiable as exc:
+            fingerprint = await self._fingerprint()
+            raise BuilderError(
+                self.name, f"host key of {where} is not trusted ({fingerprint or exc.reason})",
+                f"if {fingerprint or 'that'} is the builder's key, add it: ssh-keyscan -p {c.port} "
+                f"{c.host} >> {options['known_hosts']}") from None
+        except asyncssh.PermissionDenied:
+            raise BuilderError(self.name, f"{where} refused the client key "
+                               f"{self._path(c.identity) or '(default keys)'}",
+                               "add the key's .pub to the builder user's ~/.ssh/authorized_keys, "
+                               "or fix identity in [[builders]]") from None
+        except ConnectionRefusedError:
+            raise BuilderError(self.name, f"nothing listens on {where} (connection refused)",
+                               "start sshd on the builder or fix host/port") from None
+        except TimeoutError:
+            raise BuilderError(self.name, f"no answer from {where} within {CONNECT_TIMEOUT:g}s",
+                               "check the builder is up and reachable") from None
+        except (OSError, asyncssh.Error) as exc:
+            raise BuilderError(self.name, f"cannot connect to {where}: {exc}",
+                               "check host, port and network") from None
+
+    async def _fingerprint(self) -> str | None:
+        import asyncssh
+
+        try:
+            key = await asyncio.wait_for(asyncssh.get_server_host_key(
+                self.config.host, self.config.port), CONNECT_TIMEOUT)
+        except (OSError, asyncssh.Error, TimeoutError):
+            return None
+        return key.get_fingerprint() if key is not None else None
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            await self._conn.wait_closed()
+            self._conn = None
+
+    @property
+    def conn(self) -> asyncssh.SSHClientConnection:
+        if self._conn is None:
+            raise BuilderError(self.name, "not connected")
+        return self._conn
+
+    async def run(self, command: str, *, cwd: str | None = None,
+                  env: Mapping[str, str] | None = None, sink: LineSink | None = None,
+                  stdin: bytes | None = None, timeout: float | None = None) -> CommandResult:
+        """Run `command` remotely in its own process group, streaming merged output."""
+        import asyncssh
+
+        script = remote_script(command, cwd=cwd, env=env)
+        tail: list[str] = []
+        pgid: int | None = None
+        try:
+            proc = await self.conn.create_process(script, encoding=None)
+        except (asyncssh.Error, OSError) as exc:
+            raise self._lost(exc) from None
+
+        async def pump() -> None:
+            nonlocal pgid
+            if stdin is not None:
+                proc.stdin.write(stdin)
+            proc.stdin.write_eof()
+            partial = b""
+            while True:
+                chunk = await proc.stdout.read(65536)
+                if not chunk:
+                    break
+                *lines, partial = (partial + chunk).split(b"\n")
+                text = [strip_ansi(x.decode("utf-8", "replace").rstrip("\r")) for x in lines]
+                if pgid is None and text and text[0].startswith(PGID_MARK):
+                    pgid = int(text.pop(0).split()[1])
+                if text:
+                    tail.extend(text)
+                    del tail[: max(0, len(tail) - TAIL)]
+                    if sink is not None:
+                        result = sink(text)
+                        if result is not None:
+                            await result
+            if partial:
+                last = [strip_ansi(partial.decode("utf-8", "replace"))]
+                tail.extend(last)
+                if sink is not None:
+                    result = sink(last)
+                    if result is not None:
+                        await result
+
+        try:
+            await asyncio.wait_for(pump(), timeout)
+            completed = await proc.wait()
+        except TimeoutError:
+            await self.kill_group(pgid)
+            return CommandResult(None, timed_out=True, tail=tail)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.kill_group(pgid))
+            proc.close()
+            raise
+        except (asyncssh.Error, OSError) as exc:
+            raise self._lost(exc) from None
+        code = completed.exit_status
+        return CommandResult(code if code is not None and code >= 0 else None, tail=tail,
+                             error=None if code is not None and code >= 0 else
+                             f"killed by signal {completed.exit_signal}")
+
+    async def kill_group(self, pgid: int | None) -> None:
+        """TERM, then KILL, the remote process group, over a channel of its own."""
+        if pgid is None or self._conn is None:
+            return
+        # `kill -SIG -PGID`, not `kill -- -PGID`: dash's builtin kill has no `--`
+        command = (f"kill -TERM -{pgid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do "
+                   f"kill -0 -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
+                   f"kill -KILL -{pgid} 2>/dev/null; exit 0")
+        try:
+            await asyncio.wait_for(self._conn.run(command, check=False), 10)
+        except (OSError, TimeoutError, Exception):  # the link may be gone: nothing more to do
+            return
+
+    async def read_file(self, path: str) -> bytes:
+        result = await self.conn.run(f"cat {shlex.quote(path)}", encoding=None, check=False)
+        if result.exit_status != 0:
+            err = result.stderr
+            text = err.decode(errors="replace") if isinstance(err, bytes) else str(err or "")
+            raise BuilderError(self.name, f"cannot read {path} on the builder: {text.strip()}")
+        out = result.stdout
+        return out if isinstance(out, bytes) else str(out).encode()
+
+    def _lost(self, exc: BaseException) -> BuilderError:
+        return BuilderError(self.name, f"builder lost: {exc or type(exc).__name__}",
+                            "check the builder and the network, then retry the target",
+                            lost=True)

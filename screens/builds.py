@@ -1,0 +1,224 @@
+"""The builds mode: the matrix grid, the selected target's live log, or several side by side.
+
+Logs come from the journal (so a spectator sees the same); new lines are batched into the
+panes. `/` filters the visible logs; `s` splits the log area across targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from cockpit.buildstate import BuildState
+from cockpit.journal import Event
+from widgets.build_grid import BuildGrid
+from widgets.log_pane import LogPane
+
+OutputLoader = Callable[[str, str | None], list[str]]
+MAX_PANES = 4
+
+
+class BuildsScreen(Screen[None]):
+    DEFAULT_CSS = """
+    BuildsScreen #grid-box { height: auto; border: round $panel-lighten-2; }
+    BuildsScreen #failure { height: auto; color: $error; padding: 0 1; }
+    BuildsScreen #logs { height: 1fr; }
+    BuildsScreen #filter { dock: bottom; display: none; }
+    BuildsScreen #filter.visible { display: block; }
+    BuildsScreen #empty { padding: 1 2; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "build", "Build all", id="build-all", priority=True,
+                tooltip="Run the whole matrix: every target on its builder"),
+        Binding("r", "retry", "Retry target", id="retry-target",
+                tooltip="Build the selected target again on the same builder"),
+        Binding("a", "retry_elsewhere", "Retry elsewhere", id="retry-other-builder",
+                tooltip="Build the selected target again on another builder that serves it"),
+        Binding("x", "cancel", "Cancel", id="cancel-build",
+                tooltip="Stop the running builds; nothing is left running on the builders"),
+        Binding("s", "split", "Split logs", id="split-logs",
+                tooltip="Show up to four targets' logs side by side, or just the selected one"),
+        Binding("slash", "filter", "Filter", id="filter-logs",
+                tooltip="Show only log lines containing some text (escape clears)"),
+    ]
+
+    class BuildRequested(Message):
+        def __init__(self, targets: list[str] | None, builder: str | None = None,
+                     retry_of: str | None = None) -> None:
+            super().__init__()
+            self.targets = targets
+            self.builder = builder
+            self.retry_of = retry_of
+
+    class CancelRequested(Message):
+        pass
+
+    def __init__(self, *, can_act: bool, load_output: OutputLoader,
+                 alternatives: Callable[[str, str], str | None]) -> None:
+        super().__init__()
+        self.can_act = can_act
+        self.load_output = load_output
+        self.alternatives = alternatives
+        self.state: BuildState | None = None
+        self.split = False
+        self.filter = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="grid-box"):
+            yield BuildGrid(id="grid")
+            yield Static("", id="failure")
+        yield Static("No build yet. Press enter to build every target of [build] targets "
+                     "(or run `cockpit build`).", id="empty")
+        yield Horizontal(id="logs")
+        yield Input(placeholder="filter logs (enter applies, escape clears)", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#grid-box").border_title = "build matrix"
+
+    # state in -------------------------------------------------------------------------------
+
+    def refresh_view(self, state: BuildState, new_events: list[Event]) -> None:
+        self.state = state
+        grid = self.query_one(BuildGrid)
+        grid.show(state)
+        self.query_one("#empty").display = not state.targets
+        if state.commit:
+            self.query_one("#grid-box").border_title = f"build matrix · commit {state.commit[:12]}"
+        showing = {p.source: p for p in self.query(LogPane)}
+        self._ensure_panes()  # a new pane loads its lines from the journal, these included
+        panes = {p.source: p for p in self.query(LogPane) if showing.get(p.source) is p}
+        for event in new_events:
+            if event.kind == "output" and event.step:
+                pane = panes.get(f"{event.run_id}/{event.step}")
+                if pane is not None:
+                    pane.push(self._filtered(event.data.get("lines", [])))
+        self._show_failure()
+        self.refresh_bindings()
+
+    def _filtered(self, lines: list[str]) -> list[str]:
+        return [ln for ln in lines if self.filter in ln] if self.filter else lines
+
+    def _wanted(self) -> list[str]:
+        if self.state is None or not self.state.targets:
+            return []
+        if self.split:
+            return list(self.state.targets)[:MAX_PANES]
+        selected = self.query_one(BuildGrid).selected_target
+        return [selected or next(iter(self.state.targets))]
+
+    def _ensure_panes(self, *, reload: bool = False) -> None:
+        """One pane per shown target, each following that target's latest attempt."""
+        if self.state is None:
+            return
+        wanted = [(t, f"{self.state.targets[t].run_id}/{t}") for t in self._wanted()]
+        current = [p.source for p in self.query(LogPane)]
+        if not reload and current == [source for _, source in wanted]:
+            return
+        logs = self.query_one("#logs")
+        logs.remove_children()
+        for target, source in wanted:
+            pane = LogPane(max_lines=10_000)
+            run_id = source.split("/", 1)[0]
+            title = f"{target} ({self.state.targets[target].builder})"
+            if self.filter:
+                title += f"  filter: {self.filter}"
+            logs.mount(pane)
+            pane.show_source(source, self._filtered(self.load_output(run_id, target)), title)
+
+    def _show_failure(self) -> None:
+        grid = self.query_one(BuildGrid)
+        target = grid.selected_target
+        text = ""
+        if self.state is not None and target in self.state.targets:
+            t = self.state.targets[target]
+            if t.failure:
+                text = f"{target}: {t.failure}"
+            if t.attempts:
+                history = ", ".join(f"{b}: {o}" for _, b, o in t.attempts)
+                text += ("\n" if text else "") + f"earlier attempts: {history}"
+        self.query_one("#failure", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if not self.split:
+            self._ensure_panes()
+        self._show_failure()
+        self.refresh_bindings()
+
+    # actions --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        acting = {"build", "retry", "retry_elsewhere", "cancel"}
+        if action not in acting:
+            return True
+        if isinstance(self.focused, Input):
+            return False  # typing a filter: enter submits it
+        if not self.can_act:
+            return False
+        running = bool(self.state and self.state.running)
+        target = self.query_one(BuildGrid).selected_target
+        failed = bool(self.state and target in self.state.targets
+                      and self.state.targets[target].status in {"failed", "builder lost"})
+        applicable = {"build": not running, "cancel": running,
+                      "retry": failed and not running,
+                      "retry_elsewhere": failed and not running and target is not None
+                      and self.state is not None
+                      and self.alternatives(target, self.state.targets[target].builder) is not None}
+        return True if applicable[action] else None
+
+    def action_build(self) -> None:
+        if self.can_act:
+            self.post_message(self.BuildRequested(None))
+
+    def action_retry(self, elsewhere: bool = False) -> None:
+        target = self.query_one(BuildGrid).selected_target
+        if not self.can_act or self.state is None or target not in self.state.targets:
+            return
+        current = self.state.targets[target]
+        builder = current.builder
+        if elsewhere:
+            other = self.alternatives(target, builder)
+            if other is None:
+                self.notify(f"no other builder serves {target}", severity="warning")
+                return
+            builder = other
+        self.post_message(self.BuildRequested([target], builder, retry_of=current.run_id))
+
+    def action_retry_elsewhere(self) -> None:
+        self.action_retry(elsewhere=True)
+
+    def action_cancel(self) -> None:
+        if self.can_act:
+            self.post_message(self.CancelRequested())
+
+    def action_split(self) -> None:
+        self.split = not self.split
+        self._ensure_panes(reload=True)
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.filter = event.value
+            event.input.remove_class("visible")
+            self.query_one(BuildGrid).focus()
+            self._ensure_panes(reload=True)
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_class("visible") or self.filter:
+            box.value = ""
+            box.remove_class("visible")
+            self.filter = ""
+            self.query_one(BuildGrid).focus()
+            self._ensure_panes(reload=True)

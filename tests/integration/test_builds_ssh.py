@@ -1,0 +1,185 @@
+"""The build matrix against a real SSH server (asyncssh, in-process, loopback) and real cargo."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from cockpit.builds import BuildMatrix, assign
+from cockpit.buildstate import BuildState
+from cockpit.config import BuilderConfig, Config
+from cockpit.journal import Journal
+from cockpit.ssh import BuilderError, SshBuilder
+from tests.conftest import needs_cargo
+from tests.sshserver import SshFixture, start_ssh_server
+
+HOST = "x86_64-unknown-linux-gnu"
+
+
+@pytest.fixture
+async def sshd(tmp_path: Path) -> AsyncIterator[SshFixture]:
+    fixture = await start_ssh_server(tmp_path / "sshd")
+    yield fixture
+    await fixture.close()
+
+
+def configured(config: Config, *builders: dict[str, object], **build: object) -> Config:
+    return config.model_copy(update={
+        "builders": [BuilderConfig(**b) for b in builders],  # type: ignore[arg-type]
+        "build": config.build.model_copy(update={"targets": [HOST], **build})})
+
+
+def state(journal: Journal) -> BuildState:
+    s = BuildState()
+    s.apply(journal.events())
+    return s
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@needs_cargo
+async def test_remote_build_compiles_the_commit_and_fetches_verified_artifacts(
+        config: Config, journal: Journal, sshd: SshFixture) -> None:
+    c = configured(config, sshd.builder("remote", targets=[HOST]))
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=c.repo, capture_output=True,
+                          text=True).stdout.strip()
+    # an uncommitted change that would not compile: the builder must never see it
+    (c.repo / "src" / "main.rs").write_text("this is not rust")
+    run_id = await BuildMatrix(c, journal).run(assign(c))
+    target = state(journal).targets[HOST]
+    assert target.status == "ok", target.failure
+    lines = [ln for e in journal.events(kinds=["output"], run_id=run_id) for ln in e.data["lines"]]
+    assert f"building commit {head}" in lines and "caro 1.1.0-beta" in lines
+    assert (sshd.home / "remote" / "src" / ".cockpit-commit").read_text().strip() == head
+    dist = c.resolve(c.build.dist_dir) / "1.1.0-beta"
+    asset = "caro-v1.1.0-beta-x86_64-unknown-linux-gnu.tar.gz"
+    sha = (dist / f"{asset}.sha256").read_text()
+    assert sha.endswith(f"  {asset}\n") and (dist / "SHA256SUMS").read_text() == sha
+    listing = subprocess.run(["tar", "-tvzf", str(dist / asset)], capture_output=True, text=True)
+    assert " 0/0 " in listing.stdout and "1970-01-01 00:00 caro" in listing.stdout  # reproducible
+    # the target dir is kept on the builder: the second build is incremental
+    await BuildMatrix(c, journal).run(assign(c))
+    again = state(journal).targets[HOST]
+    assert again.status == "ok" and again.compiled == 0 and len(again.attempts) == 1
+
+
+async def test_unknown_host_key_shows_its_fingerprint(config: Config, sshd: SshFixture) -> None:
+    sshd.known_hosts.write_text("")
+    builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
+    with pytest.raises(BuilderError) as err:
+        await builder.connect()
+    assert "is not trusted (SHA256:" in err.value.message
+    assert f"ssh-keyscan -p {sshd.port} 127.0.0.1 >> {sshd.known_hosts}" in err.value.fix
+
+
+async def test_wrong_client_key_is_refused(config: Config, sshd: SshFixture,
+                                           tmp_path: Path) -> None:
+    other = tmp_path / "other_key"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(other))
+    builder = SshBuilder(BuilderConfig(**sshd.builder(identity=str(other))),  # type: ignore[arg-type]
+                         config.base)
+    with pytest.raises(BuilderError) as err:
+        await builder.connect()
+    assert "refused the client key" in err.value.message and str(other) in err.value.message
+
+
+async def test_closed_port_fails_only_its_own_targets(config: Config, journal: Journal,
+                                                      sshd: SshFixture) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    c = configured(config, sshd.builder("gone", port=closed, targets=[HOST]),
+                   {"name": "local", "targets": ["also-" + HOST]})
+    run_id = await BuildMatrix(c, journal).run(assign(c, [HOST]))
+    target = state(journal).targets[HOST]
+    assert target.status == "failed" and "connection refused" in target.failure
+    assert target.stages["sync"].state == "failed" and target.stages["fetch"].state == "skipped"
+    assert journal.events(kinds=["build_finished"], run_id=run_id)[0].data["status"] == "failed"
+
+
+@needs_cargo
+async def test_compile_error_size_budget_and_version_mismatch(config: Config, journal: Journal,
+                                                              sshd: SshFixture) -> None:
+    remote = sshd.builder("remote", targets=[HOST])
+    c = configured(config, remote, max_size_mb=0.01)
+    await BuildMatrix(c, journal).run(assign(c))
+    assert "over the 0.01 MB budget" in state(journal).targets[HOST].failure
+
+    mismatch = configured(config, remote).model_copy(update={
+        "release": config.release.model_copy(update={"version": "9.9.9"})})
+    await BuildMatrix(mismatch, journal).run(assign(mismatch))
+    failure = state(journal).targets[HOST].failure
+    assert "version mismatch: the binary says 'caro 1.1.0-beta'" in failure
+
+    (c.repo / "src" / "main.rs").write_text("fn main() { let x: u32 = \"no\"; }\n")
+    git(c.repo, "commit", "-qam", "broken")
+    await BuildMatrix(c, journal).run(assign(c))
+    failed = state(journal).targets[HOST]
+    assert failed.stages["build"].state == "failed"
+    assert failed.failure.startswith("cargo build failed: error[E0308]: mismatched types")
+
+
+@needs_cargo
+async def test_missing_std_for_a_target_says_how_to_get_it(config: Config, journal: Journal,
+                                                           sshd: SshFixture) -> None:
+    probe = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True)
+    sysroot = Path(probe.stdout.strip())
+    if (sysroot / "lib/rustlib/riscv64gc-unknown-linux-gnu").exists():
+        pytest.skip("this toolchain has the riscv64 std")
+    target = "riscv64gc-unknown-linux-gnu"
+    c = configured(config, sshd.builder("remote", targets=[target]), targets=[target])
+    await BuildMatrix(c, journal).run(assign(c))
+    failure = state(journal).targets[target].failure
+    assert f"the {target} standard library is missing on remote" in failure
+    assert f"rustup target add {target}" in failure
+
+
+async def test_cancel_stops_the_remote_process_group(config: Config, sshd: SshFixture) -> None:
+    builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
+    await builder.connect()
+    marker = "61.4242"
+    task = asyncio.ensure_future(builder.run(f"sleep {marker} & sleep {marker}; echo never"))
+    await asyncio.sleep(1.0)
+    assert marker in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.5)
+    left = [ln for ln in subprocess.run(["ps", "-eo", "stat,args"], capture_output=True,
+                                        text=True).stdout.splitlines()
+            if marker in ln and not ln.startswith("Z")]
+    assert left == []
+    await builder.close()
+
+
+@needs_cargo
+async def test_a_dropped_link_is_builder_lost_and_retry_keeps_history(
+        config: Config, journal: Journal, sshd: SshFixture) -> None:
+    c = configured(config, sshd.builder("remote", targets=[HOST]),
+                   {"name": "local", "kind": "local", "targets": [HOST]})
+    matrix = BuildMatrix(c, journal)
+    task = asyncio.ensure_future(matrix.run(assign(c)))
+    for _ in range(200):
+        if state(journal).targets.get(HOST) and \
+                state(journal).targets[HOST].stages["build"].state == "running":
+            break
+        await asyncio.sleep(0.05)
+    sshd.drop_all()
+    await asyncio.wait_for(task, 30)
+    lost = state(journal).targets[HOST]
+    assert lost.status == "builder lost" and "builder lost" in lost.failure
+    retry = await BuildMatrix(c, journal).run(assign(c, [HOST], builder="local"),
+                                              retry_of=lost.run_id)
+    assert retry
+    now = state(journal).targets[HOST]
+    assert now.status == "ok" and now.builder == "local"
+    assert now.attempts[-1][1:] == ("remote", "builder lost")

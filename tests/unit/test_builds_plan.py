@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cockpit.builds import asset_name, assign, os_arch
+from cockpit.config import Config
+from cockpit.errors import CockpitError
+from cockpit.ssh import remote_script
+
+
+def with_builders(config: Config, *builders: dict[str, object], **build: object) -> Config:
+    return config.model_copy(update={
+        "builders": [type(config.builders[0])(**b) for b in builders],  # type: ignore[arg-type]
+        "build": config.build.model_copy(update=build)})
+
+
+def test_os_arch_and_asset_names_follow_the_real_release(config: Config) -> None:
+    assert os_arch("aarch64-unknown-linux-gnu") == ("linux", "arm64")
+    assert os_arch("x86_64-apple-darwin") == ("macos", "amd64")
+    bare = with_builders(config, {"name": "local"}, artifact="bare",
+                         artifact_name="{binary}-{version}-{os}-{arch}")
+    assert asset_name(bare, "aarch64-unknown-linux-gnu") == "caro-1.1.0-beta-linux-arm64"
+    assert asset_name(bare, "x86_64-pc-windows-msvc") == "caro-1.1.0-beta-windows-amd64.exe"
+    assert asset_name(config, "x86_64-unknown-linux-gnu") == \
+        "caro-v1.1.0-beta-x86_64-unknown-linux-gnu.tar.gz"
+
+
+def test_targets_go_to_the_builders_that_serve_them(config: Config) -> None:
+    c = with_builders(config, {"name": "local", "targets": ["x86_64-unknown-linux-gnu"]},
+                      {"name": "arm", "kind": "ssh", "host": "127.0.0.1",
+                       "targets": ["aarch64-unknown-linux-gnu"]},
+                      targets=["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"])
+    plan = assign(c)
+    assert [(a.target, a.builder.name) for a in plan] == [
+        ("x86_64-unknown-linux-gnu", "local"), ("aarch64-unknown-linux-gnu", "arm")]
+    with pytest.raises(CockpitError) as err:
+        assign(c, ["riscv64gc-unknown-linux-gnu"])
+    assert "no builder serves riscv64gc-unknown-linux-gnu" in err.value.problems[0].message
+    with pytest.raises(CockpitError) as err:
+        assign(c, ["aarch64-unknown-linux-gnu"], builder="local")
+    assert err.value.problems[0].fix == "builders that serve it: arm"
+
+
+def test_remote_script_quotes_everything_and_reports_its_group(tmp_path: Path) -> None:
+    script = remote_script("echo $FOO; pwd; exit 3", cwd=str(tmp_path / "a b"),
+                           env={"FOO": "x; $(touch pwned) `id`"})
+    out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    lines = out.stdout.splitlines()
+    assert out.returncode == 3
+    assert lines[0].startswith("__cockpit_pgid__ ")
+    assert lines[1:] == ["x; $(touch pwned) `id`", str(tmp_path / "a b")]
+    assert not (tmp_path / "pwned").exists()

@@ -1,0 +1,65 @@
+"""The build matrix grid: targets (rows) by stages (columns), each cell state and duration."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from cockpit.builds import STAGES
+from cockpit.buildstate import BuildState, StageState, TargetState
+
+CELL = {"pending": ("·", "dim"), "running": ("⟳", "bold cyan"), "ok": ("✓", "green"),
+        "failed": ("✗", "bold red"), "skipped": ("–", "dim")}
+STATUS = {"ok": "green", "failed": "bold red", "builder lost": "bold white on red",
+          "running": "bold cyan", "queued": "dim"}
+
+
+def stage_cell(stage: StageState, target: TargetState, name: str) -> Text:
+    icon, style = CELL.get(stage.state, ("?", ""))
+    text = Text(icon + " ", style=style)
+    if name == "build" and stage.state == "running":
+        total = f"/{target.total}" if target.total else ""
+        text.append(f"{target.compiled}{total} {target.crate}"[:14], style="cyan")
+    elif stage.duration is not None:
+        text.append(f"{stage.duration:.1f}s", style="dim")
+    return text
+
+
+class BuildGrid(DataTable[Text]):
+    DEFAULT_CSS = "BuildGrid { height: auto; max-height: 12; }"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row")
+        self._rows: dict[str, tuple[object, ...]] = {}
+
+    def on_mount(self) -> None:
+        self.add_column("target", key="target")
+        self.add_column("builder", key="builder")
+        for stage in STAGES:
+            self.add_column(stage, key=stage, width=16 if stage == "build" else 8)
+        self.add_column("status", key="status")
+
+    def show(self, state: BuildState) -> None:
+        """Update only the cells that changed; add rows for new targets."""
+        for name, target in state.targets.items():
+            status = Text(target.status, style=STATUS.get(target.status, ""))
+            if target.attempts:
+                status.append(f"  (attempt {len(target.attempts) + 1})", style="dim")
+            cells = (Text(name, style="bold"), Text(target.builder),
+                     *(stage_cell(target.stages[s], target, s) for s in STAGES), status)
+            plain = tuple(c.plain for c in cells)
+            if self._rows.get(name) == plain:
+                continue
+            if name not in self._rows:
+                self.add_row(*cells, key=name)
+            else:
+                for key, cell in zip(("target", "builder", *STAGES, "status"), cells, strict=True):
+                    self.update_cell(name, key, cell)
+            self._rows[name] = plain
+
+    @property
+    def selected_target(self) -> str | None:
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return str(key.value) if key.value is not None else None
