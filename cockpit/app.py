@@ -8,6 +8,8 @@ spectator's view of them travel the same path: journal first, screen second).
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from functools import partial
 from typing import Literal, TypeVar, cast
 
@@ -44,7 +46,7 @@ class UiInteraction:
         self.app = app
 
     async def confirm(self, step: Step, preview: str) -> bool:
-        title = f"Confirm: {step.title}" if step.kind != "edit" else f"Apply this edit? {step.title}"
+        title = "Run this?" if step.kind != "edit" else "Apply this edit?"
         answer = await self.app.push_screen_wait(ConfirmModal(title, preview))
         return bool(answer)
 
@@ -100,7 +102,7 @@ class CockpitApp(App[int]):
 
     def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
                  clock: Clock | None = None, spectator_reason: str | None = None,
-                 autorun: tuple[str, dict[str, str]] | None = None,
+                 autorun: tuple[str, dict[str, str], bool] | None = None,
                  build: list[Assignment] | None = None,
                  poll_seconds: float = POLL_SECONDS) -> None:
         super().__init__()
@@ -129,7 +131,16 @@ class CockpitApp(App[int]):
 
     # lifecycle ------------------------------------------------------------------------------
 
+    def _hang_up(self) -> None:
+        for worker in (self._run_worker, self._build_worker):
+            if worker is not None:
+                worker.cancel()
+        self.exit(1)
+
     def on_mount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):  # a closed terminal must not orphan steps
+            loop.add_signal_handler(sig, self._hang_up)
         self.switch_mode("timeline")
         self.sub_title = self.role
         self.poll_journal()
@@ -142,8 +153,11 @@ class CockpitApp(App[int]):
             if interrupted:
                 self.call_later(self.resolve_run, interrupted[-1].run_id)
             elif self.autorun is not None:
-                name, params = self.autorun
-                self.call_later(self.start_playbook, name, False, params)
+                name, params, dry_run = self.autorun
+                self.call_later(self.start_playbook, name, dry_run, params)
+            if interrupted and self.autorun is not None:
+                self.notify(f"{self.autorun[0]} not started: resolve the interrupted run first",
+                            severity="warning", timeout=10)
             if self.autobuild is not None:
                 self.switch_mode("builds")
                 self.start_build(self.autobuild)
@@ -174,7 +188,9 @@ class CockpitApp(App[int]):
 
     def load_output(self, run_id: str, step: str | None = None) -> list[str]:
         lines: list[str] = []
-        for event in self.journal.events(kinds=["output"], run_id=run_id):
+        # only what the state has seen: newer lines arrive through the next poll
+        for event in self.journal.events(kinds=["output"], run_id=run_id,
+                                         upto=self.state.last_id):
             if step is None or event.step == step:
                 lines.extend(event.data.get("lines", []))
         return lines[-10_000:]
@@ -277,6 +293,13 @@ class CockpitApp(App[int]):
             self.notify(str(exc), severity="error", title=f"{name} not started", timeout=10)
             return
         self.poll_journal()
+        if dry_run:
+            previews = self.journal.events(kinds=["dry_run_step"], run_id=outcome.run_id)
+            body = "\n\n".join(f"▷ {e.step}\n{e.data['preview']}" for e in previews)
+            self.push_screen(ConfirmModal(f"Dry run: {self.runbook.playbooks[name].title} "
+                                          "(nothing was run)", body, confirm_label="Close",
+                                          cancel_label=None))
+            return
         severity: Literal["information", "error"] = (
             "information" if outcome.status == "ok" else "error")
         self.notify(f"{name}: {outcome.status}", severity=severity)
@@ -372,8 +395,9 @@ class CockpitApp(App[int]):
 
         self.push_screen(ConfirmModal(
             "A playbook or build is running. Quit anyway?",
-            "Its current step will show as interrupted when the cockpit starts again; you "
-            "will then re-run it, mark it done or skip it.", confirm_label="Quit (y)"), chosen)
+            "Quitting cancels it: the running step's processes are stopped (on every builder)"
+            " and the run is journaled as aborted; run it again later from its item.",
+            confirm_label="Quit (y)"), chosen)
 
 
 def _default(template: str | None, context: dict[str, str]) -> str:
@@ -400,7 +424,7 @@ def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
 
 
 def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
-                 autorun: tuple[str, dict[str, str]] | None = None,
+                 autorun: tuple[str, dict[str, str], bool] | None = None,
                  build: list[Assignment] | None = None) -> int:
     journal, reason = open_journal(config, spectate=spectate)
     try:

@@ -17,7 +17,7 @@ from cockpit.errors import CockpitError, Problem
 
 if TYPE_CHECKING:
     from cockpit.config import Config
-    from cockpit.runbook import Runbook
+    from cockpit.runbook import Playbook, Runbook
 
 DESCRIPTION = """Launch Cockpit: run a Rust CLI's release runbook from one full-screen terminal.
 
@@ -149,7 +149,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _open_ui(config: Config, runbook: Runbook, *, spectate: bool,
-             autorun: tuple[str, dict[str, str]] | None = None) -> int:
+             autorun: tuple[str, dict[str, str], bool] | None = None) -> int:
     from cockpit.app import open_cockpit
 
     return open_cockpit(config, runbook, spectate=spectate, autorun=autorun)
@@ -297,16 +297,49 @@ def _run(args: argparse.Namespace) -> int:
         raise CockpitError([Problem(f"no playbook named {args.playbook!r}", field="playbook",
                                     fix="see `cockpit playbooks`")])
     if not args.headless:
-        return _open_ui(config, runbook, spectate=False, autorun=(args.playbook, params))
-    journal = Journal.controller(config.journal_path)
+        if args.yes:
+            raise CockpitError([Problem("--yes only applies with --headless", field="--yes",
+                                        fix="the cockpit asks on screen; add --headless to "
+                                        "confirm from the command line")])
+        return _open_ui(config, runbook, spectate=False,
+                        autorun=(args.playbook, params, args.dry_run))
+    from cockpit.journal import JournalLocked
+    from cockpit.plan import Planner
+
+    playbook = runbook.playbooks[args.playbook]
+    values = Planner(config).values(playbook, params)  # usage errors before anything runs
+    try:
+        journal = Journal.controller(config.journal_path)
+    except JournalLocked:
+        if not args.dry_run:
+            raise
+        return _preview_only(config, playbook, values)  # a dry run needs no lock
     try:
         engine = Engine(config, runbook, journal)
-        engine.planner.values(runbook.playbooks[args.playbook], params)  # usage errors before any run
         outcome = asyncio.run(run_headless(engine, args.playbook, params, dry_run=args.dry_run,
                                            assume_yes=args.yes))
+    except asyncio.CancelledError:
+        print("stopped by a signal: the running step's processes were stopped", file=sys.stderr)
+        return 1
     finally:
         journal.close()
     return 0 if outcome.status == "ok" else 1
+
+
+def _preview_only(config: Config, playbook: Playbook, values: dict[str, str]) -> int:
+    from rich.console import Console
+    from rich.text import Text
+
+    from cockpit.plan import Planner
+
+    planner = Planner(config)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(Text(f"{playbook.title}  (dry run; not journaled: another cockpit controls "
+                       "this release)", style="bold"))
+    for step in playbook.steps:
+        console.print(Text(f"▷ {planner.title(step, values)}", style="bold"))
+        console.print(Text("  " + planner.preview(step, values).replace("\n", "\n  ")))
+    return 0
 
 
 def _playbooks(args: argparse.Namespace) -> int:
@@ -347,7 +380,11 @@ def _journal(args: argparse.Namespace) -> int:
     else:
         text = to_markdown(events, title=f"{config.release.name} v{config.release.version}")
     if args.output:
-        args.output.write_text(text)
+        try:
+            args.output.write_text(text)
+        except OSError as exc:
+            raise CockpitError([Problem(f"cannot write it: {exc.strerror}", file=args.output,
+                                        fix="choose a writable path")]) from None
     else:
         sys.stdout.write(text)
     return 0

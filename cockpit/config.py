@@ -7,6 +7,7 @@ Secrets never live here: tokens come from the environment, webhooks name an env 
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cockpit.errors import ConfigError, Problem
 from cockpit.params import is_semver, strip_v
+from cockpit.redact import register_secret
 from cockpit.tomlsource import line_of, read_toml, validation_problems
 
 CONFIG_NAME = "cockpit.toml"
@@ -224,6 +226,9 @@ def load_config(path: Path) -> Config:
         config = Config.model_validate({**data, "source": path})
     except ValidationError as exc:
         raise ConfigError(validation_problems(exc, file=path, text=text)) from None
+    for env_name in config.announce.webhooks.values():
+        if os.environ.get(env_name):
+            register_secret(os.environ[env_name])  # webhook URLs are credentials
     repo = config.repo
     if not repo.is_dir():
         raise ConfigError([

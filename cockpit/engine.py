@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -25,7 +26,7 @@ from cockpit.journal import Event, Journal, operator_id
 from cockpit.params import render_argv, substitute
 from cockpit.plan import Planner
 from cockpit.runbook import Playbook, Runbook, Step
-from cockpit.runners import LocalRunner
+from cockpit.runners import LocalRunner, group_alive, kill_group
 from cockpit.runs import LaunchState
 
 Listener = Callable[[list[Event]], None]
@@ -126,11 +127,13 @@ class Engine:
         run = self.state().runs.get(run_id)
         if run is None or run.status != "interrupted":
             raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
+        ensure_not_blocked(self.runbook, self.state(), run.playbook)
         step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
         values = self.planner.values(playbook, run.params)
         self._log("run_resumed", run_id, operator=self.operator)
         ids = [s.id for s in playbook.steps]
+        self._stop_leftovers(run_id)
         if step_state is not None:
             self._log("step_resolved", run_id, step_state.id, action=action, note=note,
                       operator=self.operator)
@@ -163,11 +166,25 @@ class Engine:
                         break
         except asyncio.CancelledError:
             if current is not None:
-                self._log("step_finished", run_id, current.id, status="failed",
+                self._log("step_finished", run_id, current.id, status="cancelled",
                           message="cancelled by the operator",
                           duration=round(time.monotonic() - started, 3))
             self._log("run_finished", run_id, status="aborted")
             raise
+        except Exception as exc:
+            # A fault of ours or of the machine (disk full, ...): the journal still says how
+            # the run ended, and the operator gets a message, not a traceback.
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            try:
+                if current is not None:
+                    self._log("step_finished", run_id, current.id, status="failed",
+                              message=message)
+                self._log("run_finished", run_id, status="failed", error=message)
+            except CockpitError:
+                pass
+            raise CockpitError([Problem(message, field=f"playbook {playbook.name}",
+                                        fix="see the journal for the run's facts so far")],
+                               exit_code=1) from exc
         self._log("run_finished", run_id, status=status)
         return RunOutcome(run_id, status)
 
@@ -225,8 +242,11 @@ class Engine:
                 self._log("step_retry", run_id, step.id, attempt=attempt, of=step.retries,
                           after=message)
                 await asyncio.sleep(step.retry_delay)
+            def started(pgid: int) -> None:
+                self._log("step_process", run_id, step.id, pgid=pgid, host=socket.gethostname())
+
             result = await self.runner.run(command, cwd=cwd, env=env, timeout=step.timeout,
-                                           sink=sink)
+                                           sink=sink, on_start=started)
             code = result.exit_code
             if result.error:
                 return finish("failed", result.error)
@@ -288,6 +308,15 @@ class Engine:
         if answer.decision == "GO":
             return finish("ok", f"GO: {answer.rationale}")
         return finish("no-go", f"NO-GO: {answer.rationale}")
+
+    def _stop_leftovers(self, run_id: str) -> None:
+        """A cockpit killed mid-step leaves its command running: stop it before going on."""
+        for event in self.journal.events(kinds=["step_process"], run_id=run_id):
+            pgid, host = event.data.get("pgid"), event.data.get("host")
+            if isinstance(pgid, int) and host == socket.gethostname() and group_alive(pgid):
+                kill_group(pgid)
+                self._log("leftover_stopped", run_id, event.step, pgid=pgid,
+                          message=f"stopped process group {pgid} left by the interrupted run")
 
     def override(self, item_id: str, rationale: str) -> Event:
         """Lift a NO-GO's block explicitly; journaled with who and why."""

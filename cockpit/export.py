@@ -16,6 +16,10 @@ def to_jsonl(events: Iterable[Event]) -> Iterable[str]:
                          ensure_ascii=False) + "\n"
 
 
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def to_markdown(events: list[Event], *, title: str) -> str:
     state = LaunchState()
     state.apply(events)
@@ -27,8 +31,8 @@ def to_markdown(events: list[Event], *, title: str) -> str:
         for e in decisions:
             d = e.data
             decision = d.get("decision", "OVERRIDE")
-            out.append(f"| {e.ts:%Y-%m-%d %H:%M:%S} | {d['item']} | {decision} | "
-                       f"{d.get('operator', '')} | {d.get('rationale', '')} |")
+            out.append(f"| {e.ts:%Y-%m-%d %H:%M:%S} | {_cell(d['item'])} | {decision} | "
+                       f"{_cell(d.get('operator', ''))} | {_cell(d.get('rationale', ''))} |")
         out.append("")
     out += ["## Runs", ""]
     for run in state.runs.values():

@@ -7,6 +7,8 @@ manual step or gate stops the run with a message saying to use the cockpit.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
 from collections.abc import Mapping
 from typing import Literal
@@ -31,7 +33,7 @@ class TerminalInteraction:
         self.interactive = interactive
 
     async def confirm(self, step: Step, preview: str) -> bool:
-        self.console.print(Text(f"  about to: {step.title}", style="bold yellow"))
+        self.console.print(Text("  about to run:", style="bold yellow"))
         self.console.print(Text(preview), style="yellow")
         if self.assume_yes:
             self.console.print("  confirmed by --yes")
@@ -93,8 +95,10 @@ class ProgressPrinter:
                 if command and d.get("kind") == "shell":
                     self.console.print(Text(f"  {command.splitlines()[0]}", style="dim"))
             elif e.kind == "output" and not self.quiet_output:
-                for line in d.get("lines", []):
-                    self.console.print(Text("  │ " + line, style="dim"), highlight=False)
+                lines = d.get("lines", [])
+                if lines:  # one write per batch: printing line by line slows the step itself
+                    self.console.print(Text("\n".join("  │ " + ln for ln in lines), style="dim"),
+                                       highlight=False)
             elif e.kind == "step_retry":
                 self.console.print(f"  [yellow]retry {d['attempt']}/{d['of']}[/] after: {d['after']}")
             elif e.kind == "step_finished":
@@ -122,6 +126,11 @@ async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
                                       interactive=sys.stdin.isatty())
     playbook = engine.playbook(name)
     console.print(Text(f"{playbook.title}{'  (dry run)' if dry_run else ''}", style="bold"))
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGHUP, signal.SIGTERM):  # a closed terminal stops the step, cleanly
+        if task is not None:
+            loop.add_signal_handler(sig, task.cancel)
     outcome = await engine.run(name, params, interaction, dry_run=dry_run)
     style = "green" if outcome.status == "ok" else "bold red"
     console.print(Text(f"run {outcome.run_id}: {outcome.status}", style=style))

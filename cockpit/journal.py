@@ -205,9 +205,12 @@ class Journal:
     # reading ----------------------------------------------------------------------------
 
     def events(self, after: int = 0, *, kinds: Iterable[str] | None = None,
-               run_id: str | None = None) -> list[Event]:
+               run_id: str | None = None, upto: int | None = None) -> list[Event]:
         sql = "SELECT id, ts, session, kind, run_id, step, data FROM events WHERE id > ?"
         args: list[Any] = [after]
+        if upto is not None:
+            sql += " AND id <= ?"
+            args.append(upto)
         if kinds is not None:
             kinds = list(kinds)
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"

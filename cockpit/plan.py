@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from cockpit.config import Config
 from cockpit.edits import plan_edit
 from cockpit.params import render_argv, resolve_params, substitute
+from cockpit.redact import redact
 from cockpit.runbook import Playbook, Step
 
 
@@ -48,7 +49,11 @@ class Planner:
 
     def preview(self, step: Step, values: Mapping[str, str], *, probe: bool = True,
                 show_cwd: bool = True) -> str:
-        """Exactly what the step will do, as text (dry-run, confirmations)."""
+        """Exactly what the step will do, as text (dry-run, confirmations); secrets masked."""
+        return redact(self._preview(step, values, probe=probe, show_cwd=show_cwd))
+
+    def _preview(self, step: Step, values: Mapping[str, str], *, probe: bool,
+                 show_cwd: bool) -> str:
         repo = self.config.repo
         cwd = repo / substitute(step.cwd, values) if step.cwd else repo
         lines = []
@@ -65,7 +70,10 @@ class Planner:
             except OSError as exc:
                 lines.append(f"edit {path}: cannot read it ({exc.strerror})")
             else:
-                lines.append(plan.diff or f"edit {path}: pattern /{step.pattern}/ does not match")
+                if plan.matches == 0:
+                    lines.append(f"edit {path}: pattern /{step.pattern}/ does not match")
+                else:
+                    lines.append(plan.diff or f"edit {path}: already says that (nothing to do)")
         elif step.kind == "gate":
             for check in step.checks:
                 if check.kind == "command" and check.run:

@@ -9,6 +9,7 @@ its own (`playbooks = "..."` in cockpit.toml).
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Literal
 
@@ -32,6 +33,25 @@ SECTION_TITLES: dict[str, str] = {
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_regex(field: str, pattern: str | None) -> None:
+    if pattern is None:
+        return
+    try:
+        re.compile(re.sub(r"\{[A-Za-z_][A-Za-z0-9_.]*\}", "x", pattern))
+    except re.error as exc:
+        raise ValueError(f"{field} is not a valid regular expression: {exc}") from None
+
+
+def _check_words(field: str, command: str | None) -> None:
+    if command is None:
+        return
+    try:
+        shlex.split(command)
+    except ValueError as exc:
+        raise ValueError(f"{field} cannot be split into words: {exc} "
+                         "(close the quote, or escape it)") from None
 
 
 class _Model(BaseModel):
@@ -61,6 +81,8 @@ class Check(_Model):
     def _needs(self) -> Check:
         if self.kind == "command" and not self.run:
             raise ValueError("a command check needs run")
+        _check_words("run", self.run)
+        _check_regex("expect_output", self.expect_output)
         if self.kind in {"binary-size", "p95-latency", "pii-scan"} and not self.path:
             raise ValueError(f"a {self.kind} check needs path")
         return self
@@ -89,7 +111,8 @@ class Step(_Model):
     """Idempotency probe: a command; exit 0 means the step's effect is already there."""
     retries: int = Field(default=0, ge=0, le=20)
     retry_delay: float = Field(default=2.0, ge=0)
-    timeout: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=3600, gt=0)
+    """Seconds before the step's process group is killed (default one hour)."""
     on_failure: Literal["stop", "continue"] = "stop"
     instructions: str = ""
     """manual: what the operator does."""
@@ -120,11 +143,11 @@ class Step(_Model):
             raise ValueError("a gate step needs at least one check")
         if self.kind == "edit" and not (self.file and self.pattern and self.replace is not None):
             raise ValueError("an edit step needs file, pattern and replace")
-        if self.pattern is not None:
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+        _check_regex("pattern", self.pattern)
+        _check_regex("expect_output", self.expect_output)
+        if not self.shell:
+            _check_words("run", self.run)
+        _check_words("skip_if", self.skip_if)
         return self
 
     def templates(self) -> list[tuple[str, str]]:

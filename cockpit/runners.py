@@ -54,8 +54,12 @@ class LocalRunner:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
         sink: LineSink | None = None,
+        on_start: Callable[[int], None] | None = None,
     ) -> CommandResult:
-        """Run argv, or a shell string when `argv` is a str; stream lines to `sink`."""
+        """Run argv, or a shell string when `argv` is a str; stream lines to `sink`.
+
+        `on_start` gets the process group id as soon as the command runs (the engine journals
+        it, so a cockpit that died can stop what it left behind)."""
         full_env = {**os.environ, **(env or {}), "CARGO_TERM_COLOR": "never", "NO_COLOR": "1"}
         try:
             if isinstance(argv, str):
@@ -75,6 +79,8 @@ class LocalRunner:
             return CommandResult(None, error=f"command not found: {missing}")
         except (PermissionError, NotADirectoryError) as exc:
             return CommandResult(None, error=str(exc))
+        if on_start is not None:
+            on_start(proc.pid)
         tail: list[str] = []
         reader = asyncio.ensure_future(self._pump(proc, tail, sink))
         timed_out = False
@@ -85,7 +91,7 @@ class LocalRunner:
             await self._kill(proc)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(reader, 5)
-        except asyncio.CancelledError:
+        except BaseException:  # cancelled, or the sink failed: never leave the group running
             await self._kill(proc)
             reader.cancel()
             raise
@@ -126,3 +132,37 @@ class LocalRunner:
                 return
             except TimeoutError:
                 continue
+
+
+def group_alive(pgid: int) -> bool:
+    """Does any live (non-zombie) process belong to this process group?"""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[2] == str(pgid) and fields[0] != "Z":  # state, ppid, pgrp, ...
+            return True
+    return False
+
+
+def kill_group(pgid: int) -> None:
+    """TERM then KILL a process group left behind (synchronously; used on resume)."""
+    import time
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, sig)
+        for _ in range(20):
+            if not group_alive(pgid):
+                return
+            time.sleep(0.1)

@@ -13,14 +13,14 @@ from typing import Any
 
 from cockpit.journal import Event
 
-FINISHED = {"ok", "failed", "skipped", "no-go", "declined", "timeout"}
+FINISHED = {"ok", "failed", "skipped", "no-go", "declined", "timeout", "cancelled"}
 
 
 @dataclass
 class StepState:
     id: str
     status: str = "pending"
-    """pending, running, ok, failed, skipped, no-go, declined, timeout, interrupted"""
+    """pending, running, ok, failed, skipped, no-go, declined, timeout, cancelled, interrupted"""
     command: str = ""
     exit_code: int | None = None
     duration: float | None = None

@@ -93,6 +93,8 @@ class ItemView:
     relative: str
     run: RunState | None
     decision: Decision | None
+    override: Decision | None = None
+    """A NO-GO's journaled override, when one is newer than the decision."""
 
     @property
     def item(self) -> Item:
@@ -139,7 +141,11 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         overdue = status == "due" and end is not None and now >= end
         local = start.astimezone(tz).strftime("%a %d %b %H:%M") if start else ""
         relative = relative_label(slot.offset, slot.item.day) if slot.offset is not None else ""
-        views.append(ItemView(slot, status, overdue, start, local, relative, run, decision))
+        override = state.overrides.get(slot.item.id) if decision is not None else None
+        if override is not None and decision is not None and override.event_id < decision.event_id:
+            override = None
+        views.append(ItemView(slot, status, overdue, start, local, relative, run, decision,
+                              override))
     timed = [v for v in views if v.start is not None]
     now_index = next((i for i, v in enumerate(timed) if v.start and v.start > now), len(timed))
     upcoming = timed[now_index] if now_index < len(timed) else None
@@ -165,8 +171,8 @@ def _status(start: datetime | None, now: datetime, run: RunState | None,
             decision: Decision | None) -> str:
     if run is not None and run.status in {"running", "interrupted"}:
         return _RUN_STATUS[run.status]
-    if decision is not None and (run is None or decision.at >= run.started):
-        return decision.decision
+    if decision is not None:
+        return decision.decision  # a gate's standing decision outlives aborted re-runs
     if run is not None:
         return _RUN_STATUS.get(run.status, run.status)
     if start is None:

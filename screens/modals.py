@@ -54,14 +54,16 @@ class ConfirmModal(_Modal[bool]):
                 Binding("n,escape", "answer(False)", "Cancel", id="confirm-no",
                         tooltip="Do not run it")]
 
-    def __init__(self, title: str, body: str, *, confirm_label: str = "Run it (y)") -> None:
+    def __init__(self, title: str, body: str, *, confirm_label: str = "Run it (y)",
+                 cancel_label: str | None = "Cancel (n)") -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.confirm_label = confirm_label
+        self.cancel_label = cancel_label
 
     def compose(self) -> ComposeResult:
-        is_diff = self.body.startswith("---") or "\n@@" in self.body
+        is_diff = self.body.startswith("---")
         renderable = (Syntax(self.body, "diff", theme="ansi_dark", word_wrap=True) if is_diff
                       else Text(self.body))
         with Vertical(classes="modal-box"):
@@ -69,7 +71,8 @@ class ConfirmModal(_Modal[bool]):
             with VerticalScroll(classes="modal-body"):
                 yield Static(renderable, id="confirm-body")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel (n)", id="no")
+                if self.cancel_label:
+                    yield Button(self.cancel_label, id="no")
                 yield Button(self.confirm_label, variant="warning", id="yes")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,13 +21,13 @@ from cockpit.config import Config
 from cockpit.gates import blocking_decision
 from cockpit.journal import Event
 from cockpit.plan import Planner
-from cockpit.runbook import Runbook
+from cockpit.runbook import SECTION_TITLES, Runbook
 from cockpit.runs import LaunchState
 from cockpit.timeline import ItemView, TimelineView, project
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, PlannedStep, render_item
 from widgets.log_pane import LogPane
-from widgets.timeline_table import TimelineTable
+from widgets.timeline_table import SECTION_PREFIX, TimelineTable
 
 OutputLoader = Callable[[str], list[str]]
 
@@ -157,6 +158,11 @@ class TimelineScreen(Screen[None]):
     def _show_selected(self) -> None:
         view = self.selected()
         if view is None or self.state is None:
+            key = self.query_one(TimelineTable).selected_key
+            if key is not None and key != self._detail_signature:
+                self._detail_signature = key
+                self.query_one(ItemDetail).show(self._row_help(key))
+                self.refresh_bindings()
             return
         run = view.run
         signature = (view.slot.key, view.status, view.overdue,
@@ -193,6 +199,17 @@ class TimelineScreen(Screen[None]):
         self.query_one(ItemDetail).show(render_item(view, playbook, planned, run,
                                                     blocked=blocked, can_act=self.can_act))
 
+    def _row_help(self, key: str) -> Text:
+        if key.startswith(SECTION_PREFIX):
+            title = SECTION_TITLES.get(key.removeprefix(SECTION_PREFIX), key)
+            return Text.assemble((title, "bold"), "\n\nA section of the runbook: select one of its "
+                                 "items (↑ ↓) to see and run it.")
+        countdown = self.view.countdown() if self.view else None
+        nxt = self.view.next_item.slot.label if self.view and self.view.next_item else None
+        return Text.assemble(("Now", "bold"), f": {self.view.now_local if self.view else ''}",
+                             f"\n\nNext: {nxt} in {countdown}" if nxt else "",
+                             "\n\nPress n to select the item due now.")
+
     # actions --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -207,7 +224,7 @@ class TimelineScreen(Screen[None]):
         applicable = {
             "run": view is not None and view.item.playbook is not None,
             "dry_run": view is not None and view.item.playbook is not None,
-            "override": view is not None and view.status == "NO-GO",
+            "override": view is not None and view.status == "NO-GO" and view.override is None,
             "resolve": bool(state and state.interrupted_runs()),
             "cancel_run": bool(state and state.active_runs()),
         }[action]
@@ -223,7 +240,7 @@ class TimelineScreen(Screen[None]):
 
     def action_override(self) -> None:
         view = self.selected()
-        if self.can_act and view is not None and view.status == "NO-GO":
+        if self.can_act and view is not None and view.status == "NO-GO" and view.override is None:
             self.post_message(self.OverrideRequested(view.item.id))
 
     def action_resolve(self) -> None:

@@ -57,6 +57,10 @@ def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedSt
         parts.append(Padding(Text.assemble(
             (f"{d.decision}", STATUS_STYLES.get(d.decision, "bold")),
             f" by {d.operator} at {d.at:%Y-%m-%d %H:%M} UTC: {d.rationale}"), (1, 0, 0, 0)))
+    if view.override is not None:
+        o = view.override
+        parts.append(Text.assemble(("OVERRIDDEN", "bold yellow"),
+                                   f" by {o.operator} at {o.at:%Y-%m-%d %H:%M} UTC: {o.rationale}"))
     if playbook is not None:
         parts.append(Rule(f"playbook {playbook.name}", style="dim"))
         if run is not None:
@@ -65,8 +69,9 @@ def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedSt
         for number, planned in enumerate(steps, start=1):
             parts.extend(_render_step(number, planned, run))
         if can_act:
+            can_override = view.status == "NO-GO" and view.override is None
             parts.append(Padding(Text("enter run · d dry-run" + (" · o override NO-GO"
-                                      if view.status == "NO-GO" else ""), style="dim italic"),
+                                      if can_override else ""), style="dim italic"),
                                  (1, 0, 0, 0)))
     if item.expected:
         parts += [Padding(_heading("Expected outputs"), (1, 0, 0, 0))]

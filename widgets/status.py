@@ -14,6 +14,7 @@ STATUS_STYLES = {
     "timeout": "bold red",
     "declined": "yellow",
     "aborted": "yellow",
+    "cancelled": "yellow",
     "skipped": "cyan",
     "interrupted": "bold magenta",
     "GO": "bold green",
@@ -22,8 +23,8 @@ STATUS_STYLES = {
 }
 STATUS_ICONS = {
     "pending": "·", "due": "●", "running": "⟳", "done": "✓", "ok": "✓", "failed": "✗",
-    "timeout": "⏱", "declined": "–", "aborted": "–", "skipped": "↷", "interrupted": "⚡", "GO": "▲",
-    "NO-GO": "■", "no-go": "■",
+    "timeout": "⏱", "declined": "–", "aborted": "–", "cancelled": "⊘", "skipped": "↷",
+    "interrupted": "⚡", "GO": "▲", "NO-GO": "■", "no-go": "■",
 }
 
 

@@ -26,14 +26,15 @@ class TimelineTable(DataTable[Text]):
         self.views: dict[str, ItemView] = {}
 
     def on_mount(self) -> None:
-        self.add_column("status", key="status", width=13)
+        self.add_column("status", key="status", width=14)
         self.add_column("when", key="when", width=16)
         self.add_column("T", key="rel", width=8)
         self.add_column("item", key="item")
 
     def show(self, view: TimelineView) -> None:
         """Render the view; rebuild rows only when something visible changed."""
-        signature = (*tuple((v.slot.key, v.status, v.overdue) for v in view.items), view.now_index)
+        signature = (*tuple((v.slot.key, v.status, v.overdue, v.override is not None)
+                            for v in view.items), view.now_index)
         self._update_now_row(view)
         if signature == self._signature:
             return
@@ -88,6 +89,8 @@ class TimelineTable(DataTable[Text]):
         title = Text(v.slot.label, style=style)
         if v.item.gate:
             title.append("  GO/NO-GO", style="dim italic")
+        if v.override is not None:
+            title.append("  overridden", style="bold yellow")
         if v.item.schedule:
             title.append(f"  ({v.item.schedule})", style="dim")
         self.add_row(status_text(v.status, overdue=v.overdue), Text(v.local_time),

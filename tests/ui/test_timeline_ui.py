@@ -236,6 +236,7 @@ async def test_cancel_stops_the_running_step_and_quit_asks(
         run = next(iter(app.state.runs.values()))
         await until(pilot, lambda: run.status == "aborted")
         assert run.steps["work"].message == "cancelled by the operator"
+        assert run.steps["work"].status == "cancelled"
         assert run.steps["after"].status == "pending"
         await pilot.press("q")
     assert app.return_value == 0

@@ -129,3 +129,29 @@ def test_journal_that_is_not_sqlite_exits_2_and_is_left_alone(workspace: Path) -
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "is not an SQLite journal" in out.stderr and "mv " in out.stderr
     assert journal.read_text().startswith("not a database")
+
+
+def test_yes_without_headless_is_refused(workspace: Path) -> None:
+    out = cockpit("run", "tag-release", "--yes", "--config", str(workspace))
+    assert out.returncode == 2 and "--yes only applies with --headless" in out.stderr
+
+
+def test_dry_run_needs_no_lock_while_a_controller_runs(workspace: Path) -> None:
+    from cockpit.journal import Journal
+
+    holder = Journal.controller(load_config(workspace).journal_path)
+    try:
+        out = cockpit("run", "tag-release", "--headless", "--dry-run", "--config", str(workspace))
+    finally:
+        holder.close()
+    assert out.returncode == 0, out.stderr
+    assert "not journaled" in out.stdout and "$ git push origin v1.1.0-beta" in out.stdout
+
+
+def test_export_to_an_unwritable_path_is_a_clear_error(workspace: Path, tmp_path: Path) -> None:
+    from cockpit.journal import Journal
+
+    Journal.controller(load_config(workspace).journal_path).close()
+    out = cockpit("journal", "export", "-o", str(tmp_path / "no" / "such" / "dir" / "x.md"),
+                  "--config", str(workspace))
+    assert out.returncode == 2 and "cannot write it" in out.stderr and "Traceback" not in out.stderr
