@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from cockpit.config import BuilderConfig, Config
 from cockpit.errors import CockpitError, Problem
@@ -130,11 +130,21 @@ class BuildMatrix:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._hosts: dict[str, str] = {}
         self.total: int | None = None
+        self._logs: dict[str, IO[str]] = {}
 
     def _log(self, kind: str, run_id: str, step: str | None = None, /, **data: Any) -> None:
         event = self.journal.append(kind, run_id=run_id, step=step, **data)
         if self.listener is not None:
             self.listener([event])
+
+    def log_file(self, run_id: str, target: str) -> IO[str]:
+        """The target's full log on disk, beside the journal (the panes keep only the end)."""
+        key = f"{run_id}/{target}"
+        if key not in self._logs:
+            path = self.journal.path.parent / "logs" / run_id / f"{target}.log"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._logs[key] = path.open("a", encoding="utf-8", buffering=1 << 16)
+        return self._logs[key]
 
     @property
     def dist(self) -> Path:
@@ -179,6 +189,9 @@ class BuildMatrix:
                     await executor.close()
             self._executors.clear()
             self._connecting.clear()
+            for log in self._logs.values():
+                log.close()
+            self._logs.clear()
             status = ("ok" if results and all(v == "ok" for v in results.values())
                       else "cancelled" if not results else "failed")
             self._log("build_finished", run_id, status=status, results=results)
@@ -270,6 +283,7 @@ class TargetContext:
 
     def sink(self, lines: list[str]) -> None:
         self.m._log("output", self.run_id, self.a.target, lines=lines)
+        self.m.log_file(self.run_id, self.a.target).write("".join(ln + "\n" for ln in lines))
 
     async def sh(self, command: str, *, what: str, cwd: str | None = None,
                  stdin: bytes | None = None, sink: LineSink | None = None,

@@ -234,16 +234,20 @@ def _check(args: argparse.Namespace) -> int:
     except CockpitError as exc:
         problems += exc.problems
         code = 2
+    console = Console(highlight=False)
+    builders_ok = True
     if config is not None and runbook is not None:
         found = preflight(config, runbook)
         problems += found
         code = 1 if found else 0
-    console = Console(highlight=False)
+        builders_ok = _probe_builders(config, console)
+        if not builders_ok:
+            code = max(code, 1)
     if not problems:
         assert runbook is not None
         console.print(f"[green]ok[/]: config, {len(runbook.timeline.items)} timeline items and "
                       f"{len(runbook.playbooks)} playbooks check out")
-        return 0
+        return 0 if builders_ok else 1
     table = Table(title=f"{len(problems)} problem(s)", show_lines=True)
     table.add_column("where", overflow="fold")
     table.add_column("problem", overflow="fold")
@@ -271,6 +275,30 @@ def _build(args: argparse.Namespace) -> int:
         return run_build_headless(config, journal, assignments)
     finally:
         journal.close()
+
+
+def _probe_builders(config: Config, console: object) -> bool:
+    import asyncio
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from cockpit.probe import probe_all
+
+    assert isinstance(console, Console)
+    reports = asyncio.run(probe_all(config))
+    table = Table(title="builders", title_justify="left")
+    for column in ("builder", "check", "result", "fix"):
+        table.add_column(column, overflow="fold")
+    for report in reports:
+        for line in report.lines:
+            table.add_row(Text(report.builder), Text(line.check),
+                          Text(("ok  " if line.ok else "FAIL  ") + line.detail,
+                               style="green" if line.ok else "bold red"),
+                          Text("" if line.ok else line.fix))
+    console.print(table)
+    return all(r.ok for r in reports)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:

@@ -217,6 +217,8 @@ class Engine:
             return await self._shell(run_id, step, values, cwd, sink, finish)
         if step.kind == "edit":
             return await self._edit(step, values, interaction, preview, finish)
+        if step.kind == "build":
+            return await self._build(finish)
         if step.kind == "manual":
             answer = await interaction.manual(step)
             if answer is None:
@@ -262,6 +264,17 @@ class Engine:
             else:
                 return finish("ok", f"exit code {code}", code)
         return finish(status, message, code)
+
+    async def _build(self, finish: Callable[..., str]) -> str:
+        from cockpit.builds import BuildMatrix, assign
+
+        matrix = BuildMatrix(self.config, self.journal, listener=self.listener)
+        build_id = await matrix.run(assign(self.config))
+        result = self.journal.events(kinds=["build_finished"], run_id=build_id)[-1].data
+        summary = ", ".join(f"{t}: {o}" for t, o in result["results"].items())
+        if result["status"] == "ok":
+            return finish("ok", f"build {build_id}: {summary}; artifacts in {matrix.dist}")
+        return finish("failed", f"build {build_id}: {summary} (details: builds screen, b)")
 
     async def _edit(self, step: Step, values: Mapping[str, str], interaction: Interaction,
                     preview: str, finish: Callable[..., str]) -> str:

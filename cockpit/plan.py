@@ -74,6 +74,16 @@ class Planner:
                     lines.append(f"edit {path}: pattern /{step.pattern}/ does not match")
                 else:
                     lines.append(plan.diff or f"edit {path}: already says that (nothing to do)")
+        elif step.kind == "build":
+            from cockpit.builds import assign
+
+            try:
+                assignments = assign(self.config)
+            except Exception as exc:  # shown, not raised: a preview never fails
+                lines.append(f"build matrix: {exc}")
+            else:
+                lines += [f"build {a.target} on {a.builder.name} ({a.builder.kind}): sync, "
+                          "build, size, smoke, package, checksum, fetch" for a in assignments]
         elif step.kind == "gate":
             for check in step.checks:
                 if check.kind == "command" and check.run:

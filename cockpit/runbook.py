@@ -92,7 +92,8 @@ class Step(_Model):
     """One step of a playbook."""
 
     id: str
-    kind: Literal["shell", "manual", "gate", "edit"]
+    kind: Literal["shell", "manual", "gate", "edit", "build"]
+    """build: the build matrix, every target on its builders (see `cockpit build`)."""
     title: str
     run: str | None = None
     """shell: the command. Words are split first, then {parameters} substituted."""

@@ -86,6 +86,9 @@ class BuildsScreen(Screen[None]):
     # state in -------------------------------------------------------------------------------
 
     def refresh_view(self, state: BuildState, new_events: list[Event]) -> None:
+        """Re-render only when the journal moved (polls are frequent; idle must stay idle)."""
+        if self.state is not None and not new_events:
+            return
         self.state = state
         grid = self.query_one(BuildGrid)
         grid.show(state)

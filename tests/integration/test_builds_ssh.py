@@ -183,3 +183,23 @@ async def test_a_dropped_link_is_builder_lost_and_retry_keeps_history(
     now = state(journal).targets[HOST]
     assert now.status == "ok" and now.builder == "local"
     assert now.attempts[-1][1:] == ("remote", "builder lost")
+
+
+@needs_cargo
+async def test_check_probes_each_builder(config: Config, sshd: SshFixture) -> None:
+    from cockpit.probe import probe_all
+
+    c = configured(config, sshd.builder("remote", targets=[HOST, "riscv64gc-unknown-linux-gnu"]),
+                   sshd.builder("untrusted", known_hosts=str(sshd.home / "empty")))
+    (sshd.home / "empty").write_text("")
+    good, bad = await probe_all(c)
+    checks = {line.check: line for line in good.lines}
+    assert checks["reachable"].ok and checks["host key trusted"].ok
+    assert checks["cargo"].ok and checks["cargo"].detail.startswith("cargo ")
+    assert checks[f"std for {HOST}"].ok
+    riscv = checks["std for riscv64gc-unknown-linux-gnu"]
+    if not riscv.ok:
+        assert riscv.detail == "missing" and "rustup target add" in riscv.fix
+    assert checks["free disk"].detail.endswith("GB in " + str(sshd.home / "remote"))
+    assert not bad.ok and bad.lines[0].check == "host key trusted"
+    assert "SHA256:" in bad.lines[0].detail and "ssh-keyscan" in bad.lines[0].fix

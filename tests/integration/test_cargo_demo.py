@@ -76,3 +76,21 @@ async def test_launch_readiness_pii_scan_of_the_binarys_own_export(config: Confi
     found = await runner.run(Check(kind="pii-scan", title="pii", path="audit.json"))
     assert found.ok is False and found.findings["File paths"]
     assert "PII detected: YES = BLOCKER" in found.detail
+
+
+@needs_cargo
+async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Config,
+                                                                    journal: Journal) -> None:
+    from cockpit.engine import ManualAnswer
+
+    engine = Engine(config, load_runbook(), journal)
+    outcome = await engine.run("build-and-upload", {}, ScriptedOperator(
+        manual_answers=[ManualAnswer(False, "forge integration not yet")]))
+    build = engine.state().runs[outcome.run_id].steps["build"]
+    assert build.status == "ok", build.message
+    assert "x86_64-unknown-linux-gnu: ok" in build.message
+    started = journal.events(kinds=["build_started"])[-1]
+    log = journal.path.parent / "logs" / str(started.run_id) / "x86_64-unknown-linux-gnu.log"
+    assert f"building commit {started.data['commit']}" in log.read_text()
+    dist = config.resolve(config.build.dist_dir) / "1.1.0-beta"
+    assert (dist / "SHA256SUMS").read_text().count("\n") == 1
