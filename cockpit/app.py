@@ -171,12 +171,15 @@ class CockpitApp(App[int]):
             return
         self.state.apply(events)
         self.builds.apply(events)
-        timeline = self.timeline_screen()
-        if timeline is not None and timeline.is_mounted:
-            timeline.refresh_view(self.state, self.clock.now(), events)
-        builds = self._mode_screen("builds", BuildsScreen)
-        if builds is not None and builds.is_mounted:
-            builds.refresh_view(self.builds, events)
+        # Only the visible mode renders; the other catches up when it is shown again.
+        if self.current_mode == "timeline":
+            timeline = self.timeline_screen()
+            if timeline is not None and timeline.is_mounted:
+                timeline.refresh_view(self.state, self.clock.now(), events)
+        elif self.current_mode == "builds":
+            builds = self._mode_screen("builds", BuildsScreen)
+            if builds is not None and builds.is_mounted:
+                builds.refresh_view(self.builds, events)
 
     def timeline_screen(self) -> TimelineScreen | None:
         """The timeline mode's screen, even while a modal or another mode is on top."""

@@ -12,11 +12,13 @@ line of output is journaled first.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import shlex
 import subprocess
 import time
+import tomllib
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -84,6 +86,7 @@ class Assignment:
     builder: BuilderConfig
 
 
+@functools.cache
 def host_triple() -> str:
     out = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=False)
     for line in out.stdout.splitlines():
@@ -159,13 +162,14 @@ class BuildMatrix:
         return out.stdout.strip()
 
     def total_units(self) -> int | None:
-        """Packages in the resolved graph: the build's unit count, near enough for progress."""
-        out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--offline"],
-                             cwd=self.config.repo, capture_output=True, text=True, check=False)
+        """Packages in Cargo.lock: the build's unit count, near enough for progress. Read from
+        the file, not `cargo metadata`, which would contend with the build for cargo's lock."""
         try:
-            return len(json.loads(out.stdout)["resolve"]["nodes"])
-        except (json.JSONDecodeError, KeyError, TypeError):
+            lock = tomllib.loads((self.config.repo / "Cargo.lock").read_text())
+        except (OSError, tomllib.TOMLDecodeError):
             return None
+        packages = lock.get("package")
+        return len(packages) if isinstance(packages, list) else None
 
     async def run(self, assignments: list[Assignment], *, retry_of: str | None = None) -> str:
         """Build every assignment; return the build run id. Status is in the journal."""
@@ -267,7 +271,6 @@ class TargetContext:
         self.dist = f"{base}/dist/{self.config.release.version}" if base else str(matrix.dist)
         self.asset = asset_name(self.config, a.target)
         self.compiled = 0
-        self.total = matrix.total
         self._last_lines: list[str] = []
 
     @property
@@ -346,7 +349,7 @@ class TargetContext:
                 if message.get("reason") == "compiler-artifact" and not message.get("fresh"):
                     self.compiled += 1
                     self.m._log("build_progress", self.run_id, self.a.target,
-                                compiled=self.compiled, total=self.total,
+                                compiled=self.compiled, total=self.m.total,
                                 crate=message.get("target", {}).get("name", ""))
             else:
                 text.append(line)
@@ -363,6 +366,8 @@ class TargetContext:
 
     async def _builder_host(self) -> str:
         name = self.a.builder.name
+        if not self.remote and not self.a.builder.env:
+            return host_triple()
         if name not in self.m._hosts:
             result = await self.x.run("rustc -vV", env=self.env)
             host = next((ln.removeprefix("host: ") for ln in result.tail

@@ -69,6 +69,8 @@ class BuildsScreen(Screen[None]):
         self.state: BuildState | None = None
         self.split = False
         self.filter = ""
+        self._bindings_key: tuple[object, ...] = ()
+        self._failure_text: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="grid-box"):
@@ -83,18 +85,28 @@ class BuildsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#grid-box").border_title = "build matrix"
 
+    def on_screen_resume(self) -> None:
+        """Back from another mode: panes reload what arrived meanwhile from the journal."""
+        for pane in self.query(LogPane):
+            pane.source = None
+
     # state in -------------------------------------------------------------------------------
 
     def refresh_view(self, state: BuildState, new_events: list[Event]) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle)."""
-        if self.state is not None and not new_events:
+        if self.state is not None and not new_events and all(
+                p.source is not None for p in self.query(LogPane)):
             return
         self.state = state
         grid = self.query_one(BuildGrid)
         grid.show(state)
-        self.query_one("#empty").display = not state.targets
-        if state.commit:
-            self.query_one("#grid-box").border_title = f"build matrix · commit {state.commit[:12]}"
+        empty = self.query_one("#empty")
+        if empty.display != (not state.targets):
+            empty.display = not state.targets
+        title = f"build matrix · commit {state.commit[:12]}" if state.commit else "build matrix"
+        box = self.query_one("#grid-box")
+        if box.border_title != title:
+            box.border_title = title
         showing = {p.source: p for p in self.query(LogPane)}
         self._ensure_panes()  # a new pane loads its lines from the journal, these included
         panes = {p.source: p for p in self.query(LogPane) if showing.get(p.source) is p}
@@ -104,7 +116,15 @@ class BuildsScreen(Screen[None]):
                 if pane is not None:
                     pane.push(self._filtered(event.data.get("lines", [])))
         self._show_failure()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """The footer is costly to rebuild: only when an action's availability changed."""
+        key = tuple(self.check_action(a, ()) for a in ("build", "retry", "retry_elsewhere",
+                                                        "cancel"))
+        if key != self._bindings_key:
+            self._bindings_key = key
+            self.refresh_bindings()
 
     def _filtered(self, lines: list[str]) -> list[str]:
         return [ln for ln in lines if self.filter in ln] if self.filter else lines
@@ -128,7 +148,7 @@ class BuildsScreen(Screen[None]):
         logs = self.query_one("#logs")
         logs.remove_children()
         for target, source in wanted:
-            pane = LogPane(max_lines=10_000)
+            pane = LogPane(max_lines=10_000, flush_interval=0.1)
             run_id = source.split("/", 1)[0]
             title = f"{target} ({self.state.targets[target].builder})"
             if self.filter:
@@ -147,13 +167,15 @@ class BuildsScreen(Screen[None]):
             if t.attempts:
                 history = ", ".join(f"{b}: {o}" for _, b, o in t.attempts)
                 text += ("\n" if text else "") + f"earlier attempts: {history}"
-        self.query_one("#failure", Static).update(text)
+        if text != self._failure_text:
+            self._failure_text = text
+            self.query_one("#failure", Static).update(text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if not self.split:
             self._ensure_panes()
         self._show_failure()
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
 
     # actions --------------------------------------------------------------------------------
 

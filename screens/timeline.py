@@ -107,6 +107,12 @@ class TimelineScreen(Screen[None]):
         self.query_one(TimelineTable).focus()
         self.query_one(LogPane).border_title = "log"
 
+    def on_screen_resume(self) -> None:
+        """Back from another mode: lines that arrived meanwhile come from the journal."""
+        self._last_tick = None
+        self._detail_signature = None
+        self.query_one(LogPane).source = None
+
     # state in -------------------------------------------------------------------------------
 
     def refresh_view(self, state: LaunchState, now: datetime, new_events: list[Event]) -> None:

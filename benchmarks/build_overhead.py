@@ -1,0 +1,58 @@
+"""Overhead of `cockpit build --headless` against the same cargo build run directly.
+
+Both build the demo crate from clean (`cargo clean` first), alternating, in one run; the
+cockpit also does its size check, smoke test, packaging and checksums.
+Target (issue 3): at most 1.05x.
+
+Run: .venv/bin/python benchmarks/build_overhead.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+
+def timed(argv: list[str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    runs = parser.parse_args().runs
+    from cockpit.builds import host_triple
+    from cockpit.demo import create_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = create_workspace(Path(tmp) / "ws")
+        repo = config.parent / "caro"
+        target = host_triple()
+        direct_cmd = ["cargo", "build", "--release", "--target", target, "-p", "caro",
+                      "--message-format=json-render-diagnostics", "--color=never"]
+        cockpit_cmd = [sys.executable, "-m", "cockpit", "build", "--headless", "--config",
+                       str(config)]
+        direct, cockpit = [], []
+        for _ in range(runs):
+            subprocess.run(["cargo", "clean", "-q"], cwd=repo, check=True)
+            direct.append(timed(direct_cmd, repo))
+            subprocess.run(["cargo", "clean", "-q"], cwd=repo, check=True)
+            cockpit.append(timed(cockpit_cmd, repo))
+    d, c = statistics.median(direct), statistics.median(cockpit)
+    print(f"build overhead, demo crate from clean, {runs} runs each (medians)")
+    print(f"  cargo build directly (baseline)     {d:6.2f} s")
+    print(f"  cockpit build --headless            {c:6.2f} s   {c / d:5.3f}x (target <= 1.05x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Log pipeline under load: 4 concurrent SSH streams into the journal and the builds screen.
+
+Baseline (same run): asyncssh alone reading the same 4 streams, no journal, no UI.
+Measured: aggregate lines/s end to end (remote -> journal -> poll -> panes), RSS after the
+run, and key latency (press to action, p95) while the streams run at full speed.
+Targets (issue 3): >= 50% of the raw rate, < 200 MB RSS after 1M lines, p95 <= 50 ms.
+
+Run: .venv/bin/python benchmarks/log_pipeline.py [--lines-per-stream N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import asyncssh  # noqa: E402
+
+
+class Server:
+    """The SSH server in a separate process, as a real builder would be."""
+
+    def __init__(self, root: Path) -> None:
+        import subprocess
+
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "ssh_server_process.py"),
+                                      str(root)], stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        port, identity, known_hosts, home = self.proc.stdout.readline().split()
+        self.port, self.identity, self.known_hosts = int(port), Path(identity), Path(known_hosts)
+        self.home = Path(home)
+
+    def builder(self) -> dict[str, object]:
+        return {"name": "remote", "kind": "ssh", "host": "127.0.0.1", "port": self.port,
+                "user": "builder", "identity": str(self.identity),
+                "known_hosts": str(self.known_hosts), "workdir": str(self.home / "remote")}
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+STREAMS = 4
+
+
+def command(lines: int) -> str:
+    line = ("   Compiling crate-%d v1.0.%d (/home/builder/src/crates/crate-%d) [release] "
+            "warning: unused\\n")
+    return f"awk 'BEGIN{{for(i=0;i<{lines};i++) printf \"{line}\", i, i%97, i}}'"
+
+
+async def raw_rate(fx: Server, lines: int) -> float:
+    conn = await asyncssh.connect("127.0.0.1", port=fx.port, username="builder",
+                                  client_keys=[str(fx.identity)], known_hosts=str(fx.known_hosts))
+
+    async def one() -> int:
+        proc = await conn.create_process(command(lines), encoding=None)
+        count, partial = 0, b""
+        while chunk := await proc.stdout.read(65536):
+            parts = (partial + chunk).split(b"\n")
+            partial = parts.pop()
+            count += len(parts)
+        await proc.wait()
+        return count
+
+    t0 = time.perf_counter()
+    counts = await asyncio.gather(*(one() for _ in range(STREAMS)))
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    assert sum(counts) == STREAMS * lines, counts
+    return sum(counts) / elapsed
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def cockpit_rate(fx: Server, lines: int, root: Path) -> tuple[float, float, list[float]]:
+    from textual.binding import Binding
+
+    from cockpit.app import CockpitApp
+    from cockpit.config import BuilderConfig, load_config
+    from cockpit.demo import create_workspace
+    from cockpit.journal import Journal
+    from cockpit.runbook import load_runbook
+    from cockpit.ssh import SshBuilder
+    from screens.builds import BuildsScreen
+
+    config = load_config(create_workspace(root / "ws"))
+    journal = Journal.controller(config.journal_path)
+    targets = [f"stream-{i}" for i in range(STREAMS)]
+    sent: list[float] = []
+    latencies: list[float] = []
+
+    class BenchApp(CockpitApp):
+        BINDINGS = [*CockpitApp.BINDINGS, Binding("f12", "ping", "ping", id="bench-ping",
+                                                  tooltip="benchmark probe")]
+
+        def action_ping(self) -> None:
+            latencies.append(time.perf_counter() - sent.pop(0))
+
+    app = BenchApp(config, load_runbook(), journal)
+    builder = SshBuilder(BuilderConfig(**fx.builder()), config.base)  # type: ignore[arg-type]
+    await builder.connect()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("b")
+        screen = app.screen
+        assert isinstance(screen, BuildsScreen)
+        screen.split = True
+        journal.append("build_started", run_id="bench", targets=[
+            {"target": t, "builder": "remote"} for t in targets], commit="bench")
+        await pilot.pause(0.3)
+
+        def sink_for(target: str):  # type: ignore[no-untyped-def]
+            def sink(batch: list[str]) -> None:
+                journal.append("output", run_id="bench", step=target, lines=batch)
+            return sink
+
+        streaming = True
+
+        async def probe() -> None:
+            while streaming:
+                sent.append(time.perf_counter())
+                app.simulate_key("f12")
+                await asyncio.sleep(0.02)
+
+        t0 = time.perf_counter()
+        prober = asyncio.ensure_future(probe())
+        await asyncio.gather(*(builder.run(command(lines), sink=sink_for(t)) for t in targets))
+        streaming = False
+        await prober
+        last = journal.last_id()
+        while app.builds.last_id < last:  # until the screen has taken in every line
+            await asyncio.sleep(0.01)
+        elapsed = time.perf_counter() - t0
+        panes = len(screen.query("LogPane"))
+        assert panes == STREAMS, panes
+    await builder.close()
+    journal.close()
+    return STREAMS * lines / elapsed, rss_mb(), latencies
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines-per-stream", type=int, default=250_000)
+    lines = parser.parse_args().lines_per_stream
+    with tempfile.TemporaryDirectory() as tmp:
+        fx = Server(Path(tmp) / "sshd")
+        try:
+            raw = statistics.median([await raw_rate(fx, lines) for _ in range(3)])
+            rate, rss, latencies = await cockpit_rate(fx, lines, Path(tmp))
+        finally:
+            fx.close()
+    total = STREAMS * lines
+    p95 = sorted(latencies)[max(0, int(len(latencies) * 0.95) - 1)] * 1000 if latencies else 0
+    print(f"log pipeline: {STREAMS} SSH streams x {lines:,} lines = {total:,} lines")
+    print(f"  asyncssh alone (baseline)       {raw:12,.0f} lines/s")
+    print(f"  cockpit (journal + builds pane) {rate:12,.0f} lines/s   {rate / raw:5.2f}x of raw "
+          "(target >= 0.50)")
+    print(f"  RSS after {total:,} lines        {rss:10.0f} MB        (target < 200 MB)")
+    print(f"  key latency while streaming: p95 {p95:.1f} ms, median "
+          f"{statistics.median(latencies) * 1000:.1f} ms over {len(latencies)} presses "
+          "(target p95 <= 50 ms)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
