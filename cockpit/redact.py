@@ -52,9 +52,12 @@ def redact_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: redact_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        if value and all(isinstance(v, str) and "\n" not in v for v in value):
+        try:
             joined = "\n".join(value)  # one scan for a whole batch of log lines
-            cleaned = redact(joined)
-            return list(value) if cleaned == joined else cleaned.split("\n")
-        return [redact_value(v) for v in value]
+        except TypeError:
+            return [redact_value(v) for v in value]
+        if joined.count("\n") != len(value) - 1:  # an item spans lines: do them one by one
+            return [redact(v) for v in value]
+        cleaned = redact(joined)
+        return list(value) if cleaned is joined or cleaned == joined else cleaned.split("\n")
     return value

@@ -26,6 +26,21 @@ def strip_ansi(text: str) -> str:
     return ANSI.sub("", text) if "\x1b" in text else text
 
 
+def split_chunk(pending: bytes, chunk: bytes) -> tuple[list[str], bytes]:
+    """Complete lines of `pending + chunk` (decoded once, ANSI and CR stripped once), and the
+    unfinished tail. Working per chunk, not per line, keeps the pipeline cheap at full speed."""
+    data = pending + chunk
+    cut = data.rfind(b"\n")
+    if cut < 0:
+        return [], data
+    text = data[:cut].decode("utf-8", errors="replace")
+    if "\x1b" in text:
+        text = ANSI.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "")
+    return text.split("\n"), data[cut + 1:]
+
+
 @dataclass
 class CommandResult:
     exit_code: int | None
@@ -101,17 +116,16 @@ class LocalRunner:
     async def _pump(self, proc: asyncio.subprocess.Process, tail: list[str],
                     sink: LineSink | None) -> None:
         assert proc.stdout is not None
-        partial = ""
+        partial = b""
         while True:
             chunk = await proc.stdout.read(65536)
             if not chunk:
                 break
-            text = partial + chunk.decode("utf-8", errors="replace")
-            *lines, partial = text.split("\n")
+            lines, partial = split_chunk(partial, chunk)
             if lines:
-                await self._emit([strip_ansi(x.rstrip("\r")) for x in lines], tail, sink)
+                await self._emit(lines, tail, sink)
         if partial:
-            await self._emit([strip_ansi(partial.rstrip("\r"))], tail, sink)
+            await self._emit(split_chunk(partial, b"\n")[0], tail, sink)
 
     @staticmethod
     async def _emit(lines: list[str], tail: list[str], sink: LineSink | None) -> None:

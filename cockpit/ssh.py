@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import BuilderConfig
-from cockpit.runners import TAIL, CommandResult, LineSink, strip_ansi
+from cockpit.runners import TAIL, CommandResult, LineSink, split_chunk
 
 if TYPE_CHECKING:
     import asyncssh
@@ -148,6 +148,15 @@ class SshBuilder:
         except (asyncssh.Error, OSError) as exc:
             raise self._lost(exc) from None
 
+        async def emit(text: list[str]) -> None:
+            tail.extend(text)
+            if len(tail) > TAIL:
+                del tail[: len(tail) - TAIL]
+            if sink is not None:
+                result = sink(text)
+                if result is not None:
+                    await result
+
         async def pump() -> None:
             nonlocal pgid
             if stdin is not None:
@@ -158,24 +167,13 @@ class SshBuilder:
                 chunk = await proc.stdout.read(65536)
                 if not chunk:
                     break
-                *lines, partial = (partial + chunk).split(b"\n")
-                text = [strip_ansi(x.decode("utf-8", "replace").rstrip("\r")) for x in lines]
+                text, partial = split_chunk(partial, chunk)
                 if pgid is None and text and text[0].startswith(PGID_MARK):
                     pgid = int(text.pop(0).split()[1])
                 if text:
-                    tail.extend(text)
-                    del tail[: max(0, len(tail) - TAIL)]
-                    if sink is not None:
-                        result = sink(text)
-                        if result is not None:
-                            await result
+                    await emit(text)
             if partial:
-                last = [strip_ansi(partial.decode("utf-8", "replace"))]
-                tail.extend(last)
-                if sink is not None:
-                    result = sink(last)
-                    if result is not None:
-                        await result
+                await emit(split_chunk(partial, b"\n")[0])
 
         try:
             await asyncio.wait_for(pump(), timeout)

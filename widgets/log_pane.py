@@ -20,9 +20,10 @@ class LogPane(Log):
     """
 
     def __init__(self, *, max_lines: int = 5000, flush_interval: float = 0.05,
-                 id: str | None = None) -> None:
+                 max_per_flush: int = 1000, id: str | None = None) -> None:
         super().__init__(max_lines=max_lines, id=id, auto_scroll=True)
-        self._pending: deque[str] = deque(maxlen=max_lines)
+        self._pending: deque[str] = deque(maxlen=max_per_flush)
+        self._received = 0
         self._interval = flush_interval
         self.source: str | None = None
         """What is shown (a run id), so callers know whether new lines belong here."""
@@ -30,20 +31,31 @@ class LogPane(Log):
     def on_mount(self) -> None:
         self.set_interval(self._interval, self.flush)
 
-    def push(self, lines: Iterable[str]) -> None:
+    def push(self, lines: list[str]) -> None:
         """Queue lines; they appear at the next flush."""
+        self._received += len(lines)
         self._pending.extend(lines)
 
     def flush(self) -> None:
-        if self._pending:
-            lines = list(self._pending)
-            self._pending.clear()
-            self.write_lines(lines)
+        """Write what arrived since the last flush. Under a flood only the newest
+        `max_per_flush` lines are drawn, with a marker saying how many were not: nobody reads
+        100k lines a second, and the full log is in the journal and on disk."""
+        if not self._pending:
+            return
+        lines = list(self._pending)
+        skipped = self._received - len(lines)
+        self._pending.clear()
+        self._received = 0
+        if skipped > 0:
+            lines.insert(0, f"… {skipped:,} lines not drawn (streaming fast; the full log is "
+                            "in the journal)")
+        self.write_lines(lines)
 
     def show_source(self, source: str | None, lines: Iterable[str], title: str) -> None:
         """Replace the content with another run's output."""
         self.source = source
         self._pending.clear()
+        self._received = 0
         self.clear()
-        self._pending.extend(lines)
+        self.write_lines(list(lines)[-self.max_lines if self.max_lines else 0:])
         self.border_title = title
