@@ -122,7 +122,7 @@ async def cockpit_rate(fx: Server, lines: int, root: Path) -> tuple[float, float
 
         def sink_for(target: str):  # type: ignore[no-untyped-def]
             def sink(batch: list[str]) -> None:
-                journal.append("output", run_id="bench", step=target, lines=batch)
+                journal.append("output", run_id="bench", step=target, text="\n".join(batch))
             return sink
 
         streaming = True

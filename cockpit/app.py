@@ -195,7 +195,7 @@ class CockpitApp(App[int]):
         for event in self.journal.events(kinds=["output"], run_id=run_id,
                                          upto=self.state.last_id):
             if step is None or event.step == step:
-                lines.extend(event.data.get("lines", []))
+                lines.extend(event.lines())
         return lines[-10_000:]
 
     # builds ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ class BuildPrinter:
         for e in events:
             d = e.data
             if e.kind == "output":
-                for line in d["lines"]:
+                for line in e.lines():
                     self.console.print(Text(f"  {e.step} │ {line}", style="dim"), highlight=False)
             elif e.kind == "build_stage" and d["state"] != "running":
                 took = f" ({d['duration']:.1f}s)" if d.get("duration") is not None else ""

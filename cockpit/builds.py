@@ -285,7 +285,7 @@ class TargetContext:
         return f"{self.target_dir}/{self.a.target}/{b.profile}/{name}"
 
     def sink(self, lines: list[str]) -> None:
-        self.m._log("output", self.run_id, self.a.target, lines=lines)
+        self.m._log("output", self.run_id, self.a.target, text="\n".join(lines))
         self.m.log_file(self.run_id, self.a.target).write("".join(ln + "\n" for ln in lines))
 
     async def sh(self, command: str, *, what: str, cwd: str | None = None,

@@ -230,7 +230,7 @@ class Engine:
 
     def _sink(self, run_id: str, step_id: str) -> Callable[[list[str]], None]:
         def sink(lines: list[str]) -> None:
-            self._log("output", run_id, step_id, lines=lines)
+            self._log("output", run_id, step_id, text="\n".join(lines))
 
         return sink
 

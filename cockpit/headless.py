@@ -95,7 +95,7 @@ class ProgressPrinter:
                 if command and d.get("kind") == "shell":
                     self.console.print(Text(f"  {command.splitlines()[0]}", style="dim"))
             elif e.kind == "output" and not self.quiet_output:
-                lines = d.get("lines", [])
+                lines = e.lines()
                 if lines:  # one write per batch: printing line by line slows the step itself
                     self.console.print(Text("\n".join("  │ " + ln for ln in lines), style="dim"),
                                        highlight=False)

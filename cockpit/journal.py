@@ -63,6 +63,11 @@ class Event:
     step: str | None
     data: dict[str, Any]
 
+    def lines(self) -> list[str]:
+        """An output event's lines (stored as one text: cheap to encode, scan and decode)."""
+        text = self.data.get("text")
+        return text.split("\n") if isinstance(text, str) else list(self.data.get("lines", []))
+
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Event:
         id_, ts, session, kind, run_id, step, data = row

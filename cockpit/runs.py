@@ -42,7 +42,6 @@ class RunState:
     """running, ok, failed, aborted, no-go, interrupted, blocked"""
     finished: datetime | None = None
     steps: dict[str, StepState] = field(default_factory=dict)
-    output_lines: int = 0
     checks: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Gate check results by index (automated results, then the operator's ticks)."""
     decision: Decision | None = None
@@ -136,8 +135,6 @@ class LaunchState:
                          operator=d.get("operator", ""))
         elif e.kind == "gate_decision":
             run.decision = self.decisions.get(d["item"])
-        elif e.kind == "output":
-            run.output_lines += len(d.get("lines", []))
         elif e.kind == "run_finished":
             run.status, run.finished = d["status"], e.ts
 

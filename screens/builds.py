@@ -114,7 +114,7 @@ class BuildsScreen(Screen[None]):
             if event.kind == "output" and event.step:
                 pane = panes.get(f"{event.run_id}/{event.step}")
                 if pane is not None:
-                    pane.push(self._filtered(event.data.get("lines", [])))
+                    pane.push(self._filtered(event.lines()))
         self._show_failure()
         self._refresh_bindings_if_changed()
 

@@ -137,7 +137,7 @@ class TimelineScreen(Screen[None]):
         log = self.query_one(LogPane)
         for event in new_events:
             if event.kind == "output" and event.run_id == log.source:
-                log.push(event.data.get("lines", []))
+                log.push(event.lines())
         self._show_selected()
 
     def follow_run(self, playbook: str) -> None:

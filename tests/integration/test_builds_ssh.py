@@ -55,7 +55,7 @@ async def test_remote_build_compiles_the_commit_and_fetches_verified_artifacts(
     run_id = await BuildMatrix(c, journal).run(assign(c))
     target = state(journal).targets[HOST]
     assert target.status == "ok", target.failure
-    lines = [ln for e in journal.events(kinds=["output"], run_id=run_id) for ln in e.data["lines"]]
+    lines = [ln for e in journal.events(kinds=["output"], run_id=run_id) for ln in e.lines()]
     assert f"building commit {head}" in lines and "caro 1.1.0-beta" in lines
     assert (sshd.home / "remote" / "src" / ".cockpit-commit").read_text().strip() == head
     dist = c.resolve(c.build.dist_dir) / "1.1.0-beta"

@@ -27,7 +27,7 @@ async def test_beta_build_gate_on_a_real_build(config: Config, journal: Journal)
     size, version = results[0], results[1]
     assert size.ok and "within the 50 MB budget" in size.summary
     assert version.ok
-    lines = [ln for e in journal.events(kinds=["output"]) for ln in e.data["lines"]]
+    lines = [ln for e in journal.events(kinds=["output"]) for ln in e.lines()]
     assert "caro 1.1.0-beta" in lines
     assert any("Finished" in ln and "release" in ln for ln in lines)
     assert not any("\x1b[" in ln for ln in lines)  # no colour escapes in the journal

@@ -68,7 +68,7 @@ def test_sigkill_mid_step_then_resume(config: Config, clock: FrozenClock, tmp_pa
     assert run.steps["first"].status == "ok"
     assert run.interrupted_step is not None and run.interrupted_step.id == "work"
     lines = [ln for e in journal.events(kinds=["output"], run_id=run.run_id)
-             for ln in e.data["lines"]]
+             for ln in e.lines()]
     assert lines[:4] == ["first done", "tick 1", "tick 2", "tick 3"]  # output up to the kill
 
     import asyncio

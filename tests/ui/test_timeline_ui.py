@@ -138,7 +138,7 @@ async def test_spectator_follows_live_and_cannot_act(config: Config, runbook: Ru
         journal.append("run_started", run_id="r9", playbook="tag-release", params={},
                        operator="rm@test", steps=["tag"])
         journal.append("step_started", run_id="r9", step="tag", command="git tag")
-        journal.append("output", run_id="r9", step="tag", lines=["tagging now"])
+        journal.append("output", run_id="r9", step="tag", text="tagging now")
         await until(pilot, lambda: table(app).views["t0-tag"].status == "running", timeout=2)
         log = app.screen.query_one(LogPane)
         await until(pilot, lambda: "tagging now" in log.lines, timeout=2)

@@ -107,7 +107,7 @@ async def test_retries_timeout_kills_the_group_and_continue(
     assert [e.data["attempt"] for e in retries] == [1, 2]
     child = int((config.repo / "child.pid").read_text())
     assert not alive(child)  # the background sleep died with its process group
-    lines = [ln for e in journal.events(kinds=["output"]) for ln in e.data["lines"]]
+    lines = [ln for e in journal.events(kinds=["output"]) for ln in e.lines()]
     assert lines[:3] == ["attempt 1", "attempt 2", "attempt 3"]
 
 

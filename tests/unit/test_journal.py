@@ -90,12 +90,12 @@ def test_tokens_are_redacted_before_they_are_stored(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "s3cr3t-token-value-123")
     j = Journal.controller(tmp_path / "j.sqlite")
-    j.append("output", lines=["using s3cr3t-token-value-123",
-                              "Authorization: Bearer abcdef1234567890",
-                              "ghp_" + "a" * 36, "https://user:pw@example.com/x"])
+    j.append("output", text="\n".join(["using s3cr3t-token-value-123",
+                                        "Authorization: Bearer abcdef1234567890",
+                                        "ghp_" + "a" * 36, "https://user:pw@example.com/x"]))
     raw = (tmp_path / "j.sqlite").read_bytes() + (tmp_path / "j.sqlite-wal").read_bytes()
     assert b"s3cr3t" not in raw and b"abcdef1234567890" not in raw and b"aaaaaaaaaaaa" not in raw
-    lines = j.events(kinds=["output"])[0].data["lines"]
+    lines = j.events(kinds=["output"])[0].lines()
     assert lines == ["using [GITHUB_TOKEN]", "Authorization: Bearer [redacted]", "[redacted]",
                      "https://[redacted]@example.com/x"]
     j.close()
