@@ -117,6 +117,7 @@ class CockpitApp(App[int]):
         self.autorun = autorun
         self.autobuild = build
         self._build_worker: Worker[object] | None = None
+        self._matrix: BuildMatrix | None = None
         self.poll_seconds = poll_seconds
         self._run_worker: Worker[object] | None = None
         role = ("CONTROLLER " + (self.engine.operator if self.engine else "") if self.engine
@@ -219,6 +220,7 @@ class CockpitApp(App[int]):
     @work(group="build", exclusive=True, exit_on_error=False)
     async def _run_build(self, assignments: list[Assignment], retry_of: str | None) -> None:
         matrix = BuildMatrix(self.config, self.journal)
+        self._matrix = matrix
         try:
             run_id = await matrix.run(assignments, retry_of=retry_of)
         except CockpitError as exc:
@@ -239,9 +241,14 @@ class CockpitApp(App[int]):
         self.start_build(assignments, message.retry_of)
 
     def on_builds_screen_cancel_requested(self, message: BuildsScreen.CancelRequested) -> None:
-        if self.building() and self._build_worker is not None:
-            self._build_worker.cancel()
-            self.notify("cancelling the build: stopping every process on every builder")
+        if not self.building() or self._build_worker is None:
+            return
+        if message.target is not None and self._matrix is not None:
+            if self._matrix.cancel_target(message.target):
+                self.notify(f"cancelling {message.target}: its processes are being stopped")
+            return
+        self._build_worker.cancel()
+        self.notify("cancelling the build: stopping every process on every builder")
 
     # playbooks ------------------------------------------------------------------------------
 

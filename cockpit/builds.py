@@ -130,6 +130,7 @@ class BuildMatrix:
         self.listener = listener
         self._executors: dict[str, Any] = {}
         self._connecting: dict[str, asyncio.Future[None]] = {}
+        self._tasks: dict[str, asyncio.Future[str]] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._hosts: dict[str, str] = {}
         self.total: int | None = None
@@ -139,6 +140,14 @@ class BuildMatrix:
         event = self.journal.append(kind, run_id=run_id, step=step, **data)
         if self.listener is not None:
             self.listener([event])
+
+    def cancel_target(self, target: str) -> bool:
+        """Stop one target (its processes on its builder); the others go on."""
+        task = self._tasks.get(target)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
 
     def log_file(self, run_id: str, target: str) -> IO[str]:
         """The target's full log on disk, beside the journal (the panes keep only the end)."""
@@ -180,11 +189,13 @@ class BuildMatrix:
             {"target": a.target, "builder": a.builder.name} for a in assignments],
             commit=commit, retry_of=retry_of)
         results: dict[str, str] = {}
+        self._tasks = {a.target: asyncio.ensure_future(self._target(run_id, a, commit))
+                       for a in assignments}
         try:
-            outcomes = await asyncio.gather(
-                *(self._target(run_id, a, commit) for a in assignments), return_exceptions=True)
+            outcomes = await asyncio.gather(*self._tasks.values(), return_exceptions=True)
             for a, outcome in zip(assignments, outcomes, strict=True):
-                results[a.target] = outcome if isinstance(outcome, str) else "failed"
+                results[a.target] = (outcome if isinstance(outcome, str) else "cancelled"
+                                     if isinstance(outcome, asyncio.CancelledError) else "failed")
             if all(v == "ok" for v in results.values()):
                 self._checksums()
         finally:
@@ -196,8 +207,11 @@ class BuildMatrix:
             for log in self._logs.values():
                 log.close()
             self._logs.clear()
-            status = ("ok" if results and all(v == "ok" for v in results.values())
-                      else "cancelled" if not results else "failed")
+            outcomes_seen = set(results.values())
+            status = ("ok" if outcomes_seen == {"ok"}
+                      else "cancelled" if not results or outcomes_seen == {"cancelled"}
+                      else "incomplete" if outcomes_seen == {"ok", "cancelled"}
+                      else "failed")
             self._log("build_finished", run_id, status=status, results=results)
         return run_id
 
@@ -238,13 +252,13 @@ class BuildMatrix:
                 self._fail(run_id, a.target, stage, message, lost=lost)
                 return "builder lost" if lost else "failed"
             except asyncio.CancelledError:
-                self._fail(run_id, a.target, stage, "cancelled by the operator")
+                self._fail(run_id, a.target, stage, "cancelled by the operator", cancelled=True)
                 raise
 
     def _fail(self, run_id: str, target: str, stage: str, message: str, *,
-              lost: bool = False) -> None:
+              lost: bool = False, cancelled: bool = False) -> None:
         self._log("build_stage", run_id, target, stage=stage, state="failed", detail=message,
-                  lost=lost)
+                  lost=lost, cancelled=cancelled)
         for later in STAGES[STAGES.index(stage) + 1:]:
             self._log("build_stage", run_id, target, stage=later, state="skipped")
 
@@ -264,8 +278,8 @@ class TargetContext:
         self.a = a
         self.commit = commit
         self.x = executor
-        self.remote = a.builder.kind == "ssh"
-        base = executor_workdir(a.builder) if self.remote else None
+        self.remote = isinstance(executor, SshBuilder)
+        base = executor.workdir if isinstance(executor, SshBuilder) else None
         self.src = f"{base}/src" if base else str(self.config.repo)
         self.target_dir = f"{base}/target" if base else str(self.config.repo / "target")
         self.dist = f"{base}/dist/{self.config.release.version}" if base else str(matrix.dist)
@@ -420,6 +434,3 @@ class TargetContext:
                               f"builder, {actual[:16]}… here")
         return f"verified {self.asset}" + (" (fetched)" if self.remote else "")
 
-
-def executor_workdir(builder: BuilderConfig) -> str:
-    return builder.workdir or f"cockpit-builds/{builder.name}"

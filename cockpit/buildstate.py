@@ -30,6 +30,7 @@ class TargetState:
     total: int | None = None
     crate: str = ""
     lost: bool = False
+    cancelled: bool = False
     attempts: list[tuple[str, str, str]] = field(default_factory=list)
     """(run id, builder, outcome) of earlier attempts, oldest first."""
 
@@ -37,7 +38,7 @@ class TargetState:
     def status(self) -> str:
         states = [s.state for s in self.stages.values()]
         if "failed" in states:
-            return "builder lost" if self.lost else "failed"
+            return "builder lost" if self.lost else "cancelled" if self.cancelled else "failed"
         if all(s == "ok" for s in states):
             return "ok"
         if "running" in states:
@@ -83,6 +84,7 @@ class BuildState:
                     stage.duration = d.get("duration")
                     stage.detail = d.get("detail", "")
                     target.lost = target.lost or bool(d.get("lost"))
+                    target.cancelled = target.cancelled or bool(d.get("cancelled"))
                 elif e.kind == "build_progress":
                     target.compiled, target.total = d["compiled"], d.get("total")
                     target.crate = d.get("crate", "")

@@ -52,7 +52,7 @@ async def probe_builder(config: Config, builder: BuilderConfig) -> BuilderReport
             return report
         add(ProbeLine("reachable", True, f"{builder.host}:{builder.port}"))
         add(ProbeLine("host key trusted", True, str(builder.known_hosts or "~/.ssh/known_hosts")))
-        workdir = builder.workdir or f"cockpit-builds/{builder.name}"
+        workdir = executor.workdir
     else:
         executor = LocalExecutor(builder.name)
         workdir = str(config.resolve(config.build.dist_dir).parent / ".cockpit" / "probe")

@@ -64,6 +64,7 @@ class SshBuilder:
         self.base = base
         self.name = config.name
         self._conn: asyncssh.SSHClientConnection | None = None
+        self.home = ""
 
     def _path(self, path: Path | None) -> str | None:
         if path is None:
@@ -72,7 +73,10 @@ class SshBuilder:
 
     @property
     def workdir(self) -> str:
-        return self.config.workdir or f"cockpit-builds/{self.name}"
+        """Absolute on the builder: a relative workdir is under the remote user's home (cargo
+        would read a relative CARGO_TARGET_DIR against the source directory)."""
+        path = self.config.workdir or f"cockpit-builds/{self.name}"
+        return path if path.startswith("/") or not self.home else f"{self.home}/{path}"
 
     async def connect(self) -> None:
         import asyncssh
@@ -111,6 +115,8 @@ class SshBuilder:
         except (OSError, asyncssh.Error) as exc:
             raise BuilderError(self.name, f"cannot connect to {where}: {exc}",
                                "check host, port and network") from None
+        home = await self._conn.run("pwd", check=False)
+        self.home = str(home.stdout or "").strip()
 
     async def _fingerprint(self) -> str | None:
         import asyncssh

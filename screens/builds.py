@@ -41,8 +41,10 @@ class BuildsScreen(Screen[None]):
                 tooltip="Build the selected target again on the same builder"),
         Binding("a", "retry_elsewhere", "Retry elsewhere", id="retry-other-builder",
                 tooltip="Build the selected target again on another builder that serves it"),
-        Binding("x", "cancel", "Cancel", id="cancel-build",
-                tooltip="Stop the running builds; nothing is left running on the builders"),
+        Binding("x", "cancel", "Cancel target", id="cancel-target",
+                tooltip="Stop the selected target's build; nothing is left running on its builder"),
+        Binding("X", "cancel_all", "Cancel all", id="cancel-build",
+                tooltip="Stop every running build of the matrix"),
         Binding("s", "split", "Split logs", id="split-logs",
                 tooltip="Show up to four targets' logs side by side, or just the selected one"),
         Binding("slash", "filter", "Filter", id="filter-logs",
@@ -58,7 +60,9 @@ class BuildsScreen(Screen[None]):
             self.retry_of = retry_of
 
     class CancelRequested(Message):
-        pass
+        def __init__(self, target: str | None) -> None:
+            super().__init__()
+            self.target = target
 
     def __init__(self, *, can_act: bool, load_output: OutputLoader,
                  alternatives: Callable[[str, str], str | None]) -> None:
@@ -121,7 +125,7 @@ class BuildsScreen(Screen[None]):
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is costly to rebuild: only when an action's availability changed."""
         key = tuple(self.check_action(a, ()) for a in ("build", "retry", "retry_elsewhere",
-                                                        "cancel"))
+                                                        "cancel", "cancel_all"))
         if key != self._bindings_key:
             self._bindings_key = key
             self.refresh_bindings()
@@ -180,7 +184,7 @@ class BuildsScreen(Screen[None]):
     # actions --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        acting = {"build", "retry", "retry_elsewhere", "cancel"}
+        acting = {"build", "retry", "retry_elsewhere", "cancel", "cancel_all"}
         if action not in acting:
             return True
         if isinstance(self.focused, Input):
@@ -190,8 +194,12 @@ class BuildsScreen(Screen[None]):
         running = bool(self.state and self.state.running)
         target = self.query_one(BuildGrid).selected_target
         failed = bool(self.state and target in self.state.targets
-                      and self.state.targets[target].status in {"failed", "builder lost"})
-        applicable = {"build": not running, "cancel": running,
+                      and self.state.targets[target].status in {"failed", "builder lost",
+                                                                "cancelled"})
+        target_running = running and bool(self.state and target in self.state.targets and
+                                          self.state.targets[target].status in {"running",
+                                                                                "queued"})
+        applicable = {"build": not running, "cancel": target_running, "cancel_all": running,
                       "retry": failed and not running,
                       "retry_elsewhere": failed and not running and target is not None
                       and self.state is not None
@@ -221,7 +229,11 @@ class BuildsScreen(Screen[None]):
 
     def action_cancel(self) -> None:
         if self.can_act:
-            self.post_message(self.CancelRequested())
+            self.post_message(self.CancelRequested(self.query_one(BuildGrid).selected_target))
+
+    def action_cancel_all(self) -> None:
+        if self.can_act:
+            self.post_message(self.CancelRequested(None))
 
     def action_split(self) -> None:
         self.split = not self.split

@@ -11,6 +11,7 @@ from cockpit.buildstate import BuildState, StageState, TargetState
 CELL = {"pending": ("·", "dim"), "running": ("⟳", "bold cyan"), "ok": ("✓", "green"),
         "failed": ("✗", "bold red"), "skipped": ("–", "dim")}
 STATUS = {"ok": "green", "failed": "bold red", "builder lost": "bold white on red",
+          "cancelled": "yellow",
           "running": "bold cyan", "queued": "dim"}
 
 
@@ -37,7 +38,7 @@ class BuildGrid(DataTable[Text]):
         self.add_column("builder", key="builder")
         for stage in STAGES:
             self.add_column(stage, key=stage, width=16 if stage == "build" else 8)
-        self.add_column("status", key="status")
+        self.add_column("status", key="status", width=28)
 
     def show(self, state: BuildState) -> None:
         """Update only the cells that changed; add rows for new targets."""

@@ -203,3 +203,48 @@ async def test_check_probes_each_builder(config: Config, sshd: SshFixture) -> No
     assert checks["free disk"].detail.endswith("GB in " + str(sshd.home / "remote"))
     assert not bad.ok and bad.lines[0].check == "host key trusted"
     assert "SHA256:" in bad.lines[0].detail and "ssh-keyscan" in bad.lines[0].fix
+
+
+@needs_cargo
+async def test_cancel_one_target_then_retry_it(config: Config, journal: Journal,
+                                               sshd: SshFixture, tmp_path: Path) -> None:
+    wrapper = tmp_path / "slow-rustc"
+    wrapper.write_text("#!/bin/sh\nsleep 30\nexec \"$@\"\n")
+    wrapper.chmod(0o755)
+    riscv = "riscv64gc-unknown-linux-gnu"
+    slow = sshd.builder("remote", targets=[HOST], env={"RUSTC_WRAPPER": str(wrapper)})
+    c = configured(config, slow, {"name": "local", "kind": "local", "targets": [riscv]},
+                   targets=[HOST, riscv])
+    matrix = BuildMatrix(c, journal)
+    run = asyncio.ensure_future(matrix.run(assign(c)))
+    for _ in range(300):
+        t = state(journal).targets.get(HOST)
+        if t is not None and t.stages["build"].state == "running":
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    assert matrix.cancel_target(HOST)
+    run_id = await asyncio.wait_for(run, 20)
+    cancelled = state(journal).targets[HOST]
+    assert cancelled.status == "cancelled" and cancelled.stages["package"].state == "skipped"
+    assert state(journal).targets[riscv].status in {"failed", "ok"}  # went its own way
+    results = journal.events(kinds=["build_finished"], run_id=run_id)[0].data["results"]
+    assert results[HOST] == "cancelled"
+    left = subprocess.run(["pgrep", "-f", str(wrapper)], capture_output=True, text=True).stdout
+    assert left.strip() == ""  # nothing left on the builder
+    quick = configured(config, sshd.builder("remote", targets=[HOST]))
+    await BuildMatrix(quick, journal).run(assign(quick), retry_of=run_id)
+    retried = state(journal).targets[HOST]
+    assert retried.status == "ok" and retried.attempts[-1][1:] == ("remote", "cancelled")
+
+
+@needs_cargo
+async def test_default_workdir_is_under_the_remote_home(config: Config, journal: Journal,
+                                                        sshd: SshFixture) -> None:
+    builder = sshd.builder("remote", targets=[HOST])
+    del builder["workdir"]
+    c = configured(config, builder)
+    await BuildMatrix(c, journal).run(assign(c))
+    assert state(journal).targets[HOST].status == "ok", state(journal).targets[HOST].failure
+    kept = sshd.home / "cockpit-builds" / "remote" / "target" / HOST / "release" / "caro"
+    assert kept.exists()
