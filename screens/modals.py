@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Generic, Literal, TypeVar
 
-from rich.syntax import Syntax
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -63,9 +63,11 @@ class ConfirmModal(_Modal[bool]):
         self.cancel_label = cancel_label
 
     def compose(self) -> ComposeResult:
-        is_diff = self.body.startswith("---")
-        renderable = (Syntax(self.body, "diff", theme="ansi_dark", word_wrap=True) if is_diff
-                      else Text(self.body))
+        renderable: RenderableType = Text(self.body)
+        if self.body.startswith("---"):
+            from rich.syntax import Syntax  # pygments costs ~45 ms: only when a diff shows
+
+            renderable = Syntax(self.body, "diff", theme="ansi_dark", word_wrap=True)
         with Vertical(classes="modal-box"):
             yield Label(self.title_text, classes="modal-title")
             with VerticalScroll(classes="modal-body"):
