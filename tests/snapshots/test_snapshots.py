@@ -35,19 +35,8 @@ def test_spectator_view_of_a_no_go(snap_compare: Any, config: Config, runbook: R
     spectator = Journal.readonly(config.journal_path, clock=clock)
     app = CockpitApp(config, runbook, spectator, clock=clock, spectator_reason="--spectate")
 
-    async def select_tag(pilot: Any) -> None:
-        screen = app.timeline_screen()
-        assert screen is not None
-        from widgets.timeline_table import TimelineTable
-
-        table = screen.query_one(TimelineTable)
-        while not table.row_count:
-            await pilot.pause(0.05)
-        table.select_key("t0-tag")
-        await pilot.pause()
-        assert table.selected_key == "t0-tag"
-
     try:
-        assert snap_compare(app, terminal_size=SIZE, run_before=select_tag)
+        # the item due now (build and upload) is selected: its detail says the NO-GO blocks it
+        assert snap_compare(app, terminal_size=SIZE)
     finally:
         spectator.close()
