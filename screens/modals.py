@@ -201,6 +201,11 @@ class GateModal(_Modal[GateAnswer | None]):
     .manual-check Input { width: 40; }
     """
 
+    def on_mount(self) -> None:
+        """Focus the first thing to do: a manual check to tick, else the rationale."""
+        boxes = self.query(Checkbox)
+        (boxes.first() if boxes else self.query_one("#rationale", Input)).focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
             self.dismiss(None)

@@ -8,6 +8,13 @@ from textual.widgets import Static
 from cockpit.timeline import TimelineView, relative_label
 
 
+def zone_label(timezone: str) -> str:
+    """Etc/GMT-9 means UTC+9 (POSIX signs are inverted): say it the way people read it."""
+    if timezone.startswith("Etc/GMT") and timezone[7:]:
+        return "UTC" + ("+" if timezone[7] == "-" else "-") + timezone[8:]
+    return timezone
+
+
 class CockpitHeader(Static):
     DEFAULT_CSS = """
     CockpitHeader { height: 1; background: $panel; color: $text; padding: 0 1; }
@@ -22,7 +29,7 @@ class CockpitHeader(Static):
     def show(self, view: TimelineView, timezone: str, *, active: str | None = None) -> None:
         text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
                              (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
-                             "  │  ", f"{view.now_local} {timezone} ",
+                             "  │  ", f"{view.now_local} {zone_label(timezone)} ",
                              (relative_label(view.now_offset, 0), "bold yellow"))
         if active:
             text.append("  │  running: ", style="")
