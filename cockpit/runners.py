@@ -26,6 +26,17 @@ def strip_ansi(text: str) -> str:
     return ANSI.sub("", text) if "\x1b" in text else text
 
 
+async def deliver(lines: list[str], tail: list[str], sink: LineSink | None) -> None:
+    """Keep the last TAIL lines (for expectations and messages) and hand the batch on."""
+    tail.extend(lines)
+    if len(tail) > TAIL:
+        del tail[: len(tail) - TAIL]
+    if sink is not None:
+        result = sink(lines)
+        if result is not None:
+            await result
+
+
 def split_chunk(pending: bytes, chunk: bytes) -> tuple[list[str], bytes]:
     """Complete lines of `pending + chunk` (decoded once, ANSI and CR stripped once), and the
     unfinished tail. Working per chunk, not per line, keeps the pipeline cheap at full speed."""
@@ -123,19 +134,9 @@ class LocalRunner:
                 break
             lines, partial = split_chunk(partial, chunk)
             if lines:
-                await self._emit(lines, tail, sink)
+                await deliver(lines, tail, sink)
         if partial:
-            await self._emit(split_chunk(partial, b"\n")[0], tail, sink)
-
-    @staticmethod
-    async def _emit(lines: list[str], tail: list[str], sink: LineSink | None) -> None:
-        tail.extend(lines)
-        if len(tail) > TAIL:
-            del tail[: len(tail) - TAIL]
-        if sink is not None:
-            result = sink(lines)
-            if result is not None:
-                await result
+            await deliver(split_chunk(partial, b"\n")[0], tail, sink)
 
     async def _kill(self, proc: asyncio.subprocess.Process) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import BuilderConfig
-from cockpit.runners import TAIL, CommandResult, LineSink, split_chunk
+from cockpit.runners import CommandResult, LineSink, deliver, split_chunk
 
 if TYPE_CHECKING:
     import asyncssh
@@ -154,15 +154,6 @@ class SshBuilder:
         except (asyncssh.Error, OSError) as exc:
             raise self._lost(exc) from None
 
-        async def emit(text: list[str]) -> None:
-            tail.extend(text)
-            if len(tail) > TAIL:
-                del tail[: len(tail) - TAIL]
-            if sink is not None:
-                result = sink(text)
-                if result is not None:
-                    await result
-
         async def pump() -> None:
             nonlocal pgid
             if stdin is not None:
@@ -177,9 +168,9 @@ class SshBuilder:
                 if pgid is None and text and text[0].startswith(PGID_MARK):
                     pgid = int(text.pop(0).split()[1])
                 if text:
-                    await emit(text)
+                    await deliver(text, tail, sink)
             if partial:
-                await emit(split_chunk(partial, b"\n")[0])
+                await deliver(split_chunk(partial, b"\n")[0], tail, sink)
 
         try:
             await asyncio.wait_for(pump(), timeout)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cockpit.buildstate import BuildState
 from cockpit.checks import CheckResult
 from cockpit.engine import GateAnswer, ManualAnswer
+from cockpit.journal import Journal
 from cockpit.runbook import SHIPPED, Step
 
 
@@ -30,6 +32,21 @@ class ScriptedOperator:
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
         self.gate_results.append(results)
         return self.gate_answers.pop(0) if self.gate_answers else GateAnswer("GO", "all good")
+
+
+async def until_stage(journal: Journal, target: str, stage: str, state: str = "running",
+                      timeout: float = 15) -> None:
+    """Wait until a build target's stage reaches a state (as the journal says)."""
+    import asyncio
+
+    for _ in range(int(timeout / 0.05)):
+        s = BuildState()
+        s.apply(journal.events())
+        t = s.targets.get(target)
+        if t is not None and t.stages[stage].state == state:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{target} {stage} never reached {state}")
 
 
 def playbook_folder(root: Path, **playbooks: str) -> Path:

@@ -16,6 +16,7 @@ from cockpit.buildstate import BuildState
 from cockpit.config import BuilderConfig, Config
 from cockpit.journal import Journal
 from tests.conftest import needs_cargo
+from tests.helpers import until_stage
 from tests.opensshd import namespace, needs_netns, needs_root_sshd, opensshd
 
 HOST = "x86_64-unknown-linux-gnu"
@@ -64,11 +65,7 @@ async def test_cut_link_is_reported_within_the_keepalive_window(config: Config, 
         c = configured(config, sshd.builder("far", targets=[HOST], env={
             "PATH": RUSTUP_PATH, "RUSTC_WRAPPER": str(wrapper)}), targets=[HOST])
         task = asyncio.ensure_future(BuildMatrix(c, journal).run(assign(c)))
-        for _ in range(300):
-            t = state(journal).targets.get(HOST)
-            if t is not None and t.stages["build"].state == "running":
-                break
-            await asyncio.sleep(0.05)
+        await until_stage(journal, HOST, "build")
         await asyncio.sleep(1)
         subprocess.run(["ip", "link", "set", link, "down"], check=True)
         cut = time.monotonic()

@@ -16,6 +16,7 @@ from cockpit.config import BuilderConfig, Config
 from cockpit.journal import Journal
 from cockpit.ssh import BuilderError, SshBuilder
 from tests.conftest import needs_cargo
+from tests.helpers import until_stage
 from tests.sshserver import SshFixture, start_ssh_server
 
 HOST = "x86_64-unknown-linux-gnu"
@@ -168,11 +169,7 @@ async def test_a_dropped_link_is_builder_lost_and_retry_keeps_history(
                    {"name": "local", "kind": "local", "targets": [HOST]})
     matrix = BuildMatrix(c, journal)
     task = asyncio.ensure_future(matrix.run(assign(c)))
-    for _ in range(200):
-        if state(journal).targets.get(HOST) and \
-                state(journal).targets[HOST].stages["build"].state == "running":
-            break
-        await asyncio.sleep(0.05)
+    await until_stage(journal, HOST, "build")
     sshd.drop_all()
     await asyncio.wait_for(task, 30)
     lost = state(journal).targets[HOST]
@@ -217,11 +214,7 @@ async def test_cancel_one_target_then_retry_it(config: Config, journal: Journal,
                    targets=[HOST, riscv])
     matrix = BuildMatrix(c, journal)
     run = asyncio.ensure_future(matrix.run(assign(c)))
-    for _ in range(300):
-        t = state(journal).targets.get(HOST)
-        if t is not None and t.stages["build"].state == "running":
-            break
-        await asyncio.sleep(0.05)
+    await until_stage(journal, HOST, "build")
     await asyncio.sleep(0.5)
     assert matrix.cancel_target(HOST)
     run_id = await asyncio.wait_for(run, 20)
