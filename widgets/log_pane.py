@@ -25,6 +25,9 @@ class LogPane(Log):
         self._pending: deque[str] = deque(maxlen=max_per_flush)
         self._received = 0
         self._interval = flush_interval
+        self._rest = 0
+        """Flushes to skip: under a flood the pane redraws less often, leaving the CPU to
+        the stream and the keyboard."""
         self.source: str | None = None
         """What is shown (a run id), so callers know whether new lines belong here."""
 
@@ -42,11 +45,15 @@ class LogPane(Log):
         100k lines a second, and the full log is in the journal and on disk."""
         if not self._pending:
             return
+        if self._rest > 0:
+            self._rest -= 1
+            return
         lines = list(self._pending)
         skipped = self._received - len(lines)
         self._pending.clear()
         self._received = 0
         if skipped > 0:
+            self._rest = 3
             lines.insert(0, f"… {skipped:,} lines not drawn (streaming fast; the full log is "
                             "in the journal)")
         self.write_lines(lines)

@@ -1,0 +1,39 @@
+"""The log pane under a flood: bounded work per refresh, and it says what it skipped."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from widgets.log_pane import LogPane
+
+
+class PaneApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LogPane(max_lines=3000, flush_interval=60, max_per_flush=1000, id="pane")
+
+
+async def test_flood_draws_the_newest_lines_and_says_how_many_it_skipped() -> None:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(LogPane)
+        pane.push([f"line {i}" for i in range(5000)])
+        pane.flush()
+        await pilot.pause()
+        assert pane.lines[0] == "… 4,000 lines not drawn (streaming fast; the full log is in the journal)"
+        assert pane.lines[1:] == [f"line {i}" for i in range(4000, 5000)]
+        pane.push(["calm again"])
+        for _ in range(3):
+            pane.flush()  # resting after a flood: a few refreshes are skipped
+        assert pane.lines[-1] == "line 4999"
+        pane.flush()
+        assert pane.lines[-1] == "calm again"
+
+
+async def test_show_source_replaces_the_content_and_keeps_the_end() -> None:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(LogPane)
+        pane.show_source("run-1", [f"l{i}" for i in range(5000)], "log: run-1")
+        await pilot.pause()
+        assert pane.source == "run-1" and pane.border_title == "log: run-1"
+        assert len(pane.lines) == 3000 and pane.lines[-1] == "l4999"
