@@ -203,8 +203,13 @@ def _init(args: argparse.Namespace) -> int:
         load_config(tmp)
     except CockpitError as exc:
         tmp.unlink()
-        for problem in exc.problems:
-            problem.file = path
+        flags = {"release.version": "--release-version", "release.previous_version":
+                 "--previous-version", "release.timezone": "--timezone", "release.repo": "--repo",
+                 "release.launch": "--launch", "build.artifact": "--artifact"}
+        for problem in exc.problems:  # the user wrote flags, not this file: name the flag
+            flag = flags.get(problem.field or "")
+            problem.file, problem.line = (None, None) if flag else (path, problem.line)
+            problem.field = flag or problem.field
         raise
     tmp.replace(path)
     print(f"wrote {path}")

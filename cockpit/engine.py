@@ -208,10 +208,11 @@ class Engine:
             if probe.exit_code == 0:
                 shown = self.planner.show(probe_argv)
                 return finish("skipped", f"already done: `{shown}` succeeded")
-        if step.confirm and step.kind not in {"edit", "gate"} and not await interaction.confirm(
-            step, self.planner.preview(step, values, probe=False)
-        ):
-            return finish("declined", "the operator declined")
+        if step.confirm and step.kind not in {"edit", "gate"}:
+            if not await interaction.confirm(step, self.planner.preview(step, values,
+                                                                        probe=False)):
+                return finish("declined", "the operator declined")
+            t0 = time.monotonic()  # the step's time is the command's, not the operator's
         sink = self._sink(run_id, step.id)
         if step.kind == "shell":
             return await self._shell(run_id, step, values, cwd, sink, finish)

@@ -155,3 +155,11 @@ def test_export_to_an_unwritable_path_is_a_clear_error(workspace: Path, tmp_path
     out = cockpit("journal", "export", "-o", str(tmp_path / "no" / "such" / "dir" / "x.md"),
                   "--config", str(workspace))
     assert out.returncode == 2 and "cannot write it" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_init_errors_name_the_flag(tmp_path: Path) -> None:
+    out = cockpit("init", "--config", str(tmp_path / "cockpit.toml"), "--name", "caro",
+                  "--release-version", "1.1", "--launch", "2026-01-15T08:00", "--repo",
+                  str(tmp_path))
+    assert out.returncode == 2
+    assert "error: --release-version: '1.1' is not a semantic version" in out.stderr

@@ -120,3 +120,17 @@ def test_previews_never_show_secrets(config: Config, monkeypatch: pytest.MonkeyP
     values = planner.values(playbook, {"token": "ghs_" + "z" * 36})
     preview = planner.preview(playbook.steps[0], values)
     assert "zzzz" not in preview and "pw@" not in preview
+
+
+async def test_a_steps_duration_excludes_the_operators_thinking(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    class SlowOperator(ScriptedOperator):
+        async def confirm(self, step, preview):  # type: ignore[no-untyped-def]
+            await asyncio.sleep(0.6)
+            return True
+
+    text = BAD + 'run = "true"\nconfirm = true\n'
+    engine = Engine(config, load_runbook(playbook_folder(tmp_path, x=text)), journal)
+    outcome = await engine.run("x", {}, SlowOperator())
+    duration = engine.state().runs[outcome.run_id].steps["a"].duration
+    assert duration is not None and duration < 0.5
