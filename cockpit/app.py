@@ -138,11 +138,11 @@ class CockpitApp(App[int]):
                 worker.cancel()
         self.exit(1)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGHUP, signal.SIGTERM):  # a closed terminal must not orphan steps
             loop.add_signal_handler(sig, self._hang_up)
-        self.switch_mode("timeline")
+        await self.switch_mode("timeline")  # mounted before the first poll: no empty frame
         self.sub_title = self.role
         self.poll_journal()
         self.set_interval(self.poll_seconds, self.poll_journal)

@@ -203,7 +203,8 @@ class TimelineScreen(Screen[None]):
                 blocked = (f"blocked by the NO-GO at {gate.title if gate else decision.item}: "
                            f"{decision.rationale}")
         self.query_one(ItemDetail).show(render_item(view, playbook, planned, run,
-                                                    blocked=blocked, can_act=self.can_act))
+                                                    blocked=blocked, can_act=self.can_act,
+                                                    tz=self.config.release.tz))
 
     def _row_help(self, key: str) -> Text:
         if key.startswith(SECTION_PREFIX):

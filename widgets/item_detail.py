@@ -7,6 +7,7 @@ latest run, so it is tested without an app.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -34,7 +35,7 @@ def _heading(text: str) -> Text:
 
 def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedStep],
                 run: RunState | None, *, blocked: str | None = None,
-                can_act: bool = True) -> RenderableType:
+                can_act: bool = True, tz: tzinfo = UTC) -> RenderableType:
     item = view.item
     parts: list[RenderableType] = []
     title = Text(view.slot.label, style="bold")
@@ -56,11 +57,11 @@ def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedSt
         d = view.decision
         parts.append(Padding(Text.assemble(
             (f"{d.decision}", STATUS_STYLES.get(d.decision, "bold")),
-            f" by {d.operator} at {d.at:%Y-%m-%d %H:%M} UTC: {d.rationale}"), (1, 0, 0, 0)))
+            f" by {d.operator} at {_when(d.at, tz)}: {d.rationale}"), (1, 0, 0, 0)))
     if view.override is not None:
         o = view.override
         parts.append(Text.assemble(("OVERRIDDEN", "bold yellow"),
-                                   f" by {o.operator} at {o.at:%Y-%m-%d %H:%M} UTC: {o.rationale}"))
+                                   f" by {o.operator} at {_when(o.at, tz)}: {o.rationale}"))
     if playbook is not None:
         parts.append(Rule(f"playbook {playbook.name}", style="dim"))
         if run is not None:
@@ -90,6 +91,10 @@ def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedSt
         for t in item.troubleshooting:
             parts.append(Text.assemble(("  " + t.problem + ": ", "bold"), t.fix))
     return Group(*parts)
+
+
+def _when(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%a %d %b %H:%M")
 
 
 def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> list[RenderableType]:
