@@ -221,7 +221,9 @@ class Engine:
         if step.kind == "build":
             return await self._build(finish)
         if step.kind == "manual":
-            answer = await interaction.manual(step)
+            answer = await interaction.manual(step.model_copy(update={
+                "title": self.planner.title(step, values),
+                "instructions": self.planner.text(step.instructions, values)}))
             if answer is None:
                 return finish("declined", "the operator stopped here")
             self._log("manual_done", run_id, step.id, done=answer.done, note=answer.note,

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from cockpit.config import Config
 from cockpit.edits import plan_edit
-from cockpit.params import render_argv, resolve_params, substitute
+from cockpit.params import PLACEHOLDER, render_argv, resolve_params, substitute
 from cockpit.redact import redact
 from cockpit.runbook import Playbook, Step
 
@@ -36,11 +36,13 @@ class Planner:
         return command if isinstance(command, str) else shlex.join(command)
 
     @staticmethod
+    def text(template: str, values: Mapping[str, str]) -> str:
+        """Prose with {parameters} filled in where known (display only, never run)."""
+        return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+    @staticmethod
     def title(step: Step, values: Mapping[str, str]) -> str:
-        try:
-            return substitute(step.title, values)
-        except KeyError:
-            return step.title
+        return Planner.text(step.title, values)
 
     @staticmethod
     def expectation(pattern: str, values: Mapping[str, str]) -> str:
@@ -94,6 +96,6 @@ class Planner:
                     lines.append(f"[auto] {check.title} ({check.kind})")
             lines.append("then: record GO or NO-GO with a rationale")
         else:
-            lines.append(step.instructions or step.title)
+            lines.append(self.text(step.instructions or step.title, values))
         return "\n".join(lines)
 

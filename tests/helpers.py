@@ -27,6 +27,7 @@ class ScriptedOperator:
         return self.confirm_answers.pop(0) if self.confirm_answers else True
 
     async def manual(self, step: Step) -> ManualAnswer | None:
+        self.shown.append(step.instructions)
         return self.manual_answers.pop(0) if self.manual_answers else ManualAnswer(True)
 
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:

@@ -134,3 +134,14 @@ async def test_a_steps_duration_excludes_the_operators_thinking(
     outcome = await engine.run("x", {}, SlowOperator())
     duration = engine.state().runs[outcome.run_id].steps["a"].duration
     assert duration is not None and duration < 0.5
+
+
+async def test_manual_instructions_are_shown_with_values(config: Config, journal: Journal) -> None:
+    engine = Engine(config, load_runbook(), journal)
+    operator = ScriptedOperator()
+    await engine.run("announce", {}, operator)
+    assert "Open the release page for v1.1.0-beta and check the notes." in operator.shown
+    planner = Planner(config)
+    playbook = engine.runbook.playbooks["announce"]
+    values = planner.values(playbook, {})
+    assert "v1.1.0-beta" in planner.preview(playbook.steps[2], values)
