@@ -66,7 +66,7 @@ def opensshd(root: Path, *, host: str = "127.0.0.1", netns: str | None = None) -
         f"AuthorizedKeysFile {root / 'authorized_keys'}\nPasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPermitRootLogin yes\n"
         f"PidFile {root / 'sshd.pid'}\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
-        "ClientAliveInterval 0\n")
+        "ClientAliveInterval 2\nClientAliveCountMax 2\n")
     prefix = ["ip", "netns", "exec", netns] if netns else []
     proc = subprocess.Popen([*prefix, SSHD, "-D", "-E", str(root / "sshd.log"), "-f",
                              str(root / "sshd_config")], stdout=subprocess.DEVNULL,
@@ -87,6 +87,8 @@ def opensshd(root: Path, *, host: str = "127.0.0.1", netns: str | None = None) -
     finally:
         proc.terminate()
         proc.wait(5)
+        # sessions outlive the listener (a cut link leaves its build running): end them too
+        subprocess.run(["pkill", "-f", str(root.parent)], check=False, capture_output=True)
 
 
 @contextmanager
