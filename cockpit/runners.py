@@ -26,6 +26,22 @@ def strip_ansi(text: str) -> str:
     return ANSI.sub("", text) if "\x1b" in text else text
 
 
+async def pump_lines(read: Callable[[int], Awaitable[bytes]], tail: list[str],
+                     sink: LineSink | None,
+                     intercept: Callable[[list[str]], None] | None = None) -> None:
+    """Read a stream to its end in 64 KiB chunks, delivering complete lines in batches.
+    `intercept` sees each batch first and may remove lines (the remote group id marker)."""
+    partial = b""
+    while chunk := await read(65536):
+        lines, partial = split_chunk(partial, chunk)
+        if intercept is not None:
+            intercept(lines)
+        if lines:
+            await deliver(lines, tail, sink)
+    if partial:
+        await deliver(split_chunk(partial, b"\n")[0], tail, sink)
+
+
 async def deliver(lines: list[str], tail: list[str], sink: LineSink | None) -> None:
     """Keep the last TAIL lines (for expectations and messages) and hand the batch on."""
     tail.extend(lines)
@@ -127,16 +143,7 @@ class LocalRunner:
     async def _pump(self, proc: asyncio.subprocess.Process, tail: list[str],
                     sink: LineSink | None) -> None:
         assert proc.stdout is not None
-        partial = b""
-        while True:
-            chunk = await proc.stdout.read(65536)
-            if not chunk:
-                break
-            lines, partial = split_chunk(partial, chunk)
-            if lines:
-                await deliver(lines, tail, sink)
-        if partial:
-            await deliver(split_chunk(partial, b"\n")[0], tail, sink)
+        await pump_lines(proc.stdout.read, tail, sink)
 
     async def _kill(self, proc: asyncio.subprocess.Process) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import BuilderConfig
-from cockpit.runners import CommandResult, LineSink, deliver, split_chunk
+from cockpit.runners import CommandResult, LineSink, pump_lines
 
 if TYPE_CHECKING:
     import asyncssh
@@ -155,22 +155,15 @@ class SshBuilder:
             raise self._lost(exc) from None
 
         async def pump() -> None:
-            nonlocal pgid
             if stdin is not None:
                 proc.stdin.write(stdin)
             proc.stdin.write_eof()
-            partial = b""
-            while True:
-                chunk = await proc.stdout.read(65536)
-                if not chunk:
-                    break
-                text, partial = split_chunk(partial, chunk)
-                if pgid is None and text and text[0].startswith(PGID_MARK):
-                    pgid = int(text.pop(0).split()[1])
-                if text:
-                    await deliver(text, tail, sink)
-            if partial:
-                await deliver(split_chunk(partial, b"\n")[0], tail, sink)
+            await pump_lines(proc.stdout.read, tail, sink, intercept=take_pgid)
+
+        def take_pgid(lines: list[str]) -> None:
+            nonlocal pgid
+            if pgid is None and lines and lines[0].startswith(PGID_MARK):
+                pgid = int(lines.pop(0).split()[1])
 
         try:
             await asyncio.wait_for(pump(), timeout)
