@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Coroutine
 from functools import partial
-from typing import Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from textual import work
 from textual.app import App
@@ -27,6 +28,7 @@ from cockpit.config import Config
 from cockpit.engine import Engine, GateAnswer, ManualAnswer
 from cockpit.errors import CockpitError
 from cockpit.journal import Journal, JournalLocked
+from cockpit.loopthread import LoopThread
 from cockpit.params import resolve_params
 from cockpit.runbook import Runbook, Step
 from cockpit.runs import LaunchState
@@ -37,6 +39,7 @@ from screens.timeline import TimelineScreen
 
 POLL_SECONDS = 0.2
 S = TypeVar("S")
+T = TypeVar("T")
 
 
 class UiInteraction:
@@ -111,7 +114,9 @@ class CockpitApp(App[int]):
         self.journal = journal
         self.clock = clock or SystemClock()
         self.spectator_reason = spectator_reason
-        self.engine = None if not journal.writable else Engine(config, runbook, journal)
+        self._build_loop: LoopThread | None = None
+        self.engine = None if not journal.writable else Engine(config, runbook, journal,
+                                                               offload=self.off_loop)
         self.state = LaunchState()
         self.builds = BuildState()
         self.autorun = autorun
@@ -137,6 +142,16 @@ class CockpitApp(App[int]):
             if worker is not None:
                 worker.cancel()
         self.exit(1)
+
+    async def off_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run build work on its own thread's loop, so streaming logs never delay a key."""
+        if self._build_loop is None:
+            self._build_loop = LoopThread("cockpit-builds")
+        return await self._build_loop.run(work)
+
+    async def on_unmount(self) -> None:
+        if self._build_loop is not None:  # a build cancelled by quitting stops its processes
+            await asyncio.to_thread(self._build_loop.close)
 
     async def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
@@ -165,13 +180,23 @@ class CockpitApp(App[int]):
 
     def poll_journal(self) -> None:
         """Fold new journal events into the state and hand the projection to the screen."""
+        screen = self.timeline_screen() if self.current_mode == "timeline" else (
+            self._mode_screen("builds", BuildsScreen))
         try:
-            events = self.journal.events(after=self.state.last_id)
+            events = self.journal.events(after=self.state.last_id, output_of=(
+                screen.output_sources() if screen is not None else ()))
         except CockpitError as exc:
             self.notify(str(exc), severity="error", title="journal")
             return
         self.state.apply(events)
         self.builds.apply(events)
+        for event in events:
+            if (event.kind == "remote_group" and event.data.get("leftover")
+                    and event.data.get("state") == "stopped" and self.engine is not None
+                    and event.session == self.journal.session):
+                self.notify(f"stopped process group {event.data['pgid']} on "
+                            f"{event.data['builder']}: a lost connection had left it running",
+                            title="builder cleaned up", timeout=10)
         # Only the visible mode renders; the other catches up when it is shown again.
         if self.current_mode == "timeline":
             timeline = self.timeline_screen()
@@ -222,7 +247,7 @@ class CockpitApp(App[int]):
         matrix = BuildMatrix(self.config, self.journal)
         self._matrix = matrix
         try:
-            run_id = await matrix.run(assignments, retry_of=retry_of)
+            run_id = await self.off_loop(matrix.run(assignments, retry_of=retry_of))
         except CockpitError as exc:
             self.notify(str(exc), severity="error", title="build not started", timeout=10)
             return

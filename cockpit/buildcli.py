@@ -30,6 +30,10 @@ class BuildPrinter:
                     highlight=False)
             elif e.kind == "build_target":
                 self.console.print(Text(f"{e.step} on builder {d['builder']}", style="bold"))
+            elif e.kind == "remote_group" and d.get("leftover") and d["state"] == "stopped":
+                self.console.print(Text(
+                    f"{d['builder']}: stopped process group {d['pgid']}, left running by a lost "
+                    "connection", style="yellow"))
             elif e.kind == "build_started":
                 self.console.print(Text(f"building commit {d['commit']}", style="bold"))
 

@@ -120,6 +120,20 @@ class StageFailed(Exception):
         self.message = message
 
 
+def leftover_groups(journal: Journal, builder: str) -> list[tuple[str, int]]:
+    """(job, pgid) of the remote process groups on `builder` that started and never ended
+    (their connection was lost): candidates to stop on the next connection."""
+    running: dict[str, int] = {}
+    for event in journal.events(kinds=["remote_group"]):
+        if event.data.get("builder") != builder:
+            continue
+        if event.data.get("state") == "running":
+            running[event.data["job"]] = int(event.data["pgid"])
+        else:
+            running.pop(event.data["job"], None)
+    return list(running.items())
+
+
 class BuildMatrix:
     """Runs assignments in parallel and journals every stage."""
 
@@ -136,7 +150,8 @@ class BuildMatrix:
         self.total: int | None = None
         self._logs: dict[str, IO[str]] = {}
 
-    def _log(self, kind: str, run_id: str, step: str | None = None, /, **data: Any) -> None:
+    def _log(self, kind: str, run_id: str | None, step: str | None = None, /,
+             **data: Any) -> None:
         event = self.journal.append(kind, run_id=run_id, step=step, **data)
         if self.listener is not None:
             self.listener([event])
@@ -146,7 +161,7 @@ class BuildMatrix:
         task = self._tasks.get(target)
         if task is None or task.done():
             return False
-        task.cancel()
+        task.get_loop().call_soon_threadsafe(task.cancel)  # the matrix may run on another thread
         return True
 
     def log_file(self, run_id: str, target: str) -> IO[str]:
@@ -223,11 +238,23 @@ class BuildMatrix:
             else:
                 remote = SshBuilder(builder, self.config.base)
                 self._executors[builder.name] = remote
-                self._connecting[builder.name] = asyncio.ensure_future(remote.connect())
+                self._connecting[builder.name] = asyncio.ensure_future(self._connect(remote))
         if builder.name in self._connecting:
             await asyncio.shield(self._connecting[builder.name])
         executor: Executor = self._executors[builder.name]
         return executor
+
+    async def _connect(self, remote: SshBuilder) -> None:
+        """Connect, then stop what a lost connection to this builder left running: the
+        journal knows every remote process group that started and never ended."""
+        await remote.connect()
+        name = remote.name
+        remote.on_group = lambda job, pgid, state: self._log(
+            "remote_group", None, None, builder=name, job=job, pgid=pgid, state=state)
+        settled = await remote.sweep(leftover_groups(self.journal, name))
+        for job, pgid, outcome in settled:
+            self._log("remote_group", None, None, builder=name, job=job, pgid=pgid,
+                      state=outcome, leftover=True)
 
     async def _target(self, run_id: str, a: Assignment, commit: str) -> str:
         slots = self._slots.setdefault(a.builder.name, asyncio.Semaphore(a.builder.max_jobs))

@@ -13,7 +13,7 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -30,6 +30,7 @@ from cockpit.runners import LocalRunner, group_alive, kill_group
 from cockpit.runs import LaunchState
 
 Listener = Callable[[list[Event]], None]
+Offload = Callable[[Coroutine[Any, Any, str]], Awaitable[str]]
 FAILING = {"failed", "timeout"}
 
 
@@ -66,12 +67,15 @@ class RunOutcome:
 
 class Engine:
     def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
-                 runner: LocalRunner | None = None, listener: Listener | None = None) -> None:
+                 runner: LocalRunner | None = None, listener: Listener | None = None,
+                 offload: Offload | None = None) -> None:
         self.config = config
         self.runbook = runbook
         self.journal = journal
         self.runner = runner or LocalRunner()
         self.listener = listener
+        self.offload = offload
+        """Where build steps run (the UI puts them on a thread of their own); None: here."""
         self.operator = operator_id()
         self._state = LaunchState()
         self.planner = Planner(config)
@@ -272,7 +276,8 @@ class Engine:
         from cockpit.builds import BuildMatrix, assign
 
         matrix = BuildMatrix(self.config, self.journal, listener=self.listener)
-        build_id = await matrix.run(assign(self.config))
+        work = matrix.run(assign(self.config))
+        build_id = await (self.offload(work) if self.offload is not None else work)
         result = self.journal.events(kinds=["build_finished"], run_id=build_id)[-1].data
         summary = ", ".join(f"{t}: {o}" for t, o in result["results"].items())
         if result["status"] == "ok":

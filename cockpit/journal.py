@@ -7,6 +7,7 @@ everyone else opens the database with ``mode=ro``, so a spectator physically can
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import getpass
@@ -14,8 +15,9 @@ import json
 import os
 import socket
 import sqlite3
+import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +36,8 @@ CREATE TABLE IF NOT EXISTS events (
     kind    TEXT NOT NULL,
     run_id  TEXT,
     step    TEXT,
-    data    TEXT NOT NULL
+    data    TEXT NOT NULL,
+    text    TEXT
 );
 CREATE INDEX IF NOT EXISTS events_kind ON events(kind);
 CREATE INDEX IF NOT EXISTS events_run ON events(run_id);
@@ -70,8 +73,46 @@ class Event:
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Event:
-        id_, ts, session, kind, run_id, step, data = row
-        return cls(id_, datetime.fromisoformat(ts), session, kind, run_id, step, json.loads(data))
+        id_, ts, session, kind, run_id, step, data, text = row
+        payload = json.loads(data)
+        if text is not None:
+            payload["text"] = text
+        return cls(id_, datetime.fromisoformat(ts), session, kind, run_id, step, payload)
+
+
+_SELECT = "SELECT id, ts, session, kind, run_id, step, data, text FROM events"
+
+
+def _columns(conn: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+
+
+class _Checkpointer:
+    """Moves the WAL into the database file from a thread of its own, once a second.
+
+    SQLite's automatic checkpoint runs inside a commit, on the event loop, and doubles the
+    cost of appending a flood of build output; here it overlaps with the loop (SQLite
+    releases the GIL while it does I/O). A passive checkpoint never blocks a writer.
+    """
+
+    def __init__(self, path: Path, interval: float = 1.0) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(path, interval),
+                                        name="journal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, interval: float) -> None:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stop.wait(interval):
+                with contextlib.suppress(sqlite3.Error):  # busy now: the next round catches up
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 class JournalLocked(JournalError):
@@ -104,6 +145,11 @@ class Journal:
         self.clock = clock
         self.session = session
         self._lock_fd = lock_fd
+        self._select = _SELECT
+        self._lock = threading.RLock()
+        """One connection, used from the UI and from the build thread: a statement sequence
+        (a transaction, a read) runs whole."""
+        self._checkpointer: _Checkpointer | None = None
 
     # opening ----------------------------------------------------------------------------
 
@@ -134,11 +180,15 @@ class Journal:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
             conn.executescript(SCHEMA)
+            if "text" not in _columns(conn):  # a journal from before the text column
+                conn.execute("ALTER TABLE events ADD COLUMN text TEXT")
         except sqlite3.Error as exc:
             os.close(fd)
             raise _problem(path, exc, "write the journal") from None
         journal = cls(path, conn, writable=True, clock=clock, session=session, lock_fd=fd)
+        journal._checkpointer = _Checkpointer(path)
         journal.append("session_started", operator=operator_id(), pid=os.getpid())
         return journal
 
@@ -155,11 +205,18 @@ class Journal:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("SELECT count(*) FROM events").fetchone()
+            columns = _columns(conn)
         except sqlite3.Error as exc:
             raise _problem(path, exc, "read the journal") from None
-        return cls(path, conn, writable=False, clock=clock or SystemClock(), session="spectator")
+        journal = cls(path, conn, writable=False, clock=clock or SystemClock(), session="spectator")
+        if "text" not in columns:  # the controller adds it when it next opens this journal
+            journal._select = _SELECT.replace("text FROM", "NULL FROM")
+        return journal
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         self._conn.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
@@ -180,39 +237,61 @@ class Journal:
             raise JournalError([Problem("this journal is open read-only (spectator)",
                                         file=self.path)])
         ts = self.clock.now().astimezone(UTC)
-        rows = [
-            (ts.isoformat(), self.session, kind, run_id, step, json.dumps(redact_value(data)))
-            for kind, run_id, step, data in events
-        ]
+        stamp = ts.isoformat()
+        rows: list[tuple[str, str | None, str | None, dict[str, Any], str, str | None]] = []
+        for kind, run_id, step, data in events:
+            clean = redact_value(data)
+            text = clean.pop("text", None)
+            if not isinstance(text, str):  # a long text is kept out of JSON: no escaping
+                if text is not None:
+                    clean["text"] = text
+                text = None
+            rows.append((kind, run_id, step, clean, json.dumps(clean), text))
         out: list[Event] = []
         try:
             with self._transaction():
-                for row in rows:
+                for kind, run_id, step, clean, payload, text in rows:
                     cur = self._conn.execute(
-                        "INSERT INTO events (ts, session, kind, run_id, step, data) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", row)
+                        "INSERT INTO events (ts, session, kind, run_id, step, data, text) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (stamp, self.session, kind, run_id, step, payload, text))
                     assert cur.lastrowid is not None
-                    out.append(Event.from_row((cur.lastrowid, *row)))
+                    if text is not None:
+                        clean["text"] = text
+                    out.append(Event(cur.lastrowid, ts, self.session, kind, run_id, step, clean))
         except sqlite3.Error as exc:
             raise _problem(self.path, exc, "write the journal") from None
         return out
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     # reading ----------------------------------------------------------------------------
 
     def events(self, after: int = 0, *, kinds: Iterable[str] | None = None,
-               run_id: str | None = None, upto: int | None = None) -> list[Event]:
-        sql = "SELECT id, ts, session, kind, run_id, step, data FROM events WHERE id > ?"
-        args: list[Any] = [after]
+               run_id: str | None = None, upto: int | None = None,
+               output_of: Collection[tuple[str, str | None]] | None = None) -> list[Event]:
+        """Events after `after`, oldest first. `output_of` (run id, step or None for every
+        step) limits which output events come with their text: a screen reads the logs it
+        shows, not the megabytes of every stream."""
+        sql = self._select
+        args: list[Any] = []
+        if output_of is not None and "NULL FROM" not in sql:
+            wanted = " OR ".join("(run_id = ? AND (? IS NULL OR step = ?))" for _ in output_of)
+            sql = sql.replace("text FROM", f"CASE WHEN kind != 'output' OR {wanted or '0'} "
+                                           "THEN text END FROM")
+            for source_run, source_step in output_of:
+                args += [source_run, source_step, source_step]
+        sql += " WHERE id > ?"
+        args.append(after)
         if upto is not None:
             sql += " AND id <= ?"
             args.append(upto)
@@ -224,11 +303,13 @@ class Journal:
             sql += " AND run_id = ?"
             args.append(run_id)
         try:
-            rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+            with self._lock:
+                rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
         except sqlite3.Error as exc:
             raise _problem(self.path, exc, "read the journal") from None
         return [Event.from_row(r) for r in rows]
 
     def last_id(self) -> int:
-        row = self._conn.execute("SELECT max(id) FROM events").fetchone()
+        with self._lock:
+            row = self._conn.execute("SELECT max(id) FROM events").fetchone()
         return int(row[0] or 0)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import asyncssh
 
 PGID_MARK = "__cockpit_pgid__"
+JOB_VAR = "COCKPIT_JOB"
 KEEPALIVE_INTERVAL = 2.0
 KEEPALIVE_COUNT = 3
 CONNECT_TIMEOUT = 10.0
@@ -42,16 +44,19 @@ class BuilderError(Exception):
 
 
 def remote_script(command: str, *, cwd: str | None = None,
-                  env: Mapping[str, str] | None = None) -> str:
+                  env: Mapping[str, str] | None = None, job: str | None = None) -> str:
     """The shell text that runs `command` in its own process group, announcing the group.
 
     `setsid -w` starts a new session (so the group id is the inner shell's pid) and waits,
-    so the channel still reports the command's exit status.
+    so the channel still reports the command's exit status. `job` goes into the group
+    leader's environment (COCKPIT_JOB), so a later connection can tell a group this cockpit
+    left behind from an unrelated one that reuses its id.
     """
     inner = f"echo {PGID_MARK} $$; exec 2>&1; "
     if cwd:
         inner += f"mkdir -p {shlex.quote(cwd)} && cd {shlex.quote(cwd)} && "
-    assignments = "".join(f"{k}={shlex.quote(v)} " for k, v in (env or {}).items())
+    tagged = {**(env or {}), **({JOB_VAR: job} if job else {})}
+    assignments = "".join(f"{k}={shlex.quote(v)} " for k, v in tagged.items())
     inner += f"exec env {assignments}sh -c {shlex.quote(command)}"
     return "exec setsid -w sh -c " + shlex.quote(inner)
 
@@ -65,6 +70,9 @@ class SshBuilder:
         self.name = config.name
         self._conn: asyncssh.SSHClientConnection | None = None
         self.home = ""
+        self.on_group: Callable[[str, int, str], None] | None = None
+        """Told (job, pgid, "running" | "ended") as remote process groups start and end, so
+        the journal knows which ones a lost link left behind."""
 
     def _path(self, path: Path | None) -> str | None:
         if path is None:
@@ -146,7 +154,8 @@ class SshBuilder:
         """Run `command` remotely in its own process group, streaming merged output."""
         import asyncssh
 
-        script = remote_script(command, cwd=cwd, env=env)
+        job = uuid.uuid4().hex[:12]
+        script = remote_script(command, cwd=cwd, env=env, job=job)
         tail: list[str] = []
         pgid: int | None = None
         try:
@@ -164,36 +173,66 @@ class SshBuilder:
             nonlocal pgid
             if pgid is None and lines and lines[0].startswith(PGID_MARK):
                 pgid = int(lines.pop(0).split()[1])
+                self._group(job, pgid, "running")
 
         try:
             await asyncio.wait_for(pump(), timeout)
             completed = await proc.wait()
         except TimeoutError:
-            await self.kill_group(pgid)
+            await self._end_group(job, pgid)
             return CommandResult(None, timed_out=True, tail=tail)
         except asyncio.CancelledError:
-            await asyncio.shield(self.kill_group(pgid))
+            await asyncio.shield(self._end_group(job, pgid))
             proc.close()
             raise
-        except (asyncssh.Error, OSError) as exc:
+        except (asyncssh.Error, OSError) as exc:  # lost: the group may live on (see sweep)
             raise self._lost(exc) from None
+        self._group(job, pgid, "ended")
         code = completed.exit_status
         return CommandResult(code if code is not None and code >= 0 else None, tail=tail,
                              error=None if code is not None and code >= 0 else
                              f"killed by signal {completed.exit_signal}")
 
-    async def kill_group(self, pgid: int | None) -> None:
-        """TERM, then KILL, the remote process group, over a channel of its own."""
+    def _group(self, job: str, pgid: int | None, state: str) -> None:
+        if pgid is not None and self.on_group is not None:
+            self.on_group(job, pgid, state)
+
+    async def _end_group(self, job: str, pgid: int | None) -> None:
+        if await self.kill_group(pgid) is not None:
+            self._group(job, pgid, "ended")
+
+    async def kill_group(self, pgid: int | None, job: str | None = None) -> str | None:
+        """TERM, then KILL, the remote process group, over a channel of its own. With `job`,
+        only if the group's leader is still that job (ids are reused). Returns "stopped", or
+        "gone" when `job` no longer runs there; None when the builder could not be asked."""
         if pgid is None or self._conn is None:
-            return
+            return None
         # `kill -SIG -PGID`, not `kill -- -PGID`: dash's builtin kill has no `--`
         command = (f"kill -TERM -{pgid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do "
                    f"kill -0 -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
                    f"kill -KILL -{pgid} 2>/dev/null; exit 0")
+        if job is not None:
+            mine = shlex.quote(f"{JOB_VAR}={job}")
+            command = (f"tr '\\0' '\\n' < /proc/{pgid}/environ 2>/dev/null | grep -qxF {mine} "
+                       f"|| {{ echo gone; exit 0; }}; echo stopped; {command}")
         try:
-            await asyncio.wait_for(self._conn.run(command, check=False), 10)
+            result = await asyncio.wait_for(self._conn.run(command, check=False), 10)
         except (OSError, TimeoutError, Exception):  # the link may be gone: nothing more to do
-            return
+            return None
+        if result.exit_status != 0:
+            return None
+        said = str(result.stdout or "").split()
+        return "gone" if job and said[:1] != ["stopped"] else "stopped"
+
+    async def sweep(self, groups: list[tuple[str, int]]) -> list[tuple[str, int, str]]:
+        """Stop process groups an earlier, lost connection left running on this builder.
+        Returns (job, pgid, "stopped" | "gone") for each group it could settle."""
+        settled = []
+        for job, pgid in groups:
+            outcome = await self.kill_group(pgid, job)
+            if outcome is not None:
+                settled.append((job, pgid, outcome))
+        return settled
 
     async def read_file(self, path: str) -> bytes:
         result = await self.conn.run(f"cat {shlex.quote(path)}", encoding=None, check=False)

@@ -96,6 +96,15 @@ class BuildsScreen(Screen[None]):
 
     # state in -------------------------------------------------------------------------------
 
+    def output_sources(self) -> set[tuple[str, str | None]]:
+        """The (run, target) logs on show: the only output the next poll needs to read."""
+        sources: set[tuple[str, str | None]] = set()
+        for pane in self.query(LogPane):
+            if pane.source is not None:
+                run_id, _, target = pane.source.partition("/")
+                sources.add((run_id, target))
+        return sources
+
     def refresh_view(self, state: BuildState, new_events: list[Event]) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle)."""
         if self.state is not None and not new_events and all(

@@ -115,6 +115,11 @@ class TimelineScreen(Screen[None]):
 
     # state in -------------------------------------------------------------------------------
 
+    def output_sources(self) -> set[tuple[str, str | None]]:
+        """The run whose log is on show: the only output the next poll needs to read."""
+        source = self.query_one(LogPane).source
+        return {(source, None)} if source is not None else set()
+
     def refresh_view(self, state: LaunchState, now: datetime, new_events: list[Event]) -> None:
         """Re-project when the journal moved or the clock ticked to another second."""
         tick = (state.last_id, now.replace(microsecond=0))

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from cockpit.builds import BuildMatrix, assign
+from cockpit.builds import BuildMatrix, assign, leftover_groups
 from cockpit.buildstate import BuildState
 from cockpit.config import BuilderConfig, Config
 from cockpit.journal import Journal
@@ -241,3 +241,53 @@ async def test_default_workdir_is_under_the_remote_home(config: Config, journal:
     assert state(journal).targets[HOST].status == "ok", state(journal).targets[HOST].failure
     kept = sshd.home / "cockpit-builds" / "remote" / "target" / HOST / "release" / "caro"
     assert kept.exists()
+
+
+def running_with(marker: str) -> list[str]:
+    return [ln for ln in subprocess.run(["ps", "-eo", "stat,args"], capture_output=True,
+                                        text=True).stdout.splitlines()
+            if marker in ln and not ln.startswith("Z")]
+
+
+@needs_cargo
+async def test_what_a_lost_link_left_running_is_stopped_on_the_next_connection(
+        config: Config, journal: Journal, sshd: SshFixture, tmp_path: Path) -> None:
+    marker = "73.1717"
+    wrapper = tmp_path / "slow-rustc"
+    wrapper.write_text(f"#!/bin/sh\nsleep {marker}\nexec \"$@\"\n")
+    wrapper.chmod(0o755)
+    slow = configured(config, sshd.builder("remote", targets=[HOST],
+                                           env={"RUSTC_WRAPPER": str(wrapper)}))
+    task = asyncio.ensure_future(BuildMatrix(slow, journal).run(assign(slow)))
+    await until_stage(journal, HOST, "build")
+    await asyncio.sleep(1.0)
+    sshd.drop_all()
+    await asyncio.wait_for(task, 30)
+    assert state(journal).targets[HOST].status == "builder lost"
+    assert running_with(marker), "the lost build should still run on the builder"
+    assert leftover_groups(journal, "remote")
+
+    quick = configured(config, sshd.builder("remote", targets=[HOST]))
+    await BuildMatrix(quick, journal).run(assign(quick))
+    assert state(journal).targets[HOST].status == "ok"
+    await asyncio.sleep(0.3)
+    assert running_with(marker) == []
+    stopped = [e.data for e in journal.events(kinds=["remote_group"]) if e.data.get("leftover")]
+    assert [d["state"] for d in stopped] == ["stopped"]
+    assert leftover_groups(journal, "remote") == []
+
+
+async def test_a_reused_group_id_is_never_killed(config: Config, sshd: SshFixture) -> None:
+    """Only a group whose leader still carries the job's tag is stopped: ids get reused."""
+    marker = "74.2727"
+    stranger = subprocess.Popen(["sleep", marker], start_new_session=True)
+    try:
+        builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
+        await builder.connect()
+        assert await builder.sweep([("0123456789ab", stranger.pid)]) == [
+            ("0123456789ab", stranger.pid, "gone")]
+        assert stranger.poll() is None
+        await builder.close()
+    finally:
+        stranger.kill()
+        stranger.wait()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from textual.widgets import Input
 
 from cockpit.app import CockpitApp
 from cockpit.clock import FrozenClock
-from cockpit.config import Config
+from cockpit.config import BuilderConfig, Config
 from cockpit.journal import Journal
 from cockpit.runbook import Runbook
 from screens.builds import BuildsScreen
@@ -65,3 +68,52 @@ async def test_spectator_cannot_build(config: Config, runbook: Runbook, journal:
         screen = app.screen
         assert not any(screen.check_action(a, ()) for a in ["build", "retry", "cancel"])
     spectator.close()
+
+
+def slow_local(config: Config, wrapper: Path, marker: str) -> Config:
+    wrapper.write_text(f"#!/bin/sh\nsleep {marker}\nexec \"$@\"\n")
+    wrapper.chmod(0o755)
+    return config.model_copy(update={"builders": [BuilderConfig(
+        name="local", kind="local", targets=[HOST], env={"RUSTC_WRAPPER": str(wrapper)})]})
+
+
+def running_with(marker: str) -> list[str]:
+    return [ln for ln in subprocess.run(["ps", "-eo", "stat,args"], capture_output=True,
+                                        text=True).stdout.splitlines()
+            if marker in ln and not ln.startswith("Z")]
+
+
+@needs_cargo
+async def test_cancel_all_stops_a_build_running_on_the_build_thread(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
+        tmp_path: Path) -> None:
+    marker = "81.5151"
+    app = CockpitApp(slow_local(config, tmp_path / "slow-rustc", marker), runbook, journal,
+                     clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(running_with(marker)), timeout=60)
+        assert app.building()
+        await pilot.press("X")
+        await until(pilot, lambda: not app.building(), timeout=20)
+        await until(pilot, lambda: app.builds.targets[HOST].status == "cancelled")
+        assert running_with(marker) == []
+    finished = journal.events(kinds=["build_finished"])
+    assert finished[-1].data["status"] == "cancelled"
+
+
+@needs_cargo
+async def test_quitting_mid_build_stops_its_processes(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
+        tmp_path: Path) -> None:
+    marker = "82.6262"
+    app = CockpitApp(slow_local(config, tmp_path / "slow-rustc", marker), runbook, journal,
+                     clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(running_with(marker)), timeout=60)
+        app.exit()
+    assert running_with(marker) == []
+    assert journal.events(kinds=["build_finished"])[-1].data["status"] == "cancelled"

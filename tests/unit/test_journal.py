@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,3 +106,53 @@ def test_spectating_before_any_controller_says_so(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="controller has not started"):
         Journal.readonly(tmp_path / "none.sqlite")
 
+
+
+def test_a_screen_reads_only_the_output_it_shows(tmp_path: Path) -> None:
+    j = Journal.controller(tmp_path / "j.sqlite")
+    j.append("output", run_id="b1", step="x86", text="compiling x86")
+    j.append("output", run_id="b1", step="arm", text="compiling arm")
+    j.append("output", run_id="r2", step="tag", text="tagging")
+    j.append("note", run_id="b1", step="arm", text="a note keeps its text")
+    shown = {e.step: e.lines() for e in j.events(output_of={("b1", "x86"), ("r2", None)})}
+    assert shown == {None: [], "x86": ["compiling x86"], "arm": ["a note keeps its text"],
+                     "tag": ["tagging"]}
+    nothing = [e for e in j.events(output_of=()) if e.kind == "output"]
+    assert len(nothing) == 3 and all(e.lines() == [] for e in nothing)
+    assert [ln for e in j.events() for ln in e.lines()][-2:] == ["tagging", "a note keeps its text"]
+    j.close()
+
+
+def test_a_journal_from_before_the_text_column_still_opens(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL,
+            session TEXT NOT NULL, kind TEXT NOT NULL, run_id TEXT, step TEXT, data TEXT NOT NULL);
+        INSERT INTO events (ts, session, kind, run_id, step, data) VALUES
+            ('2026-01-15T01:00:00+00:00', 's0', 'output', 'r1', 'tag', '{"text": "old line"}');
+    """)
+    old.commit()
+    old.close()
+    spectator = Journal.readonly(path)  # before any controller migrates it
+    assert spectator.events()[0].lines() == ["old line"]
+    spectator.close()
+    controller = Journal.controller(path)
+    controller.append("output", run_id="r1", step="tag", text="new line")
+    assert [ln for e in controller.events() for ln in e.lines()] == ["old line", "new line"]
+    controller.close()
+
+
+def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
+    """Appends never pay for a checkpoint; a thread moves the WAL into the database."""
+    path = tmp_path / "j.sqlite"
+    j = Journal.controller(path)
+    before = path.stat().st_size
+    for i in range(300):
+        j.append("output", run_id="r", step="s", text=f"line {i} " + "x" * 4000)
+    assert path.stat().st_size == before  # nothing checkpointed inside a commit
+    deadline = time.monotonic() + 5
+    while path.stat().st_size < 1_000_000 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert path.stat().st_size >= 1_000_000
+    j.close()
