@@ -29,7 +29,6 @@ from cockpit.engine import Engine, GateAnswer, ManualAnswer
 from cockpit.errors import CockpitError
 from cockpit.journal import Journal, JournalLocked
 from cockpit.loopthread import LoopThread
-from cockpit.params import resolve_params
 from cockpit.runbook import Runbook, Step
 from cockpit.runs import LaunchState
 from screens.builds import BuildsScreen
@@ -98,6 +97,10 @@ class CockpitApp(App[int]):
                 tooltip="The runbook on its timeline"),
         Binding("b", "switch_mode('builds')", "Builds", id="mode-builds",
                 tooltip="The build matrix: targets by stages, live logs"),
+        Binding("H", "emergency('hotfix')", "Hotfix", id="hotfix",
+                tooltip="Start a hotfix: parameters, the whole plan, then your yes"),
+        Binding("R", "emergency('rollback')", "Rollback", id="rollback",
+                tooltip="Start a rollback: parameters, the whole plan, then your yes"),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
         Binding("q", "quit_cockpit", "Quit", id="quit",
                 tooltip="Quit (asks first while a playbook runs)"),
@@ -281,8 +284,20 @@ class CockpitApp(App[int]):
         return self._run_worker is not None and self._run_worker.state in {
             WorkerState.PENDING, WorkerState.RUNNING}
 
+    def action_emergency(self, name: str) -> None:
+        """H / R from any screen: parameters, the whole plan, an explicit yes, then the run
+        on the timeline, step by step."""
+        if name not in self.runbook.playbooks:
+            self.notify(f"no {name} playbook in the runbook", severity="error")
+            return
+        if self.current_mode != "timeline":
+            self.switch_mode("timeline")
+        given = (self.engine.rollback_defaults() if name == "rollback" and self.engine is not None
+                 else None)
+        self.start_playbook(name, given=given, show_plan=True)
+
     def start_playbook(self, name: str, dry_run: bool = False,
-                       given: dict[str, str] | None = None) -> None:
+                       given: dict[str, str] | None = None, *, show_plan: bool = False) -> None:
         if self.engine is None:
             self.notify("spectators cannot run playbooks", severity="error")
             return
@@ -294,21 +309,40 @@ class CockpitApp(App[int]):
         if not playbook.params:
             self._launch(name, dry_run, {})
             return
-        context = self.config.context()
+        context = self.engine.planner.context()
         defaults = {k: (given or {}).get(k) or _default(spec.default, context)
                     for k, spec in playbook.params.items()}
 
         def validate(values: dict[str, str]) -> list[str]:
             try:
-                resolve_params(playbook.params, values, context)
+                assert self.engine is not None
+                self.engine.planner.values(playbook, values)
             except CockpitError as exc:
                 return [f"{p.field}: {p.message}" + (f" ({p.fix})" if p.fix else "")
                         for p in exc.problems]
             return []
 
         def chosen(values: dict[str, str] | None) -> None:
-            if values is not None:
+            if values is None:
+                return
+            if not show_plan:
                 self._launch(name, dry_run, values)
+                return
+            assert self.engine is not None
+            planner = self.engine.planner
+            resolved = planner.values(playbook, values)
+            plan = "\n\n".join(
+                f"{i}. {planner.title(step, resolved)}"
+                + (" [asks first]" if step.confirm else "") + "\n"
+                + "\n".join("   " + ln for ln in planner.preview(step, resolved).splitlines())
+                for i, step in enumerate(playbook.steps, 1))
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._launch(name, dry_run, values)
+
+            self.push_screen(ConfirmModal(f"{playbook.title}: the plan", plan,
+                                          confirm_label="Start it (y)"), confirmed)
 
         title = f"{'Dry-run' if dry_run else 'Run'}: {playbook.title}"
         self.push_screen(ParamsModal(title, playbook.params, defaults, validate), chosen)

@@ -210,7 +210,18 @@ class Config(_Section):
             "build.dist_dir": str(self.resolve(b.dist_dir)),
             "install.script": str(self.install.script or ""),
             "forge.repository": self.forge.repository or "",
+            "install.strategy": self.install.strategy,
+            "forge.downloads": self.downloads(),
         }
+
+    def downloads(self) -> str:
+        """Where release assets download from: <this>/<tag>/<asset>."""
+        f = self.forge
+        if f.kind == "local":
+            return str(self.resolve(f.path or Path(".cockpit/forge")))
+        host = re.sub(r"^(https?://)api\.github\.com.*$", r"\1github.com", f.api_url.rstrip("/"))
+        host = re.sub(r"/api/v3$", "", host)
+        return f"{host}/{f.repository or 'OWNER/REPO'}/releases/download"
 
 
 def find_config(explicit: Path | None) -> Path:
@@ -246,6 +257,7 @@ def load_config(path: Path) -> Config:
 CONTEXT_KEYS = frozenset({
     "release.name", "release.version", "release.previous_version", "release.repo",
     "release.timezone", "build.package", "build.binary", "build.profile", "build.max_size_mb",
-    "build.dist_dir", "install.script", "forge.repository",
+    "build.dist_dir", "install.script", "forge.repository", "install.strategy",
+    "release.next_hotfix", "forge.downloads",
 })
 """Every key `Config.context` provides; playbooks are checked against it when they load."""

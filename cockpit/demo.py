@@ -9,6 +9,7 @@ Everything the cockpit then shows comes from these real parts.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -100,6 +101,7 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
     _git(repo, "remote", "add", "origin", str(origin))
     _git(repo, "push", "-q", "origin", "main", f"v{PREVIOUS_VERSION}")
     forge.mkdir()
+    _seed_forge(repo, forge, f"v{PREVIOUS_VERSION}")
     clock = clock or SystemClock()
     timezone = demo_timezone(clock)
     config = {
@@ -118,3 +120,19 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
         "# Demo release written by `cockpit demo`: a real crate, git repository and forge.\n"
         + tomli_w.dumps(config))
     return config_path
+
+
+def _seed_forge(repo: Path, forge: Path, tag: str) -> None:
+    """The previous release, published on the demo's forge: its source archive (real, from
+    its tag) and checksums. The rollback playbook returns to it."""
+    from cockpit.localforge import LocalForge
+
+    staging = forge / ".staging"
+    staging.mkdir()
+    source = staging / f"caro-{tag}-source.tar.gz"
+    _git(repo, "archive", "--format=tar.gz", f"--prefix=caro-{tag}/", "-o", str(source), tag)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    sums = staging / "SHA256SUMS"
+    sums.write_text(f"{digest}  {source.name}\n")
+    LocalForge(forge).seed(tag, [source, sums])
+    shutil.rmtree(staging)

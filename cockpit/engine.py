@@ -95,6 +95,28 @@ class Engine:
 
     # planning -----------------------------------------------------------------------------
 
+    def shipped(self) -> list[str]:
+        """Versions published by this launch's runs (release or hotfix), oldest first."""
+        versions: list[str] = []
+        for run in sorted(self.state().runs.values(), key=lambda r: r.started):
+            publish = run.steps.get("publish")
+            version = run.params.get("version")
+            if (not run.dry_run and version and publish is not None
+                    and publish.status in {"ok", "skipped"} and version not in versions):
+                versions.append(version)
+        return versions
+
+    def rollback_defaults(self) -> dict[str, str]:
+        """Roll back what was shipped last, to what was shipped before it (the journal's
+        record first, the config's versions otherwise)."""
+        shipped = self.shipped()
+        release = self.config.release
+        if not shipped:
+            return {"version": release.version, "previous_version": release.previous_version or ""}
+        before = shipped[-2] if len(shipped) > 1 else (
+            release.version if shipped[-1] != release.version else release.previous_version or "")
+        return {"version": shipped[-1], "previous_version": before}
+
     def playbook(self, name: str) -> Playbook:
         try:
             return self.runbook.playbooks[name]
@@ -206,6 +228,10 @@ class Engine:
                   kind=step.kind, command=preview)
         repo = self.config.repo
         cwd = repo / substitute(step.cwd, values) if step.cwd else repo
+        if step.when:
+            name, wanted = step.when.split("=", 1)
+            if values.get(name) != wanted:
+                return finish("skipped", f"not for this release: {name} is {values.get(name)!r}")
         if step.skip_if:
             probe_argv = render_argv(step.skip_if, values)
             probe = await self.runner.run(probe_argv, cwd=cwd, timeout=120)
@@ -223,7 +249,9 @@ class Engine:
         if step.kind == "edit":
             return await self._edit(step, values, interaction, preview, finish)
         if step.kind == "build":
-            return await self._build(finish)
+            return await self._build(values.get("version", self.config.release.version), finish)
+        if step.kind == "forge":
+            return await self._forge(step, values, sink, finish)
         if step.kind == "manual":
             answer = await interaction.manual(step.model_copy(update={
                 "title": self.planner.title(step, values),
@@ -272,17 +300,61 @@ class Engine:
                 return finish("ok", f"exit code {code}", code)
         return finish(status, message, code)
 
-    async def _build(self, finish: Callable[..., str]) -> str:
+    async def _build(self, version: str, finish: Callable[..., str]) -> str:
         from cockpit.builds import BuildMatrix, assign
 
-        matrix = BuildMatrix(self.config, self.journal, listener=self.listener)
-        work = matrix.run(assign(self.config))
+        config = self.config  # a hotfix builds its own version: smoke test and dist dir follow
+        if version != config.release.version:
+            config = config.model_copy(update={
+                "release": config.release.model_copy(update={"version": version})})
+        matrix = BuildMatrix(config, self.journal, listener=self.listener)
+        work = matrix.run(assign(config))
         build_id = await (self.offload(work) if self.offload is not None else work)
         result = self.journal.events(kinds=["build_finished"], run_id=build_id)[-1].data
         summary = ", ".join(f"{t}: {o}" for t, o in result["results"].items())
         if result["status"] == "ok":
             return finish("ok", f"build {build_id}: {summary}; artifacts in {matrix.dist}")
         return finish("failed", f"build {build_id}: {summary} (details: builds screen, b)")
+
+    async def _forge(self, step: Step, values: Mapping[str, str],
+                     sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
+        from cockpit import forge as f
+
+        def say(line: str) -> None:
+            sink([line])
+
+        tag = substitute(step.release_tag, values)
+        files = self.planner.dist_files(values)
+        try:
+            forge = f.open_forge(self.config)
+        except CockpitError as exc:
+            return finish("failed", str(exc))
+        try:
+            if step.action == "release":
+                name = f"{self.config.release.name} {tag}"
+                release = await f.ensure_draft(forge, tag, name, f"Release {tag}", say)
+            elif step.action in {"upload", "verify", "publish"} and not files:
+                return finish("failed", f"no artifacts for {tag} in the dist directory: "
+                                        "run the build step first")
+            elif step.action == "upload":
+                release = await f.upload_all(forge, tag, files, say)
+            elif step.action == "verify":
+                release = await f.verify(forge, tag, files, say)
+            elif step.action == "publish":
+                release = await f.publish(forge, tag, files, say)
+            elif step.action == "unpublish":
+                release = await f.unpublish(forge, tag, say)
+            elif step.action == "is-latest":
+                release = await f.check_latest(forge, tag, say)
+            else:
+                release = await f.make_latest(forge, tag, say)
+        except CockpitError as exc:
+            return finish("failed", exc.problems[0].message + (
+                f" (fix: {exc.problems[0].fix})" if exc.problems[0].fix else ""))
+        finally:
+            await forge.close()
+        state = "draft" if release.draft else "published"
+        return finish("ok", f"{tag}: {state}, {len(release.assets)} assets")
 
     async def _edit(self, step: Step, values: Mapping[str, str], interaction: Interaction,
                     preview: str, finish: Callable[..., str]) -> str:

@@ -52,6 +52,8 @@ class ParamSpec(BaseModel):
     """If set, the value must be one of these."""
     pattern: str | None = Field(default=None)
     """If set, a regular expression the whole value must match."""
+    tagged: bool = False
+    """semver: the release repository must have the tag v<value> (a version to go back to)."""
 
 
 def validate_value(name: str, spec: ParamSpec, raw: str) -> str:
@@ -145,3 +147,18 @@ def placeholders(template: str) -> set[str]:
 def render_argv(command: str, values: Mapping[str, str]) -> list[str]:
     """Split `command` like a POSIX shell would, *then* substitute: values stay single words."""
     return [substitute(word, values) for word in shlex.split(command)]
+
+
+def next_hotfix(version: str, tags: list[str]) -> str:
+    """The version a hotfix of `version` gets: 1.1.0-beta -> 1.1.0-beta.1 -> 1.1.0-beta.2 (a
+    prerelease counts up), 1.1.0 -> 1.1.1; past every tag already taken."""
+    core, _, pre = version.partition("-")
+    if pre:
+        stem = re.sub(r"\.\d+$", "", pre)
+        taken = [int(m.group(1)) for t in [version, *tags]
+                 if (m := re.fullmatch(rf"v?{re.escape(core)}-{re.escape(stem)}\.(\d+)", t))]
+        return f"{core}-{stem}.{max(taken, default=0) + 1}"
+    major, minor, patch = (int(x) for x in core.split("."))
+    taken = [int(m.group(1)) for t in tags
+             if (m := re.fullmatch(rf"v?{major}\.{minor}\.(\d+)", t))]
+    return f"{major}.{minor}.{max([patch, *taken]) + 1}"

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from pathlib import Path
 
 from cockpit.config import Config
 from cockpit.edits import plan_edit
-from cockpit.params import PLACEHOLDER, render_argv, resolve_params, substitute
+from cockpit.errors import ParameterError, Problem
+from cockpit.params import PLACEHOLDER, next_hotfix, render_argv, resolve_params, substitute
 from cockpit.redact import redact
 from cockpit.runbook import Playbook, Step
 
@@ -21,9 +23,43 @@ class Planner:
     def __init__(self, config: Config) -> None:
         self.config = config
 
+    def context(self) -> dict[str, str]:
+        """The config's values plus those read from the repository (the next hotfix version,
+        past every tag already there)."""
+        import subprocess
+
+        tags = subprocess.run(["git", "tag", "-l"], cwd=self.config.repo, capture_output=True,
+                              text=True, check=False).stdout.split()
+        return {**self.config.context(),
+                "release.next_hotfix": next_hotfix(self.config.release.version, tags)}
+
     def values(self, playbook: Playbook, given: Mapping[str, str]) -> dict[str, str]:
-        context = self.config.context()
-        return {**context, **resolve_params(playbook.params, given, context)}
+        context = self.context()
+        values = {**context, **resolve_params(playbook.params, given, context)}
+        self._check_tags(playbook, values)
+        return values
+
+    def _check_tags(self, playbook: Playbook, values: Mapping[str, str]) -> None:
+        """Parameters naming an existing version (`tagged`) must have their tag."""
+        import subprocess
+
+        problems = []
+        for name, spec in playbook.params.items():
+            value = values.get(name, "")
+            if not spec.tagged or not value:
+                continue
+            found = subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/tags/v{value}"],
+                                   cwd=self.config.repo, capture_output=True, check=False)
+            if found.returncode != 0:
+                tags = subprocess.run(["git", "tag", "-l", "v*", "--sort=-v:refname"],
+                                      cwd=self.config.repo, capture_output=True, text=True,
+                                      check=False).stdout.split()[:6]
+                problems.append(Problem(
+                    f"v{value} does not exist in {self.config.repo}", field=f"param {name}",
+                    fix="give a released version: " + (", ".join(t[1:] for t in tags)
+                                                       or "(no version tags yet)")))
+        if problems:
+            raise ParameterError(problems)
 
     def command(self, step: Step, values: Mapping[str, str]) -> list[str] | str:
         assert step.run is not None
@@ -59,6 +95,10 @@ class Planner:
         repo = self.config.repo
         cwd = repo / substitute(step.cwd, values) if step.cwd else repo
         lines = []
+        if step.when:
+            name, wanted = step.when.split("=", 1)
+            if values.get(name) != wanted:
+                return f"(skipped: only when {name} is {wanted}; it is {values.get(name)!r})"
         if step.skip_if and probe:
             lines.append(f"skip if: $ {self.show(render_argv(step.skip_if, values))}")
         if step.kind == "shell":
@@ -86,6 +126,8 @@ class Planner:
             else:
                 lines += [f"build {a.target} on {a.builder.name} ({a.builder.kind}): sync, "
                           "build, size, smoke, package, checksum, fetch" for a in assignments]
+        elif step.kind == "forge":
+            lines += self._forge_preview(step, values)
         elif step.kind == "gate":
             for check in step.checks:
                 if check.kind == "command" and check.run:
@@ -99,3 +141,45 @@ class Planner:
             lines.append(self.text(step.instructions or step.title, values))
         return "\n".join(lines)
 
+    def _forge_preview(self, step: Step, values: Mapping[str, str]) -> list[str]:
+        """The API calls a forge step makes (GitHub) or the files it touches (local)."""
+        f = self.config.forge
+        tag = substitute(step.release_tag, values)
+        files = ", ".join(p.name for p in self.dist_files(values)) or (
+            "(no files in the dist directory yet)")
+        if f.kind == "github":
+            base = f"{f.api_url.rstrip('/')}/repos/{f.repository}"
+            find = f"GET {base}/releases (find {tag}, drafts included)"
+            create = f"if missing: POST {base}/releases draft=true tag_name={tag}"
+            send = ("delete any starter/same-name asset and POST it to the release's upload_url "
+                    "(retried on 5xx and timeouts)")
+            publish = f"PATCH {base}/releases/<id> draft=false make_latest=true"
+            draft = f"PATCH {base}/releases/<id> draft=true"
+            latest = f"GET {base}/releases/latest"
+            make_latest = f"PATCH {base}/releases/<id of {tag}> make_latest=true"
+        else:
+            base = str(self.config.resolve(f.path or Path(".cockpit/forge")))
+            find = f"read {base}/{tag}/release.json"
+            create = f"if missing: create the draft {base}/{tag}/"
+            send = f"copy it into {base}/{tag}/"
+            publish = f"mark {tag} published and latest in {base}"
+            draft = f"mark {tag} a draft in {base}"
+            latest = f"read {base}/LATEST"
+            make_latest = f"write {tag} to {base}/LATEST"
+        calls = {
+            "release": [find, create],
+            "upload": [find, f"for each of {files}: skip if uploaded with the same size, else "
+                       + send, "then verify every asset"],
+            "verify": [find, f"check {files}: state uploaded, sizes match the files"],
+            "publish": [find, "verify every asset, then " + publish],
+            "unpublish": [find, draft],
+            "latest": [latest, make_latest],
+            "is-latest": [latest, f"check it is {tag}"],
+        }
+        return calls[step.action or "verify"]
+
+    def dist_files(self, values: Mapping[str, str]) -> list[Path]:
+        """The files a release carries: everything in <dist_dir>/<version>/."""
+        dist = self.config.resolve(self.config.build.dist_dir) / values.get(
+            "version", self.config.release.version)
+        return sorted(p for p in dist.glob("*") if p.is_file()) if dist.is_dir() else []

@@ -24,7 +24,9 @@ def preflight(config: Config, runbook: Runbook) -> list[Problem]:
     if git.returncode != 0:
         problems.append(Problem(f"{repo} is not a git work tree", file=config.source,
                                 field="release.repo", fix="point release.repo at a git clone"))
-    context = config.context()
+    from cockpit.plan import Planner
+
+    context = Planner(config).context()
     for _, playbook in sorted(runbook.playbooks.items()):
         try:
             values = {**context, **resolve_params(
@@ -38,6 +40,8 @@ def preflight(config: Config, runbook: Runbook) -> list[Problem]:
         for step in playbook.steps:
             if step.kind != "edit" or not step.file or not step.pattern:
                 continue
+            if step.when and values.get(step.when.split("=", 1)[0]) != step.when.split("=", 1)[1]:
+                continue  # not for this release (another install strategy)
             try:
                 target = repo / substitute(step.file, values)
             except KeyError:

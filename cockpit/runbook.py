@@ -92,8 +92,9 @@ class Step(_Model):
     """One step of a playbook."""
 
     id: str
-    kind: Literal["shell", "manual", "gate", "edit", "build"]
-    """build: the build matrix, every target on its builders (see `cockpit build`)."""
+    kind: Literal["shell", "manual", "gate", "edit", "build", "forge"]
+    """build: the build matrix, every target on its builders (see `cockpit build`);
+    forge: an idempotent operation on the release of `tag` (see `action`)."""
     title: str
     run: str | None = None
     """shell: the command. Words are split first, then {parameters} substituted."""
@@ -127,6 +128,16 @@ class Step(_Model):
     """edit: the replacement (\\1 for groups; {parameters} substituted)."""
     count: int = Field(default=1, ge=0)
     """edit: how many matches to replace (0 = all); zero matches is a failure."""
+    action: Literal["release", "upload", "verify", "publish", "unpublish", "latest",
+                    "is-latest"] | None = None
+    """forge: release (find or create the draft), upload (every file of the dist directory
+    not already there, then verify), verify, publish (only once every asset is verified),
+    unpublish (back to a draft), latest (make it the latest release), is-latest (check that
+    it is: what install scripts that fetch the latest release will get)."""
+    tag: str | None = None
+    """forge: the release's tag (default v{version})."""
+    when: str | None = None
+    """Run only when a value has a given value, e.g. "install.strategy=version-line"."""
     troubleshooting: list[str] = Field(default_factory=list)
 
     @field_validator("id")
@@ -142,6 +153,11 @@ class Step(_Model):
             raise ValueError("a shell step needs run")
         if self.kind == "gate" and not self.checks:
             raise ValueError("a gate step needs at least one check")
+        if self.when is not None and not re.fullmatch(r"[a-z_][a-z_.]*=[\w.-]+", self.when):
+            raise ValueError("when is NAME=VALUE, e.g. install.strategy=version-line")
+        if self.kind == "forge" and self.action is None:
+            raise ValueError("a forge step needs action (release, upload, verify, publish, "
+                             "unpublish or latest)")
         if self.kind == "edit" and not (self.file and self.pattern and self.replace is not None):
             raise ValueError("an edit step needs file, pattern and replace")
         _check_regex("pattern", self.pattern)
@@ -151,11 +167,19 @@ class Step(_Model):
         _check_words("skip_if", self.skip_if)
         return self
 
+    @property
+    def release_tag(self) -> str:
+        return self.tag or "v{version}"
+
     def templates(self) -> list[tuple[str, str]]:
         """(field, text) pairs that may hold {placeholders}."""
         pairs = [(f, getattr(self, f)) for f in
                  ("title", "run", "skip_if", "cwd", "file", "replace", "expect_output")]
+        if self.kind == "forge":
+            pairs.append(("tag", self.release_tag))
         pairs += [(f"env.{k}", v) for k, v in self.env.items()]
+        if self.when:
+            pairs.append(("when", "{" + self.when.split("=", 1)[0] + "}"))
         for i, check in enumerate(self.checks):
             pairs += [(f"checks.{i}.run", check.run), (f"checks.{i}.path", check.path),
                       (f"checks.{i}.expect_output", check.expect_output)]

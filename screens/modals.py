@@ -135,6 +135,13 @@ class ParamsModal(_Modal[dict[str, str] | None]):
 class ManualModal(_Modal[ManualAnswer | None]):
     """A manual step: the operator does it, then says done (or not) with a note."""
 
+    BINDINGS = [Binding("ctrl+d", "answer(True)", "Done", id="manual-done",
+                        tooltip="Done (enter in the note does the same)"),
+                Binding("ctrl+n", "answer(False)", "Not done", id="manual-not-done",
+                        tooltip="Not done: the step fails, with your note"),
+                Binding("escape", "stop", "Stop here", id="manual-stop",
+                        tooltip="Stop the playbook here (resume later)")]
+
     def __init__(self, title: str, instructions: str) -> None:
         super().__init__()
         self.title_text = title
@@ -147,16 +154,24 @@ class ManualModal(_Modal[ManualAnswer | None]):
             yield Label("note (optional)", classes="field-label")
             yield Input(id="manual-note")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Stop here", id="stop")
-                yield Button("Not done", variant="error", id="fail")
-                yield Button("Done", variant="success", id="done")
+                yield Button("Stop here (esc)", id="stop")
+                yield Button("Not done (^n)", variant="error", id="fail")
+                yield Button("Done (enter)", variant="success", id="done")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        note = self.query_one("#manual-note", Input).value
         if event.button.id == "stop":
             self.dismiss(None)
         else:
-            self.dismiss(ManualAnswer(event.button.id == "done", note))
+            self.action_answer(event.button.id == "done")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_answer(True)
+
+    def action_answer(self, done: bool) -> None:
+        self.dismiss(ManualAnswer(done, self.query_one("#manual-note", Input).value))
+
+    def action_stop(self) -> None:
+        self.dismiss(None)
 
 
 class GateModal(_Modal[GateAnswer | None]):

@@ -9,11 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cockpit.clock import FrozenClock
-from cockpit.config import Config
+from cockpit.config import Config, load_config
 from cockpit.engine import Engine
 from cockpit.journal import Journal
 from cockpit.runbook import load_runbook
+from tests.forgeserver import TOKEN, ForgeServer
 from tests.helpers import ScriptedOperator
 
 SLOW = '''
@@ -83,3 +86,84 @@ def test_sigkill_mid_step_then_resume(config: Config, clock: FrozenClock, tmp_pa
     assert {k: s.status for k, s in engine.state().runs[again.run_id].steps.items()}["work"] == \
         "skipped"
     journal.close()
+
+
+SHIP = '''
+title = "ship"
+[params.version]
+type = "semver"
+default = "{release.version}"
+
+[[steps]]
+id = "release"
+kind = "forge"
+action = "release"
+title = "draft"
+
+[[steps]]
+id = "upload"
+kind = "forge"
+action = "upload"
+title = "upload"
+
+[[steps]]
+id = "publish"
+kind = "forge"
+action = "publish"
+title = "publish"
+confirm = true
+'''
+
+
+def test_sigkill_mid_upload_then_resume_uploads_each_asset_once_and_publishes_once(
+        config: Config, clock: FrozenClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server = ForgeServer()
+    try:
+        folder = tmp_path / "pb"
+        folder.mkdir()
+        (folder / "ship.toml").write_text(SHIP)
+        dist = config.base / "dist" / "1.1.0-beta"
+        dist.mkdir(parents=True)
+        for name in ("caro-a.tar.gz", "caro-b.tar.gz", "SHA256SUMS"):
+            (dist / name).write_bytes(name.encode() * 5000)
+        text = config.source.read_text().replace(
+            '[forge]\nkind = "local"\npath = "forge"',
+            f'[forge]\nkind = "github"\nrepository = "acme/caro"\napi_url = "{server.url}"')
+        assert 'kind = "github"' in text
+        config.source.write_text(f'playbooks = "{folder}"\n' + text)
+        server.state.fail("upload", "hang")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cockpit", "run", "ship", "--headless", "--yes", "--config",
+             str(config.source)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True, env={**os.environ, "GITHUB_TOKEN": TOKEN})
+        deadline = time.monotonic() + 30
+        while not any(a["state"] == "starter" for r in server.state.releases
+                      for a in r["assets"]):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)  # mid-upload
+        proc.wait()
+
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+        reloaded = load_config(config.source)
+        journal = Journal.controller(reloaded.journal_path, clock=clock)
+        engine = Engine(reloaded, load_runbook(folder), journal)
+        run = next(iter(engine.state().runs.values()))
+        assert run.status == "interrupted" and run.interrupted_step is not None
+        assert run.interrupted_step.id == "upload"
+        import asyncio
+
+        outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", ScriptedOperator()))
+        assert outcome.status == "ok"
+        assert sorted(server.state.uploads) == ["SHA256SUMS", "caro-a.tar.gz", "caro-b.tar.gz"]
+        assets = server.state.releases[0]["assets"]
+        assert sorted((a["name"], a["state"]) for a in assets) == [
+            ("SHA256SUMS", "uploaded"), ("caro-a.tar.gz", "uploaded"),
+            ("caro-b.tar.gz", "uploaded")]
+        assert server.state.publishes == 1 and not server.state.releases[0]["draft"]
+        text = "\n".join(str(e.data) for e in journal.events())
+        assert TOKEN not in text  # never in the journal
+        journal.close()
+    finally:
+        server.close()

@@ -13,7 +13,7 @@ from cockpit.engine import Engine, GateAnswer, ManualAnswer
 from cockpit.errors import CockpitError, ParameterError
 from cockpit.gates import Blocked
 from cockpit.journal import Journal
-from cockpit.runbook import load_runbook
+from cockpit.runbook import Runbook, load_runbook
 from tests.helpers import ScriptedOperator, playbook_folder
 
 HOSTILE = ["a; touch pwned", "$(touch pwned)", "`touch pwned`", "it's \"quoted\"", "x\ny"]
@@ -225,9 +225,15 @@ async def test_gate_records_decision_and_no_go_blocks_the_next_phase(
     assert "NO-GO by rm@test" in err.value.problems[0].message
     assert err.value.exit_code == 1
     # emergency playbooks are never blocked (here the install script already names 1.0.0)
+    # (v1.1.0-beta was never released on this forge: the rollback runs, and stops at hiding it)
     rollback = await engine.run("rollback", {"reason": "bad"}, ScriptedOperator())
-    assert rollback.status == "ok"
-    assert statuses(engine, rollback.run_id)["edit"] == "skipped"
+    steps = statuses(engine, rollback.run_id)
+    assert steps["announce-start"] == "ok" and steps["previous-exists"] == "skipped"
+    assert steps["edit"] == "skipped"
+    assert rollback.status == "failed" and steps["hide"] == "failed"
+    hide = next(e for e in engine.journal.events(kinds=["step_finished"], run_id=rollback.run_id)
+            if e.step == "hide")
+    assert "no release v1.1.0-beta on the local forge" in hide.data["message"]
 
     with pytest.raises(CockpitError, match="rationale"):
         engine.override("t0-go-no-go", "  ")
@@ -275,3 +281,29 @@ async def test_interrupted_step_is_resolved_by_the_next_controller(
     resolved = second.events(kinds=["step_resolved"])[0].data
     assert resolved["action"] == "rerun" and resolved["operator"] == "rm@test"
     second.close()
+
+
+async def test_rollback_to_a_version_never_released_is_refused_before_anything_runs(
+        config: Config, runbook: Runbook, journal: Journal) -> None:
+    engine = Engine(config, runbook, journal)
+    with pytest.raises(CockpitError) as err:
+        await engine.run("rollback", {"previous_version": "0.9.0", "reason": "bad"},
+                         ScriptedOperator())
+    problem = err.value.problems[0]
+    assert problem.message.startswith("v0.9.0 does not exist") and "1.0.0" in (problem.fix or "")
+    assert not engine.state().runs  # refused before the run started: nothing journaled as run
+    with pytest.raises(CockpitError, match="not a semantic version"):
+        await engine.run("rollback", {"previous_version": "1.0", "reason": "bad"},
+                         ScriptedOperator())
+
+
+async def test_rollback_defaults_follow_what_the_journal_says_was_shipped(
+        config: Config, runbook: Runbook, journal: Journal) -> None:
+    engine = Engine(config, runbook, journal)
+    assert engine.rollback_defaults() == {"version": "1.1.0-beta", "previous_version": "1.0.0"}
+    for run_id, version in [("r1", "1.1.0-beta"), ("r2", "1.1.0-beta.1")]:
+        engine.journal.append("run_started", run_id=run_id, playbook="hotfix",
+                              params={"version": version}, operator="rm", steps=["publish"])
+        engine.journal.append("step_finished", run_id=run_id, step="publish", status="ok")
+    assert engine.rollback_defaults() == {"version": "1.1.0-beta.1",
+                                          "previous_version": "1.1.0-beta"}

@@ -1,0 +1,191 @@
+"""GitHub releases over REST (httpx, imported lazily): drafts, uploads to the release's
+upload_url, 422 already_exists, starter assets, ETags and the rate limit."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cockpit.forge import Asset, ForgeError, Release
+from cockpit.redact import register_secret
+
+if TYPE_CHECKING:
+    import httpx
+
+
+
+def github_token() -> str:
+    """GITHUB_TOKEN or GH_TOKEN, else `gh auth token`; registered so it is redacted."""
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
+    if not token and shutil.which("gh"):
+        out = subprocess.run(["gh", "auth", "token"], capture_output=True, text=True,
+                             check=False, timeout=20)
+        token = out.stdout.strip() if out.returncode == 0 else ""
+    if not token:
+        raise ForgeError("no GitHub token", "export GITHUB_TOKEN=<a token with contents:write> "
+                         "(or GH_TOKEN), or log in with `gh auth login`")
+    register_secret(token)
+    return token
+
+
+@dataclass
+class GitHubForge:
+    api_url: str
+    repository: str
+    token: str
+    timeout: float = 30.0
+    rate_remaining: int | None = None
+    rate_reset: int | None = None
+    _client: httpx.AsyncClient | None = None
+    _etags: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.api_url} ({self.repository})"
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.AsyncClient(timeout=self.timeout, headers={
+                "Authorization": f"Bearer {self.token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "launch-cockpit"})
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def _call(self, method: str, url: str, *, ok: tuple[int, ...] = (200,),
+                    **kwargs: Any) -> httpx.Response:
+        import httpx
+
+        if not url.startswith("http"):
+            url = f"{self.api_url.rstrip('/')}/repos/{self.repository}{url}"
+        try:
+            response = await self._http().request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise ForgeError(f"{method} {url}: no answer within {self.timeout:g}s",
+                             "check the network and the forge's status", retryable=True) from None
+        except httpx.TransportError as exc:
+            raise ForgeError(f"{method} {url}: {type(exc).__name__}: {exc}",
+                             "check the network and api_url in [forge]", retryable=True) from None
+        self._note_rate(response)
+        if response.status_code in ok:
+            return response
+        raise self._error(method, url, response)
+
+    def _note_rate(self, response: httpx.Response) -> None:
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        if remaining is not None and remaining.isdigit():
+            self.rate_remaining = int(remaining)
+        reset = response.headers.get("X-RateLimit-Reset")
+        if reset is not None and reset.isdigit():
+            self.rate_reset = int(reset)
+
+    def _error(self, method: str, url: str, response: httpx.Response) -> ForgeError:
+        status = response.status_code
+        try:
+            message = str(response.json().get("message", ""))
+        except ValueError:
+            message = response.text[:200]
+        what = f"{method} {url}: {status} {message}".rstrip()
+        if status == 401:
+            return ForgeError(what, "the token is invalid or expired: set a new GITHUB_TOKEN")
+        if status in {403, 429} and (response.headers.get("X-RateLimit-Remaining") == "0"
+                                     or "rate limit" in message.lower()):
+            when = response.headers.get("X-RateLimit-Reset", "")
+            return ForgeError(f"{what} (rate limit exhausted)",
+                              f"wait until the limit resets (epoch {when}), then re-run: "
+                              "nothing done so far is repeated")
+        if status == 403:
+            return ForgeError(what, f"the token cannot write to {self.repository}: it needs "
+                              "contents:write on the repository")
+        if status == 404:
+            return ForgeError(what, f"check [forge] repository ({self.repository}) and that "
+                              "the token can see it")
+        if status == 422 and "already_exists" in response.text:
+            return ForgeError(what + " (already_exists)", conflict=True)
+        return ForgeError(what, "the forge failed; re-run the step", retryable=status >= 500)
+
+    async def _get_json(self, path: str) -> Any:
+        """GET with If-None-Match: an unchanged answer (304) costs no rate limit."""
+        cached = self._etags.get(path)
+        headers = {"If-None-Match": cached[0]} if cached else {}
+        response = await self._call("GET", path, ok=(200, 304), headers=headers)
+        if response.status_code == 304 and cached is not None:
+            return cached[1]
+        body = response.json()
+        if etag := response.headers.get("ETag"):
+            self._etags[path] = (etag, body)
+        return body
+
+    async def release(self, tag: str) -> Release | None:
+        # the tags endpoint hides drafts: list releases (drafts included for writers)
+        for page in range(1, 11):
+            items = await self._get_json(f"/releases?per_page=100&page={page}")
+            for item in items:
+                if item.get("tag_name") == tag:
+                    return _release(item)
+            if len(items) < 100:
+                return None
+        return None
+
+    async def create_draft(self, tag: str, *, name: str, body: str,
+                           prerelease: bool) -> Release:
+        response = await self._call("POST", "/releases", ok=(201,), json={
+            "tag_name": tag, "name": name, "body": body, "draft": True,
+            "prerelease": prerelease})
+        self._etags.clear()
+        return _release(response.json())
+
+    async def upload_once(self, release: Release, path: Path) -> Asset:
+        url = re.sub(r"\{.*\}$", "", release.upload_url)
+        data = path.read_bytes()
+        self._etags.clear()
+        response = await self._call("POST", url, ok=(201,), params={"name": path.name},
+                                    content=data,
+                                    headers={"Content-Type": "application/octet-stream"})
+        return _asset(response.json())
+
+    async def delete_asset(self, release: Release, asset: Asset) -> None:
+        self._etags.clear()
+        await self._call("DELETE", f"/releases/assets/{asset.id}", ok=(204, 404))
+
+    async def update(self, release: Release, *, draft: bool | None = None,
+                     latest: bool | None = None) -> Release:
+        body: dict[str, Any] = {}
+        if draft is not None:
+            body["draft"] = draft
+        if latest is not None:
+            body["make_latest"] = "true" if latest else "false"
+        self._etags.clear()
+        response = await self._call("PATCH", f"/releases/{release.id}", json=body)
+        return _release(response.json())
+
+    async def latest(self) -> Release | None:
+        try:
+            return _release(await self._get_json("/releases/latest"))
+        except ForgeError as exc:
+            if " 404" in exc.problems[0].message:
+                return None
+            raise
+
+
+def _asset(item: dict[str, Any]) -> Asset:
+    return Asset(int(item["id"]), str(item["name"]), int(item["size"]), str(item["state"]),
+                 int(item.get("download_count", 0)))
+
+
+def _release(item: dict[str, Any]) -> Release:
+    return Release(int(item["id"]), str(item["tag_name"]), bool(item["draft"]),
+                   bool(item["prerelease"]), tuple(_asset(a) for a in item.get("assets", [])),
+                   str(item.get("upload_url", "")), str(item.get("html_url", "")))

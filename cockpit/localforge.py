@@ -1,0 +1,120 @@
+"""The local forge: releases in a directory, with GitHub's semantics (drafts, asset states,
+latest). The embedded default, the demo's forge, and a forge that needs no network."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from cockpit.forge import Asset, ForgeError, Release
+
+
+class LocalForge:
+    """Releases in a directory: <path>/<tag>/release.json and the asset files beside it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.where = f"the local forge {path}"
+
+    def _meta(self, tag: str) -> Path:
+        return self.path / tag / "release.json"
+
+    def _read(self, tag: str) -> Release | None:
+        try:
+            data = json.loads(self._meta(tag).read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ForgeError(f"{self._meta(tag)} is unreadable: {exc}",
+                             "restore or delete it") from None
+        assets = tuple(Asset(**a) for a in data.pop("assets", []))
+        return Release(**data, assets=assets)
+
+    def _write(self, release: Release) -> Release:
+        meta = self._meta(release.tag)
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        data = {"id": release.id, "tag": release.tag, "draft": release.draft,
+                "prerelease": release.prerelease, "upload_url": release.upload_url,
+                "url": release.url, "assets": [a.__dict__ for a in release.assets]}
+        tmp = meta.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        tmp.replace(meta)  # atomic: a crash leaves the old or the new state, never half
+        return release
+
+    async def release(self, tag: str) -> Release | None:
+        return self._read(tag)
+
+    async def create_draft(self, tag: str, *, name: str, body: str,
+                           prerelease: bool) -> Release:
+        self.path.mkdir(parents=True, exist_ok=True)
+        ids = [r.id for r in self._all()]
+        (self.path / tag).mkdir(parents=True, exist_ok=True)
+        (self.path / tag / "notes.md").write_text(f"# {name}\n\n{body}\n")
+        return self._write(Release(max(ids, default=0) + 1, tag, True, prerelease,
+                                   url=str(self.path / tag)))
+
+    async def upload_once(self, release: Release, path: Path) -> Asset:
+        current = self._read(release.tag) or release
+        if current.asset(path.name) is not None:
+            raise ForgeError(f"{path.name} already exists on {release.tag} (already_exists)",
+                             conflict=True)
+        target = self.path / release.tag / path.name
+        shutil.copyfile(path, target)
+        ids = [a.id for r in self._all() for a in r.assets]
+        asset = Asset(max(ids, default=0) + 1, path.name, target.stat().st_size, "uploaded")
+        self._write(replace(current, assets=(*current.assets, asset)))
+        return asset
+
+    async def delete_asset(self, release: Release, asset: Asset) -> None:
+        current = self._read(release.tag) or release
+        (self.path / release.tag / asset.name).unlink(missing_ok=True)
+        self._write(replace(current, assets=tuple(a for a in current.assets if a.id != asset.id)))
+
+    async def update(self, release: Release, *, draft: bool | None = None,
+                     latest: bool | None = None) -> Release:
+        current = self._read(release.tag) or release
+        if draft is not None:
+            current = self._write(replace(current, draft=draft))
+        if latest:
+            (self.path / "LATEST").write_text(current.tag + "\n")
+        elif draft and self._latest_tag() == current.tag:
+            (self.path / "LATEST").unlink(missing_ok=True)
+        return current
+
+    def _latest_tag(self) -> str | None:
+        try:
+            return (self.path / "LATEST").read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _all(self) -> list[Release]:
+        if not self.path.is_dir():
+            return []
+        return [r for p in sorted(self.path.iterdir()) if p.is_dir()
+                for r in [self._read(p.name)] if r is not None]
+
+    async def latest(self) -> Release | None:
+        """The release marked latest, else (as GitHub does) the newest published one."""
+        tag = self._latest_tag()
+        marked = self._read(tag) if tag else None
+        if marked is not None and not marked.draft:
+            return marked
+        published = [r for r in self._all() if not r.draft and not r.prerelease]
+        return max(published, key=lambda r: r.id, default=None)
+
+    async def close(self) -> None:
+        return None
+
+    def seed(self, tag: str, files: list[Path], *, prerelease: bool = False) -> Release:
+        """A published release with these files, made the latest (the demo's earlier one)."""
+        folder = self.path / tag
+        folder.mkdir(parents=True, exist_ok=True)
+        assets = []
+        for i, path in enumerate(files, 1):
+            shutil.copyfile(path, folder / path.name)
+            assets.append(Asset(i, path.name, path.stat().st_size, "uploaded"))
+        release = self._write(Release(1, tag, False, prerelease, tuple(assets), url=str(folder)))
+        (self.path / "LATEST").write_text(tag + "\n")
+        return release

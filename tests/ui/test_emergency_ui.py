@@ -1,0 +1,66 @@
+"""H and R from any screen: parameters pre-filled, the whole plan, an explicit yes."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from cockpit.app import CockpitApp
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal import Journal
+from cockpit.runbook import Runbook
+from screens.modals import ConfirmModal, ParamsModal
+from tests.ui.test_timeline_ui import SIZE, until
+
+
+async def test_hotfix_key_asks_parameters_then_shows_the_whole_plan(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")  # from another screen
+        await pilot.press("H")
+        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        assert app.current_mode == "timeline"
+        assert app.screen.query_one("#param-version", Input).value == "1.1.0-beta.1"
+        app.screen.query_one("#param-reason", Input).value = "crash on start; rm -rf /"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        plan = str(app.screen.query_one("#confirm-body", Static).render())
+        for expected in ["1. Branch hotfix/v1.1.0-beta.1", "cargo test --color=never",
+                         "Tag v1.1.0-beta.1 [asks first]",
+                         "'Hotfix v1.1.0-beta.1: crash on start; rm -rf /'",
+                         "Publish v1.1.0-beta.1 [asks first]", "published and latest", "VERSION="]:
+            assert expected in plan, expected
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert not app.running() and not app.state.runs  # nothing without the explicit yes
+
+
+async def test_rollback_key_prefills_from_the_config_and_refuses_an_unknown_version(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        modal = app.screen
+        assert modal.query_one("#param-version", Input).value == "1.1.0-beta"
+        assert modal.query_one("#param-previous_version", Input).value == "1.0.0"
+        modal.query_one("#param-previous_version", Input).value = "0.9.0"
+        modal.query_one("#param-reason", Input).value = "bad build"
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.screen is modal  # refused, with the reason on the form
+        error = str(modal.query_one("#params-error", Static).render())
+        assert "v0.9.0 does not exist" in error and "1.0.0" in error
+
+
+async def test_spectators_cannot_start_a_hotfix(config: Config, runbook: Runbook,
+                                                journal: Journal, clock: FrozenClock) -> None:
+    spectator = Journal.readonly(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, spectator, clock=clock, poll_seconds=0.05,
+                     spectator_reason="--spectate")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("H")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ParamsModal)
+    spectator.close()
