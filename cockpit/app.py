@@ -53,6 +53,8 @@ class UiInteraction:
         return bool(answer)
 
     async def manual(self, step: Step) -> ManualAnswer | None:
+        if step.kind == "announce":  # to post by hand: the message is on the clipboard
+            self.app.copy_to_clipboard(step.instructions.split("\n\n— post this")[0])
         return await self.app.push_screen_wait(ManualModal(step.title, step.instructions))
 
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:

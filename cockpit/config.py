@@ -147,6 +147,8 @@ class InstallConfig(_Section):
 class AnnounceConfig(_Section):
     webhooks: dict[str, str] = Field(default_factory=dict)
     """name -> NAME OF AN ENVIRONMENT VARIABLE holding the webhook URL (never the URL)."""
+    install_url: str = ""
+    """The install script's public URL, as announcements quote it (curl -fsSL URL | sh)."""
 
     @field_validator("webhooks")
     @classmethod

@@ -115,6 +115,8 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
         "builders": [{"name": "local", "kind": "local"}],
         "forge": {"kind": "local", "path": "forge"},
         "install": {"script": "install.sh", "strategy": "version-line"},
+        "announce": {"install_url": f"file://{repo / 'install.sh'}",
+                     "webhooks": {"discord": "DISCORD_WEBHOOK", "release": "RELEASE_WEBHOOK"}},
     }
     config_path.write_text(
         "# Demo release written by `cockpit demo`: a real crate, git repository and forge.\n"

@@ -23,7 +23,7 @@ from cockpit.edits import plan_edit
 from cockpit.errors import CockpitError, Problem
 from cockpit.gates import ensure_not_blocked
 from cockpit.journal import Event, Journal, operator_id
-from cockpit.params import render_argv, substitute
+from cockpit.params import placeholders, render_argv, substitute
 from cockpit.plan import Planner
 from cockpit.runbook import Playbook, Runbook, Step
 from cockpit.runners import LocalRunner, group_alive, kill_group
@@ -238,7 +238,7 @@ class Engine:
             if probe.exit_code == 0:
                 shown = self.planner.show(probe_argv)
                 return finish("skipped", f"already done: `{shown}` succeeded")
-        if step.confirm and step.kind not in {"edit", "gate"}:
+        if step.confirm and step.kind not in {"edit", "gate", "announce"}:
             if not await interaction.confirm(step, self.planner.preview(step, values,
                                                                         probe=False)):
                 return finish("declined", "the operator declined")
@@ -252,6 +252,8 @@ class Engine:
             return await self._build(values.get("version", self.config.release.version), finish)
         if step.kind == "forge":
             return await self._forge(step, values, sink, finish)
+        if step.kind == "announce":
+            return await self._announce(run_id, step, values, interaction, sink, finish)
         if step.kind == "manual":
             answer = await interaction.manual(step.model_copy(update={
                 "title": self.planner.title(step, values),
@@ -355,6 +357,79 @@ class Engine:
             await forge.close()
         state = "draft" if release.draft else "published"
         return finish("ok", f"{tag}: {state}, {len(release.assets)} assets")
+
+    async def announcement(self, step: Step, values: Mapping[str, str]) -> str:
+        """The step's template filled with the run's values and live ones from the forge."""
+        from cockpit import announce, forge
+
+        assert step.template is not None
+        template = self.runbook.timeline.templates[step.template]
+        live = dict(values)
+        live.setdefault("name", self.config.release.name)
+        if self.config.announce.install_url:
+            live.setdefault("install_url", self.config.announce.install_url)
+        if {"downloads", "release_url"} & placeholders(template):
+            tag = substitute("v{version}", values) if "version" in values else ""
+            source = forge.open_forge(self.config)
+            try:
+                release = await source.release(tag) if tag else None
+            finally:
+                await source.close()
+            if release is not None:
+                live.setdefault("downloads", f"{release.downloads:,}")
+                live.setdefault("release_url", release.url)
+        return announce.render(template, live)
+
+    async def _announce(self, run_id: str, step: Step, values: Mapping[str, str],
+                        interaction: Interaction, sink: Callable[[list[str]], None],
+                        finish: Callable[..., str]) -> str:
+        import hashlib
+
+        from cockpit import announce
+
+        assert step.channel is not None
+        try:
+            message = await self.announcement(step, values)
+        except CockpitError as exc:
+            return finish("failed", str(exc))
+        digest = hashlib.sha256(f"{step.channel}\n{message}".encode()).hexdigest()[:16]
+        earlier = [e for e in self.journal.events(kinds=["announcement"])
+                   if e.data.get("digest") == digest and e.data.get("posted")]
+        if earlier:
+            when = earlier[-1].ts.astimezone(self.config.release.tz).strftime("%H:%M")
+            return finish("skipped", f"already posted to {step.channel} at {when}")
+        url = announce.webhook_url(step.channel, self.config.announce.webhooks)
+        parts = announce.split(message)
+        if url is None:
+            env = self.config.announce.webhooks.get(step.channel)
+            why = (f"${env} is not set" if env else
+                   f"no webhook named {step.channel!r} in [announce] webhooks")
+            answer = await interaction.manual(step.model_copy(update={
+                "instructions": f"{message}\n\n— post this to {step.channel} by hand ({why}); "
+                                "it is on your clipboard"}))
+            if answer is None:
+                return finish("declined", "the operator stopped here")
+            self._log("announcement", run_id, step.id, channel=step.channel,
+                      template=step.template, digest=digest, posted=answer.done, by_hand=True,
+                      chars=len(message), operator=self.operator)
+            sink(message.splitlines())
+            return finish("ok" if answer.done else "failed", answer.note or "posted by hand")
+        preview = (f"post to {step.channel} (webhook from "
+                   f"${self.config.announce.webhooks[step.channel]}): {len(message)} characters"
+                   f", {len(parts)} part(s)\n\n{message}")
+        if not await interaction.confirm(step, preview):  # a post cannot be taken back
+            return finish("declined", "the operator declined")
+        try:
+            posted = await announce.post(url, message, lambda line: sink([line]))
+        except CockpitError as exc:
+            self._log("announcement", run_id, step.id, channel=step.channel,
+                      template=step.template, digest=digest, posted=False,
+                      error=exc.problems[0].message)
+            return finish("failed", str(exc))
+        self._log("announcement", run_id, step.id, channel=step.channel, template=step.template,
+                  digest=digest, posted=True, parts=len(posted), chars=len(message),
+                  message_ids=[p.message_id for p in posted], operator=self.operator)
+        return finish("ok", f"posted to {step.channel} in {len(posted)} part(s)")
 
     async def _edit(self, step: Step, values: Mapping[str, str], interaction: Interaction,
                     preview: str, finish: Callable[..., str]) -> str:

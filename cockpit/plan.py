@@ -128,6 +128,11 @@ class Planner:
                           "build, size, smoke, package, checksum, fetch" for a in assignments]
         elif step.kind == "forge":
             lines += self._forge_preview(step, values)
+        elif step.kind == "announce":
+            hook = self.config.announce.webhooks.get(step.channel or "")
+            how = f"webhook from ${hook}" if hook else "no webhook configured: shown to post by hand"
+            lines.append(f"post template {step.template!r} to {step.channel} ({how}), after "
+                         "showing the rendered message; live values (downloads) from the forge")
         elif step.kind == "gate":
             for check in step.checks:
                 if check.kind == "command" and check.run:

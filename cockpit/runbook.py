@@ -92,9 +92,10 @@ class Step(_Model):
     """One step of a playbook."""
 
     id: str
-    kind: Literal["shell", "manual", "gate", "edit", "build", "forge"]
+    kind: Literal["shell", "manual", "gate", "edit", "build", "forge", "announce"]
     """build: the build matrix, every target on its builders (see `cockpit build`);
-    forge: an idempotent operation on the release of `tag` (see `action`)."""
+    forge: an idempotent operation on the release of `tag` (see `action`);
+    announce: a runbook template rendered with live values and posted to `channel`."""
     title: str
     run: str | None = None
     """shell: the command. Words are split first, then {parameters} substituted."""
@@ -136,6 +137,11 @@ class Step(_Model):
     it is: what install scripts that fetch the latest release will get)."""
     tag: str | None = None
     """forge: the release's tag (default v{version})."""
+    template: str | None = None
+    """announce: the name of a template in runbook.toml's [templates]."""
+    channel: str | None = None
+    """announce: a webhook name from [announce] webhooks in cockpit.toml; without a webhook
+    the message is shown (and copied) for posting by hand."""
     when: str | None = None
     """Run only when a value has a given value, e.g. "install.strategy=version-line"."""
     troubleshooting: list[str] = Field(default_factory=list)
@@ -155,6 +161,8 @@ class Step(_Model):
             raise ValueError("a gate step needs at least one check")
         if self.when is not None and not re.fullmatch(r"[a-z_][a-z_.]*=[\w.-]+", self.when):
             raise ValueError("when is NAME=VALUE, e.g. install.strategy=version-line")
+        if self.kind == "announce" and not (self.template and self.channel):
+            raise ValueError("an announce step needs template and channel")
         if self.kind == "forge" and self.action is None:
             raise ValueError("a forge step needs action (release, upload, verify, publish, "
                              "unpublish or latest)")
@@ -332,6 +340,14 @@ def load_runbook(override: Path | None = None) -> Runbook:
         except ValidationError as exc:
             problems.extend(validation_problems(exc, file=timeline_path, text=text))
         else:
+            for _, playbook in sorted(playbooks.items()):
+                for step in playbook.steps:
+                    if step.template and step.template not in timeline.templates:
+                        problems.append(Problem(
+                            f"step {step.id!r} uses template {step.template!r}, which "
+                            f"{TIMELINE_FILE} does not define", file=playbook.source,
+                            field=f"steps.{step.id}.template",
+                            fix="known templates: " + ", ".join(sorted(timeline.templates))))
             for index, item in enumerate(timeline.items):
                 if item.playbook and item.playbook not in playbooks and not any(
                     p.file == files.get(item.playbook) for p in problems

@@ -1,0 +1,136 @@
+"""Announcements: the runbook's templates rendered with live values, posted to webhooks.
+
+Webhooks are Discord-compatible: JSON `content` of at most 2,000 characters (a longer
+message goes out in parts, split at line ends), `?wait=true` so the answer carries the
+posted message, and 429 answers honoured by waiting `retry_after` seconds. Webhook URLs
+are credentials: they come from environment variables and never appear anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from cockpit.errors import CockpitError, Problem
+from cockpit.params import PLACEHOLDER
+
+LIMIT = 2000
+ATTEMPTS = 5
+MAX_WAIT = 60.0
+"""Longest 429 wait honoured; longer means the channel is throttled: stop and say so."""
+
+
+class AnnounceError(CockpitError):
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__([Problem(message, field="announce", fix=fix or None)], exit_code=1)
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill every {name}; a name without a value is an error naming it (no invented data)."""
+    missing = sorted({m.group(1) for m in PLACEHOLDER.finditer(template)
+                      if m.group(1) not in values})
+    if missing:
+        raise AnnounceError(
+            "the template needs values the cockpit does not have: " + ", ".join(missing),
+            "give them as parameters, or configure their source (downloads: [forge]; "
+            "install_url: [announce] install_url)")
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def split(message: str, limit: int = LIMIT) -> list[str]:
+    """Parts of at most `limit` characters, cut at line ends where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in message.splitlines(keepends=True):
+        while len(line) > limit:  # one line longer than a whole post
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    if current:
+        parts.append(current)
+    return [p.rstrip("\n") for p in parts]
+
+
+@dataclass(frozen=True)
+class Posted:
+    part: int
+    message_id: str
+    waited: float
+    """Seconds spent honouring 429s for this part."""
+
+
+def webhook_url(channel: str, webhooks: Mapping[str, str]) -> str | None:
+    """The URL of a configured channel, from its environment variable; None if unset."""
+    env = webhooks.get(channel)
+    if env is None:
+        return None
+    return os.environ.get(env) or None
+
+
+async def post(url: str, message: str, say: Callable[[str], None],
+               timeout: float = 20.0) -> list[Posted]:
+    import httpx
+
+    posted: list[Posted] = []
+    parts = split(message)
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        for index, part in enumerate(parts, 1):
+            waited = 0.0
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    response = await client.post(url, params={"wait": "true"},
+                                                 json={"content": part})
+                except httpx.HTTPError as exc:
+                    if attempt == ATTEMPTS:
+                        raise AnnounceError(f"the webhook did not answer: {type(exc).__name__}",
+                                            "check the network; re-running posts only what "
+                                            "was not posted") from None
+                    await asyncio.sleep(attempt)
+                    continue
+                if response.status_code == 429:
+                    wait = _retry_after(response)
+                    if wait > MAX_WAIT or attempt == ATTEMPTS:
+                        raise AnnounceError(f"the webhook is rate limited for {wait:.0f}s",
+                                            "wait, then re-run the step")
+                    say(f"part {index}/{len(parts)}: rate limited, waiting {wait:.1f}s as asked")
+                    waited += wait
+                    await asyncio.sleep(wait)
+                    continue
+                if response.status_code >= 500 and attempt < ATTEMPTS:
+                    await asyncio.sleep(attempt)
+                    continue
+                if response.status_code not in {200, 204}:
+                    raise AnnounceError(f"the webhook refused the post: {response.status_code} "
+                                        f"{response.text[:200]}",
+                                        "check the webhook (it may have been deleted)")
+                message_id = ""
+                if response.status_code == 200:
+                    try:
+                        message_id = str(response.json().get("id", ""))
+                    except ValueError:
+                        message_id = ""
+                posted.append(Posted(index, message_id, waited))
+                say(f"part {index}/{len(parts)} posted ({len(part)} characters)"
+                    + (f", message {message_id}" if message_id else ""))
+                break
+    return posted
+
+
+def _retry_after(response: object) -> float:
+    try:
+        body = response.json()  # type: ignore[attr-defined]
+        return float(body.get("retry_after", 1.0))
+    except (ValueError, AttributeError, TypeError):
+        header = response.headers.get("Retry-After", "1")  # type: ignore[attr-defined]
+        try:
+            return float(header)
+        except ValueError:
+            return 1.0

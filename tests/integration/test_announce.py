@@ -1,0 +1,140 @@
+"""Announcements: templates with live values, posted to a Discord-compatible webhook on
+loopback (429 honoured, 2,000-character parts), journaled, never posted twice."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cockpit.announce import split
+from cockpit.config import Config, load_config
+from cockpit.engine import Engine
+from cockpit.journal import Journal
+from cockpit.localforge import LocalForge
+from cockpit.runbook import Runbook, load_runbook
+from tests.helpers import ScriptedOperator, playbook_folder
+from tests.webhookserver import WebhookServer
+
+
+@pytest.fixture
+def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookServer]:
+    server = WebhookServer()
+    monkeypatch.setenv("DISCORD_WEBHOOK", server.url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def live_config(config: Config, hook: WebhookServer, tmp_path: Path) -> Config:
+    published(config, tmp_path)
+    return load_config(config.source)  # registers the webhook URL as a secret
+
+
+def published(config: Config, tmp_path: Path) -> None:
+    """v1.1.0-beta on the demo's forge, as build-and-upload leaves it."""
+    asset = tmp_path / "caro-v1.1.0-beta-x86_64-unknown-linux-gnu.tar.gz"
+    asset.write_bytes(b"binary")
+    LocalForge(config.base / "forge").seed("v1.1.0-beta", [asset], prerelease=True)
+
+
+async def test_launch_announcement_waits_out_a_429_posts_once_and_is_journaled(
+        live_config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer) -> None:
+    hook.received.throttle.append(0.4)
+    engine = Engine(live_config, runbook, journal)
+    operator = ScriptedOperator()
+    started = time.monotonic()
+    outcome = await engine.run("announce", {}, operator)
+    assert outcome.status == "ok"
+    assert hook.received.refused == 1 and len(hook.received.posts) == 1
+    assert hook.received.times[0] - started >= 0.4  # waited as asked
+    post = hook.received.posts[0]
+    assert post.startswith("🚀 caro v1.1.0-beta is out!") and "install.sh | sh" in post
+    assert any(post in shown for shown in operator.shown)  # previewed before posting
+    event = journal.events(kinds=["announcement"])[-1].data
+    assert event["posted"] and event["message_ids"] == ["1000001"] and event["channel"] == "discord"
+    record = "\n".join(json.dumps(e.data) for e in journal.events())
+    assert hook.url.rsplit("/", 1)[1] not in record  # the webhook's token never journaled
+
+    again = await engine.run("announce", {}, ScriptedOperator())
+    discord = engine.state().runs[again.run_id].steps["discord"]
+    assert discord.status == "skipped" and "already posted to discord" in discord.message
+    assert len(hook.received.posts) == 1
+
+
+async def test_a_long_message_goes_out_in_parts_under_the_limit(
+        live_config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer,
+        tmp_path: Path) -> None:
+    folder = playbook_folder(tmp_path, shout="""
+title = "shout"
+[params.version]
+type = "semver"
+default = "{release.version}"
+[params.reason]
+type = "text"
+[[steps]]
+id = "post"
+kind = "announce"
+template = "hotfix"
+channel = "discord"
+title = "post"
+""")
+    engine = Engine(live_config, load_runbook(folder), journal)
+    reason = "\n".join(f"line {i}: " + "x" * 90 for i in range(40))
+    outcome = await engine.run("shout", {"reason": reason}, ScriptedOperator())
+    assert outcome.status == "ok"
+    assert len(hook.received.posts) == 3 and all(len(p) <= 2000 for p in hook.received.posts)
+    assert "\n".join(hook.received.posts).count("line ") == 40
+
+
+async def test_values_without_a_source_are_refused_not_invented(
+        live_config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer,
+        tmp_path: Path) -> None:
+    folder = playbook_folder(tmp_path, status="""
+title = "status"
+[params.version]
+type = "semver"
+default = "{release.version}"
+[[steps]]
+id = "post"
+kind = "announce"
+template = "status_update"
+channel = "discord"
+title = "post"
+""")
+    engine = Engine(live_config, load_runbook(folder), journal)
+    outcome = await engine.run("status", {}, ScriptedOperator())
+    message = engine.state().runs[outcome.run_id].steps["post"].message
+    assert outcome.status == "failed" and hook.received.posts == []
+    assert "does not have: active_users, health, hours, issues, p0, p1" in message
+
+
+async def test_announcing_a_release_that_is_not_on_the_forge_says_so(
+        config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer) -> None:
+    engine = Engine(load_config(config.source), runbook, journal)
+    outcome = await engine.run("announce", {}, ScriptedOperator())
+    message = engine.state().runs[outcome.run_id].steps["discord"].message
+    assert outcome.status == "failed" and hook.received.posts == []
+    assert "does not have: release_url" in message
+
+
+async def test_without_a_webhook_the_message_is_handed_over_to_post_by_hand(
+        config: Config, runbook: Runbook, journal: Journal, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISCORD_WEBHOOK", raising=False)
+    published(config, tmp_path)
+    operator = ScriptedOperator()
+    outcome = await Engine(config, runbook, journal).run("announce", {}, operator)
+    assert outcome.status == "ok"
+    assert "post this to discord by hand ($DISCORD_WEBHOOK is not set)" in operator.shown[0]
+    assert journal.events(kinds=["announcement"])[-1].data["by_hand"] is True
+
+
+def test_split_keeps_lines_whole_and_cuts_giant_lines() -> None:
+    assert split("a\nb", limit=10) == ["a\nb"]
+    parts = split("\n".join(["y" * 6] * 4), limit=14)
+    assert parts == ["yyyyyy\nyyyyyy", "yyyyyy\nyyyyyy"]
+    assert split("z" * 25, limit=10) == ["z" * 10, "z" * 10, "z" * 5]
