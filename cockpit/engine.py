@@ -354,6 +354,9 @@ class Engine:
             return finish("failed", exc.problems[0].message + (
                 f" (fix: {exc.problems[0].fix})" if exc.problems[0].fix else ""))
         finally:
+            budget = getattr(forge, "rate_remaining", None)
+            if budget is not None:
+                say(f"GitHub API budget: {budget:,} requests left this hour")
             await forge.close()
         state = "draft" if release.draft else "published"
         return finish("ok", f"{tag}: {state}, {len(release.assets)} assets")

@@ -128,6 +128,11 @@ class GitHubForge:
             self._etags[path] = (etag, body)
         return body
 
+    async def repository_info(self) -> dict[str, Any]:
+        """The repository as the token sees it (`permissions.push`: may it write releases)."""
+        info = await self._get_json("")
+        return info if isinstance(info, dict) else {}
+
     async def release(self, tag: str) -> Release | None:
         # the tags endpoint hides drafts: list releases (drafts included for writers)
         for page in range(1, 11):

@@ -22,7 +22,7 @@ from cockpit.gates import blocking_decision
 from cockpit.journal import Event
 from cockpit.plan import Planner
 from cockpit.runbook import SECTION_TITLES, Runbook
-from cockpit.runs import LaunchState
+from cockpit.runs import LaunchState, RunState
 from cockpit.timeline import ItemView, TimelineView, project
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, PlannedStep, render_item
@@ -135,7 +135,7 @@ class TimelineScreen(Screen[None]):
         active = state.active_runs()
         self.query_one(CockpitHeader).show(
             self.view, release.timezone,
-            active=", ".join(self.runbook.playbooks[r.playbook].title for r in active
+            active=", ".join(self._running_label(r, now) for r in active
                              if r.playbook in self.runbook.playbooks) or None)
         if first:
             self.action_jump_now()
@@ -144,6 +144,16 @@ class TimelineScreen(Screen[None]):
             if event.kind == "output" and event.run_id == log.source:
                 log.push(event.lines())
         self._show_selected()
+
+    def _running_label(self, run: RunState, now: datetime) -> str:
+        """A run's title; an emergency run also shows its clock against the runbook's P0
+        windows (crash or dangerous command: hotfix within 2 h; PII or data loss: 4 h)."""
+        playbook = self.runbook.playbooks[run.playbook]
+        if not playbook.emergency:
+            return playbook.title
+        minutes = max(0, int((now - run.started).total_seconds() // 60))
+        return (f"{playbook.title} {minutes // 60}h{minutes % 60:02d}m "
+                "(P0: 2h crash/dangerous, 4h PII/data)")
 
     def follow_run(self, playbook: str) -> None:
         """Select the item of a playbook that just started, so its log shows."""

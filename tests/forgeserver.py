@@ -35,6 +35,8 @@ class ForgeState:
     uploads: list[str] = field(default_factory=list)
     """Names of completed uploads, in order (an asset uploaded twice shows twice)."""
     publishes: int = 0
+    push: bool = True
+    """What GET /repos/{o}/{r} says about the token's permission to write."""
     remaining: int = 5000
     requests: list[str] = field(default_factory=list)
     next_id: int = 100
@@ -121,6 +123,9 @@ class ForgeServer:
                 if upload:
                     return self.upload(int(upload.group(1)), parse_qs(url.query)["name"][0],
                                        fault)
+                if method == "GET" and url.path == base:
+                    return self.conditional({"full_name": state.repository, "permissions": {
+                        "admin": False, "push": state.push, "pull": True}})
                 if method == "GET" and url.path == f"{base}/releases":
                     return self.conditional(sorted(state.releases, key=lambda r: -r["id"]))
                 if method == "GET" and url.path == f"{base}/releases/latest":

@@ -14,8 +14,10 @@ import pytest
 from cockpit.clock import FrozenClock
 from cockpit.config import Config, load_config
 from cockpit.engine import Engine
+from cockpit.errors import CockpitError
 from cockpit.journal import Journal
 from cockpit.runbook import load_runbook
+from tests.conftest import needs_cargo
 from tests.forgeserver import TOKEN, ForgeServer
 from tests.helpers import ScriptedOperator
 
@@ -167,3 +169,50 @@ def test_sigkill_mid_upload_then_resume_uploads_each_asset_once_and_publishes_on
         journal.close()
     finally:
         server.close()
+
+
+def started_steps(path: Path) -> list[str]:
+    try:
+        spectator = Journal.readonly(path)
+    except CockpitError:
+        return []
+    try:
+        return [e.step or "" for e in spectator.events(kinds=["step_started"])]
+    finally:
+        spectator.close()
+
+
+@needs_cargo
+def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
+        config: Config, clock: FrozenClock) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cockpit", "run", "hotfix", "--param", "reason=crash on start",
+         "--headless", "--yes", "--config", str(config.source)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while "build" not in started_steps(config.journal_path):
+        assert time.monotonic() < deadline and proc.poll() is None, "the hotfix did not get far"
+        time.sleep(0.1)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)  # mid-build: tag pushed, nothing released yet
+    proc.wait()
+
+    journal = Journal.controller(config.journal_path, clock=clock)
+    engine = Engine(config, load_runbook(), journal)
+    run = next(iter(engine.state().runs.values()))
+    assert run.status == "interrupted" and run.interrupted_step is not None
+    assert run.interrupted_step.id == "build"
+    import asyncio
+
+    outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", ScriptedOperator()))
+    assert outcome.status == "ok"
+    git = ["git", "-C", str(config.repo)]
+    log = subprocess.run([*git, "log", "--format=%s", "hotfix/v1.1.0-beta.1"],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert log.count("chore: Hotfix v1.1.0-beta.1") == 1
+    remote_tags = subprocess.run([*git, "ls-remote", "--tags", "origin"], capture_output=True,
+                                 text=True, check=True).stdout
+    assert remote_tags.count("refs/tags/v1.1.0-beta.1\n") == 1
+    release = (config.base / "forge" / "v1.1.0-beta.1" / "release.json").read_text()
+    assert '"draft": false' in release
+    journal.close()

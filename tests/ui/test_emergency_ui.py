@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.widgets import Input, Static
 
 from cockpit.app import CockpitApp
@@ -11,6 +13,7 @@ from cockpit.journal import Journal
 from cockpit.runbook import Runbook
 from screens.modals import ConfirmModal, ParamsModal
 from tests.ui.test_timeline_ui import SIZE, until
+from widgets.header import CockpitHeader
 
 
 async def test_hotfix_key_asks_parameters_then_shows_the_whole_plan(
@@ -64,3 +67,16 @@ async def test_spectators_cannot_start_a_hotfix(config: Config, runbook: Runbook
         await pilot.pause(0.2)
         assert not isinstance(app.screen, ParamsModal)
     spectator.close()
+
+
+async def test_a_running_hotfix_shows_its_clock_against_the_p0_windows(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal.append("run_started", run_id="hf1", playbook="hotfix", operator="rm@test",
+                   params={"version": "1.1.0-beta.1", "reason": "crash"}, steps=["branch"])
+    clock.advance(timedelta(minutes=83))
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        header = app.screen.query_one(CockpitHeader)
+        await until(pilot, lambda: "running:" in str(header.render()))
+        assert "Hotfix Deployment 1h23m (P0: 2h crash/dangerous, 4h PII/data)" in str(
+            header.render())
