@@ -35,7 +35,8 @@ def render(template: str, values: Mapping[str, str]) -> str:
         raise AnnounceError(
             "the template needs values the cockpit does not have: " + ", ".join(missing),
             "give them as parameters, or configure their source (downloads: [forge]; "
-            "install_url: [announce] install_url)")
+            "install_url: [announce] install_url; issues, p0, p1...: [forge] priority_labels "
+            '= ["P0", "P1", "P2", "P3"])')
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 

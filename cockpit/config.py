@@ -136,6 +136,9 @@ class ForgeConfig(_Section):
     """GitHub Enterprise: https://HOST/api/v3."""
     path: Path | None = None
     """For kind = "local": the forge directory."""
+    priority_labels: list[str] = Field(default_factory=list)
+    """Issue labels counted for announcements (e.g. ["P0", "P1", "P2", "P3"]): each fills a
+    template value named after it (p0, p1, ...); `issues` is every open issue."""
 
 
 class InstallConfig(_Section):
@@ -260,6 +263,6 @@ CONTEXT_KEYS = frozenset({
     "release.name", "release.version", "release.previous_version", "release.repo",
     "release.timezone", "build.package", "build.binary", "build.profile", "build.max_size_mb",
     "build.dist_dir", "install.script", "forge.repository", "install.strategy",
-    "release.next_hotfix", "forge.downloads",
+    "release.next_hotfix", "release.hours_since_launch", "forge.downloads",
 })
 """Every key `Config.context` provides; playbooks are checked against it when they load."""

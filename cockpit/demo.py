@@ -113,7 +113,7 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
         "build": {"package": "caro", "binary": "caro", "targets": [], "artifact": "tar.gz",
                   "max_size_mb": 50, "dist_dir": "dist"},
         "builders": [{"name": "local", "kind": "local"}],
-        "forge": {"kind": "local", "path": "forge"},
+        "forge": {"kind": "local", "path": "forge", "priority_labels": ["P0", "P1", "P2", "P3"]},
         "install": {"script": "install.sh", "strategy": "version-line"},
         "announce": {"install_url": f"file://{repo / 'install.sh'}",
                      "webhooks": {"discord": "DISCORD_WEBHOOK", "release": "RELEASE_WEBHOOK"}},

@@ -371,11 +371,17 @@ class Engine:
         live.setdefault("name", self.config.release.name)
         if self.config.announce.install_url:
             live.setdefault("install_url", self.config.announce.install_url)
-        if {"downloads", "release_url"} & placeholders(template):
+        wanted = placeholders(template) - live.keys()
+        labels = self.config.forge.priority_labels
+        issue_names = {"issues", *(forge.value_name(label) for label in labels)}
+        if wanted & {"downloads", "release_url"} or (labels and wanted & issue_names):
             tag = substitute("v{version}", values) if "version" in values else ""
             source = forge.open_forge(self.config)
             try:
                 release = await source.release(tag) if tag else None
+                if labels and wanted & issue_names:
+                    for name, count in (await forge.issue_values(source, labels)).items():
+                        live.setdefault(name, count)
             finally:
                 await source.close()
             if release is not None:

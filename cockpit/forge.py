@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -83,6 +83,10 @@ class Forge(Protocol):
     async def update(self, release: Release, *, draft: bool | None = None,
                      latest: bool | None = None) -> Release: ...
     async def latest(self) -> Release | None: ...
+    async def open_issues(self, labels: Sequence[str]) -> dict[str, int]:
+        """Open issues (pull requests excluded): {"total": n, label: n, ...}."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -208,6 +212,19 @@ async def _existing(forge: Forge, tag: str) -> Release:
         raise ForgeError(f"no release {tag} on {forge.where}",
                          "run the release step first (it creates the draft)")
     return release
+
+
+def value_name(label: str) -> str:
+    """The template value a priority label fills: "P0" -> p0, "priority: high" -> priority_high."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+
+
+async def issue_values(forge: Forge, labels: Sequence[str]) -> dict[str, str]:
+    """Template values: `issues` (open issues) and one per priority label (`p0`, `p1`, ...)."""
+    counts = await forge.open_issues(labels)
+    values = {"issues": f"{counts['total']:,}"}
+    values.update((value_name(label), f"{counts[label]:,}") for label in labels)
+    return values
 
 
 def open_forge(config: Config) -> Forge:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -103,6 +104,23 @@ class LocalForge:
             return marked
         published = [r for r in self._all() if not r.draft and not r.prerelease]
         return max(published, key=lambda r: r.id, default=None)
+
+    async def open_issues(self, labels: Sequence[str]) -> dict[str, int]:
+        """From <path>/issues.json, a list in GitHub's issue shape; none there means none open."""
+        path = self.path / "issues.json"
+        try:
+            items = json.loads(path.read_text())
+            open_ = [i for i in items if i.get("state", "open") == "open"
+                     and "pull_request" not in i]
+            names = [{str(label["name"]) for label in i.get("labels", [])} for i in open_]
+        except FileNotFoundError:
+            names = []
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ForgeError(f"{path} is not a list of issues: {exc}",
+                             'each issue needs "state" and "labels": [{"name": "P0"}]') from None
+        counts = {"total": len(names)}
+        counts.update((label, sum(label in n for n in names)) for label in labels)
+        return counts
 
     async def close(self) -> None:
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cockpit.config import Config
@@ -30,8 +31,10 @@ class Planner:
 
         tags = subprocess.run(["git", "tag", "-l"], cwd=self.config.repo, capture_output=True,
                               text=True, check=False).stdout.split()
+        since = datetime.now(UTC) - self.config.release.launch_at
         return {**self.config.context(),
-                "release.next_hotfix": next_hotfix(self.config.release.version, tags)}
+                "release.next_hotfix": next_hotfix(self.config.release.version, tags),
+                "release.hours_since_launch": str(max(0, int(since.total_seconds() // 3600)))}
 
     def values(self, playbook: Playbook, given: Mapping[str, str]) -> dict[str, str]:
         context = self.context()

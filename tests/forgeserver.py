@@ -38,6 +38,9 @@ class ForgeState:
     push: bool = True
     """What GET /repos/{o}/{r} says about the token's permission to write."""
     remaining: int = 5000
+    search_remaining: int = 30
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    """GitHub's issue shape: number, title, state, labels [{name}], pull_request on PRs."""
     requests: list[str] = field(default_factory=list)
     next_id: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,13 +89,18 @@ class ForgeServer:
             def send(self, status: int, payload: Any = None, *, etag: str | None = None,
                      counted: bool = True) -> None:
                 data = b"" if payload is None else json.dumps(payload).encode()
-                if counted and state.remaining > 0:
+                search = self.path.startswith("/search/")
+                if counted and search and state.search_remaining > 0:
+                    state.search_remaining -= 1
+                elif counted and not search and state.remaining > 0:
                     state.remaining -= 1
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
-                self.send_header("X-RateLimit-Limit", "5000")
-                self.send_header("X-RateLimit-Remaining", str(state.remaining))
+                self.send_header("X-RateLimit-Limit", "30" if search else "5000")
+                self.send_header("X-RateLimit-Resource", "search" if search else "core")
+                self.send_header("X-RateLimit-Remaining",
+                                 str(state.search_remaining if search else state.remaining))
                 self.send_header("X-RateLimit-Reset", "1900000000")
                 if etag:
                     self.send_header("ETag", etag)
@@ -123,6 +131,8 @@ class ForgeServer:
                 if upload:
                     return self.upload(int(upload.group(1)), parse_qs(url.query)["name"][0],
                                        fault)
+                if method == "GET" and url.path == "/search/issues":
+                    return self.search(parse_qs(url.query))
                 if method == "GET" and url.path == base:
                     return self.conditional({"full_name": state.repository, "permissions": {
                         "admin": False, "push": state.push, "pull": True}})
@@ -150,6 +160,24 @@ class ForgeServer:
                 if self.headers.get("If-None-Match") == etag:
                     return self.send(304, None, etag=etag, counted=False)
                 return self.send(200, payload, etag=etag)
+
+            def search(self, query: dict[str, list[str]]) -> None:
+                """Issue search: repo:, is:issue|pr, is:open|closed and label:"X" qualifiers."""
+                terms = re.findall(r'(\w+):("[^"]*"|\S+)', query["q"][0])
+                items = state.issues
+                for key, value in terms:
+                    value = value.strip('"')
+                    if key == "repo" and value != state.repository:
+                        return self.send(422, {"message": "Validation Failed"})
+                    if key == "is" and value in {"open", "closed"}:
+                        items = [i for i in items if i["state"] == value]
+                    elif key == "is":
+                        items = [i for i in items if ("pull_request" in i) == (value == "pr")]
+                    elif key == "label":
+                        items = [i for i in items if value in {x["name"] for x in i["labels"]}]
+                per_page = int(query.get("per_page", ["30"])[0])
+                return self.conditional({"total_count": len(items), "incomplete_results": False,
+                                         "items": items[:per_page]})
 
             def create(self, body: dict[str, Any]) -> None:
                 if any(r["tag_name"] == body["tag_name"] for r in state.releases):

@@ -109,7 +109,41 @@ title = "post"
     outcome = await engine.run("status", {}, ScriptedOperator())
     message = engine.state().runs[outcome.run_id].steps["post"].message
     assert outcome.status == "failed" and hook.received.posts == []
-    assert "does not have: active_users, health, hours, issues, p0, p1" in message
+    assert "does not have: active_users, health, hours" in message  # issues: from the forge
+
+
+async def test_the_hourly_status_update_counts_open_issues_on_the_forge(
+        config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASE_WEBHOOK", hook.url)
+    published(config, tmp_path)
+    issues = [{"number": n, "state": "open", "labels": [{"name": label}]}
+              for n, label in enumerate(["P0", "P1", "P1", "P3"], 1)]
+    (config.base / "forge" / "issues.json").write_text(json.dumps(issues))
+    engine = Engine(load_config(config.source), runbook, journal)
+    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412"},
+                               ScriptedOperator())
+    assert outcome.status == "ok"
+    assert hook.received.posts == ["T+6 hours update:\n- Downloads: 0\n- Active users: 412\n"
+                                   "- Issues reported: 4 (P0: 1, P1: 2)\n"
+                                   "- System health: All green"]
+
+
+async def test_without_priority_labels_issue_counts_are_refused_with_the_setting_to_add(
+        config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASE_WEBHOOK", hook.url)
+    published(config, tmp_path)
+    text = config.source.read_text()
+    config.source.write_text(text.replace('priority_labels = [\n    "P0",\n    "P1",\n    "P2",'
+                                          '\n    "P3",\n]\n', ""))
+    engine = Engine(load_config(config.source), runbook, journal)
+    assert engine.config.forge.priority_labels == []
+    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412"},
+                               ScriptedOperator())
+    message = engine.state().runs[outcome.run_id].steps["post"].message
+    assert outcome.status == "failed" and hook.received.posts == []
+    assert "does not have: issues, p0, p1" in message and "[forge] priority_labels" in message
 
 
 async def test_announcing_a_release_that_is_not_on_the_forge_says_so(

@@ -3,6 +3,7 @@ double with GitHub's shapes and failure modes, over a real HTTP socket)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -148,3 +149,47 @@ async def test_a_bad_token_and_a_missing_token_are_explained(
     with pytest.raises(f.ForgeError) as missing:
         github_token()
     assert "export GITHUB_TOKEN" in str(missing.value) and "gh auth login" in str(missing.value)
+
+
+def _issue(number: int, *labels: str, state: str = "open", pr: bool = False) -> dict[str, object]:
+    issue: dict[str, object] = {"number": number, "title": f"bug {number}", "state": state,
+                                "labels": [{"name": name} for name in labels]}
+    if pr:
+        issue["pull_request"] = {"url": f"https://example.invalid/pulls/{number}"}
+    return issue
+
+
+ISSUES = [_issue(1, "P0"), _issue(2, "P1", "bug"), _issue(3, "P1"), _issue(4, "P2"),
+          _issue(5, "P0", state="closed"), _issue(6, "P0", pr=True), _issue(7)]
+
+
+async def test_open_issues_by_priority_leave_out_closed_ones_and_pull_requests(
+        forge: f.Forge, server: ForgeServer, tmp_path: Path) -> None:
+    server.state.issues = ISSUES
+    (tmp_path / "forge").mkdir(exist_ok=True)
+    (tmp_path / "forge" / "issues.json").write_text(json.dumps(ISSUES))
+    values = await f.issue_values(forge, ["P0", "P1", "P3", "priority: high"])
+    assert values == {"issues": "5", "p0": "1", "p1": "2", "p3": "0", "priority_high": "0"}
+
+
+async def test_issue_search_spends_the_search_budget_not_the_hourly_one(
+        server: ForgeServer) -> None:
+    gh = GitHubForge(server.url, "acme/caro", TOKEN)
+    try:
+        await gh.release(TAG)
+        hourly = gh.rate_remaining
+        await gh.open_issues(["P0", "P1"])
+        assert server.state.search_remaining == 27  # one search per label, and the total
+        assert gh.rate_remaining == hourly == server.state.remaining
+    finally:
+        await gh.close()
+
+
+async def test_a_local_forge_without_issues_has_none_and_a_broken_file_is_named(
+        tmp_path: Path) -> None:
+    local = LocalForge(tmp_path / "forge")
+    assert await local.open_issues(["P0"]) == {"total": 0, "P0": 0}
+    (tmp_path / "forge").mkdir()
+    (tmp_path / "forge" / "issues.json").write_text('{"not": "a list"}')
+    with pytest.raises(f.ForgeError, match=r"issues\.json is not a list of issues"):
+        await local.open_issues(["P0"])
