@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     sub.add_parser("check", parents=[config_opt],
-                   help="preflight: config, runbook and playbooks against the repository")
+                   help="preflight: config, runbook and playbooks against the repository, "
+                        "builders, origin and the forge")
 
     build = sub.add_parser("build", parents=[config_opt], help="run the build matrix: every "
                            "target on its builder, then size, smoke test, package, checksum")
