@@ -101,10 +101,24 @@ class SshBuilder:
         if known_hosts is None:
             options["known_hosts"] = str(Path.home() / ".ssh" / "known_hosts")
         where = f"{c.user + '@' if c.user else ''}{c.host}:{c.port}"
+        if not Path(options["known_hosts"]).is_file():
+            raise BuilderError(
+                self.name, f"the known_hosts file {options['known_hosts']} does not exist",
+                f"create it with the builder's key (ssh-keyscan -p {c.port} {c.host} > "
+                f"{options['known_hosts']}, then compare the fingerprint with the builder's "
+                "own: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), or fix known_hosts")
         try:
             self._conn = await asyncssh.connect(c.host, **options)
         except asyncssh.HostKeyNotVerifiable as exc:
             fingerprint = await self._fingerprint()
+            if self._known_keys(options["known_hosts"]):
+                raise BuilderError(
+                    self.name, f"host key of {where} has CHANGED: it now offers "
+                    f"{fingerprint or exc.reason}, not the key {options['known_hosts']} "
+                    "holds for it. Someone may be intercepting the connection",
+                    "ask the builder's admin whether its key was replaced; only if it was, "
+                    f"drop the old one (ssh-keygen -R '[{c.host}]:{c.port}' -f "
+                    f"{options['known_hosts']}) and add the new one") from None
             raise BuilderError(
                 self.name, f"host key of {where} is not trusted ({fingerprint or exc.reason})",
                 f"if {fingerprint or 'that'} is the builder's key, add it: ssh-keyscan -p {c.port} "
@@ -125,6 +139,17 @@ class SshBuilder:
                                "check host, port and network") from None
         home = await self._conn.run("pwd", check=False)
         self.home = str(home.stdout or "").strip()
+
+    def _known_keys(self, known_hosts: str) -> int:
+        """How many keys the known_hosts file holds for this builder (0: it is unknown)."""
+        import asyncssh
+
+        try:
+            match = asyncssh.read_known_hosts(known_hosts).match(
+                self.config.host, self.config.host, self.config.port)
+        except (OSError, ValueError, asyncssh.Error):
+            return 0
+        return len(match[0]) + len(match[1])
 
     async def _fingerprint(self) -> str | None:
         import asyncssh

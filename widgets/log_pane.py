@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from textual.widgets import Log
+
+WIDTH_STEP = 40
 
 
 class LogPane(Log):
@@ -19,7 +22,7 @@ class LogPane(Log):
     LogPane:focus { border: round $accent; }
     """
 
-    def __init__(self, *, max_lines: int = 5000, flush_interval: float = 0.05,
+    def __init__(self, *, max_lines: int = 5000, flush_interval: float | None = 0.05,
                  max_per_flush: int = 1000, id: str | None = None) -> None:
         super().__init__(max_lines=max_lines, id=id, auto_scroll=True)
         self._pending: deque[str] = deque(maxlen=max_per_flush)
@@ -31,8 +34,21 @@ class LogPane(Log):
         self.source: str | None = None
         """What is shown (a run id), so callers know whether new lines belong here."""
 
+    def _update_size(self, updates: int, lines: list[str]) -> None:
+        """Textual's Log measures new lines on a thread per write and re-lays out the screen
+        whenever the widest line grows by a column. Here: measured inline (len is the width of
+        ASCII), and the scroll width grows in steps of WIDTH_STEP, so a stream of
+        ever-so-slightly longer lines causes a layout now and then, not every flush."""
+        if not lines:
+            return
+        widest = max(len(line) if line.isascii() else cell_len(self._process_line(line))
+                     for line in lines)
+        if widest > self._width:
+            self._update_maximum_width(updates, -(-widest // WIDTH_STEP) * WIDTH_STEP)
+
     def on_mount(self) -> None:
-        self.set_interval(self._interval, self.flush)
+        if self._interval is not None:  # None: the parent flushes (several panes, one frame)
+            self.set_interval(self._interval, self.flush)
 
     def push(self, lines: list[str]) -> None:
         """Queue lines; they appear at the next flush."""

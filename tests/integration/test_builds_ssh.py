@@ -80,6 +80,27 @@ async def test_unknown_host_key_shows_its_fingerprint(config: Config, sshd: SshF
     assert f"ssh-keyscan -p {sshd.port} 127.0.0.1 >> {sshd.known_hosts}" in err.value.fix
 
 
+async def test_a_changed_host_key_is_called_out_not_offered_for_trust(
+        config: Config, sshd: SshFixture) -> None:
+    impostor = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+    sshd.known_hosts.write_text(f"[127.0.0.1]:{sshd.port} {impostor}")
+    builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
+    with pytest.raises(BuilderError) as err:
+        await builder.connect()
+    assert "has CHANGED" in err.value.message and "intercepting" in err.value.message
+    assert "ssh-keygen -R" in err.value.fix and ">>" not in err.value.fix
+
+
+async def test_a_missing_known_hosts_file_is_named(config: Config, sshd: SshFixture) -> None:
+    gone = sshd.home / "no_such_known_hosts"
+    builder = SshBuilder(BuilderConfig(**sshd.builder(known_hosts=str(gone))),  # type: ignore[arg-type]
+                         config.base)
+    with pytest.raises(BuilderError) as err:
+        await builder.connect()
+    assert err.value.message == f"the known_hosts file {gone} does not exist"
+    assert "ssh-keyscan" in err.value.fix
+
+
 async def test_wrong_client_key_is_refused(config: Config, sshd: SshFixture,
                                            tmp_path: Path) -> None:
     other = tmp_path / "other_key"

@@ -37,3 +37,21 @@ async def test_show_source_replaces_the_content_and_keeps_the_end() -> None:
         await pilot.pause()
         assert pane.source == "run-1" and pane.border_title == "log: run-1"
         assert len(pane.lines) == 3000 and pane.lines[-1] == "l4999"
+
+
+async def test_scroll_width_covers_the_widest_line_and_grows_in_steps() -> None:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(LogPane)
+        widths = []
+        for n in range(50, 130):  # a stream of ever so slightly longer lines
+            pane.push(["x" * n])
+            pane.flush()
+            await pilot.pause()
+            widths.append(pane.virtual_size.width)
+            assert pane.virtual_size.width >= n  # every column can be scrolled to
+        assert len(set(widths)) <= 3  # not a re-layout for every extra column
+        pane.push(["界" * 100])  # wide characters: two cells each
+        pane.flush()
+        await pilot.pause()
+        assert pane.virtual_size.width >= 200
