@@ -144,9 +144,9 @@ class SshBuilder:
         """How many keys the known_hosts file holds for this builder (0: it is unknown)."""
         import asyncssh
 
+        host = self.config.host or ""
         try:
-            match = asyncssh.read_known_hosts(known_hosts).match(
-                self.config.host, self.config.host, self.config.port)
+            match = asyncssh.read_known_hosts(known_hosts).match(host, host, self.config.port)
         except (OSError, ValueError, asyncssh.Error):
             return 0
         return len(match[0]) + len(match[1])

@@ -34,7 +34,7 @@ class LogPane(Log):
         self.source: str | None = None
         """What is shown (a run id), so callers know whether new lines belong here."""
 
-    def _update_size(self, updates: int, lines: list[str]) -> None:
+    def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
         """Textual's Log measures new lines on a thread per write and re-lays out the screen
         whenever the widest line grows by a column. Here: measured inline (len is the width of
         ASCII), and the scroll width grows in steps of WIDTH_STEP, so a stream of
