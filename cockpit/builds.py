@@ -80,6 +80,14 @@ def asset_name(config: Config, target: str) -> str:
     return name + (".exe" if system == "windows" else "")
 
 
+def release_files(config: Config) -> list[str]:
+    """What a release of this config carries, by name: each target's asset and its .sha256,
+    then SHA256SUMS. Anything else in the dist directory (an older naming, a dropped target)
+    is not part of it."""
+    assets = [asset_name(config, t) for t in config.build.targets or [host_triple()]]
+    return [name for a in assets for name in (a, f"{a}.sha256")] + ["SHA256SUMS"]
+
+
 @dataclass(frozen=True)
 class Assignment:
     target: str
@@ -290,8 +298,10 @@ class BuildMatrix:
             self._log("build_stage", run_id, target, stage=later, state="skipped")
 
     def _checksums(self) -> None:
-        sums = sorted(self.dist.glob("*.sha256"))
-        (self.dist / "SHA256SUMS").write_text("".join(p.read_text() for p in sums))
+        """SHA256SUMS over this release's assets only, once every one of them is there."""
+        sums = [self.dist / name for name in release_files(self.config) if name.endswith(".sha256")]
+        if all(p.is_file() for p in sums):
+            (self.dist / "SHA256SUMS").write_text("".join(p.read_text() for p in sorted(sums)))
 
 
 class TargetContext:

@@ -187,7 +187,14 @@ class Planner:
         return calls[step.action or "verify"]
 
     def dist_files(self, values: Mapping[str, str]) -> list[Path]:
-        """The files a release carries: everything in <dist_dir>/<version>/."""
-        dist = self.config.resolve(self.config.build.dist_dir) / values.get(
-            "version", self.config.release.version)
-        return sorted(p for p in dist.glob("*") if p.is_file()) if dist.is_dir() else []
+        """The files the release of `version` carries, those of them in <dist_dir>/<version>/
+        (what the build made for the configured targets: never a stray file lying there)."""
+        from cockpit.builds import release_files
+
+        config = self.config
+        version = values.get("version", config.release.version)
+        if version != config.release.version:
+            config = config.model_copy(update={
+                "release": config.release.model_copy(update={"version": version})})
+        dist = config.resolve(config.build.dist_dir) / version
+        return [dist / name for name in release_files(config) if (dist / name).is_file()]

@@ -83,6 +83,10 @@ async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Conf
                                                                     journal: Journal) -> None:
     from cockpit.engine import ManualAnswer
 
+    dist = config.resolve(config.build.dist_dir) / "1.1.0-beta"
+    dist.mkdir(parents=True)  # an earlier build under another name: not part of this release
+    (dist / "caro-old-name.tar.gz").write_text("old")
+    (dist / "caro-old-name.tar.gz.sha256").write_text("0" * 64 + "  caro-old-name.tar.gz\n")
     engine = Engine(config, load_runbook(), journal)
     outcome = await engine.run("build-and-upload", {}, ScriptedOperator(
         manual_answers=[ManualAnswer(False, "forge integration not yet")]))
@@ -92,5 +96,5 @@ async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Conf
     started = journal.events(kinds=["build_started"])[-1]
     log = journal.path.parent / "logs" / str(started.run_id) / "x86_64-unknown-linux-gnu.log"
     assert f"building commit {started.data['commit']}" in log.read_text()
-    dist = config.resolve(config.build.dist_dir) / "1.1.0-beta"
-    assert (dist / "SHA256SUMS").read_text().count("\n") == 1
+    sums = (dist / "SHA256SUMS").read_text()
+    assert sums.count("\n") == 1 and "old-name" not in sums

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.builds import release_files
 from cockpit.clock import FrozenClock
 from cockpit.config import Config, load_config
 from cockpit.engine import Engine
@@ -127,7 +128,8 @@ def test_sigkill_mid_upload_then_resume_uploads_each_asset_once_and_publishes_on
         (folder / "ship.toml").write_text(SHIP)
         dist = config.base / "dist" / "1.1.0-beta"
         dist.mkdir(parents=True)
-        for name in ("caro-a.tar.gz", "caro-b.tar.gz", "SHA256SUMS"):
+        names = release_files(config)  # the asset, its .sha256 and SHA256SUMS
+        for name in [*names, "caro-stray-from-an-older-build.tar.gz"]:
             (dist / name).write_bytes(name.encode() * 5000)
         text = config.source.read_text().replace(
             '[forge]\nkind = "local"\npath = "forge"',
@@ -158,11 +160,10 @@ def test_sigkill_mid_upload_then_resume_uploads_each_asset_once_and_publishes_on
 
         outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", ScriptedOperator()))
         assert outcome.status == "ok"
-        assert sorted(server.state.uploads) == ["SHA256SUMS", "caro-a.tar.gz", "caro-b.tar.gz"]
+        assert sorted(server.state.uploads) == sorted(names)  # each once, the stray never
         assets = server.state.releases[0]["assets"]
         assert sorted((a["name"], a["state"]) for a in assets) == [
-            ("SHA256SUMS", "uploaded"), ("caro-a.tar.gz", "uploaded"),
-            ("caro-b.tar.gz", "uploaded")]
+            (name, "uploaded") for name in sorted(names)]
         assert server.state.publishes == 1 and not server.state.releases[0]["draft"]
         text = "\n".join(str(e.data) for e in journal.events())
         assert TOKEN not in text  # never in the journal
