@@ -240,20 +240,23 @@ def _check(args: argparse.Namespace) -> int:
     except CockpitError as exc:
         problems += exc.problems
         code = 2
-    console = Console(highlight=False)
-    builders_ok = True
+    # piped (CI logs, `| less`): wide enough that the fixes stay readable
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    failed = 0
     if config is not None and runbook is not None:
         found = preflight(config, runbook)
         problems += found
         code = 1 if found else 0
-        builders_ok = _probe_builders(config, console)
-        if not builders_ok:
+        failed = _probe_builders(config, console)
+        if failed:
             code = max(code, 1)
+    builders = (f"; [bold red]{failed} builder check(s) failed[/] (the fix for each is in the "
+                "table above)" if failed else "")
     if not problems:
         assert runbook is not None
         console.print(f"[green]ok[/]: config, {len(runbook.timeline.items)} timeline items and "
-                      f"{len(runbook.playbooks)} playbooks check out")
-        return 0 if builders_ok else 1
+                      f"{len(runbook.playbooks)} playbooks check out{builders}")
+        return 0 if not failed else 1
     table = Table(title=f"{len(problems)} problem(s)", show_lines=True)
     table.add_column("where", overflow="fold")
     table.add_column("problem", overflow="fold")
@@ -261,6 +264,8 @@ def _check(args: argparse.Namespace) -> int:
     for p in problems:
         table.add_row(Text(p.where()), Text(p.message), Text(p.fix or ""))
     console.print(table)
+    if builders:
+        console.print(builders.lstrip("; "))
     return code
 
 
@@ -283,7 +288,8 @@ def _build(args: argparse.Namespace) -> int:
         journal.close()
 
 
-def _probe_builders(config: Config, console: object) -> bool:
+def _probe_builders(config: Config, console: object) -> int:
+    """Probe every builder, print the table; return how many checks failed."""
     import asyncio
 
     from rich.console import Console
@@ -304,7 +310,7 @@ def _probe_builders(config: Config, console: object) -> bool:
                                style="green" if line.ok else "bold red"),
                           Text("" if line.ok else line.fix))
     console.print(table)
-    return all(r.ok for r in reports)
+    return sum(not line.ok for r in reports for line in r.lines)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ workdir. Every failure carries its fix.
 from __future__ import annotations
 
 import asyncio
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -16,6 +17,21 @@ from cockpit.config import BuilderConfig, Config
 from cockpit.ssh import BuilderError, SshBuilder
 
 MIN_FREE_GB = 2.0
+RUSTC = '"${RUSTC:-rustc}"'
+"""The rustc cargo will run: the builder env's RUSTC when it sets one."""
+VERSION = re.compile(r"^\S+ (\d+)\.(\d+)")
+
+
+def _mismatch(versions: dict[str, str]) -> str:
+    """Why this cargo cannot drive this rustc ('' when it can): cargo passes flags of its own
+    release (e.g. --print split-debuginfo), which an older rustc refuses."""
+    found = {tool: VERSION.match(text) for tool, text in versions.items()}
+    cargo, rustc = found.get("cargo"), found.get("rustc")
+    if cargo is None or rustc is None:
+        return ""
+    if (int(rustc[1]), int(rustc[2])) < (int(cargo[1]), int(cargo[2])):
+        return f"{versions['cargo']} with the older {versions['rustc']}"
+    return ""
 
 
 @dataclass
@@ -58,18 +74,25 @@ async def probe_builder(config: Config, builder: BuilderConfig) -> BuilderReport
         workdir = str(config.resolve(config.build.dist_dir).parent / ".cockpit" / "probe")
     env = dict(builder.env)
     try:
-        for tool in ("cargo", "rustc"):
-            result = await executor.run(f"{tool} --version", env=env, timeout=30)
+        versions: dict[str, str] = {}
+        for tool, command in (("cargo", "cargo"), ("rustc", RUSTC)):
+            result = await executor.run(f"{command} --version", env=env, timeout=30)
             if result.exit_code == 0 and result.tail:
+                versions[tool] = result.tail[-1]
                 add(ProbeLine(tool, True, result.tail[-1]))
             else:
                 add(ProbeLine(tool, False, result.error or " ".join(result.tail[-2:]) or "failed",
                               f"install the Rust toolchain on {builder.name}, or set PATH/"
                               f"{tool.upper()} in its env"))
+        if mismatch := _mismatch(versions):
+            add(ProbeLine("cargo and rustc agree", False, mismatch,
+                          "cargo drives a rustc of its own release or newer: put that toolchain's "
+                          'cargo first on PATH in the builder\'s env (Debian: PATH = '
+                          '"/usr/bin:/bin"), or point RUSTC at a newer rustc'))
         targets = builder.targets or ([host_triple()] if not remote else [])
         probe_dir = f"{workdir}/probe"
         for target in targets:
-            command = (f"mkdir -p {shlex.quote(probe_dir)} && echo 'pub fn f() {{}}' | rustc "
+            command = (f"mkdir -p {shlex.quote(probe_dir)} && echo 'pub fn f() {{}}' | {RUSTC} "
                        f"--target {shlex.quote(target)} --crate-type lib --emit=metadata "
                        f"--crate-name probe -o {shlex.quote(probe_dir)}/probe.rmeta -")
             result = await executor.run(command, env=env, timeout=60)

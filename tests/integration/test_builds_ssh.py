@@ -312,3 +312,22 @@ async def test_a_reused_group_id_is_never_killed(config: Config, sshd: SshFixtur
     finally:
         stranger.kill()
         stranger.wait()
+
+
+@needs_cargo
+async def test_check_uses_the_rustc_the_env_names_and_catches_one_too_old_for_cargo(
+        config: Config, sshd: SshFixture) -> None:
+    from cockpit.probe import probe_all
+
+    old = sshd.home / "old-rustc"  # what an old distribution rustc answers, and refuses
+    old.write_text("#!/bin/sh\n[ \"$1\" = --version ] && echo 'rustc 1.20.0' && exit 0\n"
+                   "echo \"error[E0463]: can't find crate for \\`std\\`\" >&2; exit 1\n")
+    old.chmod(0o755)
+    c = configured(config, sshd.builder("remote", targets=[HOST], env={"RUSTC": str(old)}))
+    (report,) = await probe_all(c)
+    checks = {line.check: line for line in report.lines}
+    assert checks["rustc"].ok and checks["rustc"].detail == "rustc 1.20.0"
+    agree = checks["cargo and rustc agree"]
+    assert not agree.ok and agree.detail.endswith("with the older rustc 1.20.0")
+    assert "PATH" in agree.fix
+    assert not checks[f"std for {HOST}"].ok and checks[f"std for {HOST}"].detail == "missing"
