@@ -292,6 +292,10 @@ class BuildMatrix:
 
     def _fail(self, run_id: str, target: str, stage: str, message: str, *,
               lost: bool = False, cancelled: bool = False) -> None:
+        # the log says how it ended, so one read later (pane, file, journal) is not a mystery
+        end = f"── {stage} stopped: {message} ──"
+        self.log_file(run_id, target).write(end + "\n")
+        self._log("output", run_id, target, text=end)
         self._log("build_stage", run_id, target, stage=stage, state="failed", detail=message,
                   lost=lost, cancelled=cancelled)
         for later in STAGES[STAGES.index(stage) + 1:]:

@@ -22,6 +22,7 @@ from widgets.log_pane import LogPane
 
 OutputLoader = Callable[[str, str | None], list[str]]
 MAX_PANES = 4
+RETRYABLE = frozenset({"failed", "builder lost", "cancelled"})
 FLUSH_INTERVAL = 0.1
 """Seconds between log redraws: fast enough to read as live, slow enough to stay cheap."""
 
@@ -83,7 +84,7 @@ class BuildsScreen(Screen[None]):
             yield BuildGrid(id="grid")
             yield Static("", id="failure")
         yield Static("No build yet. Press enter to build every target of [build] targets "
-                     "(or run `cockpit build`).", id="empty")
+                     "(or run `cockpit build`).", id="empty", markup=False)
         yield Horizontal(id="logs")
         yield Input(placeholder="filter logs (enter applies, escape clears)", id="filter")
         yield Footer()
@@ -210,17 +211,12 @@ class BuildsScreen(Screen[None]):
             return False
         running = bool(self.state and self.state.running)
         target = self.query_one(BuildGrid).selected_target
-        failed = bool(self.state and target in self.state.targets
-                      and self.state.targets[target].status in {"failed", "builder lost",
-                                                                "cancelled"})
         target_running = running and bool(self.state and target in self.state.targets and
                                           self.state.targets[target].status in {"running",
                                                                                 "queued"})
-        applicable = {"build": not running, "cancel": target_running, "cancel_all": running,
-                      "retry": failed and not running,
-                      "retry_elsewhere": failed and not running and target is not None
-                      and self.state is not None
-                      and self.alternatives(target, self.state.targets[target].builder) is not None}
+        if action in {"retry", "retry_elsewhere"}:  # pressed when it cannot: say why
+            return True if target is not None and self.state is not None else None
+        applicable = {"build": not running, "cancel": target_running, "cancel_all": running}
         return True if applicable[action] else None
 
     def action_build(self) -> None:
@@ -233,6 +229,12 @@ class BuildsScreen(Screen[None]):
             return
         current = self.state.targets[target]
         builder = current.builder
+        if current.status not in RETRYABLE or self.state.running:
+            why = (f"{target} is {current.status}" if current.status not in RETRYABLE else
+                   "a build is running")
+            self.notify(f"{why}: retry is for a failed or cancelled target once the build has "
+                        "stopped (x cancels it)", severity="warning", title="retry")
+            return
         if elsewhere:
             other = self.alternatives(target, builder)
             if other is None:

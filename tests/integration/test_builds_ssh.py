@@ -244,6 +244,10 @@ async def test_cancel_one_target_then_retry_it(config: Config, journal: Journal,
     assert state(journal).targets[riscv].status in {"failed", "ok"}  # went its own way
     results = journal.events(kinds=["build_finished"], run_id=run_id)[0].data["results"]
     assert results[HOST] == "cancelled"
+    ending = "── build stopped: cancelled by the operator ──"
+    log = journal.path.parent / "logs" / run_id / f"{HOST}.log"
+    assert log.read_text().endswith(ending + "\n")  # the log says how it ended
+    assert any(e.lines() == [ending] for e in journal.events(kinds=["output"], run_id=run_id))
     left = subprocess.run(["pgrep", "-f", str(wrapper)], capture_output=True, text=True).stdout
     assert left.strip() == ""  # nothing left on the builder
     quick = configured(config, sshd.builder("remote", targets=[HOST]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from cockpit.app import CockpitApp
 from cockpit.clock import FrozenClock
@@ -29,7 +29,8 @@ async def test_build_from_the_builds_screen_then_split_and_filter(
         await pilot.pause()
         await pilot.press("b")
         assert isinstance(app.screen, BuildsScreen)
-        assert app.screen.query_one("#empty").display
+        empty = app.screen.query_one("#empty", Static)
+        assert empty.display and "every target of [build] targets" in str(empty.render())
         await pilot.press("enter")
         await until(pilot, lambda: HOST in app.builds.targets
                     and app.builds.targets[HOST].status == "ok", timeout=60)
@@ -39,7 +40,12 @@ async def test_build_from_the_builds_screen_then_split_and_filter(
         pane = screen.query_one(LogPane)
         await until(pilot, lambda: any("caro 1.1.0-beta" in ln for ln in pane.lines))
         assert pane.border_title == f"{HOST} (local)"
-        assert screen.check_action("retry", ()) is None  # nothing failed: dimmed
+        builds_before = len(journal.events(kinds=["build_started"]))
+        await pilot.press("r")  # nothing failed: it says so, and builds nothing
+        await pilot.pause()
+        assert any(f"{HOST} is ok: retry is for a failed" in n.message
+                   for n in app._notifications)
+        assert len(journal.events(kinds=["build_started"])) == builds_before
         await pilot.press("slash")
         box = screen.query_one("#filter", Input)
         assert box.has_focus
