@@ -37,6 +37,9 @@ class ReleaseConfig(_Section):
     """The version users have today; rollback returns to it."""
     repo: Path
     """The release repository (a git work tree)."""
+    branch: str = "main"
+    """The branch users' install script is served from: install-script and rollback commits
+    are pushed there, and hotfix branches are cut from it."""
     launch: datetime
     """Local date-time of T-0 08:00, the final GO/NO-GO (e.g. 2026-01-15T08:00:00)."""
     timezone: str = "UTC"
@@ -207,6 +210,7 @@ class Config(_Section):
             "release.version": r.version,
             "release.previous_version": r.previous_version or "",
             "release.repo": str(self.repo),
+            "release.branch": r.branch,
             "release.timezone": r.timezone,
             "build.package": b.package,
             "build.binary": b.binary,
@@ -261,6 +265,7 @@ def load_config(path: Path) -> Config:
 
 CONTEXT_KEYS = frozenset({
     "release.name", "release.version", "release.previous_version", "release.repo",
+    "release.branch",
     "release.timezone", "build.package", "build.binary", "build.profile", "build.max_size_mb",
     "build.dist_dir", "install.script", "forge.repository", "install.strategy",
     "release.next_hotfix", "release.hours_since_launch", "forge.downloads",

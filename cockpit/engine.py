@@ -107,15 +107,20 @@ class Engine:
         return versions
 
     def rollback_defaults(self) -> dict[str, str]:
-        """Roll back what was shipped last, to what was shipped before it (the journal's
-        record first, the config's versions otherwise)."""
+        """Roll back what was shipped last (the journal's record; the config's version
+        otherwise) to the newest version before it that has a tag: one shipped earlier, the
+        config's, or any older tag."""
+        from cockpit.params import is_semver, semver_key, strip_v
+
         shipped = self.shipped()
         release = self.config.release
-        if not shipped:
-            return {"version": release.version, "previous_version": release.previous_version or ""}
-        before = shipped[-2] if len(shipped) > 1 else (
-            release.version if shipped[-1] != release.version else release.previous_version or "")
-        return {"version": shipped[-1], "previous_version": before}
+        bad = shipped[-1] if shipped else release.version
+        tags = {strip_v(t) for t in self.planner.tags()}
+        older = [v for v in tags if is_semver(v) and semver_key(v) < semver_key(bad)]
+        preferred = [v for v in [*reversed(shipped[:-1]), release.version,
+                                 release.previous_version or ""] if v in older]
+        newest = sorted(older, key=semver_key, reverse=True)
+        return {"version": bad, "previous_version": (preferred or newest or [""])[0]}
 
     def playbook(self, name: str) -> Playbook:
         try:

@@ -54,6 +54,10 @@ class ParamSpec(BaseModel):
     """If set, a regular expression the whole value must match."""
     tagged: bool = False
     """semver: the release repository must have the tag v<value> (a version to go back to)."""
+    newer_than: str | None = None
+    """semver: the value must come after this version (e.g. ``{release.version}``)."""
+    older_than: str | None = None
+    """semver: the value must come before this version (e.g. ``{version}``)."""
 
 
 def validate_value(name: str, spec: ParamSpec, raw: str) -> str:
@@ -117,7 +121,7 @@ def resolve_params(
         if raw is None or raw == "":
             if spec.required:
                 problems.append(Problem("is required", field=f"param {name}",
-                                        fix=f"pass --param {name}=VALUE"))
+                                        fix=f"give it a value (cockpit run: --param {name}=...)"))
             else:
                 values[name] = ""
             continue
@@ -147,6 +151,18 @@ def placeholders(template: str) -> set[str]:
 def render_argv(command: str, values: Mapping[str, str]) -> list[str]:
     """Split `command` like a POSIX shell would, *then* substitute: values stay single words."""
     return [substitute(word, values) for word in shlex.split(command)]
+
+
+def semver_key(version: str) -> tuple[object, ...]:
+    """Sort key in SemVer precedence: 1.0.0 < 1.1.0-beta < 1.1.0-beta.1 < 1.1.0-beta.2 < 1.1.0
+    (a prerelease comes before its release; numeric identifiers compare as numbers, below
+    alphanumeric ones)."""
+    core, _, pre = strip_v(version).partition("+")[0].partition("-")
+    numbers = tuple(int(x) if x.isdigit() else 0 for x in core.split("."))
+    if not pre:
+        return (numbers, 1, ())
+    return (numbers, 0, tuple((0, int(p), "") if p.isdigit() else (1, 0, p)
+                              for p in pre.split(".")))
 
 
 def next_hotfix(version: str, tags: list[str]) -> str:

@@ -15,7 +15,14 @@ from pathlib import Path
 from cockpit.config import Config
 from cockpit.edits import plan_edit
 from cockpit.errors import ParameterError, Problem
-from cockpit.params import PLACEHOLDER, next_hotfix, render_argv, resolve_params, substitute
+from cockpit.params import (
+    PLACEHOLDER,
+    next_hotfix,
+    render_argv,
+    resolve_params,
+    semver_key,
+    substitute,
+)
 from cockpit.redact import redact
 from cockpit.runbook import Playbook, Step
 
@@ -27,14 +34,19 @@ class Planner:
     def context(self) -> dict[str, str]:
         """The config's values plus those read from the repository (the next hotfix version,
         past every tag already there)."""
-        import subprocess
 
-        tags = subprocess.run(["git", "tag", "-l"], cwd=self.config.repo, capture_output=True,
-                              text=True, check=False).stdout.split()
+        tags = self.tags()
         since = datetime.now(UTC) - self.config.release.launch_at
         return {**self.config.context(),
                 "release.next_hotfix": next_hotfix(self.config.release.version, tags),
                 "release.hours_since_launch": str(max(0, int(since.total_seconds() // 3600)))}
+
+    def tags(self) -> list[str]:
+        """The release repository's tags."""
+        import subprocess
+
+        return subprocess.run(["git", "tag", "-l"], cwd=self.config.repo, capture_output=True,
+                              text=True, check=False).stdout.split()
 
     def values(self, playbook: Playbook, given: Mapping[str, str]) -> dict[str, str]:
         context = self.context()
@@ -49,6 +61,13 @@ class Planner:
         problems = []
         for name, spec in playbook.params.items():
             value = values.get(name, "")
+            for bound, later in ((spec.newer_than, True), (spec.older_than, False)):
+                other = substitute(bound, values) if bound and value else ""
+                if other and ((semver_key(value) > semver_key(other)) != later or other == value):
+                    problems.append(Problem(
+                        f"{value} is not {'after' if later else 'before'} {other}",
+                        field=f"param {name}",
+                        fix=f"give a version {'newer' if later else 'older'} than {other}"))
             if not spec.tagged or not value:
                 continue
             found = subprocess.run(["git", "rev-parse", "-q", "--verify", f"refs/tags/v{value}"],

@@ -188,7 +188,8 @@ def check_origin(config: Config) -> list[Problem]:
         return [Problem("the repository has no remote named origin", file=config.repo,
                         field="git", fix="git remote add origin <url>: tags and pushes go there")]
     try:
-        reach = subprocess.run(["git", "ls-remote", "--exit-code", "origin", "HEAD"],
+        reach = subprocess.run(["git", "ls-remote", "--exit-code", "origin",
+                                f"refs/heads/{config.release.branch}"],
                                cwd=config.repo, capture_output=True, text=True, timeout=30,
                                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
     except subprocess.TimeoutExpired:
@@ -197,7 +198,11 @@ def check_origin(config: Config) -> list[Problem]:
     if reach.returncode != 0:
         return [Problem(f"origin ({has.stdout.strip()}) is not reachable: "
                         f"{reach.stderr.strip()[-200:] or 'no HEAD'}", field="git",
-                        fix="check the URL, the network and your credentials for origin")]
+                        fix="check the URL, the network and your credentials for origin")
+                if reach.stderr.strip() else
+                Problem(f"origin has no branch {config.release.branch!r}", field="release.branch",
+                        fix="set [release] branch to the branch the install script is served "
+                            "from (main, master, ...)")]
     return []
 
 

@@ -1,14 +1,13 @@
 """`cockpit check`'s builder probe: can each builder build each of its targets right now?
 
 Per builder: reachable, host key trusted, cargo and rustc versions under the builder's env,
-each target's std present (a tiny metadata-only compile, no linker needed), free disk in the
-workdir. Every failure carries its fix.
+each target's std present and this cargo able to drive this rustc (`cargo check` of a one-line
+crate: metadata only, no linker needed), free disk in the workdir. Every failure carries its fix.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -19,19 +18,36 @@ from cockpit.ssh import BuilderError, SshBuilder
 MIN_FREE_GB = 2.0
 RUSTC = '"${RUSTC:-rustc}"'
 """The rustc cargo will run: the builder env's RUSTC when it sets one."""
-VERSION = re.compile(r"^\S+ (\d+)\.(\d+)")
 
 
-def _mismatch(versions: dict[str, str]) -> str:
-    """Why this cargo cannot drive this rustc ('' when it can): cargo passes flags of its own
-    release (e.g. --print split-debuginfo), which an older rustc refuses."""
-    found = {tool: VERSION.match(text) for tool, text in versions.items()}
-    cargo, rustc = found.get("cargo"), found.get("rustc")
-    if cargo is None or rustc is None:
-        return ""
-    if (int(rustc[1]), int(rustc[2])) < (int(cargo[1]), int(cargo[2])):
-        return f"{versions['cargo']} with the older {versions['rustc']}"
-    return ""
+def _check_crate(folder: str, target: str) -> str:
+    """A shell command: write a one-line library crate in `folder`, `cargo check` it."""
+    manifest = '[package]\nname = "probe"\nversion = "0.0.0"\nedition = "2018"\n'
+    d = shlex.quote(folder)
+    return (f"mkdir -p {d}/src && printf {shlex.quote(manifest)} > {d}/Cargo.toml && "
+            f"echo 'pub fn f() {{}}' > {d}/src/lib.rs && cd {d} && "
+            f"cargo check -q --offline --target {shlex.quote(target)} --target-dir {d}/target "
+            "--color never 2>&1")
+
+
+def _std_line(builder: str, target: str, ok: bool, output: list[str]) -> ProbeLine:
+    check = f"std for {target}"
+    if ok:
+        return ProbeLine(check, True, "present")
+    text = "\n".join(output)
+    if "can't find crate for `std`" in text or "can't find crate for `core`" in text:
+        return ProbeLine(check, False, "missing",
+                         f"rustup target add {target} on {builder}, or point RUSTC in its env "
+                         "at a toolchain with that std (Debian: libstd-rust-dev:ARCH)")
+    error = next((ln.strip() for ln in output if ln.strip().startswith("error")),
+                 next((ln.strip() for ln in reversed(output) if ln.strip()), "failed"))
+    if "print request" in text or "unknown codegen option" in text or "-Z" in error:
+        return ProbeLine(check, False, f"this cargo cannot drive this rustc: {error}",
+                         "cargo runs a rustc of its own release or newer: put one toolchain's "
+                         'cargo and rustc first on PATH in the builder\'s env (Debian: PATH = '
+                         '"/usr/bin:/bin"), or point RUSTC at a newer rustc')
+    return ProbeLine(check, False, error, f"cargo check of an empty crate fails on {builder}: "
+                     "run the command by hand there")
 
 
 @dataclass
@@ -74,37 +90,23 @@ async def probe_builder(config: Config, builder: BuilderConfig) -> BuilderReport
         workdir = str(config.resolve(config.build.dist_dir).parent / ".cockpit" / "probe")
     env = dict(builder.env)
     try:
-        versions: dict[str, str] = {}
         for tool, command in (("cargo", "cargo"), ("rustc", RUSTC)):
             result = await executor.run(f"{command} --version", env=env, timeout=30)
             if result.exit_code == 0 and result.tail:
-                versions[tool] = result.tail[-1]
                 add(ProbeLine(tool, True, result.tail[-1]))
             else:
                 add(ProbeLine(tool, False, result.error or " ".join(result.tail[-2:]) or "failed",
                               f"install the Rust toolchain on {builder.name}, or set PATH/"
                               f"{tool.upper()} in its env"))
-        if mismatch := _mismatch(versions):
-            add(ProbeLine("cargo and rustc agree", False, mismatch,
-                          "cargo drives a rustc of its own release or newer: put that toolchain's "
-                          'cargo first on PATH in the builder\'s env (Debian: PATH = '
-                          '"/usr/bin:/bin"), or point RUSTC at a newer rustc'))
         targets = builder.targets or ([host_triple()] if not remote else [])
-        probe_dir = f"{workdir}/probe"
         for target in targets:
-            command = (f"mkdir -p {shlex.quote(probe_dir)} && echo 'pub fn f() {{}}' | {RUSTC} "
-                       f"--target {shlex.quote(target)} --crate-type lib --emit=metadata "
-                       f"--crate-name probe -o {shlex.quote(probe_dir)}/probe.rmeta -")
-            result = await executor.run(command, env=env, timeout=60)
-            if result.exit_code == 0:
-                add(ProbeLine(f"std for {target}", True, "present"))
-            else:
-                missing = any("can't find crate for `std`" in ln for ln in result.tail)
-                add(ProbeLine(f"std for {target}", False,
-                              "missing" if missing else (result.error or result.tail[-1:] or
-                                                         ["failed"])[0],
-                              f"rustup target add {target} on {builder.name}, or point RUSTC in "
-                              "its env at a toolchain with that std (Debian: libstd-rust-dev:ARCH)"))
+            # cargo itself checks a one-line crate for the target: its std, and whether this
+            # cargo can drive this rustc at all (a newer cargo asks an older rustc for things
+            # it does not know); metadata only, so no linker is needed
+            result = await executor.run(_check_crate(f"{workdir}/probe", target), env=env,
+                                        timeout=120)
+            add(_std_line(builder.name, target, result.exit_code == 0,
+                          [*result.tail, result.error or ""]))
         result = await executor.run(f"mkdir -p {shlex.quote(workdir)} && df -Pk "
                                     f"{shlex.quote(workdir)} | tail -1", env=env, timeout=30)
         try:

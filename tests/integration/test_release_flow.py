@@ -65,6 +65,11 @@ async def test_launch_day_then_hotfix_then_rollback(config: Config, runbook: Run
     fixed = release(config, "v1.1.0-beta.1")
     assert not fixed["draft"] and len(fixed["assets"]) == len(dist)  # type: ignore[arg-type]
     assert 'VERSION="v1.1.0-beta.1"' in (config.repo / "install.sh").read_text()
+    # users fetch the script from main: that is where the new VERSION= line is pushed
+    assert 'VERSION="v1.1.0-beta.1"' in git(config, "show", "origin/main:install.sh")
+    assert git(config, "branch", "--show-current").strip() == "main"
+    assert 'version = "1.1.0-beta.1"' in git(config, "show",
+                                             "origin/hotfix/v1.1.0-beta.1:Cargo.toml")
     assert "v1.1.0-beta.1" in git(config, "ls-remote", "--tags", "origin")
     assert steps(engine, hotfix.run_id)["latest"] == "skipped"  # a version-line release
     # the next hotfix would be .2: the tag .1 is taken
@@ -76,7 +81,7 @@ async def test_launch_day_then_hotfix_then_rollback(config: Config, runbook: Run
                                 ScriptedOperator())
     assert rollback.status == "ok", steps(engine, rollback.run_id)
     assert release(config, "v1.1.0-beta.1")["draft"]
-    assert 'VERSION="v1.1.0-beta"' in git(config, "show", "origin/hotfix/v1.1.0-beta.1:install.sh")
+    assert 'VERSION="v1.1.0-beta"' in git(config, "show", "origin/main:install.sh")
 
 
 async def test_latest_release_strategy_says_a_prerelease_is_not_picked_up(

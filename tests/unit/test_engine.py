@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -305,5 +306,22 @@ async def test_rollback_defaults_follow_what_the_journal_says_was_shipped(
         engine.journal.append("run_started", run_id=run_id, playbook="hotfix",
                               params={"version": version}, operator="rm", steps=["publish"])
         engine.journal.append("step_finished", run_id=run_id, step="publish", status="ok")
+    # 1.1.0-beta has no tag (only published from a draft): the newest tagged one before
+    assert engine.rollback_defaults() == {"version": "1.1.0-beta.1", "previous_version": "1.0.0"}
+    subprocess.run(["git", "tag", "-a", "v1.1.0-beta", "-m", "beta"], cwd=config.repo, check=True)
     assert engine.rollback_defaults() == {"version": "1.1.0-beta.1",
                                           "previous_version": "1.1.0-beta"}
+
+
+async def test_versions_out_of_order_are_refused_before_anything_runs(
+        config: Config, runbook: Runbook, journal: Journal) -> None:
+    engine = Engine(config, runbook, journal)
+    with pytest.raises(CockpitError) as err:  # back to the bad version itself
+        await engine.run("rollback", {"version": "1.0.0", "previous_version": "1.0.0",
+                                      "reason": "bad"}, ScriptedOperator())
+    assert err.value.problems[0].message == "1.0.0 is not before 1.0.0"
+    with pytest.raises(CockpitError) as err:  # a hotfix older than what it fixes
+        await engine.run("hotfix", {"version": "1.0.0", "reason": "crash"}, ScriptedOperator())
+    assert err.value.problems[0].message == "1.0.0 is not after 1.1.0-beta"
+    assert "newer than 1.1.0-beta" in (err.value.problems[0].fix or "")
+    assert not engine.state().runs
