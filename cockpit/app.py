@@ -371,6 +371,10 @@ class CockpitApp(App[int]):
                                           "(nothing was run)", body, confirm_label="Close",
                                           cancel_label=None))
             return
+        if outcome.status == "ok" and outcome.missed:
+            self.notify(f"{name}: done, except {', '.join(outcome.missed)} (not done; the run "
+                        "went on)", severity="warning")
+            return
         severity: Literal["information", "error"] = (
             "information" if outcome.status == "ok" else "error")
         self.notify(f"{name}: {outcome.status}", severity=severity)

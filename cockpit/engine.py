@@ -63,6 +63,8 @@ class Interaction(Protocol):
 class RunOutcome:
     run_id: str
     status: str
+    missed: tuple[str, ...] = ()
+    """Steps with on_failure = "continue" that failed: the run went on, and says so."""
 
 
 class Engine:
@@ -178,6 +180,7 @@ class Engine:
     async def _execute(self, run_id: str, playbook: Playbook, values: Mapping[str, str],
                        steps: list[Step], interaction: Interaction) -> RunOutcome:
         status = "ok"
+        missed: list[str] = []
         current: Step | None = None
         started = 0.0
         try:
@@ -191,10 +194,11 @@ class Engine:
                 if result == "no-go":
                     status = "no-go"
                     break
-                if result in FAILING:
+                if result in FAILING and step.on_failure == "continue":
+                    missed.append(step.id)  # not done, and the run goes on: it ends saying so
+                elif result in FAILING:
                     status = "failed"
-                    if step.on_failure == "stop":
-                        break
+                    break
         except asyncio.CancelledError:
             if current is not None:
                 self._log("step_finished", run_id, current.id, status="cancelled",
@@ -216,8 +220,8 @@ class Engine:
             raise CockpitError([Problem(message, field=f"playbook {playbook.name}",
                                         fix="see the journal for the run's facts so far")],
                                exit_code=1) from exc
-        self._log("run_finished", run_id, status=status)
-        return RunOutcome(run_id, status)
+        self._log("run_finished", run_id, status=status, missed=missed)
+        return RunOutcome(run_id, status, tuple(missed))
 
     async def _step(self, run_id: str, playbook: Playbook, step: Step,
                     values: Mapping[str, str], interaction: Interaction) -> str:

@@ -134,4 +134,7 @@ async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
     outcome = await engine.run(name, params, interaction, dry_run=dry_run)
     style = "green" if outcome.status == "ok" else "bold red"
     console.print(Text(f"run {outcome.run_id}: {outcome.status}", style=style))
+    if outcome.missed:
+        console.print(Text(f"not done (the run went on): {', '.join(outcome.missed)}",
+                           style="bold yellow"))
     return outcome

@@ -45,6 +45,8 @@ class RunState:
     checks: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Gate check results by index (automated results, then the operator's ticks)."""
     decision: Decision | None = None
+    missed: list[str] = field(default_factory=list)
+    """Steps that failed without stopping the run (on_failure = "continue")."""
 
     @property
     def interrupted_step(self) -> StepState | None:
@@ -137,6 +139,7 @@ class LaunchState:
             run.decision = self.decisions.get(d["item"])
         elif e.kind == "run_finished":
             run.status, run.finished = d["status"], e.ts
+            run.missed = list(d.get("missed", []))
 
     def latest_run(self, playbook: str, *, since: datetime | None = None,
                    before: datetime | None = None) -> RunState | None:

@@ -139,7 +139,8 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         decision = state.decisions.get(slot.item.id) if slot.item.gate else None
         status = _status(start, now, run, decision)
         overdue = status == "due" and end is not None and now >= end
-        local = start.astimezone(tz).strftime("%a %d %b %H:%M") if start else ""
+        when = start or (run.started if run is not None else None)  # emergencies: last run
+        local = when.astimezone(tz).strftime("%a %d %b %H:%M") if when else ""
         relative = relative_label(slot.offset, slot.item.day) if slot.offset is not None else ""
         override = state.overrides.get(slot.item.id) if decision is not None else None
         if override is not None and decision is not None and override.event_id < decision.event_id:

@@ -34,7 +34,8 @@ class TimelineTable(DataTable[Text]):
 
     def show(self, view: TimelineView) -> None:
         """Render the view; rebuild rows only when something visible changed."""
-        signature = (*tuple((v.slot.key, v.status, v.overdue, v.override is not None)
+        signature = (*tuple((v.slot.key, v.status, v.overdue, v.override is not None,
+                             v.run.run_id if v.run else None, len(v.run.missed) if v.run else 0)
                             for v in view.items), view.now_index)
         self._update_now_row(view)
         if signature == self._signature:
@@ -94,6 +95,10 @@ class TimelineTable(DataTable[Text]):
             title.append("  overridden", style="bold yellow")
         if v.item.schedule:
             title.append(f"  ({v.item.schedule})", style="dim")
+        if v.start is None and v.run is not None and v.run.params.get("version"):
+            title.append(f"  v{v.run.params['version']}", style="dim")  # which hotfix, rollback
+        if v.run is not None and v.run.missed and v.status == "done":
+            title.append(f"  not done: {', '.join(v.run.missed)}", style="yellow")
         self.add_row(status_text(v.status, overdue=v.overdue), Text(v.local_time),
                      Text(v.relative, style="dim"), title, key=v.slot.key)
 

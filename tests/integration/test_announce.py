@@ -151,7 +151,7 @@ async def test_announcing_a_release_that_is_not_on_the_forge_says_so(
     engine = Engine(load_config(config.source), runbook, journal)
     outcome = await engine.run("announce", {}, ScriptedOperator())
     message = engine.state().runs[outcome.run_id].steps["discord"].message
-    assert outcome.status == "failed" and hook.received.posts == []
+    assert "discord" in outcome.missed and hook.received.posts == []  # the others went on
     assert "does not have: release_url" in message
 
 

@@ -100,3 +100,20 @@ def test_repeating_slot_counts_only_runs_inside_its_window(runbook: Runbook) -> 
     assert by_id["t0-monitoring@13:30"].status == "done"
     assert by_id["t0-monitoring@13:00"].overdue
     assert by_id["t0-monitoring@14:00"].status == "due"
+
+
+def test_an_emergency_row_shows_when_its_last_run_started_and_what_it_left_undone(
+        runbook: Runbook) -> None:
+    state = LaunchState()
+    t = at(14, 7)
+    state.apply([
+        ev(1, "session_started", t),
+        ev(2, "run_started", t, "h1", playbook="hotfix", params={"version": "1.1.0-beta.1"},
+           steps=["tag", "announce"]),
+        ev(3, "run_finished", t, "h1", status="ok", missed=["announce"]),
+    ])
+    view = project(runbook, LAUNCH, NY, state, at(15, 0))
+    (hotfix,) = [v for v in view.items if v.item.playbook == "hotfix"]
+    assert hotfix.start is None and hotfix.local_time == "Thu 15 Jan 14:07"
+    assert hotfix.status == "done" and hotfix.run is not None
+    assert hotfix.run.missed == ["announce"]
