@@ -341,7 +341,7 @@ class CockpitApp(App[int]):
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._launch(name, dry_run, values)
+                    self._launch(name, dry_run, values, plan_confirmed=True)
 
             self.push_screen(ConfirmModal(f"{playbook.title}: the plan", plan,
                                           confirm_label="Start it (y)"), confirmed)
@@ -349,17 +349,20 @@ class CockpitApp(App[int]):
         title = f"{'Dry-run' if dry_run else 'Run'}: {playbook.title}"
         self.push_screen(ParamsModal(title, playbook.params, defaults, validate), chosen)
 
-    def _launch(self, name: str, dry_run: bool, values: dict[str, str]) -> None:
+    def _launch(self, name: str, dry_run: bool, values: dict[str, str], *,
+                plan_confirmed: bool = False) -> None:
         timeline = self.timeline_screen()
         if timeline is not None:
             timeline.follow_run(name)
-        self._run_worker = self._run_playbook(name, dry_run, values)
+        self._run_worker = self._run_playbook(name, dry_run, values, plan_confirmed)
 
     @work(group="playbook", exclusive=True, exit_on_error=False)
-    async def _run_playbook(self, name: str, dry_run: bool, values: dict[str, str]) -> None:
+    async def _run_playbook(self, name: str, dry_run: bool, values: dict[str, str],
+                            plan_confirmed: bool = False) -> None:
         assert self.engine is not None
         try:
-            outcome = await self.engine.run(name, values, UiInteraction(self), dry_run=dry_run)
+            outcome = await self.engine.run(name, values, UiInteraction(self), dry_run=dry_run,
+                                            plan_confirmed=plan_confirmed)
         except CockpitError as exc:
             self.notify(str(exc), severity="error", title=f"{name} not started", timeout=10)
             return

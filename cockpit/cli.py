@@ -418,7 +418,8 @@ def _journal(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         text = "".join(to_jsonl(events))
     else:
-        text = to_markdown(events, title=f"{config.release.name} v{config.release.version}")
+        text = to_markdown(events, title=f"{config.release.name} v{config.release.version}",
+                           tz=config.release.tz)
     if args.output:
         try:
             args.output.write_text(text)

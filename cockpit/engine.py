@@ -136,7 +136,9 @@ class Engine:
     # running ------------------------------------------------------------------------------
 
     async def run(self, name: str, given: Mapping[str, str], interaction: Interaction, *,
-                  dry_run: bool = False) -> RunOutcome:
+                  dry_run: bool = False, plan_confirmed: bool = False) -> RunOutcome:
+        """Run a playbook. `plan_confirmed`: the operator saw the whole plan and said yes
+        (recorded with the run)."""
         playbook = self.playbook(name)
         values = self.planner.values(playbook, given)
         if not dry_run:
@@ -146,7 +148,7 @@ class Engine:
         item = self.runbook.item_for(name)
         self._log("run_started", run_id, playbook=name, params=params, operator=self.operator,
                   dry_run=dry_run, steps=[s.id for s in playbook.steps],
-                  item=item.id if item else None)
+                  item=item.id if item else None, plan_confirmed=plan_confirmed)
         if dry_run:
             for step in playbook.steps:
                 self._log("dry_run_step", run_id, step.id, preview=self.planner.preview(step, values))
@@ -248,15 +250,16 @@ class Engine:
                 shown = self.planner.show(probe_argv)
                 return finish("skipped", f"already done: `{shown}` succeeded")
         if step.confirm and step.kind not in {"edit", "gate", "announce"}:
-            if not await interaction.confirm(step, self.planner.preview(step, values,
-                                                                        probe=False)):
+            if not await self._confirm(run_id, step, self.planner.preview(step, values,
+                                                                          probe=False),
+                                       interaction):
                 return finish("declined", "the operator declined")
             t0 = time.monotonic()  # the step's time is the command's, not the operator's
         sink = self._sink(run_id, step.id)
         if step.kind == "shell":
             return await self._shell(run_id, step, values, cwd, sink, finish)
         if step.kind == "edit":
-            return await self._edit(step, values, interaction, preview, finish)
+            return await self._edit(run_id, step, values, interaction, finish)
         if step.kind == "build":
             return await self._build(values.get("version", self.config.release.version), finish)
         if step.kind == "forge":
@@ -435,7 +438,7 @@ class Engine:
         preview = (f"post to {step.channel} (webhook from "
                    f"${self.config.announce.webhooks[step.channel]}): {len(message)} characters"
                    f", {len(parts)} part(s)\n\n{message}")
-        if not await interaction.confirm(step, preview):  # a post cannot be taken back
+        if not await self._confirm(run_id, step, preview, interaction):  # posts stay posted
             return finish("declined", "the operator declined")
         try:
             posted = await announce.post(url, message, lambda line: sink([line]))
@@ -449,8 +452,15 @@ class Engine:
                   message_ids=[p.message_id for p in posted], operator=self.operator)
         return finish("ok", f"posted to {step.channel} in {len(posted)} part(s)")
 
-    async def _edit(self, step: Step, values: Mapping[str, str], interaction: Interaction,
-                    preview: str, finish: Callable[..., str]) -> str:
+    async def _confirm(self, run_id: str, step: Step, shown: str,
+                       interaction: Interaction) -> bool:
+        """Ask before a step that cannot be taken back; the answer is journaled, with who."""
+        yes = await interaction.confirm(step, shown)
+        self._log("step_confirmed", run_id, step.id, confirmed=yes, operator=self.operator)
+        return yes
+
+    async def _edit(self, run_id: str, step: Step, values: Mapping[str, str],
+                    interaction: Interaction, finish: Callable[..., str]) -> str:
         assert step.file and step.pattern and step.replace is not None
         path = self.config.repo / substitute(step.file, values)
         try:
@@ -461,7 +471,7 @@ class Engine:
             return finish("failed", f"/{step.pattern}/ matches nothing in {path}")
         if plan.after == plan.before:
             return finish("skipped", f"{path.name} already says that")
-        if not await interaction.confirm(step, plan.diff):
+        if not await self._confirm(run_id, step, plan.diff, interaction):
             return finish("declined", "the operator declined the edit")
         try:
             plan.apply()

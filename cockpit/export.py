@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
 
 from cockpit.journal import Event
 from cockpit.runs import LaunchState
@@ -20,32 +21,48 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(events: list[Event], *, title: str) -> str:
+def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
+    """The launch record for people: decisions, runs step by step with who confirmed what,
+    operator notes; times in the release's timezone."""
     state = LaunchState()
     state.apply(events)
+
+    def when(ts: datetime) -> str:
+        return ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+    confirmed = {(e.run_id, e.step): e for e in events if e.kind == "step_confirmed"}
     out = [f"# Launch record: {title}", ""]
     decisions = [e for e in events if e.kind in {"gate_decision", "gate_override"}]
     if decisions:
-        out += ["## Gate decisions", "", "| when (UTC) | item | decision | by | rationale |",
+        out += ["## Gate decisions", "", "| when | item | decision | by | rationale |",
                 "|---|---|---|---|---|"]
         for e in decisions:
             d = e.data
             decision = d.get("decision", "OVERRIDE")
-            out.append(f"| {e.ts:%Y-%m-%d %H:%M:%S} | {_cell(d['item'])} | {decision} | "
+            out.append(f"| {when(e.ts)} | {_cell(d['item'])} | {decision} | "
                        f"{_cell(d.get('operator', ''))} | {_cell(d.get('rationale', ''))} |")
         out.append("")
     out += ["## Runs", ""]
+    started = {e.run_id: e for e in events if e.kind == "run_started"}
     for run in state.runs.values():
         kind = " (dry run)" if run.dry_run else ""
         params = ", ".join(f"{k}={v}" for k, v in run.params.items())
         out.append(f"### {run.playbook}{kind}: {run.status}")
-        out.append(f"run {run.run_id}, started {run.started:%Y-%m-%d %H:%M:%S} UTC by "
-                   f"{run.operator}" + (f"; params: {params}" if params else ""))
+        plan = started.get(run.run_id)
+        approved = " after confirming the whole plan" if plan and plan.data.get(
+            "plan_confirmed") else ""
+        out.append(f"run {run.run_id}, started {when(run.started)} by "
+                   f"{run.operator}{approved}" + (f"; params: {params}" if params else ""))
         out.append("")
         for step in run.steps.values():
             took = f" in {step.duration:.1f}s" if step.duration is not None else ""
             note = f": {step.message.splitlines()[0]}" if step.message else ""
-            out.append(f"- `{step.id}` **{step.status}**{took}{note}")
+            asked = confirmed.get((run.run_id, step.id))
+            who = (f" ({'confirmed' if asked.data.get('confirmed') else 'declined'} by "
+                   f"{asked.data.get('operator', '?')} at {when(asked.ts)})") if asked else ""
+            out.append(f"- `{step.id}` **{step.status}**{took}{who}{note}")
+        if run.missed:
+            out.append(f"- not done (the run went on): {', '.join(run.missed)}")
         out.append("")
     notes = [e for e in events if e.kind in {"manual_check", "manual_done", "step_resolved"}]
     if notes:
@@ -54,7 +71,8 @@ def to_markdown(events: list[Event], *, title: str) -> str:
             d = e.data
             text = d.get("note") or ""
             label = d.get("title") or d.get("action") or e.step
-            out.append(f"- {e.ts:%Y-%m-%d %H:%M:%S} {e.run_id}/{e.step} {label}: "
+            by = f" by {d['operator']}" if d.get("operator") else ""
+            out.append(f"- {when(e.ts)} {e.run_id}/{e.step} {label}{by}: "
                        f"{'✓' if d.get('ticked', d.get('done', True)) else '✗'} {text}".rstrip())
         out.append("")
     return "\n".join(out)

@@ -137,7 +137,8 @@ class Planner:
                 if plan.matches == 0:
                     lines.append(f"edit {path}: pattern /{step.pattern}/ does not match")
                 else:
-                    lines.append(plan.diff or f"edit {path}: already says that (nothing to do)")
+                    lines.append(plan.diff or f"edit {path}: already says that now (nothing to "
+                                 "do unless an earlier step changes it)")
         elif step.kind == "build":
             from cockpit.builds import assign
 
@@ -171,16 +172,20 @@ class Planner:
     def _forge_preview(self, step: Step, values: Mapping[str, str]) -> list[str]:
         """The API calls a forge step makes (GitHub) or the files it touches (local)."""
         f = self.config.forge
+        from cockpit.forge import is_prerelease
+
         tag = substitute(step.release_tag, values)
         files = ", ".join(p.name for p in self.dist_files(values)) or (
             "(no files in the dist directory yet)")
+        pre = is_prerelease(tag)  # a prerelease is published but never made the latest
         if f.kind == "github":
             base = f"{f.api_url.rstrip('/')}/repos/{f.repository}"
             find = f"GET {base}/releases (find {tag}, drafts included)"
             create = f"if missing: POST {base}/releases draft=true tag_name={tag}"
             send = ("delete any starter/same-name asset and POST it to the release's upload_url "
                     "(retried on 5xx and timeouts)")
-            publish = f"PATCH {base}/releases/<id> draft=false make_latest=true"
+            publish = (f"PATCH {base}/releases/<id> draft=false make_latest="
+                       f"{'false (a prerelease)' if pre else 'true'}")
             draft = f"PATCH {base}/releases/<id> draft=true"
             latest = f"GET {base}/releases/latest"
             make_latest = f"PATCH {base}/releases/<id of {tag}> make_latest=true"
@@ -189,7 +194,8 @@ class Planner:
             find = f"read {base}/{tag}/release.json"
             create = f"if missing: create the draft {base}/{tag}/"
             send = f"copy it into {base}/{tag}/"
-            publish = f"mark {tag} published and latest in {base}"
+            publish = (f"mark {tag} published in {base}" + (
+                " (a prerelease: not made the latest)" if pre else f", and write it to {base}/LATEST"))
             draft = f"mark {tag} a draft in {base}"
             latest = f"read {base}/LATEST"
             make_latest = f"write {tag} to {base}/LATEST"

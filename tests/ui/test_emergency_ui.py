@@ -32,7 +32,8 @@ async def test_hotfix_key_asks_parameters_then_shows_the_whole_plan(
         for expected in ["1. Branch hotfix/v1.1.0-beta.1", "cargo test --color=never",
                          "Tag v1.1.0-beta.1 [asks first]",
                          "'Hotfix v1.1.0-beta.1: crash on start; rm -rf /'",
-                         "Publish v1.1.0-beta.1 [asks first]", "published and latest", "VERSION="]:
+                         "Publish v1.1.0-beta.1 [asks first]", "(a prerelease: not made the latest)",
+                         "git switch main", "git push origin main", "VERSION="]:
             assert expected in plan, expected
         await pilot.press("n")
         await pilot.pause(0.2)
@@ -55,6 +56,14 @@ async def test_rollback_key_prefills_from_the_config_and_refuses_an_unknown_vers
         assert app.screen is modal  # refused, with the reason on the form
         error = str(modal.query_one("#params-error", Static).render())
         assert "v0.9.0 does not exist" in error and "1.0.0" in error
+        modal.query_one("#param-previous_version", Input).value = "1.0.0"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")  # the explicit yes to the whole plan, recorded with the run
+        await until(pilot, lambda: bool(journal.events(kinds=["run_started"])))
+        started = journal.events(kinds=["run_started"])[-1].data
+        assert started["playbook"] == "rollback" and started["plan_confirmed"] is True
+        assert started["operator"] == app.engine.operator  # type: ignore[union-attr]
 
 
 async def test_spectators_cannot_start_a_hotfix(config: Config, runbook: Runbook,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -103,10 +104,15 @@ def test_headless_run_dry_run_then_real_then_export(workspace: Path) -> None:
     assert failing.returncode == 1 and "needs an operator" in failing.stdout
     jsonl = cockpit("journal", "export", "--format", "jsonl", "--config", str(workspace))
     events = [json.loads(line) for line in jsonl.stdout.splitlines()]
-    assert {"run_started", "step_started", "output", "step_finished", "run_finished"} <= {
-        e["event"] for e in events}
+    assert {"run_started", "step_started", "output", "step_finished", "run_finished",
+            "step_confirmed"} <= {e["event"] for e in events}
     md = cockpit("journal", "export", "--format", "md", "--config", str(workspace))
     assert "### tag-release: ok" in md.stdout and "`push` **ok**" in md.stdout
+    # who said yes to the push, and when, in the release's timezone
+    tz = load_config(workspace).release.tz
+    confirmed = next(e for e in events if e["event"] == "step_confirmed" and e["step"] == "push")
+    local = datetime.fromisoformat(confirmed["ts"]).astimezone(tz)
+    assert f"(confirmed by rm@test at {local:%Y-%m-%d %H:%M:%S %Z})" in md.stdout
 
 
 def test_second_controller_gets_a_clear_refusal(workspace: Path) -> None:
