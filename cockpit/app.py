@@ -286,6 +286,12 @@ class CockpitApp(App[int]):
         return self._run_worker is not None and self._run_worker.state in {
             WorkerState.PENDING, WorkerState.RUNNING}
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Spectators are not offered what they cannot do (H and R leave their footer)."""
+        if action == "emergency" and self.engine is None:
+            return False
+        return True
+
     def action_emergency(self, name: str) -> None:
         """H / R from any screen: parameters, the whole plan, an explicit yes, then the run
         on the timeline, step by step."""

@@ -152,8 +152,7 @@ class TimelineScreen(Screen[None]):
         if not playbook.emergency:
             return playbook.title
         minutes = max(0, int((now - run.started).total_seconds() // 60))
-        return (f"{playbook.title} {minutes // 60}h{minutes % 60:02d}m "
-                "(P0: 2h crash/dangerous, 4h PII/data)")
+        return f"{playbook.title} {minutes // 60}h{minutes % 60:02d}m (P0 limit 2h; PII 4h)"
 
     def follow_run(self, playbook: str) -> None:
         """Select the item of a playbook that just started, so its log shows."""

@@ -31,6 +31,10 @@ class CockpitHeader(Static):
                              (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
                              "  │  ", f"{view.now_local} {zone_label(timezone)} ",
                              (relative_label(view.now_offset, 0), "bold yellow"))
+        overdue = sum(1 for v in view.items if v.overdue)
+        if overdue:  # before the long part, so a narrow terminal still shows it
+            text.append("  │  ")
+            text.append(f"{overdue} overdue", style="bold white on dark_red")
         if active:
             text.append("  │  running: ", style="")
             text.append(active, style="bold cyan")
@@ -38,7 +42,4 @@ class CockpitHeader(Static):
             text.append("  │  next: ")
             text.append(view.next_item.slot.label, style="bold")
             text.append(f" in {view.countdown()}", style="bold yellow")
-        overdue = sum(1 for v in view.items if v.overdue)
-        if overdue:
-            text.append(f"  │  {overdue} overdue", style="bold white on dark_red")
         self.update(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.widgets import Input, Static
+from textual.widgets._footer import FooterKey
 
 from cockpit.app import CockpitApp
 from cockpit.clock import FrozenClock
@@ -72,6 +73,9 @@ async def test_spectators_cannot_start_a_hotfix(config: Config, runbook: Runbook
     app = CockpitApp(config, runbook, spectator, clock=clock, poll_seconds=0.05,
                      spectator_reason="--spectate")
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        offered = {key.description for key in app.screen.query(FooterKey)}
+        assert "Timeline" in offered and not {"Hotfix", "Rollback"} & offered
         await pilot.press("H")
         await pilot.pause(0.2)
         assert not isinstance(app.screen, ParamsModal)
@@ -87,5 +91,4 @@ async def test_a_running_hotfix_shows_its_clock_against_the_p0_windows(
     async with app.run_test(size=SIZE) as pilot:
         header = app.screen.query_one(CockpitHeader)
         await until(pilot, lambda: "running:" in str(header.render()))
-        assert "Hotfix Deployment 1h23m (P0: 2h crash/dangerous, 4h PII/data)" in str(
-            header.render())
+        assert "Hotfix Deployment 1h23m (P0 limit 2h; PII 4h)" in str(header.render())
