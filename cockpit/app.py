@@ -288,9 +288,7 @@ class CockpitApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Spectators are not offered what they cannot do (H and R leave their footer)."""
-        if action == "emergency" and self.engine is None:
-            return False
-        return True
+        return not (action == "emergency" and self.engine is None)
 
     def action_emergency(self, name: str) -> None:
         """H / R from any screen: parameters, the whole plan, an explicit yes, then the run
