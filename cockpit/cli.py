@@ -158,10 +158,11 @@ def _open_ui(config: Config, runbook: Runbook, *, spectate: bool,
 
 def _demo(args: argparse.Namespace) -> int:
     from cockpit.config import load_config
-    from cockpit.demo import create_workspace
+    from cockpit.demo import create_workspace, ship_previous
     from cockpit.runbook import load_runbook
 
     path = create_workspace(args.workspace)
+    ship_previous(path, say=lambda line: print(line, file=sys.stderr))
     if args.no_ui:
         print(path)
         return 0

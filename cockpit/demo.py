@@ -4,7 +4,8 @@ It copies the std-only demo crate shipped inside the package into a git reposito
 bare `origin` beside it (tag v1.0.0 on the first commit, the 1.1.0-beta bump on top), makes
 a local forge directory, and writes a cockpit.toml whose launch time puts "now" at 10:xx on
 launch day (in a fixed-offset zone chosen for that), so the hour-by-hour schedule is live.
-Everything the cockpit then shows comes from these real parts.
+Everything the cockpit then shows comes from these real parts. `ship_previous` then builds
+v1.0.0 from its tag and publishes its binaries, so a rollback to it installs for real.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -138,3 +140,62 @@ def _seed_forge(repo: Path, forge: Path, tag: str) -> None:
     sums.write_text(f"{digest}  {source.name}\n")
     LocalForge(forge).seed(tag, [source, sums])
     shutil.rmtree(staging)
+
+
+def ship_previous(config_path: Path, say: Callable[[str], None] = print) -> bool:
+    """Build the previous version (its tag, in a worktree) with the build matrix and publish
+    its real artifacts on the demo's forge, so a rollback has something users can install.
+    Once per workspace; False (and said why) when it cannot be built here."""
+    import asyncio
+
+    from cockpit.builds import BuildMatrix, assign, release_files
+    from cockpit.config import load_config
+    from cockpit.journal import Journal
+    from cockpit.localforge import LocalForge
+
+    config = load_config(config_path)
+    tag = f"v{PREVIOUS_VERSION}"
+    forge = LocalForge(config.base / "forge")
+    shipped = config.base / "forge" / tag
+    if any(p.name.endswith(".tar.gz.sha256") for p in shipped.glob("*")):
+        return True
+    if shutil.which("cargo") is None:
+        say(f"cargo is not installed: {tag} on the demo forge has its source only, so a "
+            "rollback to it cannot be installed")
+        return False
+    say(f"building caro {tag} for the demo forge (once), so a rollback has binaries...")
+    worktree = config.base / ".cockpit" / f"worktree-{tag}"
+    if not worktree.exists():
+        _git(config.repo, "worktree", "add", "-q", "--detach", str(worktree), tag)
+    previous = config.model_copy(update={
+        "release": config.release.model_copy(update={
+            "version": PREVIOUS_VERSION, "repo": worktree}),
+        "build": config.build.model_copy(update={"dist_dir": Path(".cockpit/previous-dist")})})
+    with tempfile.TemporaryDirectory() as scratch:
+        journal = Journal.controller(Path(scratch) / "journal.sqlite")
+        try:
+            matrix = BuildMatrix(previous, journal)
+            run_id = asyncio.run(matrix.run(assign(previous)))
+            result = journal.events(kinds=["build_finished"], run_id=run_id)[-1].data
+        finally:
+            journal.close()
+    _git(config.repo, "worktree", "remove", "--force", str(worktree))
+    if result["status"] != "ok":
+        say(f"could not build {tag} ({result['results']}): its release has the source only")
+        return False
+    files = [matrix.dist / name for name in release_files(previous)]
+    sums = matrix.dist / "SHA256SUMS"  # the source archive's line, and the binaries'
+    sums.write_text((shipped / "SHA256SUMS").read_text() + sums.read_text())
+
+    async def publish() -> None:
+        release = await forge.release(tag)
+        assert release is not None  # seeded when the workspace was made
+        for path in files:
+            if (old := release.asset(path.name)) is not None:
+                await forge.delete_asset(release, old)
+            await forge.upload_once(release, path)
+            release = await forge.release(tag) or release
+
+    asyncio.run(publish())
+    say(f"published {', '.join(p.name for p in files)} on {tag}")
+    return True

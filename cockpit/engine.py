@@ -110,8 +110,8 @@ class Engine:
 
     def rollback_defaults(self) -> dict[str, str]:
         """Roll back what was shipped last (the journal's record; the config's version
-        otherwise) to the newest version before it that has a tag: one shipped earlier, the
-        config's, or any older tag."""
+        otherwise) to a tagged version before it: the one shipped before it, else the one
+        users had before the launch (previous_version), else the newest older tag."""
         from cockpit.params import is_semver, semver_key, strip_v
 
         shipped = self.shipped()
@@ -119,8 +119,8 @@ class Engine:
         bad = shipped[-1] if shipped else release.version
         tags = {strip_v(t) for t in self.planner.tags()}
         older = [v for v in tags if is_semver(v) and semver_key(v) < semver_key(bad)]
-        preferred = [v for v in [*reversed(shipped[:-1]), release.version,
-                                 release.previous_version or ""] if v in older]
+        preferred = [v for v in [*reversed(shipped[:-1]), release.previous_version or "",
+                                 release.version] if v in older]
         newest = sorted(older, key=semver_key, reverse=True)
         return {"version": bad, "previous_version": (preferred or newest or [""])[0]}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -98,3 +99,24 @@ async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Conf
     assert f"building commit {started.data['commit']}" in log.read_text()
     sums = (dist / "SHA256SUMS").read_text()
     assert sums.count("\n") == 1 and "old-name" not in sums
+
+
+@needs_cargo
+def test_the_demo_ships_its_previous_version_for_real_so_a_rollback_installs(
+        workspace: Path, tmp_path: Path) -> None:
+    from cockpit.demo import ship_previous
+
+    said: list[str] = []
+    assert ship_previous(workspace, say=said.append)
+    shipped = workspace.parent / "forge" / "v1.0.0"
+    asset = "caro-v1.0.0-x86_64-unknown-linux-gnu.tar.gz"
+    sums = (shipped / "SHA256SUMS").read_text()
+    assert "caro-v1.0.0-source.tar.gz" in sums and asset in sums
+    installed = subprocess.run(
+        ["sh", "install.sh"], cwd=workspace.parent / "caro", capture_output=True, text=True,
+        env={**os.environ, "CARO_FORGE": str(workspace.parent / "forge"),
+             "INSTALL_DIR": str(tmp_path / "bin")})
+    assert installed.returncode == 0, installed.stderr
+    assert "installed caro 1.0.0" in installed.stdout
+    said.clear()
+    assert ship_previous(workspace, say=said.append) and said == []  # once per workspace

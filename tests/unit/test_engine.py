@@ -228,15 +228,17 @@ async def test_gate_records_decision_and_no_go_blocks_the_next_phase(
     assert "NO-GO by rm@test" in err.value.problems[0].message
     assert err.value.exit_code == 1
     # emergency playbooks are never blocked (here the install script already names 1.0.0)
-    # (v1.1.0-beta was never released on this forge: the rollback runs, and stops at hiding it)
+    # (v1.0.0 on this forge has its source only: users could not install it, so the rollback
+    # stops there, before hiding anything)
     rollback = await engine.run("rollback", {"reason": "bad"}, ScriptedOperator())
     steps = statuses(engine, rollback.run_id)
     assert steps["announce-start"] == "ok" and steps["previous-exists"] == "skipped"
     assert steps["edit"] == "skipped"
-    assert rollback.status == "failed" and steps["hide"] == "failed"
-    hide = next(e for e in engine.journal.events(kinds=["step_finished"], run_id=rollback.run_id)
-            if e.step == "hide")
-    assert "no release v1.1.0-beta on the local forge" in hide.data["message"]
+    assert rollback.status == "failed" and steps["try-it"] == "failed"
+    assert steps["hide"] == "pending"
+    output = [ln for e in engine.journal.events(kinds=["output"], run_id=rollback.run_id)
+              if e.step == "try-it" for ln in e.lines()]
+    assert any("caro-v1.0.0-x86_64-unknown-linux-gnu.tar.gz" in ln for ln in output)
 
     with pytest.raises(CockpitError, match="rationale"):
         engine.override("t0-go-no-go", "  ")
