@@ -326,6 +326,7 @@ class TargetContext:
         self.dist = f"{base}/dist/{self.config.release.version}" if base else str(matrix.dist)
         self.asset = asset_name(self.config, a.target)
         self.compiled = 0
+        self.fresh = 0
         self._last_lines: list[str] = []
 
     @property
@@ -389,7 +390,10 @@ class TargetContext:
             if errors:
                 raise StageFailed(f"cargo build failed: {errors[0]}") from None
             raise exc
-        return f"{self.compiled} unit(s) in {time.monotonic() - t0:.1f}s"
+        took = time.monotonic() - t0
+        if self.compiled == 0:
+            return f"up to date ({self.fresh} unit(s) fresh) in {took:.1f}s"
+        return f"{self.compiled} unit(s) compiled, {self.fresh} fresh, in {took:.1f}s"
 
     def _cargo_sink(self, lines: list[str]) -> None:
         self._last_lines = (self._last_lines + lines)[-200:]
@@ -401,7 +405,9 @@ class TargetContext:
                 except json.JSONDecodeError:
                     text.append(line)
                     continue
-                if message.get("reason") == "compiler-artifact" and not message.get("fresh"):
+                if message.get("reason") == "compiler-artifact" and message.get("fresh"):
+                    self.fresh += 1
+                elif message.get("reason") == "compiler-artifact":
                     self.compiled += 1
                     self.m._log("build_progress", self.run_id, self.a.target,
                                 compiled=self.compiled, total=self.m.total,

@@ -70,7 +70,7 @@ class BuildState:
                 for item in d.get("targets", []):
                     previous = self.targets.get(item["target"])
                     state = TargetState(item["target"], item["builder"], e.run_id, e.ts)
-                    if previous is not None:
+                    if previous is not None and d.get("retry_of"):  # a new build starts afresh
                         state.attempts = [*previous.attempts, (previous.run_id, previous.builder,
                                                                previous.status)]
                     self.targets[item["target"]] = state

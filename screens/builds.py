@@ -187,7 +187,9 @@ class BuildsScreen(Screen[None]):
             if t.failure:
                 text = f"{target}: {t.failure}"
             if t.attempts:
-                history = ", ".join(f"{b}: {o}" for _, b, o in t.attempts)
+                history = ", ".join(f"{b}: {o}" for _, b, o in t.attempts[-5:])
+                if len(t.attempts) > 5:
+                    history = f"{len(t.attempts) - 5} more, then " + history
                 text += ("\n" if text else "") + f"earlier attempts: {history}"
         if text != self._failure_text:
             self._failure_text = text

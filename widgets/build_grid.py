@@ -19,8 +19,10 @@ def stage_cell(stage: StageState, target: TargetState, name: str) -> Text:
     icon, style = CELL.get(stage.state, ("?", ""))
     text = Text(icon + " ", style=style)
     if name == "build" and stage.state == "running":
-        total = f"/{target.total}" if target.total else ""
-        text.append(f"{target.compiled}{total} {target.crate}"[:14], style="cyan")
+        # Cargo.lock's packages: build scripts add units, so past it the count stands alone
+        total = (f"/{target.total}" if target.total and target.compiled <= target.total
+                 else "")
+        text.append(f"{target.compiled}{total} compiled", style="cyan")
     elif stage.duration is not None:
         text.append(f"{stage.duration:.1f}s", style="dim")
     return text
@@ -44,6 +46,8 @@ class BuildGrid(DataTable[Text]):
         """Update only the cells that changed; add rows for new targets."""
         for name, target in state.targets.items():
             status = Text(target.status, style=STATUS.get(target.status, ""))
+            if target.stages["build"].state == "running" and target.crate:
+                status.append(f" · {target.crate} done", style="cyan")
             if target.attempts:
                 status.append(f"  (attempt {len(target.attempts) + 1})", style="dim")
             cells = (Text(name, style="bold"), Text(target.builder),
