@@ -7,6 +7,7 @@ the client's key, and can drop connections abruptly (`drop_all`) to simulate a d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,9 +88,13 @@ async def start_ssh_server(root: Path) -> SshFixture:
             code = await proc.wait()
             process.exit(code)
         except (asyncssh.Error, ConnectionError):
-            proc.kill()
+            pass
         finally:
             feeder.cancel()
+            if proc.returncode is None:  # the client went away: end and reap the command
+                with contextlib.suppress(ProcessLookupError):
+                    proc.kill()
+                await proc.wait()
 
     server = await asyncssh.create_server(
         Server, "127.0.0.1", 0, server_host_keys=[host_key],
