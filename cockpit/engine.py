@@ -346,7 +346,9 @@ class Engine:
         try:
             if step.action == "release":
                 name = f"{self.config.release.name} {tag}"
-                release = await f.ensure_draft(forge, tag, name, f"Release {tag}", say)
+                reason = values.get("reason", "")  # a hotfix says what it fixes
+                body = f"Hotfix {tag}: {reason}" if reason else f"Release {tag}"
+                release = await f.ensure_draft(forge, tag, name, body, say)
             elif step.action in {"upload", "verify", "publish"} and not files:
                 return finish("failed", f"no artifacts for {tag} in the dist directory: "
                                         "run the build step first")
@@ -427,7 +429,8 @@ class Engine:
                    f"no webhook named {step.channel!r} in [announce] webhooks")
             answer = await interaction.manual(step.model_copy(update={
                 "instructions": f"{message}\n\n— post this to {step.channel} by hand ({why}); "
-                                "it is on your clipboard"}))
+                                "the full-screen cockpit also copies it to your clipboard where the "
+                                "terminal allows (OSC 52; tmux needs set-clipboard on)"}))
             if answer is None:
                 return finish("declined", "the operator stopped here")
             self._log("announcement", run_id, step.id, channel=step.channel,

@@ -64,6 +64,8 @@ async def test_launch_day_then_hotfix_then_rollback(config: Config, runbook: Run
     assert engine.state().runs[hotfix.run_id].params["version"] == "1.1.0-beta.1"
     fixed = release(config, "v1.1.0-beta.1")
     assert not fixed["draft"] and len(fixed["assets"]) == len(dist)  # type: ignore[arg-type]
+    notes = (config.base / "forge" / "v1.1.0-beta.1" / "notes.md").read_text()
+    assert "Hotfix v1.1.0-beta.1: crash on start" in notes  # the release says what it fixes
     assert 'VERSION="v1.1.0-beta.1"' in (config.repo / "install.sh").read_text()
     # users fetch the script from main: that is where the new VERSION= line is pushed
     assert 'VERSION="v1.1.0-beta.1"' in git(config, "show", "origin/main:install.sh")
