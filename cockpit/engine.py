@@ -398,6 +398,11 @@ class Engine:
                         live.setdefault(name, count)
             finally:
                 await source.close()
+            if release is not None and release.draft and "release_url" in wanted:
+                raise announce.AnnounceError(
+                    f"{tag} is a draft on the forge (not published yet, or rolled back): "
+                    "announcing it would send people to a release they cannot download",
+                    "publish it first (build-and-upload), or announce the version users get")
             if release is not None:
                 live.setdefault("downloads", f"{release.downloads:,}")
                 live.setdefault("release_url", release.url)

@@ -172,3 +172,18 @@ def test_split_keeps_lines_whole_and_cuts_giant_lines() -> None:
     parts = split("\n".join(["y" * 6] * 4), limit=14)
     assert parts == ["yyyyyy\nyyyyyy", "yyyyyy\nyyyyyy"]
     assert split("z" * 25, limit=10) == ["z" * 10, "z" * 10, "z" * 5]
+
+
+async def test_a_draft_release_is_not_announced(
+        config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer,
+        tmp_path: Path) -> None:
+    published(config, tmp_path)
+    forge = LocalForge(config.base / "forge")
+    release = await forge.release("v1.1.0-beta")
+    assert release is not None
+    await forge.update(release, draft=True)  # rolled back
+    engine = Engine(load_config(config.source), runbook, journal)
+    outcome = await engine.run("announce", {}, ScriptedOperator())
+    message = engine.state().runs[outcome.run_id].steps["discord"].message
+    assert "discord" in outcome.missed and hook.received.posts == []
+    assert "v1.1.0-beta is a draft on the forge" in message
