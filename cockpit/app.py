@@ -35,6 +35,7 @@ from screens.builds import BuildsScreen
 from screens.help import HelpScreen
 from screens.modals import ConfirmModal, GateModal, ManualModal, ParamsModal, ResolveModal, TextModal
 from screens.timeline import TimelineScreen
+from widgets.header import CockpitHeader
 
 POLL_SECONDS = 0.2
 S = TypeVar("S")
@@ -130,6 +131,7 @@ class CockpitApp(App[int]):
         self._matrix: BuildMatrix | None = None
         self.poll_seconds = poll_seconds
         self._run_worker: Worker[object] | None = None
+        self._header_tick: object = None
         role = ("CONTROLLER " + (self.engine.operator if self.engine else "") if self.engine
                 else "SPECTATOR (read-only)")
         self.role = role.strip()
@@ -138,7 +140,9 @@ class CockpitApp(App[int]):
                                           load_output=self.load_output))
         self.add_mode("builds", partial(BuildsScreen, can_act=self.engine is not None,
                                         load_output=self.load_output,
-                                        alternatives=self.alternative_builder))
+                                        alternatives=self.alternative_builder,
+                                        release=f"{config.release.name} v{config.release.version}",
+                                        role=self.role))
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -211,6 +215,18 @@ class CockpitApp(App[int]):
             builds = self._mode_screen("builds", BuildsScreen)
             if builds is not None and builds.is_mounted:
                 builds.refresh_view(self.builds, events)
+                self._builds_header(builds, bool(events))
+
+    def _builds_header(self, builds: BuildsScreen, moved: bool) -> None:
+        """The same header in builds mode: clock, T-offset, what runs, what is overdue."""
+        now = self.clock.now()
+        tick = now.replace(microsecond=0)
+        timeline = self.timeline_screen()
+        if timeline is None or (tick == self._header_tick and not moved):
+            return
+        self._header_tick = tick
+        view, active = timeline.header_content(self.state, now)
+        builds.query_one(CockpitHeader).show(view, self.config.release.timezone, active=active)
 
     def timeline_screen(self) -> TimelineScreen | None:
         """The timeline mode's screen, even while a modal or another mode is on top."""

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from cockpit.buildstate import BuildState
 from cockpit.journal import Event
 from widgets.build_grid import BuildGrid
+from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane
 
 OutputLoader = Callable[[str, str | None], list[str]]
@@ -68,8 +69,11 @@ class BuildsScreen(Screen[None]):
             self.target = target
 
     def __init__(self, *, can_act: bool, load_output: OutputLoader,
-                 alternatives: Callable[[str, str], str | None]) -> None:
+                 alternatives: Callable[[str, str], str | None], release: str = "",
+                 role: str = "") -> None:
         super().__init__()
+        self.release_label = release
+        self.role = role
         self.can_act = can_act
         self.load_output = load_output
         self.alternatives = alternatives
@@ -80,6 +84,10 @@ class BuildsScreen(Screen[None]):
         self._failure_text: str | None = None
 
     def compose(self) -> ComposeResult:
+        header = CockpitHeader(self.release_label, self.role, id="header")
+        if not self.can_act:
+            header.add_class("spectator")
+        yield header
         with Vertical(id="grid-box"):
             yield BuildGrid(id="grid")
             yield Static("", id="failure")

@@ -127,16 +127,12 @@ class TimelineScreen(Screen[None]):
             return
         self._last_tick = tick
         self.state = state
-        release = self.config.release
-        self.view = project(self.runbook, release.launch_at, release.tz, state, now)
+        self.view, active = self.header_content(state, now)
         table = self.query_one(TimelineTable)
         first = not table.row_count
         table.show(self.view)
-        active = state.active_runs()
-        self.query_one(CockpitHeader).show(
-            self.view, release.timezone,
-            active=", ".join(self._running_label(r, now) for r in active
-                             if r.playbook in self.runbook.playbooks) or None)
+        self.query_one(CockpitHeader).show(self.view, self.config.release.timezone,
+                                           active=active)
         if first:
             self.action_jump_now()
         log = self.query_one(LogPane)
@@ -144,6 +140,15 @@ class TimelineScreen(Screen[None]):
             if event.kind == "output" and event.run_id == log.source:
                 log.push(event.lines())
         self._show_selected()
+
+    def header_content(self, state: LaunchState, now: datetime) -> tuple[TimelineView, str | None]:
+        """The timeline's projection, and what is running (with P0 clocks): what the header
+        shows, here and in the other modes."""
+        release = self.config.release
+        view = project(self.runbook, release.launch_at, release.tz, state, now)
+        active = ", ".join(self._running_label(r, now) for r in state.active_runs()
+                           if r.playbook in self.runbook.playbooks) or None
+        return view, active
 
     def _running_label(self, run: RunState, now: datetime) -> str:
         """A run's title; an emergency run also shows its clock against the runbook's P0

@@ -16,6 +16,7 @@ from screens.builds import BuildsScreen
 from tests.conftest import needs_cargo
 from tests.ui.test_timeline_ui import SIZE, until
 from widgets.build_grid import BuildGrid
+from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane
 
 HOST = "x86_64-unknown-linux-gnu"
@@ -29,6 +30,9 @@ async def test_build_from_the_builds_screen_then_split_and_filter(
         await pilot.pause()
         await pilot.press("b")
         assert isinstance(app.screen, BuildsScreen)
+        header = app.screen.query_one(CockpitHeader)  # the same header as the timeline's
+        await until(pilot, lambda: "T+" in str(header.render()))
+        assert "caro v1.1.0-beta" in str(header.render()) and "CONTROLLER" in str(header.render())
         empty = app.screen.query_one("#empty", Static)
         assert empty.display and "every target of [build] targets" in str(empty.render())
         await pilot.press("enter")
