@@ -403,9 +403,11 @@ class CockpitApp(App[int]):
                                           "(nothing was run)", body, confirm_label="Close",
                                           cancel_label=None))
             return
-        if outcome.status == "ok" and outcome.missed:
-            self.notify(f"{name}: done, except {', '.join(outcome.missed)} (not done; the run "
-                        "went on)", severity="warning")
+        if outcome.missed:
+            titles = {s.id: s.title for s in self.runbook.playbooks[name].steps}
+            self.notify(f"{name}: incomplete. Not done: "
+                        + "; ".join(titles.get(m, m) for m in outcome.missed),
+                        severity="warning", timeout=10)
             return
         severity: Literal["information", "error"] = (
             "information" if outcome.status == "ok" else "error")

@@ -64,7 +64,8 @@ class RunOutcome:
     run_id: str
     status: str
     missed: tuple[str, ...] = ()
-    """Steps with on_failure = "continue" that failed: the run went on, and says so."""
+    """Steps with on_failure = "continue" that failed: the run went on to the end and is
+    "incomplete"."""
 
 
 class Engine:
@@ -222,6 +223,8 @@ class Engine:
             raise CockpitError([Problem(message, field=f"playbook {playbook.name}",
                                         fix="see the journal for the run's facts so far")],
                                exit_code=1) from exc
+        if status == "ok" and missed:
+            status = "incomplete"  # went to the end, with steps not done: never just "ok"
         self._log("run_finished", run_id, status=status, missed=missed)
         return RunOutcome(run_id, status, tuple(missed))
 

@@ -132,7 +132,7 @@ async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
         if task is not None:
             loop.add_signal_handler(sig, task.cancel)
     outcome = await engine.run(name, params, interaction, dry_run=dry_run)
-    style = "green" if outcome.status == "ok" else "bold red"
+    style = {"ok": "green", "incomplete": "bold yellow"}.get(outcome.status, "bold red")
     console.print(Text(f"run {outcome.run_id}: {outcome.status}", style=style))
     if outcome.missed:
         console.print(Text(f"not done (the run went on): {', '.join(outcome.missed)}",

@@ -39,7 +39,8 @@ class RunState:
     started: datetime
     dry_run: bool = False
     status: str = "running"
-    """running, ok, failed, aborted, no-go, interrupted, blocked"""
+    """running, ok, incomplete (steps not done, the run went on), failed, aborted, no-go,
+    interrupted, blocked"""
     finished: datetime | None = None
     steps: dict[str, StepState] = field(default_factory=dict)
     checks: dict[int, dict[str, Any]] = field(default_factory=dict)

@@ -86,7 +86,8 @@ def countdown(delta: timedelta) -> str:
 class ItemView:
     slot: Slot
     status: str
-    """pending, due, running, done, failed, aborted, skipped, interrupted, GO, NO-GO"""
+    """pending, due, running, done, incomplete, failed, aborted, skipped, interrupted, GO,
+    NO-GO"""
     overdue: bool
     start: datetime | None
     local_time: str
@@ -119,7 +120,8 @@ class TimelineView:
         return countdown(self.next_item.start - self.now)
 
 
-_RUN_STATUS = {"running": "running", "ok": "done", "failed": "failed", "aborted": "aborted",
+_RUN_STATUS = {"running": "running", "ok": "done", "incomplete": "incomplete",
+               "failed": "failed", "aborted": "aborted",
                "no-go": "NO-GO", "interrupted": "interrupted", "blocked": "failed",
                "skipped": "skipped"}
 

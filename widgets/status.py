@@ -9,6 +9,7 @@ STATUS_STYLES = {
     "due": "bold yellow",
     "running": "bold cyan",
     "done": "green",
+    "incomplete": "bold yellow",
     "ok": "green",
     "failed": "bold red",
     "timeout": "bold red",
@@ -24,7 +25,7 @@ STATUS_STYLES = {
 STATUS_ICONS = {
     "pending": "·", "due": "●", "running": "⟳", "done": "✓", "ok": "✓", "failed": "✗",
     "timeout": "⏱", "declined": "–", "aborted": "–", "cancelled": "⊘", "skipped": "↷",
-    "interrupted": "⚡", "GO": "▲", "NO-GO": "■", "no-go": "■",
+    "interrupted": "⚡", "incomplete": "◐", "GO": "▲", "NO-GO": "■", "no-go": "■",
 }
 
 

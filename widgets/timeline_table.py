@@ -97,8 +97,7 @@ class TimelineTable(DataTable[Text]):
             title.append(f"  ({v.item.schedule})", style="dim")
         if v.start is None and v.run is not None and v.run.params.get("version"):
             title.append(f"  v{v.run.params['version']}", style="dim")  # which hotfix, rollback
-        if v.run is not None and v.run.missed and v.status == "done":
-            title.append(f"  not done: {', '.join(v.run.missed)}", style="yellow")
+
         self.add_row(status_text(v.status, overdue=v.overdue), Text(v.local_time),
                      Text(v.relative, style="dim"), title, key=v.slot.key)
 

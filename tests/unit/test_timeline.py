@@ -110,10 +110,10 @@ def test_an_emergency_row_shows_when_its_last_run_started_and_what_it_left_undon
         ev(1, "session_started", t),
         ev(2, "run_started", t, "h1", playbook="hotfix", params={"version": "1.1.0-beta.1"},
            steps=["tag", "announce"]),
-        ev(3, "run_finished", t, "h1", status="ok", missed=["announce"]),
+        ev(3, "run_finished", t, "h1", status="incomplete", missed=["announce"]),
     ])
     view = project(runbook, LAUNCH, NY, state, at(15, 0))
     (hotfix,) = [v for v in view.items if v.item.playbook == "hotfix"]
     assert hotfix.start is None and hotfix.local_time == "Thu 15 Jan 14:07"
-    assert hotfix.status == "done" and hotfix.run is not None
+    assert hotfix.status == "incomplete" and hotfix.run is not None
     assert hotfix.run.missed == ["announce"]
