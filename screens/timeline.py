@@ -117,8 +117,10 @@ class TimelineScreen(Screen[None]):
 
     def output_sources(self) -> set[tuple[str, str | None]]:
         """The run whose log is on show: the only output the next poll needs to read."""
-        source = self.query_one(LogPane).source
-        return {(source, None)} if source is not None else set()
+        # none while the screen is still being composed (the poll may come first)
+        sources: set[tuple[str, str | None]] = {
+            (p.source, None) for p in self.query(LogPane) if p.source is not None}
+        return sources
 
     def refresh_view(self, state: LaunchState, now: datetime, new_events: list[Event]) -> None:
         """Re-project when the journal moved or the clock ticked to another second."""
