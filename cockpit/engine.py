@@ -252,6 +252,9 @@ class Engine:
             if probe.exit_code == 0:
                 shown = self.planner.show(probe_argv)
                 return finish("skipped", f"already done: `{shown}` succeeded")
+        if step.kind == "forge" and step.confirm and (done := await self._forge_done(step,
+                                                                                      values)):
+            return finish("skipped", done)  # nothing to confirm: the forge is already there
         if step.confirm and step.kind not in {"edit", "gate", "announce"}:
             if not await self._confirm(run_id, step, self.planner.preview(step, values,
                                                                           probe=False),
@@ -332,6 +335,33 @@ class Engine:
         if result["status"] == "ok":
             return finish("ok", f"build {build_id}: {summary}; artifacts in {matrix.dist}")
         return finish("failed", f"build {build_id}: {summary} (details: builds screen, b)")
+
+    async def _forge_done(self, step: Step, values: Mapping[str, str]) -> str:
+        """Why a state-changing forge step has nothing to do ('' when it has, or when the
+        forge cannot say: the step itself then reports it)."""
+        from cockpit import forge as f
+
+        tag = substitute(step.release_tag, values)
+        try:
+            forge = f.open_forge(self.config)
+        except CockpitError:
+            return ""
+        try:
+            release = await forge.release(tag)
+            if release is None:
+                return ""
+            if step.action == "publish" and not release.draft:
+                return f"release {tag} is already published"
+            if step.action == "unpublish" and release.draft:
+                return f"release {tag} is already a draft"
+            if step.action == "latest" and (latest := await forge.latest()) is not None \
+                    and latest.tag == tag:
+                return f"{tag} is already the latest release"
+            return ""
+        except CockpitError:
+            return ""
+        finally:
+            await forge.close()
 
     async def _forge(self, step: Step, values: Mapping[str, str],
                      sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
