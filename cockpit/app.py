@@ -364,7 +364,8 @@ class CockpitApp(App[int]):
             resolved = planner.values(playbook, values)
             plan = "\n\n".join(
                 f"{i}. {planner.title(step, resolved)}"
-                + (" [asks first]" if step.confirm else "") + "\n"
+                + (" [asks first]" if step.confirm and planner.applies(step, resolved) else "")
+                + "\n"
                 + "\n".join("   " + ln for ln in planner.preview(step, resolved).splitlines())
                 for i, step in enumerate(playbook.steps, 1))
 

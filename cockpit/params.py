@@ -121,7 +121,7 @@ def resolve_params(
         if raw is None or raw == "":
             if spec.required:
                 problems.append(Problem("is required", field=f"param {name}",
-                                        fix=f"give it a value (cockpit run: --param {name}=...)"))
+                                        fix="give it a value"))
             else:
                 values[name] = ""
             continue

@@ -41,6 +41,14 @@ class Planner:
                 "release.next_hotfix": next_hotfix(self.config.release.version, tags),
                 "release.hours_since_launch": str(max(0, int(since.total_seconds() // 3600)))}
 
+    @staticmethod
+    def applies(step: Step, values: Mapping[str, str]) -> bool:
+        """Whether a step runs for this release (its `when`, if any, holds)."""
+        if not step.when:
+            return True
+        name, wanted = step.when.split("=", 1)
+        return values.get(name) == wanted
+
     def tags(self) -> list[str]:
         """The release repository's tags."""
         import subprocess
@@ -117,10 +125,10 @@ class Planner:
         repo = self.config.repo
         cwd = repo / substitute(step.cwd, values) if step.cwd else repo
         lines = []
-        if step.when:
+        if not self.applies(step, values):
+            assert step.when is not None
             name, wanted = step.when.split("=", 1)
-            if values.get(name) != wanted:
-                return f"(skipped: only when {name} is {wanted}; it is {values.get(name)!r})"
+            return f"(skipped: only when {name} is {wanted}; it is {values.get(name)!r})"
         if step.skip_if and probe:
             lines.append(f"skip if: $ {self.show(render_argv(step.skip_if, values))}")
         if step.kind == "shell":

@@ -125,6 +125,9 @@ class ParamsModal(_Modal[dict[str, str] | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self._submit()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#params-error", Static).update("")  # the next enter checks again
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
             self._submit()

@@ -216,7 +216,9 @@ class TimelineScreen(Screen[None]):
             except Exception:
                 values = {**self.config.context(), **{k: f"<{k}>" for k in playbook.params}}
             planned = [PlannedStep(s, self.planner.title(s, values),
-                                   self.planner.preview(s, values, show_cwd=False))
+                                   self.planner.preview(s, values, show_cwd=False),
+                                   self.planner.text(s.expected or "", values),
+                                   tuple(self.planner.text(t, values) for t in s.troubleshooting))
                        for s in playbook.steps]
             decision = blocking_decision(self.runbook, self.state, playbook.name)
             if decision is not None:

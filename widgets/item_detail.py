@@ -27,6 +27,9 @@ class PlannedStep:
     step: Step
     title: str
     preview: str
+    """What the step would do now (shown until it has run: then its result says)."""
+    expected: str = ""
+    troubleshooting: tuple[str, ...] = ()
 
 
 def _heading(text: str) -> Text:
@@ -109,17 +112,18 @@ def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> lis
     if tags:
         line.append("  " + " ".join(f"[{t}]" for t in tags), style="dim")
     out: list[RenderableType] = [line]
-    preview = planned.preview if step.kind != "gate" else ""
+    ran = status not in {"pending", "running", "interrupted"}
+    preview = planned.preview if step.kind != "gate" and not ran else ""
     for text in preview.splitlines()[:12]:
         out.append(Text("       " + text, style="cyan" if text.startswith("$") else "dim"))
     if step.kind == "gate":
         out.extend(_render_checks(step, run))
-    if step.expected:
-        out.append(Text(f"       expected: {step.expected}", style="dim italic"))
+    if planned.expected:
+        out.append(Text(f"       expected: {planned.expected}", style="dim italic"))
     if state is not None and state.message and status not in {"pending", "running"}:
         first = state.message.splitlines()[0]
         out.append(Text(f"       → {first}", style=STATUS_STYLES.get(status, "")))
-    for note in step.troubleshooting:
+    for note in planned.troubleshooting:
         out.append(Text(f"       ? {note}", style="dim"))
     return out
 

@@ -96,7 +96,9 @@ class TimelineTable(DataTable[Text]):
         if v.item.schedule:
             title.append(f"  ({v.item.schedule})", style="dim")
         if v.start is None and v.run is not None and v.run.params.get("version"):
-            title.append(f"  v{v.run.params['version']}", style="dim")  # which hotfix, rollback
+            back = v.run.params.get("previous_version")  # a rollback: from which, to which
+            title.append(f"  v{v.run.params['version']}" + (f" → v{back}" if back else ""),
+                         style="dim")
 
         self.add_row(status_text(v.status, overdue=v.overdue), Text(v.local_time),
                      Text(v.relative, style="dim"), title, key=v.slot.key)

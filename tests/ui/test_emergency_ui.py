@@ -58,6 +58,8 @@ async def test_rollback_key_prefills_from_the_config_and_refuses_an_unknown_vers
         error = str(modal.query_one("#params-error", Static).render())
         assert "v0.9.0 does not exist" in error and "1.0.0" in error
         modal.query_one("#param-previous_version", Input).value = "1.0.0"
+        await pilot.pause()
+        assert str(modal.query_one("#params-error", Static).render()) == ""  # edited: cleared
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")  # the explicit yes to the whole plan, recorded with the run

@@ -61,4 +61,4 @@ def test_defaults_resolve_from_context_and_unknown_params_are_named() -> None:
 def test_required_param_missing_says_how() -> None:
     with pytest.raises(ParameterError) as err:
         resolve_params({"reason": ParamSpec()}, {}, {})
-    assert err.value.problems[0].fix == "give it a value (cockpit run: --param reason=...)"
+    assert err.value.problems[0].fix == "give it a value"
