@@ -31,6 +31,8 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
         return ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
     confirmed = {(e.run_id, e.step): e for e in events if e.kind == "step_confirmed"}
+    titles = {(e.run_id, e.step): str(e.data.get("title", "")) for e in events
+              if e.kind == "step_started"}
     out = [f"# Launch record: {title}", ""]
     decisions = [e for e in events if e.kind in {"gate_decision", "gate_override"}]
     if decisions:
@@ -60,9 +62,23 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
             asked = confirmed.get((run.run_id, step.id))
             who = (f" ({'confirmed' if asked.data.get('confirmed') else 'declined'} by "
                    f"{asked.data.get('operator', '?')} at {when(asked.ts)})") if asked else ""
-            out.append(f"- `{step.id}` **{step.status}**{took}{who}{note}")
+            title = titles.get((run.run_id, step.id), "")
+            named = f" {title}" if title and title != step.id else ""
+            out.append(f"- `{step.id}`{named}: **{step.status}**{took}{who}{note}")
         if run.missed:
             out.append(f"- not done (the run went on): {', '.join(run.missed)}")
+        out.append("")
+    posts = [e for e in events if e.kind == "announcement"]
+    if posts:
+        out += ["## Announcements", "", "| when | channel | how | by | result |",
+                "|---|---|---|---|---|"]
+        for e in posts:
+            d = e.data
+            how = "by hand" if d.get("by_hand") else f"webhook, {d.get('parts', 1)} part(s)"
+            result = ("posted" if d.get("posted") else "NOT posted") + (
+                f": {d['error']}" if d.get("error") else "")
+            out.append(f"| {when(e.ts)} | {_cell(d.get('channel', ''))} | {how} | "
+                       f"{_cell(d.get('operator', ''))} | {_cell(result)} |")
         out.append("")
     notes = [e for e in events if e.kind in {"manual_check", "manual_done", "step_resolved"}]
     if notes:

@@ -58,6 +58,10 @@ async def test_launch_announcement_waits_out_a_429_posts_once_and_is_journaled(
     assert event["posted"] and event["message_ids"] == ["1000001"] and event["channel"] == "discord"
     record = "\n".join(json.dumps(e.data) for e in journal.events())
     assert hook.url.rsplit("/", 1)[1] not in record  # the webhook's token never journaled
+    from cockpit.export import to_markdown
+
+    md = to_markdown(journal.events(), title="caro", tz=live_config.release.tz)
+    assert "## Announcements" in md and "| discord | webhook, 1 part(s) |" in md
 
     again = await engine.run("announce", {}, ScriptedOperator())
     discord = engine.state().runs[again.run_id].steps["discord"]

@@ -107,7 +107,7 @@ def test_headless_run_dry_run_then_real_then_export(workspace: Path) -> None:
     assert {"run_started", "step_started", "output", "step_finished", "run_finished",
             "step_confirmed"} <= {e["event"] for e in events}
     md = cockpit("journal", "export", "--format", "md", "--config", str(workspace))
-    assert "### tag-release: ok" in md.stdout and "`push` **ok**" in md.stdout
+    assert "### tag-release: ok" in md.stdout and "- `push` Push the tag to origin: **ok**" in md.stdout
     # who said yes to the push, and when, in the release's timezone
     tz = load_config(workspace).release.tz
     confirmed = next(e for e in events if e["event"] == "step_confirmed" and e["step"] == "push")
