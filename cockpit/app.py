@@ -25,7 +25,7 @@ from cockpit.buildstate import BuildState
 from cockpit.checks import CheckResult
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
-from cockpit.engine import Engine, GateAnswer, ManualAnswer
+from cockpit.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.errors import CockpitError
 from cockpit.journal import Journal, JournalLocked
 from cockpit.loopthread import LoopThread
@@ -33,7 +33,15 @@ from cockpit.runbook import Runbook, Step
 from cockpit.runs import LaunchState
 from screens.builds import BuildsScreen
 from screens.help import HelpScreen
-from screens.modals import ConfirmModal, GateModal, ManualModal, ParamsModal, ResolveModal, TextModal
+from screens.modals import (
+    ConfirmModal,
+    FailureModal,
+    GateModal,
+    ManualModal,
+    ParamsModal,
+    ResolveModal,
+    TextModal,
+)
 from screens.timeline import TimelineScreen
 from widgets.header import CockpitHeader
 
@@ -60,6 +68,9 @@ class UiInteraction:
 
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
         return await self.app.push_screen_wait(GateModal(step.title, results))
+
+    async def failed(self, step: Step, message: str) -> FailureAnswer | None:
+        return await self.app.push_screen_wait(FailureModal(step.title, message))
 
 
 class CockpitCommands(Provider):

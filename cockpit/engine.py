@@ -41,6 +41,15 @@ class ManualAnswer:
 
 
 @dataclass
+class FailureAnswer:
+    """What to do with a step that failed: run it again, go on without it (a note says
+    why), or stop the playbook here."""
+
+    action: Literal["retry", "skip", "abort"]
+    note: str = ""
+
+
+@dataclass
 class GateAnswer:
     decision: Literal["GO", "NO-GO"]
     rationale: str
@@ -56,6 +65,10 @@ class Interaction(Protocol):
     async def manual(self, step: Step) -> ManualAnswer | None: ...
 
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
+        ...
+
+    async def failed(self, step: Step, message: str) -> FailureAnswer | None:
+        """A step failed and would stop the playbook: retry, skip or abort (None: abort)."""
         ...
 
 
@@ -82,6 +95,8 @@ class Engine:
         self.operator = operator_id()
         self._state = LaunchState()
         self.planner = Planner(config)
+        self._failure: dict[str, str] = {}
+        """The last message of each step, for the question asked when it fails."""
 
     # state --------------------------------------------------------------------------------
 
@@ -190,6 +205,20 @@ class Engine:
             for step in steps:
                 current, started = step, time.monotonic()
                 result = await self._step(run_id, playbook, step, values, interaction)
+                while result in FAILING and step.on_failure == "stop":
+                    answer = await interaction.failed(step, self._failure.get(step.id, result))
+                    action = answer.action if answer is not None else "abort"
+                    note = answer.note if answer is not None else ""
+                    if action == "skip" and not note.strip():
+                        action = "abort"  # skipping a failed step needs a reason on record
+                    self._log("step_resolved", run_id, step.id, action=action, note=note,
+                              operator=self.operator, after="failure")
+                    if action == "retry":
+                        result = await self._step(run_id, playbook, step, values, interaction)
+                    elif action == "skip":
+                        result = "skipped"
+                    else:
+                        break
                 current = None
                 if result == "declined":
                     status = "aborted"
@@ -236,6 +265,7 @@ class Engine:
         def finish(status: str, message: str = "", exit_code: int | None = None) -> str:
             self._log("step_finished", run_id, step.id, status=status, message=message,
                       exit_code=exit_code, duration=round(time.monotonic() - t0, 3))
+            self._failure[step.id] = message or status  # what the operator is asked about
             return status
 
         self._log("step_started", run_id, step.id, title=self.planner.title(step, values),

@@ -18,7 +18,7 @@ from rich.prompt import Confirm, Prompt
 from rich.text import Text
 
 from cockpit.checks import CheckResult
-from cockpit.engine import Engine, GateAnswer, ManualAnswer, RunOutcome
+from cockpit.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer, RunOutcome
 from cockpit.journal import Event
 from cockpit.runbook import Step
 
@@ -51,6 +51,16 @@ class TerminalInteraction:
         done = Confirm.ask("  done?", console=self.console, default=True)
         note = Prompt.ask("  note (optional)", console=self.console, default="")
         return ManualAnswer(done, note)
+
+    async def failed(self, step: Step, message: str) -> FailureAnswer | None:
+        self.console.print(Text(f"  failed: {message}", style="bold red"))
+        if not self.interactive:
+            return None  # unattended: stop here; `cockpit run` again picks up where it stopped
+        choice = Prompt.ask("  retry, skip or abort?", choices=["retry", "skip", "abort"],
+                            default="abort", console=self.console)
+        note = Prompt.ask("  why skip it? (journaled)", console=self.console) if (
+            choice == "skip") else ""
+        return FailureAnswer(choice, note)  # type: ignore[arg-type]
 
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
         ticks: list[tuple[bool, str]] = []

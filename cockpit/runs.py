@@ -127,8 +127,9 @@ class LaunchState:
                 step.status, step.message = "ok", f"marked done: {d.get('note', '')}"
             elif d["action"] == "skip":
                 step.status, step.message = "skipped", f"skipped: {d.get('note', '')}"
-            else:
+            elif d["action"] in {"rerun", "retry"}:
                 step.status = "pending"
+            # abort: the step stays failed, and the run ends so
         elif e.kind == "check_result":
             run.checks[d["index"]] = dict(d)
         elif e.kind == "manual_check":

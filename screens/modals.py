@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from cockpit.checks import CheckResult
-from cockpit.engine import GateAnswer, ManualAnswer
+from cockpit.engine import FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.params import ParamSpec
 from cockpit.runbook import Step
 
@@ -175,6 +175,49 @@ class ManualModal(_Modal[ManualAnswer | None]):
 
     def action_stop(self) -> None:
         self.dismiss(None)
+
+
+class FailureModal(_Modal[FailureAnswer | None]):
+    """A step failed: run it again, skip it (a note says why), or stop the playbook."""
+
+    BINDINGS = [Binding("ctrl+r", "answer('retry')", "Retry", id="failure-retry",
+                        tooltip="Run the step again"),
+                Binding("ctrl+s", "answer('skip')", "Skip", id="failure-skip",
+                        tooltip="Go on without it: the note says why (required)"),
+                Binding("escape", "answer('abort')", "Abort", id="failure-abort",
+                        tooltip="Stop the playbook here")]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Label(f"Step failed: {self.title_text}", classes="modal-title")
+            yield Static(Text(self.message), classes="modal-body")
+            yield Label("note (needed to skip)", classes="field-label")
+            yield Input(id="failure-note")
+            yield Static("", classes="modal-error", id="failure-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Abort (esc)", id="abort")
+                yield Button("Skip (^s)", variant="warning", id="skip")
+                yield Button("Retry (^r)", variant="primary", id="retry")
+
+    def on_mount(self) -> None:
+        self.query_one("#retry", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_answer(str(event.button.id))
+
+    def action_answer(self, action: str) -> None:
+        note = self.query_one("#failure-note", Input).value.strip()
+        if action == "skip" and not note:
+            self.query_one("#failure-error", Static).update(
+                "say why it is safe to go on without this step")
+            self.query_one("#failure-note", Input).focus()
+            return
+        self.dismiss(FailureAnswer(action, note))  # type: ignore[arg-type]
 
 
 class GateModal(_Modal[GateAnswer | None]):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cockpit.buildstate import BuildState
 from cockpit.checks import CheckResult
-from cockpit.engine import GateAnswer, ManualAnswer
+from cockpit.engine import FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.journal import Journal
 from cockpit.runbook import SHIPPED, Step
 
@@ -21,6 +21,9 @@ class ScriptedOperator:
     gate_answers: list[GateAnswer | None] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)
     gate_results: list[list[CheckResult]] = field(default_factory=list)
+    failure_answers: list[FailureAnswer | None] = field(default_factory=list)
+    """Answers when a step fails; none left: abort, as an unattended run would."""
+    failures: list[str] = field(default_factory=list)
 
     async def confirm(self, step: Step, preview: str) -> bool:
         self.shown.append(preview)
@@ -33,6 +36,10 @@ class ScriptedOperator:
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
         self.gate_results.append(results)
         return self.gate_answers.pop(0) if self.gate_answers else GateAnswer("GO", "all good")
+
+    async def failed(self, step: Step, message: str) -> FailureAnswer | None:
+        self.failures.append(f"{step.id}: {message}")
+        return self.failure_answers.pop(0) if self.failure_answers else None
 
 
 async def until_stage(journal: Journal, target: str, stage: str, state: str = "running",

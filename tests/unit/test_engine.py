@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.engine import Engine, GateAnswer, ManualAnswer
+from cockpit.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.errors import CockpitError, ParameterError
 from cockpit.gates import Blocked
 from cockpit.journal import Journal
@@ -329,3 +329,50 @@ async def test_versions_out_of_order_are_refused_before_anything_runs(
     assert err.value.problems[0].message == "1.0.0 is not after 1.1.0-beta"
     assert "newer than 1.1.0-beta" in (err.value.problems[0].fix or "")
     assert not engine.state().runs
+
+
+SECOND_TIME = '''
+title = "second time lucky"
+[[steps]]
+id = "once"
+kind = "shell"
+title = "fails the first time"
+shell = true
+run = "n=$(cat tries 2>/dev/null || echo 0); n=$((n+1)); echo $n > tries; [ $n -ge 2 ]"
+
+[[steps]]
+id = "never"
+kind = "shell"
+title = "always fails"
+run = "false"
+
+[[steps]]
+id = "after"
+kind = "shell"
+title = "runs once the failures are dealt with"
+run = "true"
+'''
+
+
+async def test_a_failed_step_offers_retry_skip_with_a_note_or_abort(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path, lucky=SECOND_TIME)
+    operator = ScriptedOperator(failure_answers=[
+        FailureAnswer("retry"), FailureAnswer("skip", "not needed for a beta")])
+    outcome = await engine.run("lucky", {}, operator)
+    assert outcome.status == "ok"
+    assert statuses(engine, outcome.run_id) == {"once": "ok", "never": "skipped", "after": "ok"}
+    assert operator.failures == ["once: exit code 1 (expected 0)",
+                                 "never: exit code 1 (expected 0)"]
+    resolved = [(e.step, e.data["action"], e.data["note"], e.data["operator"])
+                for e in journal.events(kinds=["step_resolved"], run_id=outcome.run_id)]
+    assert resolved == [("once", "retry", "", "rm@test"),
+                        ("never", "skip", "not needed for a beta", "rm@test")]
+
+    (config.repo / "tries").unlink()
+    skip_without_reason = ScriptedOperator(failure_answers=[
+        FailureAnswer("retry"), FailureAnswer("skip", "  ")])
+    stopped = await engine.run("lucky", {}, skip_without_reason)
+    assert stopped.status == "failed"  # a skip needs a reason: without one, it is an abort
+    assert statuses(engine, stopped.run_id) == {"once": "ok", "never": "failed",
+                                                "after": "pending"}
