@@ -13,6 +13,7 @@ import re
 import socket
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -32,6 +33,8 @@ from cockpit.runs import LaunchState
 Listener = Callable[[list[Event]], None]
 Offload = Callable[[Coroutine[Any, Any, str]], Awaitable[str]]
 FAILING = {"failed", "timeout"}
+TAIL_LINES = 8
+"""Lines of a failed step's output shown when asking what to do."""
 
 
 @dataclass
@@ -97,6 +100,8 @@ class Engine:
         self.planner = Planner(config)
         self._failure: dict[str, str] = {}
         """The last message of each step, for the question asked when it fails."""
+        self._tail: dict[str, deque[str]] = {}
+        """The last lines each step printed, shown with that question."""
 
     # state --------------------------------------------------------------------------------
 
@@ -206,7 +211,9 @@ class Engine:
                 current, started = step, time.monotonic()
                 result = await self._step(run_id, playbook, step, values, interaction)
                 while result in FAILING and step.on_failure == "stop":
-                    answer = await interaction.failed(step, self._failure.get(step.id, result))
+                    said = "\n".join(self._tail.get(step.id, ()))
+                    answer = await interaction.failed(step, self._failure.get(step.id, result) + (
+                        f"\n\nlast output:\n{said}" if said else ""))
                     action = answer.action if answer is not None else "abort"
                     note = answer.note if answer is not None else ""
                     if action == "skip" and not note.strip():
@@ -314,8 +321,11 @@ class Engine:
         return await self._gate(run_id, playbook, step, values, interaction, sink, finish)
 
     def _sink(self, run_id: str, step_id: str) -> Callable[[list[str]], None]:
+        tail = self._tail[step_id] = deque(maxlen=TAIL_LINES)
+
         def sink(lines: list[str]) -> None:
-            self._log("output", run_id, step_id, text="\n".join(lines))
+            event = self._log("output", run_id, step_id, text="\n".join(lines))
+            tail.extend(event.lines())  # as journaled: redacted
 
         return sink
 
