@@ -217,3 +217,46 @@ def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
     release = (config.base / "forge" / "v1.1.0-beta.1" / "release.json").read_text()
     assert '"draft": false' in release
     journal.close()
+
+
+def test_sigkill_mid_push_then_resume_pushes_the_tag_once(
+        config: Config, clock: FrozenClock) -> None:
+    origin = config.base / "origin.git"
+    gate = origin / "slow-once"
+    gate.write_text("")
+    hook = origin / "hooks" / "pre-receive"  # the first push hangs: the cockpit dies mid-push
+    hook.write_text(f"#!/bin/sh\ncat >/dev/null\nif [ -e {gate} ]; then rm {gate}; sleep 60; fi\n")
+    hook.chmod(0o755)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cockpit", "run", "tag-release", "--headless", "--yes",
+         "--config", str(config.source)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while gate.exists():  # the hook has started: the push is under way
+        assert time.monotonic() < deadline and proc.poll() is None, "the push never started"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    git = ["git", "-C", str(config.repo)]
+    remote = subprocess.run([*git, "ls-remote", "--tags", "origin"], capture_output=True,
+                            text=True, check=True).stdout
+    assert "v1.1.0-beta" not in remote  # killed before origin took it
+
+    journal = Journal.controller(config.journal_path, clock=clock)
+    engine = Engine(config, load_runbook(), journal)
+    run = next(iter(engine.state().runs.values()))
+    assert run.status == "interrupted" and run.interrupted_step is not None
+    assert run.interrupted_step.id == "push"
+    import asyncio
+
+    outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", ScriptedOperator()))
+    assert outcome.status == "ok"
+    steps = engine.state().runs[run.run_id].steps
+    assert steps["tag"].status == "ok" and steps["push"].status == "ok"
+    remote = subprocess.run([*git, "ls-remote", "--tags", "origin"], capture_output=True,
+                            text=True, check=True).stdout
+    assert remote.count("refs/tags/v1.1.0-beta\n") == 1
+    tags = subprocess.run([*git, "tag", "-l", "v1.1.0-beta"], capture_output=True, text=True,
+                          check=True).stdout.split()
+    assert tags == ["v1.1.0-beta"]  # made once, before the crash
+    journal.close()
