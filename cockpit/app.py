@@ -334,7 +334,7 @@ class CockpitApp(App[int]):
             return
         if self.current_mode != "timeline":
             self.switch_mode("timeline")
-        given = (self.engine.rollback_defaults() if name == "rollback" and self.engine is not None
+        given = (self.engine.emergency_defaults(name) if self.engine is not None
                  else None)
         self.start_playbook(name, given=given, show_plan=True)
 

@@ -129,6 +129,18 @@ class Engine:
                 versions.append(version)
         return versions
 
+    def emergency_defaults(self, name: str) -> dict[str, str]:
+        """What H or R pre-fills. An earlier run of the same playbook that did not finish
+        (failed, incomplete, aborted) is what the operator is most likely going back to:
+        its parameters come first, so it picks up where it stopped instead of starting a
+        new version (and a re-run posts nothing twice: same values, same messages)."""
+        runs = [r for r in self.state().runs.values() if r.playbook == name and not r.dry_run]
+        last = runs[-1] if runs else None  # the journal's order: the latest started last
+        given = self.rollback_defaults() if name == "rollback" else {}
+        if last is not None and last.status not in {"ok", "running"}:
+            given.update(last.params)
+        return given
+
     def rollback_defaults(self) -> dict[str, str]:
         """Roll back what was shipped last (the journal's record; the config's version
         otherwise) to a tagged version before it: the one shipped before it, else the one

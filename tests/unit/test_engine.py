@@ -376,3 +376,20 @@ async def test_a_failed_step_offers_retry_skip_with_a_note_or_abort(
     assert stopped.status == "failed"  # a skip needs a reason: without one, it is an abort
     assert statuses(engine, stopped.run_id) == {"once": "ok", "never": "failed",
                                                 "after": "pending"}
+
+
+async def test_h_after_a_hotfix_that_did_not_finish_picks_that_one_up(
+        config: Config, runbook: Runbook, journal: Journal) -> None:
+    engine = Engine(config, runbook, journal)
+    assert engine.emergency_defaults("hotfix") == {}  # nothing earlier: the playbook's defaults
+    journal.append("run_started", run_id="h1", playbook="hotfix", operator="rm",
+                   params={"version": "1.1.0-beta.1", "reason": "crash on start"},
+                   steps=["tag"])
+    journal.append("run_finished", run_id="h1", status="failed")
+    assert engine.emergency_defaults("hotfix") == {"version": "1.1.0-beta.1",
+                                                   "reason": "crash on start"}
+    journal.append("run_started", run_id="h2", playbook="hotfix", operator="rm",
+                   params={"version": "1.1.0-beta.1", "reason": "crash on start"},
+                   steps=["tag"])
+    journal.append("run_finished", run_id="h2", status="ok")
+    assert engine.emergency_defaults("hotfix") == {}  # done: the next one is a new hotfix
