@@ -1,9 +1,10 @@
 """The engine: runs a playbook's steps, journaling every fact before anyone sees it.
 
-It knows four step kinds (shell, manual, gate, edit), validates and quotes parameters,
-asks the operator (through an `Interaction`) before destructive steps, probes `skip_if`
-for idempotency, retries, times out, stops or continues on failure, and resumes a run that a
-crash interrupted. The UI and the headless runner are two implementations of `Interaction`.
+It runs every step kind (shell, manual, gate, edit, build; forge and announce through
+`release_steps`), validates and quotes parameters, asks the operator (through an
+`Interaction`) before destructive steps and when one fails, probes `skip_if` for idempotency,
+retries, times out, stops or continues on failure, and resumes a run that a crash
+interrupted. The UI and the headless runner are two implementations of `Interaction`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from cockpit.edits import plan_edit
 from cockpit.errors import CockpitError, Problem
 from cockpit.gates import ensure_not_blocked
 from cockpit.journal import Event, Journal, operator_id
-from cockpit.params import placeholders, render_argv, substitute
+from cockpit.params import render_argv, substitute
 from cockpit.plan import Planner
+from cockpit.release_steps import ReleaseSteps
 from cockpit.runbook import Playbook, Runbook, Step
 from cockpit.runners import LocalRunner, group_alive, kill_group
 from cockpit.runs import LaunchState
@@ -102,6 +104,7 @@ class Engine:
         """The last message of each step, for the question asked when it fails."""
         self._tail: dict[str, deque[str]] = {}
         """The last lines each step printed, shown with that question."""
+        self.release_steps = ReleaseSteps(self)
 
     # state --------------------------------------------------------------------------------
 
@@ -301,8 +304,8 @@ class Engine:
             if probe.exit_code == 0:
                 shown = self.planner.show(probe_argv)
                 return finish("skipped", f"already done: `{shown}` succeeded")
-        if step.kind == "forge" and step.confirm and (done := await self._forge_done(step,
-                                                                                      values)):
+        if step.kind == "forge" and step.confirm and (
+                done := await self.release_steps.forge_done(step, values)):
             return finish("skipped", done)  # nothing to confirm: the forge is already there
         if step.confirm and step.kind not in {"edit", "gate", "announce"}:
             if not await self._confirm(run_id, step, self.planner.preview(step, values,
@@ -318,9 +321,10 @@ class Engine:
         if step.kind == "build":
             return await self._build(values.get("version", self.config.release.version), finish)
         if step.kind == "forge":
-            return await self._forge(step, values, sink, finish)
+            return await self.release_steps.forge(step, values, sink, finish)
         if step.kind == "announce":
-            return await self._announce(run_id, step, values, interaction, sink, finish)
+            return await self.release_steps.announce(run_id, step, values, interaction, sink,
+                                                     finish)
         if step.kind == "manual":
             answer = await interaction.manual(step.model_copy(update={
                 "title": self.planner.title(step, values),
@@ -387,163 +391,6 @@ class Engine:
         if result["status"] == "ok":
             return finish("ok", f"build {build_id}: {summary}; artifacts in {matrix.dist}")
         return finish("failed", f"build {build_id}: {summary} (details: builds screen, b)")
-
-    async def _forge_done(self, step: Step, values: Mapping[str, str]) -> str:
-        """Why a state-changing forge step has nothing to do ('' when it has, or when the
-        forge cannot say: the step itself then reports it)."""
-        from cockpit import forge as f
-
-        tag = substitute(step.release_tag, values)
-        try:
-            forge = f.open_forge(self.config)
-        except CockpitError:
-            return ""
-        try:
-            release = await forge.release(tag)
-            if release is None:
-                return ""
-            if step.action == "publish" and not release.draft:
-                return f"release {tag} is already published"
-            if step.action == "unpublish" and release.draft:
-                return f"release {tag} is already a draft"
-            if step.action == "latest" and (latest := await forge.latest()) is not None \
-                    and latest.tag == tag:
-                return f"{tag} is already the latest release"
-            return ""
-        except CockpitError:
-            return ""
-        finally:
-            await forge.close()
-
-    async def _forge(self, step: Step, values: Mapping[str, str],
-                     sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
-        from cockpit import forge as f
-
-        def say(line: str) -> None:
-            sink([line])
-
-        tag = substitute(step.release_tag, values)
-        files = self.planner.dist_files(values)
-        try:
-            forge = f.open_forge(self.config)
-        except CockpitError as exc:
-            return finish("failed", str(exc))
-        try:
-            if step.action == "release":
-                name = f"{self.config.release.name} {tag}"
-                reason = values.get("reason", "")  # a hotfix says what it fixes
-                body = f"Hotfix {tag}: {reason}" if reason else f"Release {tag}"
-                release = await f.ensure_draft(forge, tag, name, body, say)
-            elif step.action in {"upload", "verify", "publish"} and not files:
-                return finish("failed", f"no artifacts for {tag} in the dist directory: "
-                                        "run the build step first")
-            elif step.action == "upload":
-                release = await f.upload_all(forge, tag, files, say)
-            elif step.action == "verify":
-                release = await f.verify(forge, tag, files, say)
-            elif step.action == "publish":
-                release = await f.publish(forge, tag, files, say)
-            elif step.action == "unpublish":
-                release = await f.unpublish(forge, tag, say)
-            elif step.action == "is-latest":
-                release = await f.check_latest(forge, tag, say)
-            else:
-                release = await f.make_latest(forge, tag, say)
-        except CockpitError as exc:
-            return finish("failed", exc.problems[0].message + (
-                f" (fix: {exc.problems[0].fix})" if exc.problems[0].fix else ""))
-        finally:
-            budget = getattr(forge, "rate_remaining", None)
-            if budget is not None:
-                say(f"GitHub API budget: {budget:,} requests left this hour")
-            await forge.close()
-        state = "draft" if release.draft else "published"
-        return finish("ok", f"{tag}: {state}, {len(release.assets)} assets")
-
-    async def announcement(self, step: Step, values: Mapping[str, str]) -> str:
-        """The step's template filled with the run's values and live ones from the forge."""
-        from cockpit import announce, forge
-
-        assert step.template is not None
-        template = self.runbook.timeline.templates[step.template]
-        live = dict(values)
-        live.setdefault("name", self.config.release.name)
-        if self.config.announce.install_url:
-            live.setdefault("install_url", self.config.announce.install_url)
-        wanted = placeholders(template) - live.keys()
-        labels = self.config.forge.priority_labels
-        issue_names = {"issues", *(forge.value_name(label) for label in labels)}
-        if wanted & {"downloads", "release_url"} or (labels and wanted & issue_names):
-            tag = substitute("v{version}", values) if "version" in values else ""
-            source = forge.open_forge(self.config)
-            try:
-                release = await source.release(tag) if tag else None
-                if labels and wanted & issue_names:
-                    for name, count in (await forge.issue_values(source, labels)).items():
-                        live.setdefault(name, count)
-            finally:
-                await source.close()
-            if release is not None and release.draft and "release_url" in wanted:
-                raise announce.AnnounceError(
-                    f"{tag} is a draft on the forge (not published yet, or rolled back): "
-                    "announcing it would send people to a release they cannot download",
-                    "publish it first (build-and-upload), or announce the version users get")
-            if release is not None:
-                live.setdefault("downloads", f"{release.downloads:,}")
-                live.setdefault("release_url", release.url)
-        return announce.render(template, live)
-
-    async def _announce(self, run_id: str, step: Step, values: Mapping[str, str],
-                        interaction: Interaction, sink: Callable[[list[str]], None],
-                        finish: Callable[..., str]) -> str:
-        import hashlib
-
-        from cockpit import announce
-
-        assert step.channel is not None
-        try:
-            message = await self.announcement(step, values)
-        except CockpitError as exc:
-            return finish("failed", str(exc))
-        digest = hashlib.sha256(f"{step.channel}\n{message}".encode()).hexdigest()[:16]
-        earlier = [e for e in self.journal.events(kinds=["announcement"])
-                   if e.data.get("digest") == digest and e.data.get("posted")]
-        if earlier:
-            when = earlier[-1].ts.astimezone(self.config.release.tz).strftime("%H:%M")
-            return finish("skipped", f"already posted to {step.channel} at {when}")
-        url = announce.webhook_url(step.channel, self.config.announce.webhooks)
-        parts = announce.split(message)
-        if url is None:
-            env = self.config.announce.webhooks.get(step.channel)
-            why = (f"${env} is not set" if env else
-                   f"no webhook named {step.channel!r} in [announce] webhooks")
-            answer = await interaction.manual(step.model_copy(update={
-                "instructions": f"{message}\n\n— post this to {step.channel} by hand ({why}); "
-                                "the full-screen cockpit also copies it to your clipboard where the "
-                                "terminal allows (OSC 52; tmux needs set-clipboard on)"}))
-            if answer is None:
-                return finish("declined", "the operator stopped here")
-            self._log("announcement", run_id, step.id, channel=step.channel,
-                      template=step.template, digest=digest, posted=answer.done, by_hand=True,
-                      chars=len(message), operator=self.operator)
-            sink(message.splitlines())
-            return finish("ok" if answer.done else "failed", answer.note or "posted by hand")
-        preview = (f"post to {step.channel} (webhook from "
-                   f"${self.config.announce.webhooks[step.channel]}): {len(message)} characters"
-                   f", {len(parts)} part(s)\n\n{message}")
-        if not await self._confirm(run_id, step, preview, interaction):  # posts stay posted
-            return finish("declined", "the operator declined")
-        try:
-            posted = await announce.post(url, message, lambda line: sink([line]))
-        except CockpitError as exc:
-            self._log("announcement", run_id, step.id, channel=step.channel,
-                      template=step.template, digest=digest, posted=False,
-                      error=exc.problems[0].message)
-            return finish("failed", str(exc))
-        self._log("announcement", run_id, step.id, channel=step.channel, template=step.template,
-                  digest=digest, posted=True, parts=len(posted), chars=len(message),
-                  message_ids=[p.message_id for p in posted], operator=self.operator)
-        return finish("ok", f"posted to {step.channel} in {len(posted)} part(s)")
 
     async def _confirm(self, run_id: str, step: Step, shown: str,
                        interaction: Interaction) -> bool:
