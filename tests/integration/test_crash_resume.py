@@ -184,6 +184,21 @@ def started_steps(path: Path) -> list[str]:
 
 
 @needs_cargo
+def resume_after_kill(config: Config, clock: FrozenClock, *,
+                      interrupted: str) -> tuple[Journal, Engine, str]:
+    """Start again after the SIGKILL: the run shows the interrupted step; re-run it."""
+    import asyncio
+
+    journal = Journal.controller(config.journal_path, clock=clock)
+    engine = Engine(config, load_runbook(), journal)
+    run = next(iter(engine.state().runs.values()))
+    assert run.status == "interrupted" and run.interrupted_step is not None
+    assert run.interrupted_step.id == interrupted
+    outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", ScriptedOperator()))
+    assert outcome.status == "ok"
+    return journal, engine, run.run_id
+
+
 def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
         config: Config, clock: FrozenClock) -> None:
     proc = subprocess.Popen(
@@ -198,15 +213,7 @@ def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
     os.killpg(proc.pid, signal.SIGKILL)  # mid-build: tag pushed, nothing released yet
     proc.wait()
 
-    journal = Journal.controller(config.journal_path, clock=clock)
-    engine = Engine(config, load_runbook(), journal)
-    run = next(iter(engine.state().runs.values()))
-    assert run.status == "interrupted" and run.interrupted_step is not None
-    assert run.interrupted_step.id == "build"
-    import asyncio
-
-    outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", ScriptedOperator()))
-    assert outcome.status == "ok"
+    journal, _, _ = resume_after_kill(config, clock, interrupted="build")
     git = ["git", "-C", str(config.repo)]
     log = subprocess.run([*git, "log", "--format=%s", "hotfix/v1.1.0-beta.1"],
                          capture_output=True, text=True, check=True).stdout.splitlines()
@@ -242,16 +249,8 @@ def test_sigkill_mid_push_then_resume_pushes_the_tag_once(
                             text=True, check=True).stdout
     assert "v1.1.0-beta" not in remote  # killed before origin took it
 
-    journal = Journal.controller(config.journal_path, clock=clock)
-    engine = Engine(config, load_runbook(), journal)
-    run = next(iter(engine.state().runs.values()))
-    assert run.status == "interrupted" and run.interrupted_step is not None
-    assert run.interrupted_step.id == "push"
-    import asyncio
-
-    outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", ScriptedOperator()))
-    assert outcome.status == "ok"
-    steps = engine.state().runs[run.run_id].steps
+    journal, engine, run_id = resume_after_kill(config, clock, interrupted="push")
+    steps = engine.state().runs[run_id].steps
     assert steps["tag"].status == "ok" and steps["push"].status == "ok"
     remote = subprocess.run([*git, "ls-remote", "--tags", "origin"], capture_output=True,
                             text=True, check=True).stdout
