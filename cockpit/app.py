@@ -415,7 +415,7 @@ class CockpitApp(App[int]):
                                           "(nothing was run)", body, confirm_label="Close",
                                           cancel_label=None))
             return
-        if outcome.missed:
+        if outcome.status == "incomplete":
             titles = {s.id: s.title for s in self.runbook.playbooks[name].steps}
             self.notify(f"{name}: incomplete. Not done: "
                         + "; ".join(titles.get(m, m) for m in outcome.missed),

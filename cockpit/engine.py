@@ -27,6 +27,7 @@ from cockpit.gates import ensure_not_blocked
 from cockpit.journal import Event, Journal, operator_id
 from cockpit.params import render_argv, substitute
 from cockpit.plan import Planner
+from cockpit.redact import redact
 from cockpit.release_steps import ReleaseSteps
 from cockpit.runbook import Playbook, Runbook, Step
 from cockpit.runners import LocalRunner, group_alive, kill_group
@@ -127,20 +128,22 @@ class Engine:
         for run in sorted(self.state().runs.values(), key=lambda r: r.started):
             publish = run.steps.get("publish")
             version = run.params.get("version")
-            if (not run.dry_run and version and publish is not None
+            skipped_failure = bool(publish and publish.resolution
+                                   and publish.resolution.get("after") == "failure")
+            if (not run.dry_run and version and publish is not None and not skipped_failure
                     and publish.status in {"ok", "skipped"} and version not in versions):
                 versions.append(version)
         return versions
 
     def emergency_defaults(self, name: str) -> dict[str, str]:
-        """What H or R pre-fills. An earlier run of the same playbook that did not finish
-        (failed, incomplete, aborted) is what the operator is most likely going back to:
+        """What H or R pre-fills. An earlier run of the same playbook that stopped short
+        (failed, aborted, interrupted) is what the operator is most likely going back to:
         its parameters come first, so it picks up where it stopped instead of starting a
-        new version (and a re-run posts nothing twice: same values, same messages)."""
+        new version. One that went to the end (ok, incomplete) is done: the next is new."""
         runs = [r for r in self.state().runs.values() if r.playbook == name and not r.dry_run]
         last = runs[-1] if runs else None  # the journal's order: the latest started last
         given = self.rollback_defaults() if name == "rollback" else {}
-        if last is not None and last.status not in {"ok", "running"}:
+        if last is not None and last.status in {"failed", "aborted", "interrupted"}:
             given.update(last.params)
         return given
 
@@ -239,6 +242,7 @@ class Engine:
                         result = await self._step(run_id, playbook, step, values, interaction)
                     elif action == "skip":
                         result = "skipped"
+                        missed.append(step.id)  # not done: the run says so at the end
                     else:
                         break
                 current = None
@@ -287,7 +291,7 @@ class Engine:
         def finish(status: str, message: str = "", exit_code: int | None = None) -> str:
             self._log("step_finished", run_id, step.id, status=status, message=message,
                       exit_code=exit_code, duration=round(time.monotonic() - t0, 3))
-            self._failure[step.id] = message or status  # what the operator is asked about
+            self._failure[step.id] = redact(message) or status  # what the operator is asked about
             return status
 
         self._log("step_started", run_id, step.id, title=self.planner.title(step, values),

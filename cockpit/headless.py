@@ -58,8 +58,10 @@ class TerminalInteraction:
             return None  # unattended: stop here; `cockpit run` again picks up where it stopped
         choice = Prompt.ask("  retry, skip or abort?", choices=["retry", "skip", "abort"],
                             default="abort", console=self.console)
-        note = Prompt.ask("  why skip it? (journaled)", console=self.console) if (
-            choice == "skip") else ""
+        note = ""
+        while choice == "skip" and not note.strip():  # a skip is on record with its reason
+            note = Prompt.ask("  why is it safe to go on without it? (journaled)",
+                              console=self.console)
         return FailureAnswer(choice, note)  # type: ignore[arg-type]
 
     async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:

@@ -5,6 +5,7 @@ The engine runs them like any other step: journaled, confirmed, idempotent."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -107,7 +108,8 @@ class ReleaseSteps:
         wanted = placeholders(template) - live.keys()
         labels = e.config.forge.priority_labels
         issue_names = {"issues", *(f.value_name(label) for label in labels)}
-        if wanted & {"downloads", "release_url"} or (labels and wanted & issue_names):
+        if (wanted & {"downloads", "release_url"} or (labels and wanted & issue_names)
+                or step.needs_published):
             tag = substitute("v{version}", values) if "version" in values else ""
             source = f.open_forge(e.config)
             try:
@@ -117,9 +119,11 @@ class ReleaseSteps:
                         live.setdefault(name, count)
             finally:
                 await source.close()
-            if release is not None and release.draft and "release_url" in wanted:
+            published = release is not None and not release.draft
+            if not published and (step.needs_published or (release and "release_url" in wanted)):
+                what = "a draft" if release is not None else "not"
                 raise announce.AnnounceError(
-                    f"{tag} is a draft on the forge (not published yet, or rolled back): "
+                    f"{tag} is {what} on the forge (not published yet, or rolled back): "
                     "announcing it would send people to a release they cannot download",
                     "publish it first (build-and-upload), or announce the version users get")
             if release is not None:
@@ -137,7 +141,13 @@ class ReleaseSteps:
             message = await self.announcement(step, values)
         except CockpitError as exc:
             return finish("failed", str(exc))
-        digest = hashlib.sha256(f"{step.channel}\n{message}".encode()).hexdigest()[:16]
+        # the same post is the same template with the same given values (live counts move:
+        # an hourly update re-run within its hour is not a new post)
+        assert step.template is not None
+        given = {k: values[k] for k in sorted(placeholders(
+            e.runbook.timeline.templates[step.template])) if k in values}
+        digest = hashlib.sha256(json.dumps([step.channel, step.template, given]).encode()
+                                ).hexdigest()[:16]
         earlier = [e for e in e.journal.events(kinds=["announcement"])
                    if e.data.get("digest") == digest and e.data.get("posted")]
         if earlier:

@@ -142,6 +142,8 @@ class Step(_Model):
     channel: str | None = None
     """announce: a webhook name from [announce] webhooks in cockpit.toml; without a webhook
     the message is shown (and copied) for posting by hand."""
+    needs_published: bool = False
+    """announce: says v{version} is out, so it is refused unless that release is published."""
     when: str | None = None
     """Run only when a value has a given value, e.g. "install.strategy=version-line"."""
     troubleshooting: list[str] = Field(default_factory=list)

@@ -51,7 +51,13 @@ class RunState:
 
     @property
     def interrupted_step(self) -> StepState | None:
-        return next((s for s in self.steps.values() if s.status == "interrupted"), None)
+        """The step a crash left: running when it came, or failed with the operator's
+        retry / skip / abort question still open."""
+        running = next((s for s in self.steps.values() if s.status == "interrupted"), None)
+        if running is not None or self.status != "interrupted":
+            return running
+        return next((s for s in self.steps.values()
+                     if s.status in {"failed", "timeout"} and s.resolution is None), None)
 
 
 @dataclass

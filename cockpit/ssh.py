@@ -10,6 +10,7 @@ asyncssh's exceptions are translated here into `BuilderError`s that say what to 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import shlex
 import uuid
 from collections.abc import Callable, Mapping
@@ -117,7 +118,8 @@ class SshBuilder:
                     f"{fingerprint or exc.reason}, not the key {options['known_hosts']} "
                     "holds for it. Someone may be intercepting the connection",
                     "ask the builder's admin whether its key was replaced; only if it was, "
-                    f"drop the old one (ssh-keygen -R '[{c.host}]:{c.port}' -f "
+                    f"drop the old one (ssh-keygen -R "
+                    f"'{c.host if c.port == 22 else f'[{c.host}]:{c.port}'}' -f "
                     f"{options['known_hosts']}) and add the new one") from None
             raise BuilderError(
                 self.name, f"host key of {where} is not trusted ({fingerprint or exc.reason})",
@@ -146,7 +148,12 @@ class SshBuilder:
 
         host = self.config.host or ""
         try:
-            match = asyncssh.read_known_hosts(known_hosts).match(host, host, self.config.port)
+            ipaddress.ip_address(host)
+            addr = host  # asyncssh wants an address here, or nothing: never a name
+        except ValueError:
+            addr = ""
+        try:
+            match = asyncssh.read_known_hosts(known_hosts).match(host, addr, self.config.port)
         except (OSError, ValueError, asyncssh.Error):
             return 0
         return len(match[0]) + len(match[1])

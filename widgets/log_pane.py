@@ -37,12 +37,13 @@ class LogPane(Log):
     def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
         """Textual's Log measures new lines on a thread per write and re-lays out the screen
         whenever the widest line grows by a column. Here: measured inline (len is the width of
-        ASCII), and the scroll width grows in steps of WIDTH_STEP, so a stream of
-        ever-so-slightly longer lines causes a layout now and then, not every flush."""
+        ASCII without tabs; anything else is measured as Textual does), and the scroll width
+        grows in steps of WIDTH_STEP, so a stream of ever-so-slightly longer lines causes a
+        layout now and then, not every flush."""
         if not lines:
             return
-        widest = max(len(line) if line.isascii() else cell_len(self._process_line(line))
-                     for line in lines)
+        widest = max(len(line) if line.isascii() and "\t" not in line
+                     else cell_len(self._process_line(line)) for line in lines)
         if widest > self._width:
             self._update_maximum_width(updates, -(-widest // WIDTH_STEP) * WIDTH_STEP)
 

@@ -80,11 +80,13 @@ async def test_unknown_host_key_shows_its_fingerprint(config: Config, sshd: SshF
     assert f"ssh-keyscan -p {sshd.port} 127.0.0.1 >> {sshd.known_hosts}" in err.value.fix
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])  # by address, and by name
 async def test_a_changed_host_key_is_called_out_not_offered_for_trust(
-        config: Config, sshd: SshFixture) -> None:
+        config: Config, sshd: SshFixture, host: str) -> None:
     impostor = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
-    sshd.known_hosts.write_text(f"[127.0.0.1]:{sshd.port} {impostor}")
-    builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
+    sshd.known_hosts.write_text(f"[{host}]:{sshd.port} {impostor}")
+    builder = SshBuilder(BuilderConfig(**sshd.builder(host=host)),  # type: ignore[arg-type]
+                         config.base)
     with pytest.raises(BuilderError) as err:
         await builder.connect()
     assert "has CHANGED" in err.value.message and "intercepting" in err.value.message

@@ -183,7 +183,6 @@ def started_steps(path: Path) -> list[str]:
         spectator.close()
 
 
-@needs_cargo
 def resume_after_kill(config: Config, clock: FrozenClock, *,
                       interrupted: str) -> tuple[Journal, Engine, str]:
     """Start again after the SIGKILL: the run shows the interrupted step; re-run it."""
@@ -199,6 +198,7 @@ def resume_after_kill(config: Config, clock: FrozenClock, *,
     return journal, engine, run.run_id
 
 
+@needs_cargo
 def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
         config: Config, clock: FrozenClock) -> None:
     proc = subprocess.Popen(

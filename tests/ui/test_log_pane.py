@@ -55,3 +55,7 @@ async def test_scroll_width_covers_the_widest_line_and_grows_in_steps() -> None:
         pane.flush()
         await pilot.pause()
         assert pane.virtual_size.width >= 200
+        pane.push(["\t" * 40 + "end"])  # tabs: eight columns each
+        pane.flush()
+        await pilot.pause()
+        assert pane.virtual_size.width >= 40 * 8 + 3

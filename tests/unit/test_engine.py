@@ -177,9 +177,13 @@ async def test_declining_a_confirmation_aborts_before_the_command(
 async def test_edit_shows_a_diff_then_applies(config: Config, journal: Journal,
                                               tmp_path: Path) -> None:
     engine = engine_for(config, journal, tmp_path)
-    operator = ScriptedOperator(confirm_answers=[True, False])  # apply the edit, refuse the commit
+    operator = ScriptedOperator(confirm_answers=[True])  # apply the edit
     outcome = await engine.run("update-install-script", {}, operator)
-    assert outcome.status == "aborted"
+    # v1.1.0-beta is not published here: the edited script cannot install it, so nothing is
+    # committed or pushed to the users who fetch it
+    assert outcome.status == "failed"
+    steps = statuses(engine, outcome.run_id)
+    assert steps["try-it"] == "failed" and steps["commit"] == steps["push"] == "pending"
     diff = operator.shown[0]
     assert '-VERSION="v1.0.0"' in diff and '+VERSION="v1.1.0-beta"' in diff
     assert 'VERSION="v1.1.0-beta"' in (config.repo / "install.sh").read_text()
@@ -360,7 +364,7 @@ async def test_a_failed_step_offers_retry_skip_with_a_note_or_abort(
     operator = ScriptedOperator(failure_answers=[
         FailureAnswer("retry"), FailureAnswer("skip", "not needed for a beta")])
     outcome = await engine.run("lucky", {}, operator)
-    assert outcome.status == "ok"
+    assert outcome.status == "incomplete" and outcome.missed == ("never",)  # skipped: not done
     assert statuses(engine, outcome.run_id) == {"once": "ok", "never": "skipped", "after": "ok"}
     assert operator.failures == ["once: exit code 1 (expected 0)",
                                  "never: exit code 1 (expected 0)"]
@@ -393,3 +397,36 @@ async def test_h_after_a_hotfix_that_did_not_finish_picks_that_one_up(
                    steps=["tag"])
     journal.append("run_finished", run_id="h2", status="ok")
     assert engine.emergency_defaults("hotfix") == {}  # done: the next one is a new hotfix
+
+
+async def test_a_crash_while_asking_about_a_failure_resumes_at_that_step(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path, lucky=SECOND_TIME)
+    journal.append("session_started")
+    journal.append("run_started", run_id="r9", playbook="lucky", params={}, operator="rm",
+                   steps=["once", "never", "after"])
+    journal.append("step_started", run_id="r9", step="once")
+    journal.append("step_finished", run_id="r9", step="once", status="failed", message="x")
+    # the cockpit died with the retry / skip / abort question open; a new session starts
+    journal.append("session_started")
+    run = engine.state().runs["r9"]
+    assert run.status == "interrupted" and run.interrupted_step is not None
+    assert run.interrupted_step.id == "once"
+    (config.repo / "tries").write_text("1")  # the next try succeeds
+    outcome = await engine.resume("r9", "rerun", "", ScriptedOperator(
+        failure_answers=[FailureAnswer("skip", "known flaky")]))
+    assert statuses(engine, "r9") == {"once": "ok", "never": "skipped", "after": "ok"}
+    # a failed step skipped with a note is not done: the run says so
+    assert outcome.status == "incomplete" and outcome.missed == ("never",)
+
+
+def test_a_publish_skipped_after_failing_is_not_shipped(
+        config: Config, runbook: Runbook, journal: Journal) -> None:
+    engine = Engine(config, runbook, journal)
+    journal.append("run_started", run_id="h1", playbook="hotfix", operator="rm",
+                   params={"version": "1.1.0-beta.1"}, steps=["publish"])
+    journal.append("step_finished", run_id="h1", step="publish", status="failed")
+    journal.append("step_resolved", run_id="h1", step="publish", action="skip",
+                   note="forge down", operator="rm", after="failure")
+    journal.append("run_finished", run_id="h1", status="incomplete", missed=["publish"])
+    assert engine.shipped() == []  # R must not offer to roll back what never went out
