@@ -22,6 +22,8 @@ class SshFixture:
     known_hosts: Path
     server: asyncssh.SSHAcceptor
     connections: list[asyncssh.SSHServerConnection] = field(default_factory=list)
+    handlers: set[asyncio.Task[None]] = field(default_factory=set)
+    """Sessions being served: close() waits for them, so no command outlives the loop."""
 
     def builder(self, name: str = "remote", **extra: object) -> dict[str, object]:
         return {"name": name, "kind": "ssh", "host": "127.0.0.1", "port": self.port,
@@ -35,6 +37,10 @@ class SshFixture:
     async def close(self) -> None:
         self.server.close()
         await self.server.wait_closed()
+        for conn in self.connections:
+            conn.abort()
+        if self.handlers:
+            await asyncio.wait(self.handlers, timeout=10)
 
 
 def write_keys(root: Path) -> tuple[asyncssh.SSHKey, Path, Path]:
@@ -60,7 +66,13 @@ async def start_ssh_server(root: Path) -> SshFixture:
         def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
             fixture_conns.append(conn)
 
+    handlers: set[asyncio.Task[None]] = set()
+
     async def handle(process: asyncssh.SSHServerProcess[bytes]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            handlers.add(task)
+            task.add_done_callback(handlers.discard)
         proc = await asyncio.create_subprocess_exec(
             "/bin/sh", "-c", process.command or "true", cwd=home,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
@@ -103,5 +115,5 @@ async def start_ssh_server(root: Path) -> SshFixture:
     known_hosts = root / "known_hosts"
     known_hosts.write_text(f"[127.0.0.1]:{port} "
                            + host_key.export_public_key().decode().strip() + "\n")
-    fixture = SshFixture(port, home, identity, known_hosts, server, fixture_conns)
+    fixture = SshFixture(port, home, identity, known_hosts, server, fixture_conns, handlers)
     return fixture
