@@ -334,9 +334,7 @@ class CockpitApp(App[int]):
             return
         if self.current_mode != "timeline":
             self.switch_mode("timeline")
-        given = (self.engine.emergency_defaults(name) if self.engine is not None
-                 else None)
-        self.start_playbook(name, given=given, show_plan=True)
+        self.start_playbook(name, show_plan=True)  # emergency defaults, as from its row
 
     def start_playbook(self, name: str, dry_run: bool = False,
                        given: dict[str, str] | None = None, *, show_plan: bool = False) -> None:
@@ -348,6 +346,9 @@ class CockpitApp(App[int]):
                         severity="warning")
             return
         playbook = self.runbook.playbooks[name]
+        if playbook.emergency and not dry_run:  # from its row, the palette or H / R: the same
+            given = self.engine.emergency_defaults(name) if given is None else given
+            show_plan = True
         if not playbook.params:
             self._launch(name, dry_run, {})
             return

@@ -376,6 +376,11 @@ class Engine:
             ):
                 status, message = "failed", (
                     f"output does not match /{self.planner.expectation(step.expect_output, values)}/")
+            elif step.expect_output:  # say what was checked, in the words of the output
+                pattern = self.planner.expectation(step.expect_output, values)
+                found = re.search(pattern, result.text, re.MULTILINE)
+                shown = found.group(0).strip() if found else pattern
+                return finish("ok", f"exit code {code}; output has {shown!r}", code)
             else:
                 return finish("ok", f"exit code {code}", code)
         return finish(status, message, code)

@@ -33,6 +33,10 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
     confirmed = {(e.run_id, e.step): e for e in events if e.kind == "step_confirmed"}
     titles = {(e.run_id, e.step): str(e.data.get("title", "")) for e in events
               if e.kind == "step_started"}
+    failures: dict[tuple[str | None, str | None], list[Event]] = {}
+    for e in events:  # every failed attempt, also those a retry then got past
+        if e.kind == "step_finished" and e.data.get("status") in {"failed", "timeout"}:
+            failures.setdefault((e.run_id, e.step), []).append(e)
     out = [f"# Launch record: {title}", ""]
     decisions = [e for e in events if e.kind in {"gate_decision", "gate_override"}]
     if decisions:
@@ -65,6 +69,13 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
             title = titles.get((run.run_id, step.id), "")
             named = f" {title}" if title and title != step.id else ""
             out.append(f"- `{step.id}`{named}: **{step.status}**{took}{who}{note}")
+            earlier = failures.get((run.run_id, step.id), [])
+            if step.status in {"failed", "timeout"}:
+                earlier = earlier[:-1]  # the last failure is the status line itself
+            for failed in earlier:
+                message = str(failed.data.get("message", "")).splitlines()[:1]
+                out.append(f"  - failed at {when(failed.ts)}" + (f": {message[0]}" if message
+                                                                   else ""))
         if run.missed:
             out.append(f"- not done (the run went on): {', '.join(run.missed)}")
         out.append("")
@@ -86,9 +97,16 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
         for e in notes:
             d = e.data
             text = d.get("note") or ""
-            label = d.get("title") or d.get("action") or e.step
             by = f" by {d['operator']}" if d.get("operator") else ""
-            out.append(f"- {when(e.ts)} {e.run_id}/{e.step} {label}{by}: "
-                       f"{'✓' if d.get('ticked', d.get('done', True)) else '✗'} {text}".rstrip())
+            if e.kind == "step_resolved":  # what the operator did with a failed or cut step
+                what = f"{d.get('action')}" + (" after a failure" if d.get("after") else "")
+            elif e.kind == "manual_done":
+                what = "done" if d.get("done") else "NOT done"
+            else:
+                what = f"{d.get('title', '')}: " + ("ticked" if d.get("ticked") else "NOT ticked")
+            if e.kind != "step_resolved" and not text and d.get("done", d.get("ticked")):
+                continue  # a plain yes is in the step's status already
+            out.append(f"- {when(e.ts)} {e.run_id}/{e.step}: {what}{by}"
+                       + (f": {text}" if text else ""))
         out.append("")
     return "\n".join(out)

@@ -184,7 +184,7 @@ class Planner:
 
         tag = substitute(step.release_tag, values)
         files = ", ".join(p.name for p in self.dist_files(values)) or (
-            "(no files in the dist directory yet)")
+            "the build's files (none in the dist directory yet)")
         pre = is_prerelease(tag)  # a prerelease is published but never made the latest
         if f.kind == "github":
             base = f"{f.api_url.rstrip('/')}/repos/{f.repository}"

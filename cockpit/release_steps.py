@@ -169,7 +169,8 @@ class ReleaseSteps:
                       template=step.template, digest=digest, posted=answer.done, by_hand=True,
                       chars=len(message), operator=e.operator)
             sink(message.splitlines())
-            return finish("ok" if answer.done else "failed", answer.note or "posted by hand")
+            return finish("ok" if answer.done else "failed", answer.note or (
+                "posted by hand" if answer.done else "not posted"))
         preview = (f"post to {step.channel} (webhook from "
                    f"${e.config.announce.webhooks[step.channel]}): {len(message)} characters"
                    f", {len(parts)} part(s)\n\n{message}")

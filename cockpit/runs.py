@@ -150,10 +150,15 @@ class LaunchState:
             run.missed = list(d.get("missed", []))
 
     def latest_run(self, playbook: str, *, since: datetime | None = None,
-                   before: datetime | None = None) -> RunState | None:
+                   before: datetime | None = None,
+                   settled: bool = False) -> RunState | None:
+        """The newest run of a playbook; `settled`: leave out runs aborted by the operator
+        (an attempt given up, which neither does nor undoes the item)."""
         best = None
         for run in self.runs.values():
             if run.playbook != playbook or run.dry_run:
+                continue
+            if settled and run.status == "aborted":
                 continue
             if since is not None and run.started < since:
                 continue

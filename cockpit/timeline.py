@@ -137,7 +137,8 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         if slot.item.playbook:
             run = state.latest_run(slot.item.playbook,
                                    since=start if slot.item.every else None,
-                                   before=end if slot.item.every else None)
+                                   before=end if slot.item.every else None,
+                                   settled=start is not None)  # a given-up try: still due
         decision = state.decisions.get(slot.item.id) if slot.item.gate else None
         status = _status(start, now, run, decision)
         overdue = status == "due" and end is not None and now >= end

@@ -268,6 +268,9 @@ class BuildsScreen(Screen[None]):
             self.post_message(self.CancelRequested(None))
 
     def action_split(self) -> None:
+        if self.state is None or len(self.state.targets) < 2:
+            self.notify("one target: one log, nothing to split", title="split")
+            return
         self.split = not self.split
         self._ensure_panes(reload=True)
 

@@ -205,7 +205,7 @@ class FailureModal(_Modal[FailureAnswer | None]):
                 yield Button("Retry (^r)", variant="primary", id="retry")
 
     def on_mount(self) -> None:
-        self.query_one("#retry", Button).focus()
+        self.query_one("#failure-note", Input).focus()  # typing goes to the note at once
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_answer(str(event.button.id))

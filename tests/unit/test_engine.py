@@ -372,6 +372,13 @@ async def test_a_failed_step_offers_retry_skip_with_a_note_or_abort(
                 for e in journal.events(kinds=["step_resolved"], run_id=outcome.run_id)]
     assert resolved == [("once", "retry", "", "rm@test"),
                         ("never", "skip", "not needed for a beta", "rm@test")]
+    from cockpit.export import to_markdown
+
+    record = to_markdown(journal.events(), title="caro")
+    once = record[record.index("- `once`"):].splitlines()
+    assert "**ok**" in once[0] and once[1].startswith("  - failed at ")  # the first try shows
+    assert "once: retry after a failure by rm@test" in record
+    assert "never: skip after a failure by rm@test: not needed for a beta" in record
 
     (config.repo / "tries").unlink()
     skip_without_reason = ScriptedOperator(failure_answers=[

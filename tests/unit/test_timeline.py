@@ -117,3 +117,23 @@ def test_an_emergency_row_shows_when_its_last_run_started_and_what_it_left_undon
     assert hotfix.start is None and hotfix.local_time == "Thu 15 Jan 14:07"
     assert hotfix.status == "incomplete" and hotfix.run is not None
     assert hotfix.run.missed == ["announce"]
+
+
+def test_an_aborted_attempt_leaves_the_item_as_it_was(runbook: Runbook) -> None:
+    state = LaunchState()
+    state.apply([
+        ev(1, "session_started", at(9, 5)),
+        ev(2, "run_started", at(9, 5), "t1", playbook="tag-release", params={}, steps=["tag"]),
+        ev(3, "run_finished", at(9, 5), "t1", status="aborted"),
+    ])
+    view = project(runbook, LAUNCH, NY, state, at(10, 20))
+    tag = {v.slot.key: v for v in view.items}["t0-tag"]
+    assert tag.status == "due" and tag.overdue  # given up: still to do, and late
+    state.apply([
+        ev(4, "run_started", at(10, 21), "t2", playbook="tag-release", params={}, steps=["tag"]),
+        ev(5, "run_finished", at(10, 22), "t2", status="ok"),
+        ev(6, "run_started", at(10, 25), "t3", playbook="tag-release", params={}, steps=["tag"]),
+        ev(7, "run_finished", at(10, 25), "t3", status="aborted"),
+    ])
+    view = project(runbook, LAUNCH, NY, state, at(10, 30))
+    assert {v.slot.key: v for v in view.items}["t0-tag"].status == "done"  # done stays done
