@@ -235,14 +235,15 @@ class CockpitApp(App[int]):
             builds = self._mode_screen("builds", BuildsScreen)
             if builds is not None and builds.is_mounted:
                 builds.refresh_view(self.builds, events)
-                self._builds_header(builds, bool(events))
+                self._builds_header(builds)
 
-    def _builds_header(self, builds: BuildsScreen, moved: bool) -> None:
-        """The same header in builds mode: clock, T-offset, what runs, what is overdue."""
+    def _builds_header(self, builds: BuildsScreen) -> None:
+        """The same header in builds mode: clock, T-offset, what runs, what is overdue (once a
+        second: while logs stream, every poll brings events)."""
         now = self.clock.now()
         tick = now.replace(microsecond=0)
         timeline = self.timeline_screen()
-        if timeline is None or (tick == self._header_tick and not moved):
+        if timeline is None or tick == self._header_tick:
             return
         self._header_tick = tick
         view, active = timeline.header_content(self.state, now)

@@ -25,6 +25,7 @@ class CockpitHeader(Static):
         super().__init__(id=id)
         self.release = release
         self.role = role
+        self._shown = ""
 
     def show(self, view: TimelineView, timezone: str, *, active: str | None = None) -> None:
         text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
@@ -42,4 +43,6 @@ class CockpitHeader(Static):
             text.append("  │  next: ")
             text.append(view.next_item.slot.label, style="bold")
             text.append(f" in {view.countdown()}", style="bold yellow")
-        self.update(text)
+        if text.plain != self._shown:  # one line, fixed height: never worth a screen layout
+            self._shown = text.plain
+            self.update(text, layout=False)
