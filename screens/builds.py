@@ -181,7 +181,7 @@ class BuildsScreen(Screen[None]):
         logs = self.query_one("#logs")
         logs.remove_children()
         for target, source in wanted:
-            pane = LogPane(max_lines=10_000, flush_interval=None)
+            pane = LogPane(max_lines=10_000, flush_interval=None, max_per_flush=300)
             run_id = source.split("/", 1)[0]
             title = f"{target} ({self.state.targets[target].builder})"
             if self.filter:
