@@ -153,10 +153,11 @@ class CockpitApp(App[int]):
                                         load_output=self.load_output,
                                         alternatives=self.alternative_builder,
                                         release=f"{config.release.name} v{config.release.version}",
-                                        role=self.role, planned=self._planned()))
+                                        role=self.role, planned=self._planned))
 
     def _planned(self) -> str:
-        """The matrix as configured: each target and the builder it goes to, or why not."""
+        """The matrix as configured: each target and the builder it goes to, or why not
+        (asked when builds mode first opens: finding the host's triple runs rustc)."""
         try:
             return "\n".join(f"  {a.target}  on {a.builder.name} ({a.builder.kind}"
                              + (f" {a.builder.host}" if a.builder.host else "") + ")"

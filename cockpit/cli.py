@@ -162,11 +162,11 @@ def _demo(args: argparse.Namespace) -> int:
     from cockpit.runbook import load_runbook
 
     path = create_workspace(args.workspace)
-    ship_previous(path, say=lambda line: print(line, file=sys.stderr))
+    config = load_config(path)
+    ship_previous(config, say=lambda line: print(line, file=sys.stderr))
     if args.no_ui:
         print(path)
         return 0
-    config = load_config(path)
     return _open_ui(config, load_runbook(), spectate=False)
 
 

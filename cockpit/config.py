@@ -202,6 +202,18 @@ class Config(_Section):
     def journal_path(self) -> Path:
         return self.resolve(self.journal.path)
 
+    def for_version(self, version: str) -> Config:
+        """The same release at another version (a hotfix's build, dist directory, assets)."""
+        if version == self.release.version:
+            return self
+        return self.model_copy(update={
+            "release": self.release.model_copy(update={"version": version})})
+
+    @property
+    def local_forge(self) -> Path:
+        """For [forge] kind = "local": its directory (default .cockpit/forge)."""
+        return self.resolve(self.forge.path or Path(".cockpit/forge"))
+
     def context(self) -> dict[str, str]:  # keys: CONTEXT_KEYS
         """Values playbooks may reference as ``{release.version}`` etc."""
         r, b = self.release, self.build
@@ -227,7 +239,7 @@ class Config(_Section):
         """Where release assets download from: <this>/<tag>/<asset>."""
         f = self.forge
         if f.kind == "local":
-            return str(self.resolve(f.path or Path(".cockpit/forge")))
+            return str(self.local_forge)
         host = re.sub(r"^(https?://)api\.github\.com.*$", r"\1github.com", f.api_url.rstrip("/"))
         host = re.sub(r"/api/v3$", "", host)
         return f"{host}/{f.repository or 'OWNER/REPO'}/releases/download"

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import tomli_w
 
 from cockpit.clock import Clock, SystemClock
+from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 
 CRATE = Path(__file__).resolve().parent / "demo_crate"
@@ -142,21 +143,19 @@ def _seed_forge(repo: Path, forge: Path, tag: str) -> None:
     shutil.rmtree(staging)
 
 
-def ship_previous(config_path: Path, say: Callable[[str], None] = print) -> bool:
+def ship_previous(config: Config, say: Callable[[str], None] = print) -> bool:
     """Build the previous version (its tag, in a worktree) with the build matrix and publish
     its real artifacts on the demo's forge, so a rollback has something users can install.
     Once per workspace; False (and said why) when it cannot be built here."""
     import asyncio
 
     from cockpit.builds import BuildMatrix, assign, release_files
-    from cockpit.config import load_config
     from cockpit.journal import Journal
     from cockpit.localforge import LocalForge
 
-    config = load_config(config_path)
     tag = f"v{PREVIOUS_VERSION}"
-    forge = LocalForge(config.base / "forge")
-    shipped = config.base / "forge" / tag
+    forge = LocalForge(config.local_forge)
+    shipped = config.local_forge / tag
     if any(p.name.endswith(".tar.gz.sha256") for p in shipped.glob("*")):
         return True
     if shutil.which("cargo") is None:

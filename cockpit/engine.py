@@ -25,9 +25,8 @@ from cockpit.edits import plan_edit
 from cockpit.errors import CockpitError, Problem
 from cockpit.gates import ensure_not_blocked
 from cockpit.journal import Event, Journal, operator_id
-from cockpit.params import render_argv, substitute
+from cockpit.params import is_semver, render_argv, semver_key, strip_v, substitute
 from cockpit.plan import Planner
-from cockpit.redact import redact
 from cockpit.release_steps import ReleaseSteps
 from cockpit.runbook import Playbook, Runbook, Step
 from cockpit.runners import LocalRunner, group_alive, kill_group
@@ -151,8 +150,6 @@ class Engine:
         """Roll back what was shipped last (the journal's record; the config's version
         otherwise) to a tagged version before it: the one shipped before it, else the one
         users had before the launch (previous_version), else the newest older tag."""
-        from cockpit.params import is_semver, semver_key, strip_v
-
         shipped = self.shipped()
         release = self.config.release
         bad = shipped[-1] if shipped else release.version
@@ -289,19 +286,19 @@ class Engine:
         preview = self.planner.preview(step, values)
 
         def finish(status: str, message: str = "", exit_code: int | None = None) -> str:
-            self._log("step_finished", run_id, step.id, status=status, message=message,
-                      exit_code=exit_code, duration=round(time.monotonic() - t0, 3))
-            self._failure[step.id] = redact(message) or status  # what the operator is asked about
+            event = self._log("step_finished", run_id, step.id, status=status, message=message,
+                              exit_code=exit_code, duration=round(time.monotonic() - t0, 3))
+            # what the operator is asked about on failure: as journaled, so already redacted
+            self._failure[step.id] = event.data.get("message") or status
             return status
 
         self._log("step_started", run_id, step.id, title=self.planner.title(step, values),
                   kind=step.kind, command=preview)
         repo = self.config.repo
         cwd = repo / substitute(step.cwd, values) if step.cwd else repo
-        if step.when:
-            name, wanted = step.when.split("=", 1)
-            if values.get(name) != wanted:
-                return finish("skipped", f"not for this release: {name} is {values.get(name)!r}")
+        if not self.planner.applies(step, values):
+            name = (step.when or "").split("=", 1)[0]
+            return finish("skipped", f"not for this release: {name} is {values.get(name)!r}")
         if step.skip_if:
             probe_argv = render_argv(step.skip_if, values)
             probe = await self.runner.run(probe_argv, cwd=cwd, timeout=120)
@@ -367,20 +364,18 @@ class Engine:
             code = result.exit_code
             if result.error:
                 return finish("failed", result.error)
+            pattern = (self.planner.expectation(step.expect_output, values)
+                       if step.expect_output else None)
+            found = re.search(pattern, result.text, re.MULTILINE) if pattern else None
             if result.timed_out:
                 status, message = "timeout", f"timed out after {step.timeout:g}s"
             elif code != step.expect_exit:
                 status, message = "failed", f"exit code {code} (expected {step.expect_exit})"
-            elif step.expect_output and not re.search(
-                self.planner.expectation(step.expect_output, values), result.text, re.MULTILINE
-            ):
-                status, message = "failed", (
-                    f"output does not match /{self.planner.expectation(step.expect_output, values)}/")
-            elif step.expect_output:  # say what was checked, in the words of the output
-                pattern = self.planner.expectation(step.expect_output, values)
-                found = re.search(pattern, result.text, re.MULTILINE)
-                shown = found.group(0).strip() if found else pattern
-                return finish("ok", f"exit code {code}; output has {shown!r}", code)
+            elif pattern and not found:
+                status, message = "failed", f"output does not match /{pattern}/"
+            elif found:  # say what was checked, in the words of the output
+                return finish("ok", f"exit code {code}; output has {found.group(0).strip()!r}",
+                              code)
             else:
                 return finish("ok", f"exit code {code}", code)
         return finish(status, message, code)
@@ -388,10 +383,7 @@ class Engine:
     async def _build(self, version: str, finish: Callable[..., str]) -> str:
         from cockpit.builds import BuildMatrix, assign
 
-        config = self.config  # a hotfix builds its own version: smoke test and dist dir follow
-        if version != config.release.version:
-            config = config.model_copy(update={
-                "release": config.release.model_copy(update={"version": version})})
+        config = self.config.for_version(version)  # a hotfix's: smoke test, dist dir follow
         matrix = BuildMatrix(config, self.journal, listener=self.listener)
         work = matrix.run(assign(config))
         build_id = await (self.offload(work) if self.offload is not None else work)

@@ -234,7 +234,7 @@ def open_forge(config: Config) -> Forge:
 
     f = config.forge
     if f.kind == "local":
-        return LocalForge(config.resolve(f.path or Path(".cockpit/forge")))
+        return LocalForge(config.local_forge)
     if not f.repository:
         raise ForgeError("[forge] kind = \"github\" needs repository",
                          'add repository = "owner/name" to [forge] in cockpit.toml')

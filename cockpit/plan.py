@@ -198,7 +198,7 @@ class Planner:
             latest = f"GET {base}/releases/latest"
             make_latest = f"PATCH {base}/releases/<id of {tag}> make_latest=true"
         else:
-            base = str(self.config.resolve(f.path or Path(".cockpit/forge")))
+            base = str(self.config.local_forge)
             find = f"read {base}/{tag}/release.json"
             create = f"if missing: create the draft {base}/{tag}/"
             send = f"copy it into {base}/{tag}/"
@@ -224,10 +224,7 @@ class Planner:
         (what the build made for the configured targets: never a stray file lying there)."""
         from cockpit.builds import release_files
 
-        config = self.config
-        version = values.get("version", config.release.version)
-        if version != config.release.version:
-            config = config.model_copy(update={
-                "release": config.release.model_copy(update={"version": version})})
+        version = values.get("version", self.config.release.version)
+        config = self.config.for_version(version)
         dist = config.resolve(config.build.dist_dir) / version
         return [dist / name for name in release_files(config) if (dist / name).is_file()]

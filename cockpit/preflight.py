@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.config import Config
-
-if TYPE_CHECKING:
-    from cockpit.github import GitHubForge
 from cockpit.errors import ParameterError, Problem
 from cockpit.params import resolve_params, substitute
 from cockpit.runbook import Runbook
+
+if TYPE_CHECKING:
+    from cockpit.github import GitHubForge
 
 
 def preflight(config: Config, runbook: Runbook) -> list[Problem]:
@@ -214,7 +214,7 @@ def check_forge(config: Config) -> list[Problem]:
 
     f = config.forge
     if f.kind == "local":
-        path = config.resolve(f.path or Path(".cockpit/forge"))
+        path = config.local_forge
         parent = path if path.exists() else path.parent
         if not os.access(parent, os.W_OK):
             return [Problem(f"the local forge {path} is not writable", file=config.source,

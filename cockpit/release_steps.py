@@ -27,7 +27,6 @@ class ReleaseSteps:
         """Why a state-changing forge step has nothing to do ('' when it has, or when the
         forge cannot say: the step itself then reports it)."""
         e = self.engine
-
         tag = substitute(step.release_tag, values)
         try:
             forge = f.open_forge(e.config)
@@ -53,7 +52,6 @@ class ReleaseSteps:
     async def forge(self, step: Step, values: Mapping[str, str],
                     sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
         e = self.engine
-
         def say(line: str) -> None:
             sink([line])
 
@@ -98,7 +96,6 @@ class ReleaseSteps:
     async def announcement(self, step: Step, values: Mapping[str, str]) -> str:
         """The step's template filled with the run's values and live ones from the forge."""
         e = self.engine
-
         assert step.template is not None
         template = e.runbook.timeline.templates[step.template]
         live = dict(values)
@@ -135,7 +132,6 @@ class ReleaseSteps:
                        interaction: Interaction, sink: Callable[[list[str]], None],
                        finish: Callable[..., str]) -> str:
         e = self.engine
-
         assert step.channel is not None
         try:
             message = await self.announcement(step, values)

@@ -70,10 +70,10 @@ class BuildsScreen(Screen[None]):
 
     def __init__(self, *, can_act: bool, load_output: OutputLoader,
                  alternatives: Callable[[str, str], str | None], release: str = "",
-                 role: str = "", planned: str = "") -> None:
+                 role: str = "", planned: Callable[[], str] = str) -> None:
         super().__init__()
         self.planned = planned
-        """Which target builds where, said before the first build."""
+        """Which target builds where, said before the first build (asked on compose)."""
         self.release_label = release
         self.role = role
         self.can_act = can_act
@@ -93,9 +93,10 @@ class BuildsScreen(Screen[None]):
         with Vertical(id="grid-box"):
             yield BuildGrid(id="grid")
             yield Static("", id="failure")
-        yield Static("No build yet. Press enter to build every target of [build] targets "
-                     "(or run `cockpit build`)." + (f"\n\n{self.planned}" if self.planned else ""),
-                     id="empty", markup=False)
+        hint = ("No build yet. Press enter to build every target of [build] targets "
+                "(or run `cockpit build`).")
+        plan = self.planned()
+        yield Static(f"{hint}\n\n{plan}" if plan else hint, id="empty", markup=False)
         yield Horizontal(id="logs")
         yield Input(placeholder="filter logs (enter applies, escape clears)", id="filter")
         yield Footer()

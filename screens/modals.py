@@ -135,6 +135,14 @@ class ParamsModal(_Modal[dict[str, str] | None]):
             self.dismiss(None)
 
 
+def _question(title: str, body: str, note_label: str, note_id: str) -> ComposeResult:
+    """What every question with a note starts with: the title, what it is about, the note."""
+    yield Label(title, classes="modal-title")
+    yield Static(Text(body), classes="modal-body")
+    yield Label(note_label, classes="field-label")
+    yield Input(id=note_id)
+
+
 class ManualModal(_Modal[ManualAnswer | None]):
     """A manual step: the operator does it, then says done (or not) with a note."""
 
@@ -152,10 +160,9 @@ class ManualModal(_Modal[ManualAnswer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(f"Manual step: {self.title_text}", classes="modal-title")
-            yield Static(Text(self.instructions or self.title_text), classes="modal-body")
-            yield Label("note (optional)", classes="field-label")
-            yield Input(id="manual-note")
+            yield from _question(f"Manual step: {self.title_text}",
+                                 self.instructions or self.title_text, "note (optional)",
+                                 "manual-note")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Stop here (esc)", id="stop")
                 yield Button("Not done (^n)", variant="error", id="fail")
@@ -194,10 +201,8 @@ class FailureModal(_Modal[FailureAnswer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield Label(f"Step failed: {self.title_text}", classes="modal-title")
-            yield Static(Text(self.message), classes="modal-body")
-            yield Label("note (needed to skip)", classes="field-label")
-            yield Input(id="failure-note")
+            yield from _question(f"Step failed: {self.title_text}", self.message,
+                                 "note (needed to skip)", "failure-note")
             yield Static("", classes="modal-error", id="failure-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Abort (esc)", id="abort")

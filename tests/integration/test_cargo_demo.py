@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.checks import CheckRunner, hyperfine_p95_ms
-from cockpit.config import Config
+from cockpit.config import Config, load_config
 from cockpit.engine import Engine, GateAnswer
 from cockpit.journal import Journal
 from cockpit.runbook import Check, load_runbook
@@ -107,7 +107,8 @@ def test_the_demo_ships_its_previous_version_for_real_so_a_rollback_installs(
     from cockpit.demo import ship_previous
 
     said: list[str] = []
-    assert ship_previous(workspace, say=said.append)
+    config = load_config(workspace)
+    assert ship_previous(config, say=said.append)
     shipped = workspace.parent / "forge" / "v1.0.0"
     asset = "caro-v1.0.0-x86_64-unknown-linux-gnu.tar.gz"
     sums = (shipped / "SHA256SUMS").read_text()
@@ -119,4 +120,4 @@ def test_the_demo_ships_its_previous_version_for_real_so_a_rollback_installs(
     assert installed.returncode == 0, installed.stderr
     assert "installed caro 1.0.0" in installed.stdout
     said.clear()
-    assert ship_previous(workspace, say=said.append) and said == []  # once per workspace
+    assert ship_previous(config, say=said.append) and said == []  # once per workspace
