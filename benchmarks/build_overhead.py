@@ -10,6 +10,7 @@ Run: .venv/bin/python benchmarks/build_overhead.py [--runs N]
 from __future__ import annotations
 
 import argparse
+import compileall
 import statistics
 import subprocess
 import sys
@@ -31,8 +32,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
-    from cockpit.builds import host_triple
+    # an installed cockpit runs from compiled bytecode; a checkout edited under
+    # PYTHONDONTWRITEBYTECODE would recompile every module at every start
+    for package in ("cockpit", "screens", "widgets"):
+        compileall.compile_dir(HERE.parent / package, quiet=1)
     from cockpit.demo import create_workspace
+    from cockpit.toolchain import host_triple
 
     with tempfile.TemporaryDirectory() as tmp:
         config = create_workspace(Path(tmp) / "ws")

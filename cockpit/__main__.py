@@ -1,3 +1,3 @@
-from cockpit.cli import main
+from cockpit.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import Worker, WorkerState
 
+import cockpit
 from cockpit.builds import Assignment, BuildMatrix, assign
 from cockpit.buildstate import BuildState
 from cockpit.checks import CheckResult
@@ -46,6 +47,8 @@ from screens.timeline import TimelineScreen
 from widgets.header import CockpitHeader
 
 POLL_SECONDS = 0.2
+LOADED_LINES = 10_000
+"""A log opened in a pane starts with its last lines (the pane keeps no more)."""
 S = TypeVar("S")
 T = TypeVar("T")
 
@@ -213,8 +216,10 @@ class CockpitApp(App[int]):
         screen = self.timeline_screen() if self.current_mode == "timeline" else (
             self._mode_screen("builds", BuildsScreen))
         try:
-            events = self.journal.events(after=self.state.last_id, output_of=(
-                screen.output_sources() if screen is not None else ()))
+            events = self.journal.events(
+                after=self.state.last_id,
+                output_of=screen.output_sources() if screen is not None else (),
+                output_tail=screen.output_tail() if screen is not None else None)
         except CockpitError as exc:
             self.notify(str(exc), severity="error", title="journal")
             return
@@ -262,10 +267,11 @@ class CockpitApp(App[int]):
         lines: list[str] = []
         # only what the state has seen: newer lines arrive through the next poll
         for event in self.journal.events(kinds=["output"], run_id=run_id,
-                                         upto=self.state.last_id):
+                                         upto=self.state.last_id, output_of=[(run_id, step)],
+                                         output_tail=LOADED_LINES):
             if step is None or event.step == step:
                 lines.extend(event.lines())
-        return lines[-10_000:]
+        return lines[-LOADED_LINES:]
 
     # builds ---------------------------------------------------------------------------------
 
@@ -554,6 +560,7 @@ def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
     try:
         app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun,
                          build=build)
+        cockpit.started()
         result = app.run()
     finally:
         journal.close()

@@ -2,57 +2,94 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.text import Text
+import queue
+import threading
+from typing import TYPE_CHECKING
 
+import cockpit
 from cockpit.builds import Assignment, BuildMatrix
 from cockpit.config import Config
 from cockpit.journal import Event, Journal
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 STYLE = {"ok": "green", "failed": "bold red", "skipped": "dim", "running": "cyan"}
 
 
 class BuildPrinter:
-    def __init__(self, console: Console) -> None:
-        self.console = console
+    """Prints the matrix's events on a thread of its own, in order: a slow terminal or CI log
+    never holds up reading the builds' output, and loading rich happens while cargo runs."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[list[Event] | tuple[str, str] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._print_all, name="build-printer", daemon=True)
+        self._thread.start()
 
     def __call__(self, events: list[Event]) -> None:
-        for e in events:
-            d = e.data
-            if e.kind == "output":
-                for line in e.lines():
-                    self.console.print(Text(f"  {e.step} │ {line}", style="dim"), highlight=False)
-            elif e.kind == "build_stage" and d["state"] != "running":
-                took = f" ({d['duration']:.1f}s)" if d.get("duration") is not None else ""
-                self.console.print(Text.assemble(
-                    (f"{e.step} ", "bold"), (f"{d['stage']} {d['state']}", STYLE.get(d["state"], "")),
-                    (took, "dim"), (f"  {d.get('detail', '')}" if d.get("detail") else "", "")),
-                    highlight=False)
-            elif e.kind == "build_target":
-                self.console.print(Text(f"{e.step} on builder {d['builder']}", style="bold"))
-            elif e.kind == "remote_group" and d.get("leftover") and d["state"] == "stopped":
-                self.console.print(Text(
-                    f"{d['builder']}: stopped process group {d['pgid']}, left running by a lost "
-                    "connection", style="yellow"))
-            elif e.kind == "build_started":
-                self.console.print(Text(f"building commit {d['commit']}", style="bold"))
+        self._queue.put(events)
+
+    def say(self, text: str, style: str = "") -> None:
+        self._queue.put((text, style))
+
+    def close(self) -> None:
+        """Print what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _print_all(self) -> None:
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console(highlight=False, soft_wrap=True)
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, tuple):
+                console.print(Text(item[0], style=item[1]))
+            else:
+                for event in item:
+                    self._print_event(console, event)
+
+    @staticmethod
+    def _print_event(console: Console, e: Event) -> None:
+        from rich.text import Text  # loaded by then: _print_all imported it
+
+        d = e.data
+        if e.kind == "output":
+            for line in e.lines():
+                console.print(Text(f"  {e.step} │ {line}", style="dim"))
+        elif e.kind == "build_stage" and d["state"] != "running":
+            took = f" ({d['duration']:.1f}s)" if d.get("duration") is not None else ""
+            console.print(Text.assemble(
+                (f"{e.step} ", "bold"), (f"{d['stage']} {d['state']}", STYLE.get(d["state"], "")),
+                (took, "dim"), (f"  {d.get('detail', '')}" if d.get("detail") else "", "")))
+        elif e.kind == "build_target":
+            console.print(Text(f"{e.step} on builder {d['builder']}", style="bold"))
+        elif e.kind == "remote_group" and d.get("leftover") and d["state"] == "stopped":
+            console.print(Text(
+                f"{d['builder']}: stopped process group {d['pgid']}, left running by a lost "
+                "connection", style="yellow"))
+        elif e.kind == "build_started":
+            console.print(Text(f"building commit {d['commit']}", style="bold"))
 
 
 def run_build_headless(config: Config, journal: Journal, assignments: list[Assignment]) -> int:
     import asyncio
 
-    console = Console(highlight=False, soft_wrap=True)
-    matrix = BuildMatrix(config, journal, listener=BuildPrinter(console))
+    printer = BuildPrinter()
     try:
-        run_id = asyncio.run(matrix.run(assignments))
-    except KeyboardInterrupt:
-        console.print(Text("cancelled: every build process was stopped", style="bold yellow"))
-        return 130
-    finished = journal.events(kinds=["build_finished"], run_id=run_id)[-1].data
-    for target, outcome in finished["results"].items():
-        console.print(Text.assemble((f"{target}: ", "bold"),
-                                    (outcome, "green" if outcome == "ok" else "bold red")))
-    if finished["status"] == "ok":
-        console.print(f"artifacts and SHA256SUMS in {matrix.dist}")
-        return 0
-    return 1
+        matrix = BuildMatrix(config, journal, listener=printer)
+        cockpit.started()
+        try:
+            run_id = asyncio.run(matrix.run(assignments))
+        except KeyboardInterrupt:
+            printer.say("cancelled: every build process was stopped", "bold yellow")
+            return 130
+        finished = journal.events(kinds=["build_finished"], run_id=run_id)[-1].data
+        for target, outcome in finished["results"].items():
+            printer.say(f"{target}: {outcome}", "green" if outcome == "ok" else "bold red")
+        if finished["status"] == "ok":
+            printer.say(f"artifacts and SHA256SUMS in {matrix.dist}")
+            return 0
+        return 1
+    finally:
+        printer.close()

@@ -12,7 +12,6 @@ line of output is journaled first.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 import shlex
@@ -30,6 +29,7 @@ from cockpit.errors import CockpitError, Problem
 from cockpit.journal import Event, Journal
 from cockpit.runners import CommandResult, LineSink, LocalRunner
 from cockpit.ssh import BuilderError, SshBuilder
+from cockpit.toolchain import host_triple
 
 STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
 ARCH = {"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "armv7": "armv7"}
@@ -92,15 +92,6 @@ def release_files(config: Config) -> list[str]:
 class Assignment:
     target: str
     builder: BuilderConfig
-
-
-@functools.cache
-def host_triple() -> str:
-    out = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=False)
-    for line in out.stdout.splitlines():
-        if line.startswith("host: "):
-            return line.removeprefix("host: ")
-    return "x86_64-unknown-linux-gnu"
 
 
 def assign(config: Config, targets: list[str] | None = None,
@@ -295,7 +286,7 @@ class BuildMatrix:
         # the log says how it ended, so one read later (pane, file, journal) is not a mystery
         end = f"── {stage} stopped: {message} ──"
         self.log_file(run_id, target).write(end + "\n")
-        self._log("output", run_id, target, text=end)
+        self._log("output", run_id, target, text=end, count=1)
         self._log("build_stage", run_id, target, stage=stage, state="failed", detail=message,
                   lost=lost, cancelled=cancelled)
         for later in STAGES[STAGES.index(stage) + 1:]:
@@ -341,7 +332,7 @@ class TargetContext:
         return f"{self.target_dir}/{self.a.target}/{b.profile}/{name}"
 
     def sink(self, lines: list[str]) -> None:
-        self.m._log("output", self.run_id, self.a.target, text="\n".join(lines))
+        self.m._log("output", self.run_id, self.a.target, text="\n".join(lines), count=len(lines))
         self.m.log_file(self.run_id, self.a.target).write("".join(ln + "\n" for ln in lines))
 
     async def sh(self, command: str, *, what: str, cwd: str | None = None,

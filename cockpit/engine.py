@@ -341,7 +341,7 @@ class Engine:
         tail = self._tail[step_id] = deque(maxlen=TAIL_LINES)
 
         def sink(lines: list[str]) -> None:
-            event = self._log("output", run_id, step_id, text="\n".join(lines))
+            event = self._log("output", run_id, step_id, text="\n".join(lines), count=len(lines))
             tail.extend(event.lines())  # as journaled: redacted
 
         return sink

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from cockpit.journal import Event
 from cockpit.runs import LaunchState
@@ -19,6 +20,35 @@ def to_jsonl(events: Iterable[Event]) -> Iterable[str]:
 
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _builds(events: list[Event], when: Callable[[datetime], str]) -> list[str]:
+    """Each build matrix run: the commit it compiled and, per target, where it was built and
+    how it ended (the stage that failed and why, or the artifact's size and checksum)."""
+    finished = {e.run_id: e.data for e in events if e.kind == "build_finished"}
+    stages: dict[tuple[str | None, str | None], dict[str, dict[str, Any]]] = {}
+    for e in events:
+        if e.kind == "build_stage" and e.data.get("state") in {"ok", "failed"}:
+            stages.setdefault((e.run_id, e.step), {})[e.data["stage"]] = e.data
+    out = []
+    for e in (e for e in events if e.kind == "build_started"):
+        end = finished.get(e.run_id)
+        retry = f", a retry of {e.data['retry_of']}" if e.data.get("retry_of") else ""
+        out += [f"### build {e.run_id}: {end['status'] if end else 'did not finish'}",
+                f"commit {e.data['commit']}, started {when(e.ts)}{retry}", ""]
+        for t in e.data["targets"]:
+            done = stages.get((e.run_id, t["target"]), {})
+            failed = next(((name, d) for name, d in done.items() if d["state"] == "failed"), None)
+            if failed:
+                what = f"**failed** at {failed[0]}: {failed[1].get('detail', '')}"
+            else:
+                outcome = end["results"].get(t["target"], "?") if end else "not finished"
+                what = f"**{outcome}**" + "".join(
+                    f", {label} {done[stage]['detail']}" for stage, label in
+                    (("size", "size"), ("checksum", "sha256")) if stage in done)
+            out.append(f"- `{t['target']}` on {t['builder']}: {what}")
+        out.append("")
+    return ["## Builds", "", *out] if out else []
 
 
 def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
@@ -79,6 +109,7 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
         if run.missed:
             out.append(f"- not done (the run went on): {', '.join(run.missed)}")
         out.append("")
+    out += _builds(events, when)
     posts = [e for e in events if e.kind == "announcement"]
     if posts:
         out += ["## Announcements", "", "| when | channel | how | by | result |",

@@ -67,9 +67,15 @@ class Event:
     data: dict[str, Any]
 
     def lines(self) -> list[str]:
-        """An output event's lines (stored as one text: cheap to encode, scan and decode)."""
+        """An output event's lines (stored as one text: cheap to encode, scan and decode);
+        none when it was read without its text."""
         text = self.data.get("text")
         return text.split("\n") if isinstance(text, str) else list(self.data.get("lines", []))
+
+    @property
+    def unread(self) -> int:
+        """How many lines an output event holds that were not read (see `Journal.events`)."""
+        return 0 if "text" in self.data else int(self.data.get("count", 0))
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Event:
@@ -138,7 +144,8 @@ class Journal:
     """Append and read events. Open with `Journal.controller` or `Journal.readonly`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, *, writable: bool,
-                 clock: Clock, session: str, lock_fd: int | None = None) -> None:
+                 clock: Clock, session: str, lock_fd: int | None = None,
+                 reader: sqlite3.Connection | None = None) -> None:
         self.path = path
         self._conn = conn
         self.writable = writable
@@ -147,8 +154,13 @@ class Journal:
         self._lock_fd = lock_fd
         self._select = _SELECT
         self._lock = threading.RLock()
-        """One connection, used from the UI and from the build thread: a statement sequence
-        (a transaction, a read) runs whole."""
+        """The writing connection is used from the UI and from the build thread: a
+        transaction runs whole."""
+        self._reader = reader or conn
+        self._read_lock = threading.Lock() if reader is not None else self._lock
+        """A controller reads on a connection of its own: in WAL mode a read and a write run
+        at the same time, so the UI reading a flood of output never holds up the build thread
+        writing it (and the other way round)."""
         self._checkpointer: _Checkpointer | None = None
 
     # opening ----------------------------------------------------------------------------
@@ -184,10 +196,13 @@ class Journal:
             conn.executescript(SCHEMA)
             if "text" not in _columns(conn):  # a journal from before the text column
                 conn.execute("ALTER TABLE events ADD COLUMN text TEXT")
+            reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            reader.execute("PRAGMA query_only=1")
         except sqlite3.Error as exc:
             os.close(fd)
             raise _problem(path, exc, "write the journal") from None
-        journal = cls(path, conn, writable=True, clock=clock, session=session, lock_fd=fd)
+        journal = cls(path, conn, writable=True, clock=clock, session=session, lock_fd=fd,
+                      reader=reader)
         journal._checkpointer = _Checkpointer(path)
         journal.append("session_started", operator=operator_id(), pid=os.getpid())
         return journal
@@ -217,6 +232,8 @@ class Journal:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
+        if self._reader is not self._conn:
+            self._reader.close()
         self._conn.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
@@ -242,6 +259,8 @@ class Journal:
         for kind, run_id, step, data in events:
             clean = redact_value(data)
             text = clean.pop("text", None)
+            if kind == "output" and "count" not in clean and isinstance(text, str):
+                clean["count"] = text.count("\n") + 1  # writers that know it pass it
             if not isinstance(text, str):  # a long text is kept out of JSON: no escaping
                 if text is not None:
                     clean["text"] = text
@@ -278,14 +297,21 @@ class Journal:
 
     def events(self, after: int = 0, *, kinds: Iterable[str] | None = None,
                run_id: str | None = None, upto: int | None = None,
-               output_of: Collection[tuple[str, str | None]] | None = None) -> list[Event]:
+               output_of: Collection[tuple[str, str | None]] | None = None,
+               output_tail: int | None = None) -> list[Event]:
         """Events after `after`, oldest first. `output_of` (run id, step or None for every
         step) limits which output events come with their text: a screen reads the logs it
-        shows, not the megabytes of every stream."""
+        shows, not the megabytes of every stream. With `output_tail`, only each shown log's
+        newest output events holding that many lines come with their text; the ones before
+        carry their line count (`data["count"]`) instead: a pane that keeps the last lines
+        reads no more, however fast the stream."""
         sql = self._select
         args: list[Any] = []
+        tails = output_tail is not None and bool(output_of) and "NULL FROM" not in sql
         if output_of is not None and "NULL FROM" not in sql:
             wanted = " OR ".join("(run_id = ? AND (? IS NULL OR step = ?))" for _ in output_of)
+            if tails:  # shown output without its text, but for events written before "count"
+                wanted = f"({wanted or '0'}) AND json_extract(data, '$.count') IS NULL"
             sql = sql.replace("text FROM", f"CASE WHEN kind != 'output' OR {wanted or '0'} "
                                            "THEN text END FROM")
             for source_run, source_step in output_of:
@@ -303,13 +329,41 @@ class Journal:
             sql += " AND run_id = ?"
             args.append(run_id)
         try:
-            with self._lock:
-                rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+            with self._read_lock:
+                rows = self._reader.execute(sql + " ORDER BY id", args).fetchall()
+            events = [Event.from_row(r) for r in rows]
+            if tails:
+                self._read_tails(events, output_of or (), output_tail or 0)
         except sqlite3.Error as exc:
             raise _problem(self.path, exc, "read the journal") from None
-        return [Event.from_row(r) for r in rows]
+        return events
+
+    def _read_tails(self, events: list[Event], sources: Collection[tuple[str, str | None]],
+                    lines: int) -> None:
+        """Give each source's newest output events their text, back to where they hold
+        `lines` lines."""
+        held: dict[tuple[str | None, str | None], int] = {}
+        wanted: dict[int, Event] = {}
+        for event in reversed(events):
+            if event.kind != "output" or not event.unread:
+                continue
+            if not any(event.run_id == run and step in (None, event.step) for run, step in sources):
+                continue
+            key = (event.run_id, event.step)
+            if held.get(key, 0) < lines:
+                held[key] = held.get(key, 0) + event.unread
+                wanted[event.id] = event
+        ids = list(wanted)
+        for start in range(0, len(ids), 500):  # within SQLite's limit on parameters
+            chunk = ids[start:start + 500]
+            with self._read_lock:
+                rows = self._reader.execute(
+                    f"SELECT id, text FROM events WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk).fetchall()
+            for id_, text in rows:
+                wanted[id_].data["text"] = text
 
     def last_id(self) -> int:
-        with self._lock:
-            row = self._conn.execute("SELECT max(id) FROM events").fetchone()
+        with self._read_lock:
+            row = self._reader.execute("SELECT max(id) FROM events").fetchone()
         return int(row[0] or 0)

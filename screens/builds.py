@@ -25,6 +25,8 @@ OutputLoader = Callable[[str, str | None], list[str]]
 MAX_PANES = 4
 RETRYABLE = frozenset({"failed", "builder lost", "cancelled"})
 FLUSH_INTERVAL = 0.1
+LOG_TAIL = 300
+"""Lines a pane draws per flush at most (a pane shows ~40); a poll reads no more."""
 """Seconds between log redraws: fast enough to read as live, slow enough to stay cheap."""
 
 
@@ -126,6 +128,11 @@ class BuildsScreen(Screen[None]):
                 sources.add((run_id, target))
         return sources
 
+    def output_tail(self) -> int | None:
+        """How many of each shown log's newest lines a poll reads: what a pane can draw in
+        one flush; every line when a filter is on (it may match anywhere)."""
+        return None if self.filter else LOG_TAIL
+
     def refresh_view(self, state: BuildState, new_events: list[Event]) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle)."""
         if self.state is not None and not new_events and all(
@@ -148,7 +155,7 @@ class BuildsScreen(Screen[None]):
             if event.kind == "output" and event.step:
                 pane = panes.get(f"{event.run_id}/{event.step}")
                 if pane is not None:
-                    pane.push(self._filtered(event.lines()))
+                    pane.push(self._filtered(event.lines()), event.unread)
         self._show_failure()
         self._refresh_bindings_if_changed()
 
@@ -182,7 +189,7 @@ class BuildsScreen(Screen[None]):
         logs = self.query_one("#logs")
         logs.remove_children()
         for target, source in wanted:
-            pane = LogPane(max_lines=10_000, flush_interval=None, max_per_flush=300)
+            pane = LogPane(max_lines=10_000, flush_interval=None, max_per_flush=LOG_TAIL)
             run_id = source.split("/", 1)[0]
             title = f"{target} ({self.state.targets[target].builder})"
             if self.filter:

@@ -26,7 +26,7 @@ from cockpit.runs import LaunchState, RunState
 from cockpit.timeline import ItemView, TimelineView, project
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, PlannedStep, render_item
-from widgets.log_pane import LogPane
+from widgets.log_pane import MAX_PER_FLUSH, LogPane
 from widgets.timeline_table import SECTION_PREFIX, TimelineTable
 
 OutputLoader = Callable[[str], list[str]]
@@ -122,6 +122,10 @@ class TimelineScreen(Screen[None]):
             (p.source, None) for p in self.query(LogPane) if p.source is not None}
         return sources
 
+    def output_tail(self) -> int | None:
+        """How many of the shown log's newest lines a poll reads: what its pane draws at once."""
+        return MAX_PER_FLUSH
+
     def refresh_view(self, state: LaunchState, now: datetime, new_events: list[Event]) -> None:
         """Re-project when the journal moved or the clock ticked to another second."""
         tick = (state.last_id, now.replace(microsecond=0))
@@ -140,7 +144,7 @@ class TimelineScreen(Screen[None]):
         log = self.query_one(LogPane)
         for event in new_events:
             if event.kind == "output" and event.run_id == log.source:
-                log.push(event.lines())
+                log.push(event.lines(), event.unread)
         self._show_selected()
 
     def header_content(self, state: LaunchState, now: datetime) -> tuple[TimelineView, str | None]:

@@ -11,9 +11,15 @@ from collections import deque
 from collections.abc import Iterable
 
 from rich.cells import cell_len
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Log
 
 WIDTH_STEP = 40
+MAX_PER_FLUSH = 1000
+REST_AFTER_FLOOD = 9
+"""Flushes skipped after one that could not draw everything: under a flood a pane redraws
+about once a second, leaving the CPU to the stream and the keyboard."""
 
 
 class LogPane(Log):
@@ -22,15 +28,20 @@ class LogPane(Log):
     LogPane:focus { border: round $accent; }
     """
 
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0))
+    """As Textual's, without a layout on change: a pane's size comes from the CSS, not from
+    its lines, so a longer log only moves its scrollbars (see `watch_virtual_size`). Textual
+    laid out the whole screen on every write until the pane was full: a 50-250 ms frame
+    with four panes streaming."""
+
     def __init__(self, *, max_lines: int = 5000, flush_interval: float | None = 0.05,
-                 max_per_flush: int = 1000, id: str | None = None) -> None:
+                 max_per_flush: int = MAX_PER_FLUSH, id: str | None = None) -> None:
         super().__init__(max_lines=max_lines, id=id, auto_scroll=True)
         self._pending: deque[str] = deque(maxlen=max_per_flush)
         self._received = 0
         self._interval = flush_interval
         self._rest = 0
-        """Flushes to skip: under a flood the pane redraws less often, leaving the CPU to
-        the stream and the keyboard."""
+        """Flushes still to skip (REST_AFTER_FLOOD)."""
         self.source: str | None = None
         """What is shown (a run id), so callers know whether new lines belong here."""
 
@@ -47,13 +58,17 @@ class LogPane(Log):
         if widest > self._width:
             self._update_maximum_width(updates, -(-widest // WIDTH_STEP) * WIDTH_STEP)
 
+    def watch_virtual_size(self, size: Size) -> None:
+        self._scroll_update(size)  # scrollbar sizes; one appearing still lays out (its reactive)
+
     def on_mount(self) -> None:
         if self._interval is not None:  # None: the parent flushes (several panes, one frame)
             self.set_interval(self._interval, self.flush)
 
-    def push(self, lines: list[str]) -> None:
-        """Queue lines; they appear at the next flush."""
-        self._received += len(lines)
+    def push(self, lines: list[str], skipped: int = 0) -> None:
+        """Queue lines; they appear at the next flush. `skipped`: lines that came before these
+        and were not even read (the journal keeps them); they count as not drawn."""
+        self._received += len(lines) + skipped
         self._pending.extend(lines)
 
     def flush(self) -> None:
@@ -70,7 +85,7 @@ class LogPane(Log):
         self._pending.clear()
         self._received = 0
         if skipped > 0:
-            self._rest = 3
+            self._rest = REST_AFTER_FLOOD
             lines.insert(0, f"… {skipped:,} lines not drawn (streaming fast; the full log is "
                             "in the journal)")
         self.write_lines(lines)

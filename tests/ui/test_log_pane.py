@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
-from widgets.log_pane import LogPane
+from widgets.log_pane import REST_AFTER_FLOOD, LogPane
 
 
 class PaneApp(App[None]):
@@ -22,7 +23,7 @@ async def test_flood_draws_the_newest_lines_and_says_how_many_it_skipped() -> No
         assert pane.lines[0] == "… 4,000 lines not drawn (streaming fast; the full log is in the journal)"
         assert pane.lines[1:] == [f"line {i}" for i in range(4000, 5000)]
         pane.push(["calm again"])
-        for _ in range(3):
+        for _ in range(REST_AFTER_FLOOD):
             pane.flush()  # resting after a flood: a few refreshes are skipped
         assert pane.lines[-1] == "line 4999"
         pane.flush()
@@ -59,3 +60,29 @@ async def test_scroll_width_covers_the_widest_line_and_grows_in_steps() -> None:
         pane.flush()
         await pilot.pause()
         assert pane.virtual_size.width >= 40 * 8 + 3
+
+
+async def test_a_growing_log_moves_its_scrollbar_without_laying_out_the_screen() -> None:
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(LogPane)
+        pane.push([f"l{i}" for i in range(100)])
+        pane.flush()
+        await pilot.pause()
+        assert pane.show_vertical_scrollbar  # appearing still lays out, once
+        layouts: list[bool] = []
+        refresh = pane.refresh
+
+        def spy(*regions: Region, **flags: bool) -> LogPane:
+            layouts.append(flags.get("layout", False))
+            return refresh(*regions, **flags)
+
+        pane.refresh = spy  # type: ignore[method-assign]
+        for n in range(5):
+            pane.push([f"m{n}.{i}" for i in range(50)])
+            pane.flush()
+            await pilot.pause()
+        assert layouts and not any(layouts)
+        assert pane.virtual_size.height == pane.vertical_scrollbar.window_virtual_size == 350
+        assert pane.scroll_y == pane.max_scroll_y  # still following the end
+        assert pane.lines[-1] == "m4.49"

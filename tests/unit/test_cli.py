@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from cockpit.config import load_config
+from cockpit.toolchain import host_triple
+from tests.conftest import needs_cargo
 
 
 def cockpit(*args: str, cwd: Path | None = None, stdin: str | None = None
@@ -169,3 +172,87 @@ def test_init_errors_name_the_flag(tmp_path: Path) -> None:
                   str(tmp_path))
     assert out.returncode == 2
     assert "error: --release-version: '1.1' is not a semantic version" in out.stderr
+
+
+def _break_playbooks(workspace: Path) -> None:
+    folder = workspace.parent / "broken-playbooks"
+    folder.mkdir()
+    (folder / "oops.toml").write_text("this is [not toml\n")
+    workspace.write_text(f'playbooks = "{folder}"\n' + workspace.read_text())
+
+
+@needs_cargo
+def test_headless_build_prints_each_stage_in_order_then_the_outcome(workspace: Path) -> None:
+    _break_playbooks(workspace)  # a build reads no playbooks: a broken one does not stop it
+    out = cockpit("build", "--headless", "--config", str(workspace))
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    triple = host_triple()
+    config = load_config(workspace)
+    assert lines[0] == f"building commit {config_commit(config.repo)}"
+    finished = [ln.split()[1] for ln in lines if ln.startswith(f"{triple} ") and " ok (" in ln]
+    assert finished == ["sync", "build", "size", "smoke", "package", "checksum", "fetch"]
+    dist = config.resolve(config.build.dist_dir) / config.release.version
+    assert lines[-2:] == [f"{triple}: ok", f"artifacts and SHA256SUMS in {dist}"]
+    assert (dist / "SHA256SUMS").read_text().count("\n") == 1
+    export = cockpit("journal", "export", "--format", "md", "--config", str(workspace))
+    assert export.returncode == 0, export.stderr  # an export reads no playbooks either
+    record = export.stdout.split("## Builds\n", 1)[1].splitlines()
+    assert record[1].startswith("### build b-") and record[1].endswith(": ok")
+    assert record[2].startswith(f"commit {config_commit(config.repo)}, started ")
+    assert record[4].startswith(f"- `{triple}` on local: **ok**, size ")
+    assert ", sha256 " in record[4]
+
+
+@needs_cargo
+def test_headless_build_that_fails_says_why_and_exits_1(workspace: Path) -> None:
+    main = load_config(workspace).repo / "src" / "main.rs"
+    main.write_text("fn main() { let x: u32 = \"not a number\"; }\n")
+    out = cockpit("build", "--headless", "--config", str(workspace))
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    triple = host_triple()
+    failed = next(ln for ln in lines if ln.startswith(f"{triple} build failed"))
+    assert "cargo build failed: error[E0308]: mismatched types" in failed
+    skipped = [ln.split()[1] for ln in lines if ln.startswith(f"{triple} ") and "skipped" in ln]
+    assert skipped == ["size", "smoke", "package", "checksum", "fetch"]
+    assert lines[-1] == f"{triple}: failed"
+    export = cockpit("journal", "export", "--format", "md", "--config", str(workspace))
+    assert (f"- `{triple}` on local: **failed** at build: cargo build failed: error[E0308]"
+            in export.stdout)
+
+
+def config_commit(repo: Path) -> str:
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_the_host_triple_is_rustcs_or_a_named_fallback() -> None:
+    from cockpit import toolchain
+
+    probe = "from cockpit.toolchain import host_triple; print(host_triple())"
+    env = {"PATH": "/nonexistent", "PYTHONPATH": str(Path(__file__).parents[2])}
+    alone = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert alone.stdout.strip() == toolchain.FALLBACK_HOST  # no rustc: no crash, the fallback
+    if shutil.which("rustc"):
+        rustc = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
+        assert f"host: {host_triple()}" in rustc.splitlines()
+
+
+def _probe(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(Path(__file__).parents[2])}).stdout.strip()
+
+
+def test_start_up_runs_without_the_collector_and_exits_frozen() -> None:
+    entry = ("import gc, sys, cockpit.cli\n"
+             "sys.argv = ['cockpit', '--config', '/nonexistent', 'build', '--headless']\n"
+             "try:\n    cockpit.cli.entry()\n"
+             "except SystemExit as exit:\n"
+             "    print(exit.code, gc.isenabled(), gc.get_freeze_count() > 0)")
+    assert _probe(entry) == "2 False True"
+    started = ("import gc, cockpit; gc.disable(); cockpit.started(); "
+               "print(gc.isenabled(), gc.get_freeze_count() > 0)")
+    assert _probe(started) == "True True"
+    # with the collector never turned off (tests, embedding), started() changes nothing
+    assert _probe("import gc, cockpit; cockpit.started(); print(gc.get_freeze_count())") == "0"

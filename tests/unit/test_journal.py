@@ -123,6 +123,29 @@ def test_a_screen_reads_only_the_output_it_shows(tmp_path: Path) -> None:
     j.close()
 
 
+def test_a_pane_reads_only_the_newest_lines_of_a_flood(tmp_path: Path) -> None:
+    j = Journal.controller(tmp_path / "j.sqlite")
+    for i in range(10):
+        j.append("output", run_id="b1", step="x86", count=100,
+                 text="\n".join(f"x{i}.{k}" for k in range(100)))
+    j.append("output", run_id="b1", step="arm", text="arm 1\narm 2")  # the journal counts
+    shown = j.events(output_of={("b1", "x86"), ("b1", "arm")}, output_tail=250)
+    x86 = [e for e in shown if e.step == "x86"]
+    assert [len(e.lines()) for e in x86] == [0] * 7 + [100] * 3  # 300 lines hold the last 250
+    assert [e.unread for e in x86] == [100] * 7 + [0] * 3
+    assert x86[-1].lines()[-1] == "x9.99"
+    arm = [e for e in shown if e.step == "arm"]
+    assert arm[0].lines() == ["arm 1", "arm 2"] and arm[0].unread == 0
+    whole_run = j.events(output_of={("b1", None)}, output_tail=150)  # every step of a run
+    assert [len(e.lines()) for e in whole_run if e.kind == "output"] == [0] * 8 + [100] * 2 + [2]
+    not_shown = [e for e in j.events(output_of={("b1", "arm")}, output_tail=250)
+                 if e.step == "x86"]
+    assert all(e.lines() == [] and e.unread == 100 for e in not_shown)
+    everything = j.events(output_of={("b1", "x86")})  # no tail: every line of what is shown
+    assert sum(len(e.lines()) for e in everything if e.step == "x86") == 1000
+    j.close()
+
+
 def test_a_journal_from_before_the_text_column_still_opens(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     old = sqlite3.connect(path)
@@ -140,6 +163,8 @@ def test_a_journal_from_before_the_text_column_still_opens(tmp_path: Path) -> No
     controller = Journal.controller(path)
     controller.append("output", run_id="r1", step="tag", text="new line")
     assert [ln for e in controller.events() for ln in e.lines()] == ["old line", "new line"]
+    tail = controller.events(output_of={("r1", "tag")}, output_tail=1)
+    assert [ln for e in tail for ln in e.lines()] == ["old line", "new line"]  # no count: whole
     controller.close()
 
 
