@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -93,6 +94,7 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
     from cockpit.demo import create_workspace
     from cockpit.journal import Journal
     from cockpit.runbook import load_runbook
+    from cockpit.runners import text_of
     from cockpit.ssh import SshBuilder
     from screens.builds import BuildsScreen
 
@@ -123,8 +125,8 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
         await pilot.pause(0.3)
 
         def sink_for(target: str):  # type: ignore[no-untyped-def]
-            def sink(batch: list[str]) -> None:
-                journal.append("output", run_id="bench", step=target, text="\n".join(batch),
+            def sink(batch: Sequence[str]) -> None:  # as the build matrix's sink
+                journal.append("output", run_id="bench", step=target, text=text_of(batch),
                                count=len(batch))
             return sink
 

@@ -19,7 +19,7 @@ import subprocess
 import time
 import tomllib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -27,7 +27,7 @@ from typing import IO, Any, Protocol
 from cockpit.config import BuilderConfig, Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal import Event, Journal
-from cockpit.runners import CommandResult, LineSink, LocalRunner
+from cockpit.runners import CommandResult, LineSink, LocalRunner, text_of
 from cockpit.ssh import BuilderError, SshBuilder
 from cockpit.toolchain import host_triple
 
@@ -331,9 +331,10 @@ class TargetContext:
         name = b.binary + (".exe" if os_arch(self.a.target)[0] == "windows" else "")
         return f"{self.target_dir}/{self.a.target}/{b.profile}/{name}"
 
-    def sink(self, lines: list[str]) -> None:
-        self.m._log("output", self.run_id, self.a.target, text="\n".join(lines), count=len(lines))
-        self.m.log_file(self.run_id, self.a.target).write("".join(ln + "\n" for ln in lines))
+    def sink(self, lines: Sequence[str]) -> None:
+        text = text_of(lines)
+        self.m._log("output", self.run_id, self.a.target, text=text, count=len(lines))
+        self.m.log_file(self.run_id, self.a.target).write(text + "\n")
 
     async def sh(self, command: str, *, what: str, cwd: str | None = None,
                  stdin: bytes | None = None, sink: LineSink | None = None,
@@ -386,8 +387,8 @@ class TargetContext:
             return f"up to date ({self.fresh} unit(s) fresh) in {took:.1f}s"
         return f"{self.compiled} unit(s) compiled, {self.fresh} fresh, in {took:.1f}s"
 
-    def _cargo_sink(self, lines: list[str]) -> None:
-        self._last_lines = (self._last_lines + lines)[-200:]
+    def _cargo_sink(self, lines: Sequence[str]) -> None:
+        self._last_lines = [*self._last_lines, *lines][-200:]
         text = []
         for line in lines:
             if line.startswith('{"reason":'):

@@ -15,7 +15,7 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -29,7 +29,7 @@ from cockpit.params import is_semver, render_argv, semver_key, strip_v, substitu
 from cockpit.plan import Planner
 from cockpit.release_steps import ReleaseSteps
 from cockpit.runbook import Playbook, Runbook, Step
-from cockpit.runners import LocalRunner, group_alive, kill_group
+from cockpit.runners import LocalRunner, group_alive, kill_group, text_of
 from cockpit.runs import LaunchState
 
 Listener = Callable[[list[Event]], None]
@@ -337,17 +337,17 @@ class Engine:
             return finish("ok" if answer.done else "failed", answer.note)
         return await self._gate(run_id, playbook, step, values, interaction, sink, finish)
 
-    def _sink(self, run_id: str, step_id: str) -> Callable[[list[str]], None]:
+    def _sink(self, run_id: str, step_id: str) -> Callable[[Sequence[str]], None]:
         tail = self._tail[step_id] = deque(maxlen=TAIL_LINES)
 
-        def sink(lines: list[str]) -> None:
-            event = self._log("output", run_id, step_id, text="\n".join(lines), count=len(lines))
+        def sink(lines: Sequence[str]) -> None:
+            event = self._log("output", run_id, step_id, text=text_of(lines), count=len(lines))
             tail.extend(event.lines())  # as journaled: redacted
 
         return sink
 
     async def _shell(self, run_id: str, step: Step, values: Mapping[str, str], cwd: Any,
-                     sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
+                     sink: Callable[[Sequence[str]], None], finish: Callable[..., str]) -> str:
         command = self.planner.command(step, values)
         env = {k: substitute(v, values) for k, v in step.env.items()}
         status, message, code = "failed", "", None
@@ -422,7 +422,7 @@ class Engine:
 
     async def _gate(self, run_id: str, playbook: Playbook, step: Step,
                     values: Mapping[str, str], interaction: Interaction,
-                    sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
+                    sink: Callable[[Sequence[str]], None], finish: Callable[..., str]) -> str:
         item = self.runbook.item_for(playbook.name)
         item_id = item.id if item else playbook.name
         checks = CheckRunner(self.config.repo, values, max_size_mb=self.config.build.max_size_mb,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cockpit import announce
@@ -50,7 +50,7 @@ class ReleaseSteps:
             await forge.close()
 
     async def forge(self, step: Step, values: Mapping[str, str],
-                    sink: Callable[[list[str]], None], finish: Callable[..., str]) -> str:
+                    sink: Callable[[Sequence[str]], None], finish: Callable[..., str]) -> str:
         e = self.engine
         def say(line: str) -> None:
             sink([line])
@@ -129,7 +129,7 @@ class ReleaseSteps:
         return announce.render(template, live)
 
     async def announce(self, run_id: str, step: Step, values: Mapping[str, str],
-                       interaction: Interaction, sink: Callable[[list[str]], None],
+                       interaction: Interaction, sink: Callable[[Sequence[str]], None],
                        finish: Callable[..., str]) -> str:
         e = self.engine
         assert step.channel is not None

@@ -13,59 +13,116 @@ import contextlib
 import os
 import re
 import signal
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-LineSink = Callable[[list[str]], Awaitable[None] | None]
+LineSink = Callable[[Sequence[str]], Awaitable[None] | None]
 TAIL = 2000
+
+
+class Lines(Sequence[str]):
+    """A chunk's complete lines, kept as the one text they arrived in. A sink that stores or
+    forwards them (journal, log file) takes `.text` and never splits and re-joins them; one
+    that looks at lines (cargo's JSON messages) splits them once, on first use."""
+
+    __slots__ = ("_count", "_lines", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+        self._count: int | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = len(self._lines) if self._lines is not None else self.text.count("\n") + 1
+        return self._count
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # Sequence's two overloads
+        return self.lines[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lines)
+
+    def __repr__(self) -> str:
+        return f"Lines({self.text!r})"
+
+
+def text_of(lines: Sequence[str]) -> str:
+    """Lines as one text, without re-joining what arrived as one."""
+    return lines.text if isinstance(lines, Lines) else "\n".join(lines)
+
+
+class Tail:
+    """The last TAIL lines of a stream, for expectations and failure messages. Batches are
+    kept whole and split only when the tail is read, once, at the end."""
+
+    def __init__(self) -> None:
+        self._batches: deque[Sequence[str]] = deque()
+        self._count = 0
+
+    def add(self, lines: Sequence[str]) -> None:
+        self._batches.append(lines)
+        self._count += len(lines)
+        while self._count - len(self._batches[0]) >= TAIL:
+            self._count -= len(self._batches.popleft())
+
+    def lines(self) -> list[str]:
+        return [line for batch in self._batches for line in batch][-TAIL:]
 
 
 def strip_ansi(text: str) -> str:
     return ANSI.sub("", text) if "\x1b" in text else text
 
 
-async def pump_lines(read: Callable[[int], Awaitable[bytes]], tail: list[str],
-                     sink: LineSink | None,
-                     intercept: Callable[[list[str]], None] | None = None) -> None:
+async def pump_lines(read: Callable[[int], Awaitable[bytes]], tail: Tail, sink: LineSink | None,
+                     intercept: Callable[[Lines], Lines | None] | None = None) -> None:
     """Read a stream to its end in 64 KiB chunks, delivering complete lines in batches.
-    `intercept` sees each batch first and may remove lines (the remote group id marker)."""
+    `intercept` sees each batch first and may take lines off it (the remote group id marker);
+    it returns what is left, or None."""
     partial = b""
     while chunk := await read(65536):
         lines, partial = split_chunk(partial, chunk)
-        if intercept is not None:
-            intercept(lines)
-        if lines:
+        if lines is not None and intercept is not None:
+            lines = intercept(lines)
+        if lines is not None:
             await deliver(lines, tail, sink)
     if partial:
-        await deliver(split_chunk(partial, b"\n")[0], tail, sink)
+        lines, _ = split_chunk(partial, b"\n")
+        if lines is not None:
+            await deliver(lines, tail, sink)
 
 
-async def deliver(lines: list[str], tail: list[str], sink: LineSink | None) -> None:
-    """Keep the last TAIL lines (for expectations and messages) and hand the batch on."""
-    tail.extend(lines)
-    if len(tail) > TAIL:
-        del tail[: len(tail) - TAIL]
+async def deliver(lines: Lines, tail: Tail, sink: LineSink | None) -> None:
+    """Keep the tail and hand the batch on."""
+    tail.add(lines)
     if sink is not None:
         result = sink(lines)
         if result is not None:
             await result
 
 
-def split_chunk(pending: bytes, chunk: bytes) -> tuple[list[str], bytes]:
+def split_chunk(pending: bytes, chunk: bytes) -> tuple[Lines | None, bytes]:
     """Complete lines of `pending + chunk` (decoded once, ANSI and CR stripped once), and the
     unfinished tail. Working per chunk, not per line, keeps the pipeline cheap at full speed."""
     data = pending + chunk
     cut = data.rfind(b"\n")
     if cut < 0:
-        return [], data
+        return None, data
     text = data[:cut].decode("utf-8", errors="replace")
     if "\x1b" in text:
         text = ANSI.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "")
-    return text.split("\n"), data[cut + 1:]
+    return Lines(text), data[cut + 1:]
 
 
 @dataclass
@@ -123,7 +180,7 @@ class LocalRunner:
             return CommandResult(None, error=str(exc))
         if on_start is not None:
             on_start(proc.pid)
-        tail: list[str] = []
+        tail = Tail()
         reader = asyncio.ensure_future(self._pump(proc, tail, sink))
         timed_out = False
         try:
@@ -138,9 +195,10 @@ class LocalRunner:
             reader.cancel()
             raise
         code = await proc.wait()
-        return CommandResult(None if timed_out else code, timed_out=timed_out, tail=tail)
+        return CommandResult(None if timed_out else code, timed_out=timed_out,
+                             tail=tail.lines())
 
-    async def _pump(self, proc: asyncio.subprocess.Process, tail: list[str],
+    async def _pump(self, proc: asyncio.subprocess.Process, tail: Tail,
                     sink: LineSink | None) -> None:
         assert proc.stdout is not None
         await pump_lines(proc.stdout.read, tail, sink)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import BuilderConfig
-from cockpit.runners import CommandResult, LineSink, pump_lines
+from cockpit.runners import CommandResult, Lines, LineSink, Tail, pump_lines
 
 if TYPE_CHECKING:
     import asyncssh
@@ -188,7 +188,7 @@ class SshBuilder:
 
         job = uuid.uuid4().hex[:12]
         script = remote_script(command, cwd=cwd, env=env, job=job)
-        tail: list[str] = []
+        tail = Tail()
         pgid: int | None = None
         try:
             proc = await self.conn.create_process(script, encoding=None)
@@ -201,18 +201,21 @@ class SshBuilder:
             proc.stdin.write_eof()
             await pump_lines(proc.stdout.read, tail, sink, intercept=take_pgid)
 
-        def take_pgid(lines: list[str]) -> None:
+        def take_pgid(lines: Lines) -> Lines | None:
             nonlocal pgid
-            if pgid is None and lines and lines[0].startswith(PGID_MARK):
-                pgid = int(lines.pop(0).split()[1])
-                self._group(job, pgid, "running")
+            if pgid is not None or not lines.text.startswith(PGID_MARK):
+                return lines
+            mark, newline, rest = lines.text.partition("\n")
+            pgid = int(mark.split()[1])
+            self._group(job, pgid, "running")
+            return Lines(rest) if newline else None
 
         try:
             await asyncio.wait_for(pump(), timeout)
             completed = await proc.wait()
         except TimeoutError:
             await self._end_group(job, pgid)
-            return CommandResult(None, timed_out=True, tail=tail)
+            return CommandResult(None, timed_out=True, tail=tail.lines())
         except asyncio.CancelledError:
             await asyncio.shield(self._end_group(job, pgid))
             proc.close()
@@ -221,7 +224,7 @@ class SshBuilder:
             raise self._lost(exc) from None
         self._group(job, pgid, "ended")
         code = completed.exit_status
-        return CommandResult(code if code is not None and code >= 0 else None, tail=tail,
+        return CommandResult(code if code is not None and code >= 0 else None, tail=tail.lines(),
                              error=None if code is not None and code >= 0 else
                              f"killed by signal {completed.exit_signal}")
 
