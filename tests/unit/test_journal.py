@@ -93,12 +93,18 @@ def test_tokens_are_redacted_before_they_are_stored(tmp_path: Path,
     j = Journal.controller(tmp_path / "j.sqlite")
     j.append("output", text="\n".join(["using s3cr3t-token-value-123",
                                         "Authorization: Bearer abcdef1234567890",
-                                        "ghp_" + "a" * 36, "https://user:pw@example.com/x"]))
+                                        "ghp_" + "a" * 36, "https://user:pw@example.com/x",
+                                        "pat github_pat_" + "b" * 30,
+                                        "https://discord.com/api/webhooks/12/hook-Secret_1",
+                                        "https://discordapp.com/api/webhooks/34/hook-Secret_2"]))
     raw = (tmp_path / "j.sqlite").read_bytes() + (tmp_path / "j.sqlite-wal").read_bytes()
-    assert b"s3cr3t" not in raw and b"abcdef1234567890" not in raw and b"aaaaaaaaaaaa" not in raw
+    for secret in (b"s3cr3t", b"abcdef1234567890", b"aaaaaaaaaaaa", b"bbbbbbbbbbbb", b"hook-Secret"):
+        assert secret not in raw
     lines = j.events(kinds=["output"])[0].lines()
     assert lines == ["using [GITHUB_TOKEN]", "Authorization: Bearer [redacted]", "[redacted]",
-                     "https://[redacted]@example.com/x"]
+                     "https://[redacted]@example.com/x", "pat [redacted]",
+                     "https://discord.com/api/webhooks/12/[redacted]",
+                     "https://discordapp.com/api/webhooks/34/[redacted]"]
     j.close()
 
 
