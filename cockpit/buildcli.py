@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,12 @@ STYLE = {"ok": "green", "failed": "bold red", "skipped": "dim", "running": "cyan
 
 
 class BuildPrinter:
-    """Prints the matrix's events on a thread of its own, in order: a slow terminal or CI log
-    never holds up reading the builds' output, and loading rich happens while cargo runs."""
+    """Prints the matrix's events on a thread of its own, in order: loading rich happens
+    while cargo runs. The queue is bounded, so a terminal slower than the build slows the
+    build (as printing directly would) rather than filling memory."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[list[Event] | tuple[str, str] | None] = queue.SimpleQueue()
+        self._queue: queue.Queue[list[Event] | tuple[str, str] | None] = queue.Queue(1000)
         self._thread = threading.Thread(target=self._print_all, name="build-printer", daemon=True)
         self._thread.start()
 
@@ -42,12 +44,20 @@ class BuildPrinter:
         from rich.text import Text
 
         console = Console(highlight=False, soft_wrap=True)
+        printing = True
         while (item := self._queue.get()) is not None:
-            if isinstance(item, tuple):
-                console.print(Text(item[0], style=item[1]))
-            else:
-                for event in item:
-                    self._print_event(console, event)
+            if not printing:  # stdout is gone: the build goes on, the journal has it all
+                continue
+            try:
+                if isinstance(item, tuple):
+                    console.print(Text(item[0], style=item[1]))
+                else:
+                    for event in item:
+                        self._print_event(console, event)
+            except (OSError, SystemExit):  # a closed pipe (`| head`): rich exits, here too
+                printing = False
+            except Exception as exc:  # one odd event must not silence the rest
+                print(f"cockpit: could not print a build event: {exc!r}", file=sys.stderr)
 
     @staticmethod
     def _print_event(console: Console, e: Event) -> None:

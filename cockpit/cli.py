@@ -291,7 +291,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from cockpit.toolchain import ask_host_triple
+    from cockpit.toolchain import ask_host_triple, host_triple
 
     ask_host_triple()  # runs while the config loads; the plan and the smoke test need it
     if not args.headless:
@@ -299,6 +299,7 @@ def _build(args: argparse.Namespace) -> int:
         from cockpit.builds import assign
 
         config, runbook = _load(args)
+        host_triple()  # collected (it has answered by now), whether or not a target needs it
         return open_cockpit(config, runbook, spectate=False,
                             build=assign(config, args.target or None, args.builder))
     from cockpit.buildcli import run_build_headless
@@ -306,6 +307,7 @@ def _build(args: argparse.Namespace) -> int:
     from cockpit.journal import Journal
 
     config = _load_config(args)  # a headless build needs no runbook
+    host_triple()  # collected (it has answered by now), whether or not a target needs it
     assignments = assign(config, args.target or None, args.builder)
     journal = Journal.controller(config.journal_path)
     try:

@@ -39,10 +39,11 @@ def _builds(events: list[Event], when: Callable[[datetime], str]) -> list[str]:
         for t in e.data["targets"]:
             done = stages.get((e.run_id, t["target"]), {})
             failed = next(((name, d) for name, d in done.items() if d["state"] == "failed"), None)
-            if failed:
-                what = f"**failed** at {failed[0]}: {failed[1].get('detail', '')}"
+            outcome = end.get("results", {}).get(t["target"], "?") if end else "not finished"
+            if failed:  # how it stopped: failed, cancelled, builder lost
+                word = outcome if outcome not in {"ok", "?", "not finished"} else "failed"
+                what = f"**{word}** at {failed[0]}: {_cell(failed[1].get('detail', ''))}"
             else:
-                outcome = end["results"].get(t["target"], "?") if end else "not finished"
                 what = f"**{outcome}**" + "".join(
                     f", {label} {done[stage]['detail']}" for stage, label in
                     (("size", "size"), ("checksum", "sha256")) if stage in done)

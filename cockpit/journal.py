@@ -311,7 +311,7 @@ class Journal:
         if output_of is not None and "NULL FROM" not in sql:
             wanted = " OR ".join("(run_id = ? AND (? IS NULL OR step = ?))" for _ in output_of)
             if tails:  # shown output without its text, but for events written before "count"
-                wanted = f"({wanted or '0'}) AND json_extract(data, '$.count') IS NULL"
+                wanted = f"({wanted or '0'}) AND instr(data, '\"count\":') = 0"
             sql = sql.replace("text FROM", f"CASE WHEN kind != 'output' OR {wanted or '0'} "
                                            "THEN text END FROM")
             for source_run, source_step in output_of:

@@ -75,10 +75,10 @@ class LogPane(Log):
         """Write what arrived since the last flush. Under a flood only the newest
         `max_per_flush` lines are drawn, with a marker saying how many were not: nobody reads
         100k lines a second, and the full log is in the journal and on disk."""
-        if not self._pending:
-            return
-        if self._rest > 0:
+        if self._rest > 0:  # counted down with or without lines: a calm log is prompt again
             self._rest -= 1
+            return
+        if not self._pending:
             return
         lines = list(self._pending)
         skipped = self._received - len(lines)
@@ -95,6 +95,10 @@ class LogPane(Log):
         self.source = source
         self._pending.clear()
         self._received = 0
+        self._rest = 0
         self.clear()
         self.write_lines(list(lines)[-self.max_lines if self.max_lines else 0:])
         self.border_title = title
+        # a pane mounted just now has no size yet, so the write could not follow the end:
+        # follow it once the pane is laid out
+        self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)

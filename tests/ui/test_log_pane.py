@@ -86,3 +86,32 @@ async def test_a_growing_log_moves_its_scrollbar_without_laying_out_the_screen()
         assert pane.virtual_size.height == pane.vertical_scrollbar.window_virtual_size == 350
         assert pane.scroll_y == pane.max_scroll_y  # still following the end
         assert pane.lines[-1] == "m4.49"
+
+
+async def test_a_pane_opened_on_a_long_log_follows_its_end() -> None:
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = LogPane(max_lines=3000, flush_interval=None)
+        mounted = app.mount(pane)  # as the builds screen does: filled before it is laid out
+        pane.show_source("run-2", [f"l{i}" for i in range(500)], "log: run-2")
+        await mounted
+        await pilot.pause()
+        assert pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y
+        pane.push(["next"])
+        pane.flush()
+        await pilot.pause()
+        assert pane.scroll_y == pane.max_scroll_y  # and keeps following it
+
+
+async def test_after_a_flood_a_calm_log_is_prompt_again() -> None:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(LogPane)
+        pane.push([f"line {i}" for i in range(5000)])
+        pane.flush()
+        for _ in range(REST_AFTER_FLOOD):
+            pane.flush()  # the rest runs out even with nothing to draw
+        pane.push(["calm"])
+        pane.flush()
+        await pilot.pause()
+        assert pane.lines[-1] == "calm"

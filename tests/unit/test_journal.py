@@ -187,3 +187,31 @@ def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert path.stat().st_size >= 1_000_000
     j.close()
+
+
+def test_the_launch_record_says_how_each_build_target_ended(tmp_path: Path) -> None:
+    from cockpit.export import to_markdown
+
+    j = Journal.controller(tmp_path / "j.sqlite")
+    j.append("build_started", run_id="b-1", commit="abc123", retry_of=None, targets=[
+        {"target": "x86", "builder": "local"}, {"target": "arm", "builder": "pi"},
+        {"target": "mac", "builder": "mini"}])
+    j.append("build_stage", run_id="b-1", step="x86", stage="size", state="ok", detail="0.3 MB")
+    j.append("build_stage", run_id="b-1", step="x86", stage="checksum", state="ok",
+             detail="2a64b00e…")
+    j.append("build_stage", run_id="b-1", step="arm", stage="build", state="failed",
+             detail="cancelled by the operator", cancelled=True)
+    j.append("build_stage", run_id="b-1", step="mac", stage="sync", state="failed",
+             detail="connection lost:\nreset by peer", lost=True)
+    j.append("build_finished", run_id="b-1", status="failed",
+             results={"x86": "ok", "arm": "cancelled", "mac": "builder lost"})
+    j.append("build_started", run_id="b-2", commit="abc123", retry_of="b-1",
+             targets=[{"target": "arm", "builder": "local"}])  # still running: no finish
+    record = to_markdown(j.events(), title="caro").split("## Builds\n", 1)[1]
+    assert "### build b-1: failed\ncommit abc123, started " in record
+    assert "- `x86` on local: **ok**, size 0.3 MB, sha256 2a64b00e…" in record
+    assert "- `arm` on pi: **cancelled** at build: cancelled by the operator" in record
+    assert "- `mac` on mini: **builder lost** at sync: connection lost: reset by peer" in record
+    assert "### build b-2: did not finish" in record and ", a retry of b-1" in record
+    assert "- `arm` on local: **not finished**" in record
+    j.close()

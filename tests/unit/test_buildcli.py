@@ -1,0 +1,42 @@
+"""The headless build's printer: everything printed, in order, whatever goes wrong."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from cockpit.buildcli import BuildPrinter
+from cockpit.journal import Event
+
+
+def event(kind: str, **data: object) -> Event:
+    return Event(1, datetime.now(UTC), "s", kind, "b-1", "x86_64", dict(data))
+
+
+def test_an_event_that_cannot_be_printed_does_not_silence_the_rest(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    printer = BuildPrinter()
+    printer([event("build_stage", stage="size", state="ok", duration="n/a")])  # not a number
+    printer([event("output", text="still here", count=1)])
+    printer.say("x86_64: ok")
+    printer.close()
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["  x86_64 │ still here", "x86_64: ok"]
+    assert "could not print a build event" in err
+
+
+class ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_pipe_stops_the_printing_not_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    printer = BuildPrinter()
+    for i in range(2000):  # more than the queue holds: nothing may block
+        printer([event("output", text=f"line {i}", count=1)])
+    printer.say("x86_64: ok")
+    printer.close()  # returns: the printer drained the queue
