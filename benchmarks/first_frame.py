@@ -30,6 +30,9 @@ def main() -> None:
 
         Minimal().run(headless=True, size=(160, 48), auto_pilot=auto)
     else:
+        import gc
+
+        gc.disable()  # as `cockpit` starts (cli.entry); the app turns it on after its first frame
         from pathlib import Path
 
         from cockpit.app import CockpitApp, open_journal

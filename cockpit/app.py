@@ -191,6 +191,7 @@ class CockpitApp(App[int]):
         for sig in (signal.SIGHUP, signal.SIGTERM):  # a closed terminal must not orphan steps
             loop.add_signal_handler(sig, self._hang_up)
         await self.switch_mode("timeline")  # mounted before the first poll: no empty frame
+        self.call_after_refresh(cockpit.started)  # start-up ends with the first frame
         self.sub_title = self.role
         self.poll_journal()
         self.set_interval(self.poll_seconds, self.poll_journal)
@@ -560,7 +561,6 @@ def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
     try:
         app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun,
                          build=build)
-        cockpit.started()
         result = app.run()
     finally:
         journal.close()

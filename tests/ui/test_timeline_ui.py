@@ -258,3 +258,18 @@ def test_a_second_cockpit_opens_as_spectator_and_says_why(tmp_path: Path) -> Non
     assert reason is not None and reason.startswith("another cockpit controls this release")
     second.close()
     first.close()
+
+
+async def test_the_collector_is_back_on_once_the_first_frame_is_drawn(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    import gc
+
+    gc.disable()  # as `cockpit` starts (cli.entry)
+    try:
+        app = CockpitApp(config, runbook, journal, clock=clock)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.enable()
+        gc.unfreeze()
