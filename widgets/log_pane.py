@@ -88,7 +88,10 @@ class LogPane(Log):
             self._rest = REST_AFTER_FLOOD
             lines.insert(0, f"… {skipped:,} lines not drawn (streaming fast; the full log is "
                             "in the journal)")
+        full = self.max_lines is not None and self.line_count + len(lines) > self.max_lines
         self.write_lines(lines)
+        if full:  # Log repaints the rows the new lines had before it dropped the oldest: past
+            self.refresh()  # the end, so a full pane would go on showing what it showed
 
     def show_source(self, source: str | None, lines: Iterable[str], title: str) -> None:
         """Replace the content with another run's output."""

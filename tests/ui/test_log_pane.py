@@ -115,3 +115,19 @@ async def test_after_a_flood_a_calm_log_is_prompt_again() -> None:
         pane.flush()
         await pilot.pause()
         assert pane.lines[-1] == "calm"
+
+
+async def test_a_full_pane_shows_new_lines_as_it_drops_old_ones() -> None:
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(LogPane)
+        for start in range(0, 3000, 1000):  # max_lines: full from here on (and no flood)
+            pane.push([f"first-{i}" for i in range(start, start + 1000)])
+            pane.flush()
+        await pilot.pause()
+        for batch in range(3):
+            pane.push([f"batch{batch}-{i}" for i in range(50)])
+            pane.flush()
+            await pilot.pause()
+            shown = app.export_screenshot()
+            assert f"batch{batch}-49" in shown and "first-2999" not in shown
