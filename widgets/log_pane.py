@@ -42,6 +42,7 @@ class LogPane(Log):
         self._interval = flush_interval
         self._rest = 0
         """Flushes still to skip (REST_AFTER_FLOOD)."""
+        self._follow_end = False
         self.source: str | None = None
         """What is shown (a run id), so callers know whether new lines belong here."""
 
@@ -103,5 +104,10 @@ class LogPane(Log):
         self.write_lines(list(lines)[-self.max_lines if self.max_lines else 0:])
         self.border_title = title
         # a pane mounted just now has no size yet, so the write could not follow the end:
-        # follow it once the pane is laid out
-        self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        # it does when the pane gets its size (on_resize)
+        self._follow_end = not self.size
+
+    def on_resize(self) -> None:
+        if self._follow_end and self.size:
+            self._follow_end = False
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
