@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cockpit.errors import ConfigError, Problem
-from cockpit.params import is_semver, strip_v
 from cockpit.redact import register_secret
+from cockpit.semver import is_semver, strip_v
 from cockpit.tomlsource import line_of, read_toml, validation_problems
 
 CONFIG_NAME = "cockpit.toml"

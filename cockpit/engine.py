@@ -25,12 +25,13 @@ from cockpit.edits import plan_edit
 from cockpit.errors import CockpitError, Problem
 from cockpit.gates import ensure_not_blocked
 from cockpit.journal import Event, Journal, operator_id
-from cockpit.params import is_semver, render_argv, semver_key, strip_v, substitute
+from cockpit.params import render_argv, substitute
 from cockpit.plan import Planner
 from cockpit.release_steps import ReleaseSteps
 from cockpit.runbook import Playbook, Runbook, Step
 from cockpit.runners import LocalRunner, group_alive, kill_group, text_of
 from cockpit.runs import LaunchState
+from cockpit.semver import is_semver, semver_key, strip_v
 
 Listener = Callable[[list[Event]], None]
 Offload = Callable[[Coroutine[Any, Any, str]], Awaitable[str]]

@@ -15,16 +15,10 @@ from pathlib import Path
 from cockpit.config import Config
 from cockpit.edits import plan_edit
 from cockpit.errors import ParameterError, Problem
-from cockpit.params import (
-    PLACEHOLDER,
-    next_hotfix,
-    render_argv,
-    resolve_params,
-    semver_key,
-    substitute,
-)
+from cockpit.params import PLACEHOLDER, render_argv, resolve_params, substitute
 from cockpit.redact import redact
 from cockpit.runbook import Playbook, Step
+from cockpit.semver import next_hotfix, semver_key
 
 
 class Planner:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from cockpit.errors import ParameterError
-from cockpit.params import ParamSpec, is_semver, render_argv, resolve_params, substitute
+from cockpit.params import ParamSpec, render_argv, resolve_params, substitute
+from cockpit.semver import is_semver
 
 HOSTILE = ["a; rm -rf /", "$(touch pwned)", "`id`", "it's \"quoted\"", "two\nlines"]
 
