@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sys
 import threading
@@ -29,24 +30,31 @@ class BuildPrinter:
         self._thread.start()
 
     def __call__(self, events: list[Event]) -> None:
-        self._queue.put(events)
+        if self._thread.is_alive():
+            self._queue.put(events)
 
     def say(self, text: str, style: str = "") -> None:
-        self._queue.put((text, style))
+        if self._thread.is_alive():
+            self._queue.put((text, style))
 
     def close(self) -> None:
         """Print what is queued, then stop."""
-        self._queue.put(None)
+        if self._thread.is_alive():
+            self._queue.put(None)
         self._thread.join()
 
     def _print_all(self) -> None:
-        from rich.console import Console
-        from rich.text import Text
-
-        console = Console(highlight=False, soft_wrap=True)
         printing = True
+        try:
+            from rich.console import Console
+            from rich.text import Text
+
+            console = Console(highlight=False, soft_wrap=True)
+        except Exception as exc:  # say so once, keep draining the queue
+            _complain(f"cannot print build progress: {exc!r}")
+            printing = False
         while (item := self._queue.get()) is not None:
-            if not printing:  # stdout is gone: the build goes on, the journal has it all
+            if not printing:  # the build goes on; the journal and the log files have it all
                 continue
             try:
                 if isinstance(item, tuple):
@@ -54,10 +62,10 @@ class BuildPrinter:
                 else:
                     for event in item:
                         self._print_event(console, event)
-            except (OSError, SystemExit):  # a closed pipe (`| head`): rich exits, here too
+            except (BrokenPipeError, SystemExit):  # `| head` closed it (rich exits on that)
                 printing = False
             except Exception as exc:  # one odd event must not silence the rest
-                print(f"cockpit: could not print a build event: {exc!r}", file=sys.stderr)
+                _complain(f"could not print a build event: {exc!r}")
 
     @staticmethod
     def _print_event(console: Console, e: Event) -> None:
@@ -80,6 +88,11 @@ class BuildPrinter:
                 "connection", style="yellow"))
         elif e.kind == "build_started":
             console.print(Text(f"building commit {d['commit']}", style="bold"))
+
+
+def _complain(message: str) -> None:
+    with contextlib.suppress(Exception):  # stderr may be gone too
+        print(f"cockpit: {message}", file=sys.stderr)
 
 
 def run_build_headless(config: Config, journal: Journal, assignments: list[Assignment]) -> int:

@@ -388,7 +388,7 @@ class TargetContext:
         return f"{self.compiled} unit(s) compiled, {self.fresh} fresh, in {took:.1f}s"
 
     def _cargo_sink(self, lines: Sequence[str]) -> None:
-        self._last_lines = [*self._last_lines, *lines][-200:]
+        self._last_lines = [*self._last_lines, *lines[-200:]][-200:]
         text = []
         for line in lines:
             if line.startswith('{"reason":'):
@@ -406,7 +406,9 @@ class TargetContext:
                                 crate=message.get("target", {}).get("name", ""))
             else:
                 text.append(line)
-        if text:
+        if len(text) == len(lines):
+            self.sink(lines)  # nothing taken out: the batch as it came
+        elif text:
             self.sink(text)
 
     async def stage_size(self) -> str:

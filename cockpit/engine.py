@@ -343,7 +343,8 @@ class Engine:
 
         def sink(lines: Sequence[str]) -> None:
             event = self._log("output", run_id, step_id, text=text_of(lines), count=len(lines))
-            tail.extend(event.lines())  # as journaled: redacted
+            # the last lines as journaled (redacted), without splitting the whole batch
+            tail.extend(str(event.data["text"]).rsplit("\n", TAIL_LINES)[-TAIL_LINES:])
 
         return sink
 

@@ -41,7 +41,8 @@ def _builds(events: list[Event], when: Callable[[datetime], str]) -> list[str]:
             failed = next(((name, d) for name, d in done.items() if d["state"] == "failed"), None)
             outcome = end.get("results", {}).get(t["target"], "?") if end else "not finished"
             if failed:  # how it stopped: failed, cancelled, builder lost
-                word = outcome if outcome not in {"ok", "?", "not finished"} else "failed"
+                word = ("cancelled" if failed[1].get("cancelled") else
+                        "builder lost" if failed[1].get("lost") else "failed")
                 what = f"**{word}** at {failed[0]}: {_cell(failed[1].get('detail', ''))}"
             else:
                 what = f"**{outcome}**" + "".join(

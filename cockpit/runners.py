@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 LineSink = Callable[[Sequence[str]], Awaitable[None] | None]
@@ -46,8 +47,19 @@ class Lines(Sequence[str]):
             self._count = len(self._lines) if self._lines is not None else self.text.count("\n") + 1
         return self._count
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # Sequence's two overloads
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
         return self.lines[index]
+
+    def __eq__(self, other: object) -> bool:  # equal to the same lines, however they are held
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self.lines == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, so not hashable either
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.lines)
@@ -58,6 +70,7 @@ class Lines(Sequence[str]):
 
 def text_of(lines: Sequence[str]) -> str:
     """Lines as one text, without re-joining what arrived as one."""
+    assert not isinstance(lines, str), "a sink takes a batch of lines, not one string"
     return lines.text if isinstance(lines, Lines) else "\n".join(lines)
 
 

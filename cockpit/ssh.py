@@ -10,6 +10,7 @@ asyncssh's exceptions are translated here into `BuilderError`s that say what to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import shlex
 import uuid
@@ -42,6 +43,22 @@ class BuilderError(Exception):
 
     def __str__(self) -> str:
         return f"{self.builder}: {self.message}" + (f" (fix: {self.fix})" if self.fix else "")
+
+
+def take_group_mark(lines: Lines) -> tuple[int | None, Lines | None]:
+    """The process group id our script prints first (after any login banner), and the batch
+    without that line (None when nothing is left)."""
+    if PGID_MARK not in lines.text:
+        return None, lines
+    pgid: int | None = None
+    kept = []
+    for line in lines:
+        if pgid is None and line.startswith(PGID_MARK):
+            with contextlib.suppress(IndexError, ValueError):
+                pgid = int(line.split()[1])
+                continue
+        kept.append(line)
+    return pgid, Lines("\n".join(kept)) if kept else None
 
 
 def remote_script(command: str, *, cwd: str | None = None,
@@ -203,12 +220,12 @@ class SshBuilder:
 
         def take_pgid(lines: Lines) -> Lines | None:
             nonlocal pgid
-            if pgid is not None or not lines.text.startswith(PGID_MARK):
+            if pgid is not None:
                 return lines
-            mark, newline, rest = lines.text.partition("\n")
-            pgid = int(mark.split()[1])
-            self._group(job, pgid, "running")
-            return Lines(rest) if newline else None
+            pgid, rest = take_group_mark(lines)
+            if pgid is not None:
+                self._group(job, pgid, "running")
+            return rest
 
         try:
             await asyncio.wait_for(pump(), timeout)

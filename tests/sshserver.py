@@ -73,6 +73,9 @@ async def start_ssh_server(root: Path) -> SshFixture:
         if task is not None:
             handlers.add(task)
             task.add_done_callback(handlers.discard)
+        banner = home / ".banner"  # what a chatty login shell prints before every command
+        if banner.exists():
+            process.stdout.write(banner.read_bytes())
         proc = await asyncio.create_subprocess_exec(
             "/bin/sh", "-c", process.command or "true", cwd=home,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,

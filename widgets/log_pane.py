@@ -89,10 +89,11 @@ class LogPane(Log):
             self._rest = REST_AFTER_FLOOD
             lines.insert(0, f"… {skipped:,} lines not drawn (streaming fast; the full log is "
                             "in the journal)")
-        full = self.max_lines is not None and self.line_count + len(lines) > self.max_lines
-        self.write_lines(lines)
-        if full:  # Log repaints the rows the new lines had before it dropped the oldest: past
-            self.refresh()  # the end, so a full pane would go on showing what it showed
+        self.write_lines(_kept_blank(lines))
+        if self.max_lines is not None and self.line_count >= self.max_lines:
+            # Log repaints the rows the new lines had before it dropped the oldest: past the
+            # end, so a full pane would go on showing what it showed
+            self.refresh()
 
     def show_source(self, source: str | None, lines: Iterable[str], title: str) -> None:
         """Replace the content with another run's output."""
@@ -101,7 +102,7 @@ class LogPane(Log):
         self._received = 0
         self._rest = 0
         self.clear()
-        self.write_lines(list(lines)[-self.max_lines if self.max_lines else 0:])
+        self.write_lines(_kept_blank(list(lines)[-self.max_lines if self.max_lines else 0:]))
         self.border_title = title
         # a pane mounted just now has no size yet, so the write could not follow the end:
         # it does when the pane gets its size (on_resize)
@@ -111,3 +112,8 @@ class LogPane(Log):
         if self._follow_end and self.size:
             self._follow_end = False
             self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+
+def _kept_blank(lines: list[str]) -> list[str]:
+    """Textual's Log drops an empty line (it splits each one again); a space keeps it."""
+    return [line or " " for line in lines]

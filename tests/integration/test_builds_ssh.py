@@ -167,6 +167,21 @@ async def test_missing_std_for_a_target_says_how_to_get_it(config: Config, journ
     assert f"rustup target add {target}" in failure
 
 
+async def test_a_login_banner_is_output_and_the_group_is_still_known(
+        config: Config, sshd: SshFixture) -> None:
+    (sshd.home / ".banner").write_text("Welcome to the build farm\n\n")
+    builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
+    groups: list[tuple[int, str]] = []
+    builder.on_group = lambda job, pgid, state: groups.append((pgid, state))
+    await builder.connect()
+    seen: list[str] = []
+    result = await builder.run("echo built; echo done", sink=lambda lines: seen.extend(lines))
+    await builder.close()
+    assert result.exit_code == 0
+    assert seen == ["Welcome to the build farm", "", "built", "done"]  # no marker line
+    assert [state for _, state in groups] == ["running", "ended"] and groups[0][0] > 0
+
+
 async def test_cancel_stops_the_remote_process_group(config: Config, sshd: SshFixture) -> None:
     builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
     await builder.connect()

@@ -131,3 +131,13 @@ async def test_a_full_pane_shows_new_lines_as_it_drops_old_ones() -> None:
             await pilot.pause()
             shown = app.export_screenshot()
             assert f"batch{batch}-49" in shown and "first-2999" not in shown
+
+
+async def test_blank_lines_are_kept() -> None:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(LogPane)
+        pane.push(["one", "", "two"])
+        pane.flush()
+        await pilot.pause()
+        assert [line.strip() for line in pane.lines] == ["one", "", "two"]

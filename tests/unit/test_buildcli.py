@@ -40,3 +40,27 @@ def test_a_closed_pipe_stops_the_printing_not_the_build(monkeypatch: pytest.Monk
         printer([event("output", text=f"line {i}", count=1)])
     printer.say("x86_64: ok")
     printer.close()  # returns: the printer drained the queue
+
+
+class HiccupOnce(io.StringIO):
+    """A stdout that fails one write with something other than a closed pipe."""
+
+    failed = False
+
+    def write(self, text: str) -> int:
+        if not self.failed:
+            self.failed = True
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return super().write(text)
+
+
+def test_a_passing_write_error_stops_nothing(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = HiccupOnce()
+    monkeypatch.setattr(sys, "stdout", out)
+    printer = BuildPrinter()
+    printer([event("output", text="lost to the hiccup", count=1)])
+    printer.say("x86_64: ok")
+    printer.close()
+    assert out.getvalue().splitlines() == ["  x86_64 │ lost to the hiccup", "x86_64: ok"]
+    assert "could not print a build event" in capsys.readouterr().err

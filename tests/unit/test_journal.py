@@ -206,7 +206,9 @@ def test_the_launch_record_says_how_each_build_target_ended(tmp_path: Path) -> N
     j.append("build_finished", run_id="b-1", status="failed",
              results={"x86": "ok", "arm": "cancelled", "mac": "builder lost"})
     j.append("build_started", run_id="b-2", commit="abc123", retry_of="b-1",
-             targets=[{"target": "arm", "builder": "local"}])  # still running: no finish
+             targets=[{"target": "arm", "builder": "local"}, {"target": "mac", "builder": "mini"}])
+    j.append("build_stage", run_id="b-2", step="mac", stage="build", state="failed",
+             detail="cancelled by the operator", cancelled=True)  # and then no finish
     record = to_markdown(j.events(), title="caro").split("## Builds\n", 1)[1]
     assert "### build b-1: failed\ncommit abc123, started " in record
     assert "- `x86` on local: **ok**, size 0.3 MB, sha256 2a64b00e…" in record
@@ -214,4 +216,5 @@ def test_the_launch_record_says_how_each_build_target_ended(tmp_path: Path) -> N
     assert "- `mac` on mini: **builder lost** at sync: connection lost: reset by peer" in record
     assert "### build b-2: did not finish" in record and ", a retry of b-1" in record
     assert "- `arm` on local: **not finished**" in record
+    assert "- `mac` on mini: **cancelled** at build: cancelled by the operator" in record
     j.close()

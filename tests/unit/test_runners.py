@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
+
 from cockpit.runners import TAIL, Lines, Tail, pump_lines, split_chunk, text_of
 
 
@@ -49,3 +51,22 @@ def test_pump_delivers_batches_and_a_final_unterminated_line() -> None:
     asyncio.run(pump_lines(read, tail, got.append, intercept=take_marker))
     assert [list(batch) for batch in got] == [["two", "three"], ["four"]]
     assert tail.lines() == ["two", "three", "four"]
+
+
+def test_lines_equal_the_same_lines_however_held_and_a_string_is_not_a_batch() -> None:
+    assert Lines("a\nb") == ["a", "b"] and Lines("a\nb") == Lines("a\nb")
+    assert Lines("a\nb") != ["a\nb"] and Lines("a") != "a"
+    with pytest.raises(AssertionError, match="a batch of lines"):
+        text_of("one string")  # type: ignore[arg-type]  # what a typo'd sink call would pass
+
+
+def test_the_group_mark_is_taken_after_a_banner_and_only_when_well_formed() -> None:
+    from cockpit.ssh import PGID_MARK, take_group_mark
+
+    pgid, rest = take_group_mark(Lines(f"Welcome\n\n{PGID_MARK} 4242\nbuilt"))
+    assert pgid == 4242 and rest == ["Welcome", "", "built"]
+    assert take_group_mark(Lines(f"{PGID_MARK} 7")) == (7, None)  # nothing else in the batch
+    odd = Lines(f"{PGID_MARK} soon")
+    assert take_group_mark(odd) == (None, ["__cockpit_pgid__ soon"])  # output, not a crash
+    plain = Lines("just output")
+    assert take_group_mark(plain) == (None, plain)
