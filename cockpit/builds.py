@@ -150,10 +150,11 @@ class BuildMatrix:
         self._logs: dict[str, IO[str]] = {}
 
     def _log(self, kind: str, run_id: str | None, step: str | None = None, /,
-             **data: Any) -> None:
+             **data: Any) -> Event:
         event = self.journal.append(kind, run_id=run_id, step=step, **data)
         if self.listener is not None:
             self.listener([event])
+        return event
 
     def cancel_target(self, target: str) -> bool:
         """Stop one target (its processes on its builder); the others go on."""
@@ -248,8 +249,11 @@ class BuildMatrix:
         journal knows every remote process group that started and never ended."""
         await remote.connect()
         name = remote.name
-        remote.on_group = lambda job, pgid, state: self._log(
-            "remote_group", None, None, builder=name, job=job, pgid=pgid, state=state)
+
+        def on_group(job: str, pgid: int, state: str) -> None:
+            self._log("remote_group", None, None, builder=name, job=job, pgid=pgid, state=state)
+
+        remote.on_group = on_group
         settled = await remote.sweep(leftover_groups(self.journal, name))
         for job, pgid, outcome in settled:
             self._log("remote_group", None, None, builder=name, job=job, pgid=pgid,
@@ -332,9 +336,10 @@ class TargetContext:
         return f"{self.target_dir}/{self.a.target}/{b.profile}/{name}"
 
     def sink(self, lines: Sequence[str]) -> None:
-        text = text_of(lines)
-        self.m._log("output", self.run_id, self.a.target, text=text, count=len(lines))
-        self.m.log_file(self.run_id, self.a.target).write(text + "\n")
+        event = self.m._log("output", self.run_id, self.a.target, text=text_of(lines),
+                            count=len(lines))
+        # the log file gets the text as journaled: redacted
+        self.m.log_file(self.run_id, self.a.target).write(f"{event.data['text']}\n")
 
     async def sh(self, command: str, *, what: str, cwd: str | None = None,
                  stdin: bytes | None = None, sink: LineSink | None = None,

@@ -294,21 +294,21 @@ def _build(args: argparse.Namespace) -> int:
     from cockpit.toolchain import ask_host_triple, host_triple
 
     ask_host_triple()  # runs while the config loads; the plan and the smoke test need it
-    if not args.headless:
-        from cockpit.app import open_cockpit
-        from cockpit.builds import assign
-
-        config, runbook = _load(args)
-        host_triple()  # collected (it has answered by now), whether or not a target needs it
-        return open_cockpit(config, runbook, spectate=False,
-                            build=assign(config, args.target or None, args.builder))
-    from cockpit.buildcli import run_build_headless
     from cockpit.builds import assign
+
+    if args.headless:
+        config, runbook = _load_config(args), None  # a headless build needs no playbooks
+    else:
+        config, runbook = _load(args)
+    host_triple()  # collected here (it has answered by now), whether or not a target needs it
+    assignments = assign(config, args.target or None, args.builder)
+    if runbook is not None:
+        from cockpit.app import open_cockpit
+
+        return open_cockpit(config, runbook, spectate=False, build=assignments)
+    from cockpit.buildcli import run_build_headless
     from cockpit.journal import Journal
 
-    config = _load_config(args)  # a headless build needs no runbook
-    host_triple()  # collected (it has answered by now), whether or not a target needs it
-    assignments = assign(config, args.target or None, args.builder)
     journal = Journal.controller(config.journal_path)
     try:
         return run_build_headless(config, journal, assignments)

@@ -13,12 +13,17 @@ class PaneApp(App[None]):
         yield LogPane(max_lines=3000, flush_interval=60, max_per_flush=1000, id="pane")
 
 
+def flood(pane: LogPane) -> None:
+    """5,000 lines at once: more than one flush draws (1,000)."""
+    pane.push([f"line {i}" for i in range(5000)])
+    pane.flush()
+
+
 async def test_flood_draws_the_newest_lines_and_says_how_many_it_skipped() -> None:
     app = PaneApp()
     async with app.run_test() as pilot:
         pane = app.query_one(LogPane)
-        pane.push([f"line {i}" for i in range(5000)])
-        pane.flush()
+        flood(pane)
         await pilot.pause()
         assert pane.lines[0] == "… 4,000 lines not drawn (streaming fast; the full log is in the journal)"
         assert pane.lines[1:] == [f"line {i}" for i in range(4000, 5000)]
@@ -107,8 +112,7 @@ async def test_after_a_flood_a_calm_log_is_prompt_again() -> None:
     app = PaneApp()
     async with app.run_test() as pilot:
         pane = app.query_one(LogPane)
-        pane.push([f"line {i}" for i in range(5000)])
-        pane.flush()
+        flood(pane)
         for _ in range(REST_AFTER_FLOOD):
             pane.flush()  # the rest runs out even with nothing to draw
         pane.push(["calm"])

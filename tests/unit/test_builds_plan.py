@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.builds import asset_name, assign, os_arch
+from cockpit.builds import BuildMatrix, LocalExecutor, TargetContext, asset_name, assign, os_arch
 from cockpit.config import Config
 from cockpit.errors import CockpitError
+from cockpit.journal import Journal
+from cockpit.runners import Lines
 from cockpit.ssh import remote_script
 
 
@@ -53,3 +55,17 @@ def test_remote_script_quotes_everything_and_reports_its_group(tmp_path: Path) -
     assert lines[0].startswith("__cockpit_pgid__ ")
     assert lines[1:] == ["x; $(touch pwned) `id`", str(tmp_path / "a b")]
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_build_log_on_disk_holds_what_the_journal_holds_redacted(config: Config,
+                                                                     journal: Journal) -> None:
+    matrix = BuildMatrix(config, journal)
+    target = assign(config)[0]
+    context = TargetContext(matrix, "b-1", target, "abc", LocalExecutor("local"))
+    token = "ghp_" + "t" * 36
+    context.sink(Lines(f"pushing with {token}\nok"))
+    matrix.log_file("b-1", target.target).close()
+    on_disk = (journal.path.parent / "logs" / "b-1" / f"{target.target}.log").read_text()
+    assert token not in on_disk
+    assert on_disk == "pushing with [redacted]\nok\n"
+    assert journal.events(kinds=["output"])[-1].lines() == ["pushing with [redacted]", "ok"]
