@@ -97,6 +97,10 @@ class Assignment:
 def assign(config: Config, targets: list[str] | None = None,
            builder: str | None = None) -> list[Assignment]:
     """Each target on the first builder that serves it (or on `builder` when given)."""
+    names = [b.name for b in config.builders]
+    if builder is not None and builder not in names:
+        raise CockpitError([Problem(f"no builder named {builder!r}", file=config.source,
+                                    field="builders", fix="builders: " + ", ".join(names))])
     wanted = targets or config.build.targets or [host_triple()]
     out = []
     for target in wanted:

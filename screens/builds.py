@@ -195,7 +195,10 @@ class BuildsScreen(Screen[None]):
             if self.filter:
                 title += f"  filter: {self.filter}"
             logs.mount(pane)
-            pane.show_source(source, self._filtered(self.load_output(run_id, target)), title)
+            lines = self._filtered(self.load_output(run_id, target))
+            if self.filter and not lines:  # an empty pane would look like a lost log
+                lines = [f"no line matches {self.filter!r} yet (escape clears the filter)"]
+            pane.show_source(source, lines, title)
 
     def _show_failure(self) -> None:
         grid = self.query_one(BuildGrid)

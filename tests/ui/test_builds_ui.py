@@ -60,6 +60,14 @@ async def test_build_from_the_builds_screen_then_split_and_filter(
         pane = screen.query_one(LogPane)
         await until(pilot, lambda: pane.lines and all("Finished" in ln for ln in pane.lines))
         await pilot.press("escape")
+        await pilot.press("slash")
+        box.value = "no such text"
+        await pilot.press("enter")
+        await pilot.pause()
+        pane = screen.query_one(LogPane)  # not an empty pane that looks like a lost log
+        await until(pilot, lambda: list(pane.lines) == [
+            "no line matches 'no such text' yet (escape clears the filter)"])
+        await pilot.press("escape")
         await pilot.press("s")
         await pilot.pause()
         assert len(screen.query(LogPane)) == 1  # one target: one pane, split or not

@@ -44,6 +44,10 @@ def test_targets_go_to_the_builders_that_serve_them(config: Config) -> None:
     with pytest.raises(CockpitError) as err:
         assign(c, ["aarch64-unknown-linux-gnu"], builder="local")
     assert err.value.problems[0].fix == "builders that serve it: arm"
+    with pytest.raises(CockpitError) as err:  # a typo'd --builder is named as such
+        assign(c, builder="amr")
+    problem = err.value.problems[0]
+    assert (problem.message, problem.fix) == ("no builder named 'amr'", "builders: local, arm")
 
 
 def test_remote_script_quotes_everything_and_reports_its_group(tmp_path: Path) -> None:
