@@ -36,8 +36,8 @@ def main() -> None:
     # PYTHONDONTWRITEBYTECODE would recompile every module at every start
     for package in ("cockpit", "screens", "widgets"):
         compileall.compile_dir(HERE.parent / package, quiet=1)
-    from cockpit.demo import create_workspace
-    from cockpit.toolchain import host_triple
+    from cockpit.demo.workspace import create_workspace
+    from cockpit.executors.toolchain import host_triple
 
     with tempfile.TemporaryDirectory() as tmp:
         config = create_workspace(Path(tmp) / "ws")

@@ -35,9 +35,9 @@ def main() -> None:
         gc.disable()  # as `cockpit` starts (cli.entry); the app turns it on after its first frame
         from pathlib import Path
 
-        from cockpit.app import CockpitApp, open_journal
+        from cockpit.app.app import CockpitApp, open_journal
         from cockpit.config import load_config
-        from cockpit.runbook import load_runbook
+        from cockpit.runbook.model import load_runbook
 
         config = load_config(Path(sys.argv[2]))
         journal, reason = open_journal(config, spectate=False)

@@ -89,13 +89,13 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
                        split: bool) -> tuple[float, float, list[float]]:
     from textual.binding import Binding
 
-    from cockpit.app import CockpitApp
+    from cockpit.app.app import CockpitApp
     from cockpit.config import BuilderConfig, load_config
-    from cockpit.demo import create_workspace
-    from cockpit.journal import Journal
-    from cockpit.runbook import load_runbook
-    from cockpit.runners import text_of
-    from cockpit.ssh import SshBuilder
+    from cockpit.demo.workspace import create_workspace
+    from cockpit.executors.local import text_of
+    from cockpit.executors.ssh import SshBuilder
+    from cockpit.journal.store import Journal
+    from cockpit.runbook.model import load_runbook
     from screens.builds import BuildsScreen
 
     config = load_config(create_workspace(root / "ws"))

@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
-    from cockpit.demo import create_workspace
+    from cockpit.demo.workspace import create_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         config = create_workspace(Path(tmp) / "ws")

@@ -1,3 +1,3 @@
-from cockpit.cli import entry
+from cockpit.cli.main import entry
 
 entry()

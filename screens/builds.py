@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from cockpit.buildstate import BuildState
-from cockpit.journal import Event
+from cockpit.journal.store import Event
+from cockpit.state.builds import BuildState
 from widgets.build_grid import BuildGrid
 from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane

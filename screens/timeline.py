@@ -18,12 +18,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from cockpit.config import Config
-from cockpit.gates import blocking_decision
-from cockpit.journal import Event
-from cockpit.plan import Planner
-from cockpit.runbook import SECTION_TITLES, Runbook
-from cockpit.runs import LaunchState, RunState
-from cockpit.timeline import ItemView, TimelineView, project
+from cockpit.engine.planner import Planner
+from cockpit.journal.store import Event
+from cockpit.runbook.model import SECTION_TITLES, Runbook
+from cockpit.state.gates import blocking_decision
+from cockpit.state.launch import LaunchState, RunState
+from cockpit.state.timeline import ItemView, TimelineView, project
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, PlannedStep, render_item
 from widgets.log_pane import MAX_PER_FLUSH, LogPane

@@ -11,9 +11,9 @@ import pytest
 
 from cockpit.clock import FrozenClock
 from cockpit.config import Config, load_config
-from cockpit.demo import create_workspace
-from cockpit.journal import Journal
-from cockpit.runbook import Runbook, load_runbook
+from cockpit.demo.workspace import create_workspace
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook, load_runbook
 
 # 10:20 in the demo's chosen zone: launch day, after the 10:00 build-and-upload slot began.
 FROZEN = datetime(2026, 1, 15, 1, 20, tzinfo=UTC)

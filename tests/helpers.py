@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cockpit.buildstate import BuildState
-from cockpit.checks import CheckResult
-from cockpit.engine import FailureAnswer, GateAnswer, ManualAnswer
-from cockpit.journal import Journal
-from cockpit.runbook import SHIPPED, Step
+from cockpit.engine.engine import FailureAnswer, GateAnswer, ManualAnswer
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import SHIPPED, Step
+from cockpit.state.builds import BuildState
+from cockpit.steps.checks import CheckResult
 
 
 @dataclass

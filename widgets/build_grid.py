@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from cockpit.builds import STAGES
-from cockpit.buildstate import BuildState, StageState, TargetState
+from cockpit.builds.matrix import STAGES
+from cockpit.state.builds import BuildState, StageState, TargetState
 
 CELL = {"pending": ("·", "dim"), "running": ("⟳", "bold cyan"), "ok": ("✓", "green"),
         "failed": ("✗", "bold red"), "skipped": ("–", "dim")}

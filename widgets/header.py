@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from cockpit.timeline import TimelineView, relative_label
+from cockpit.state.timeline import TimelineView, relative_label
 
 
 def zone_label(timezone: str) -> str:

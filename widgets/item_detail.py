@@ -16,9 +16,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from cockpit.runbook import Playbook, Step
-from cockpit.runs import RunState
-from cockpit.timeline import ItemView
+from cockpit.runbook.model import Playbook, Step
+from cockpit.state.launch import RunState
+from cockpit.state.timeline import ItemView
 from widgets.status import STATUS_STYLES, status_text
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from cockpit.runbook import SECTION_TITLES
-from cockpit.timeline import ItemView, TimelineView, relative_label
+from cockpit.runbook.model import SECTION_TITLES
+from cockpit.state.timeline import ItemView, TimelineView, relative_label
 from widgets.status import status_text
 
 NOW_KEY = "now"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.announce import split
 from cockpit.config import Config, load_config
-from cockpit.engine import Engine
-from cockpit.journal import Journal
-from cockpit.localforge import LocalForge
-from cockpit.runbook import Runbook, load_runbook
+from cockpit.engine.engine import Engine
+from cockpit.forge.announce import split
+from cockpit.forge.local import LocalForge
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook, load_runbook
 from tests.helpers import ScriptedOperator, playbook_folder
 from tests.webhookserver import WebhookServer
 
@@ -58,7 +58,7 @@ async def test_launch_announcement_waits_out_a_429_posts_once_and_is_journaled(
     assert event["posted"] and event["message_ids"] == ["1000001"] and event["channel"] == "discord"
     record = "\n".join(json.dumps(e.data) for e in journal.events())
     assert hook.url.rsplit("/", 1)[1] not in record  # the webhook's token never journaled
-    from cockpit.export import to_markdown
+    from cockpit.state.record import to_markdown
 
     md = to_markdown(journal.events(), title="caro", tz=live_config.release.tz)
     assert "## Announcements" in md and "| discord | webhook, 1 part(s) |" in md

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.builds import BuildMatrix, assign
-from cockpit.buildstate import BuildState
+from cockpit.builds.matrix import BuildMatrix, assign
 from cockpit.config import BuilderConfig, Config
-from cockpit.journal import Journal
+from cockpit.journal.store import Journal
+from cockpit.state.builds import BuildState
 from tests.conftest import needs_cargo
 from tests.helpers import until_stage
 from tests.opensshd import namespace, needs_netns, needs_root_sshd, opensshd

@@ -10,11 +10,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from cockpit.builds import BuildMatrix, assign, leftover_groups
-from cockpit.buildstate import BuildState
+from cockpit.builds.matrix import BuildMatrix, assign, leftover_groups
 from cockpit.config import BuilderConfig, Config
-from cockpit.journal import Journal
-from cockpit.ssh import BuilderError, SshBuilder
+from cockpit.executors.ssh import BuilderError, SshBuilder
+from cockpit.journal.store import Journal
+from cockpit.state.builds import BuildState
 from tests.conftest import needs_cargo
 from tests.helpers import until_stage
 from tests.sshserver import SshFixture, start_ssh_server
@@ -222,7 +222,7 @@ async def test_a_dropped_link_is_builder_lost_and_retry_keeps_history(
 
 @needs_cargo
 async def test_check_probes_each_builder(config: Config, sshd: SshFixture) -> None:
-    from cockpit.probe import probe_all
+    from cockpit.builds.probe import probe_all
 
     c = configured(config, sshd.builder("remote", targets=[HOST, "riscv64gc-unknown-linux-gnu"]),
                    sshd.builder("untrusted", known_hosts=str(sshd.home / "empty")))
@@ -338,7 +338,7 @@ async def test_a_reused_group_id_is_never_killed(config: Config, sshd: SshFixtur
 @needs_cargo
 async def test_check_uses_the_rustc_the_env_names_and_catches_one_too_old_for_cargo(
         config: Config, sshd: SshFixture) -> None:
-    from cockpit.probe import probe_all
+    from cockpit.builds.probe import probe_all
 
     old = sshd.home / "old-rustc"  # answers like a rustc far older than this cargo
     old.write_text("#!/bin/sh\n"

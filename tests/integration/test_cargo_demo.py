@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.checks import CheckRunner, hyperfine_p95_ms
 from cockpit.config import Config, load_config
-from cockpit.engine import Engine, GateAnswer
-from cockpit.journal import Journal
-from cockpit.runbook import Check, load_runbook
+from cockpit.engine.engine import Engine, GateAnswer
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Check, load_runbook
+from cockpit.steps.checks import CheckRunner, hyperfine_p95_ms
 from tests.conftest import needs_cargo
 from tests.helpers import ScriptedOperator
 
@@ -82,7 +82,7 @@ async def test_launch_readiness_pii_scan_of_the_binarys_own_export(config: Confi
 @needs_cargo
 async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Config,
                                                                     journal: Journal) -> None:
-    from cockpit.engine import ManualAnswer
+    from cockpit.engine.engine import ManualAnswer
 
     dist = config.resolve(config.build.dist_dir) / "1.1.0-beta"
     dist.mkdir(parents=True)  # an earlier build under another name: not part of this release
@@ -104,7 +104,7 @@ async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Conf
 @needs_cargo
 def test_the_demo_ships_its_previous_version_for_real_so_a_rollback_installs(
         workspace: Path, tmp_path: Path) -> None:
-    from cockpit.demo import ship_previous
+    from cockpit.demo.workspace import ship_previous
 
     said: list[str] = []
     config = load_config(workspace)

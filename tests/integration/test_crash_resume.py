@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.builds import release_files
+from cockpit.builds.matrix import release_files
 from cockpit.clock import FrozenClock
 from cockpit.config import Config, load_config
-from cockpit.engine import Engine
+from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
-from cockpit.journal import Journal
-from cockpit.runbook import load_runbook
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import load_runbook
 from tests.conftest import needs_cargo
 from tests.forgeserver import TOKEN, ForgeServer
 from tests.helpers import ScriptedOperator

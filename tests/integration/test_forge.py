@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import forge as f
-from cockpit.github import GitHubForge, github_token
-from cockpit.localforge import LocalForge
+from cockpit.forge import ops as f
+from cockpit.forge.github import GitHubForge, github_token
+from cockpit.forge.local import LocalForge
 from tests.forgeserver import TOKEN, ForgeServer
 
 TAG = "v1.1.0-beta"

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 from cockpit.config import Config
-from cockpit.engine import Engine
-from cockpit.journal import Journal
-from cockpit.runbook import Runbook
+from cockpit.engine.engine import Engine
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
 from tests.conftest import needs_cargo
 from tests.helpers import ScriptedOperator
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.clock import FrozenClock
-from cockpit.demo import create_workspace
+from cockpit.demo.workspace import create_workspace
 
 FIXED = Path("/tmp/cockpit-snapshot-workspace")
 """Paths show up in planned commands: a fixed place keeps the pictures stable."""

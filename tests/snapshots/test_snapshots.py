@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cockpit.app import CockpitApp
+from cockpit.app.app import CockpitApp
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.journal import Journal
-from cockpit.runbook import Runbook
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
 
 SIZE = (160, 48)
 

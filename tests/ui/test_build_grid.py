@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cockpit.buildstate import TargetState
+from cockpit.state.builds import TargetState
 from widgets.build_grid import stage_cell
 
 

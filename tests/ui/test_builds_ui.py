@@ -7,11 +7,11 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from cockpit.app import CockpitApp
+from cockpit.app.app import CockpitApp
 from cockpit.clock import FrozenClock
 from cockpit.config import BuilderConfig, Config
-from cockpit.journal import Journal
-from cockpit.runbook import Runbook
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
 from screens.builds import BuildsScreen
 from tests.conftest import needs_cargo
 from tests.ui.test_timeline_ui import SIZE, until

@@ -7,11 +7,11 @@ from datetime import timedelta
 from textual.widgets import Input, Static
 from textual.widgets._footer import FooterKey
 
-from cockpit.app import CockpitApp
+from cockpit.app.app import CockpitApp
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.journal import Journal
-from cockpit.runbook import Runbook
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
 from screens.modals import ConfirmModal, ParamsModal
 from tests.ui.test_timeline_ui import SIZE, until
 from widgets.header import CockpitHeader

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from cockpit.runbook import Step
-from cockpit.runs import RunState, StepState
+from cockpit.runbook.model import Step
+from cockpit.state.launch import RunState, StepState
 from widgets.item_detail import PlannedStep, _render_step
 
 

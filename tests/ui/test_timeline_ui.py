@@ -10,11 +10,11 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input
 
-from cockpit.app import CockpitApp, CockpitCommands
+from cockpit.app.app import CockpitApp, CockpitCommands
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.journal import Journal
-from cockpit.runbook import Runbook
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
 from screens.help import HelpScreen
 from screens.modals import ConfirmModal, GateModal, ParamsModal, ResolveModal
 from screens.timeline import TimelineScreen
@@ -219,7 +219,7 @@ title = "after"
 
 async def test_cancel_stops_the_running_step_and_quit_asks(
         config: Config, journal: Journal, clock: FrozenClock, tmp_path: Path) -> None:
-    from cockpit.runbook import load_runbook
+    from cockpit.runbook.model import load_runbook
     from tests.helpers import playbook_folder
 
     runbook = load_runbook(playbook_folder(tmp_path, slow=SLOW))
@@ -243,7 +243,7 @@ async def test_cancel_stops_the_running_step_and_quit_asks(
 
 
 def test_a_second_cockpit_opens_as_spectator_and_says_why(tmp_path: Path) -> None:
-    from cockpit.app import open_journal
+    from cockpit.app.app import open_journal
     from cockpit.config import load_config
 
     (tmp_path / "repo").mkdir()

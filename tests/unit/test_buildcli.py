@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cockpit.buildcli import BuildPrinter
-from cockpit.journal import Event
+from cockpit.cli.build import BuildPrinter
+from cockpit.journal.store import Event
 
 
 def event(kind: str, **data: object) -> Event:

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.builds import BuildMatrix, LocalExecutor, TargetContext, asset_name, assign, os_arch
+from cockpit.builds.matrix import BuildMatrix, LocalExecutor, TargetContext, asset_name, assign, os_arch
 from cockpit.config import Config
 from cockpit.errors import CockpitError
-from cockpit.journal import Journal
-from cockpit.runners import Lines
-from cockpit.ssh import remote_script
+from cockpit.executors.local import Lines
+from cockpit.executors.ssh import remote_script
+from cockpit.journal.store import Journal
 
 
 def with_builders(config: Config, *builders: dict[str, object], **build: object) -> Config:

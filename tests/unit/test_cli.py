@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.config import load_config
-from cockpit.toolchain import host_triple
+from cockpit.executors.toolchain import host_triple
 from tests.conftest import needs_cargo
 
 
@@ -119,7 +119,7 @@ def test_headless_run_dry_run_then_real_then_export(workspace: Path) -> None:
 
 
 def test_second_controller_gets_a_clear_refusal(workspace: Path) -> None:
-    from cockpit.journal import Journal
+    from cockpit.journal.store import Journal
 
     holder = Journal.controller(load_config(workspace).journal_path)
     try:
@@ -146,7 +146,7 @@ def test_yes_without_headless_is_refused(workspace: Path) -> None:
 
 
 def test_dry_run_needs_no_lock_while_a_controller_runs(workspace: Path) -> None:
-    from cockpit.journal import Journal
+    from cockpit.journal.store import Journal
 
     holder = Journal.controller(load_config(workspace).journal_path)
     try:
@@ -158,7 +158,7 @@ def test_dry_run_needs_no_lock_while_a_controller_runs(workspace: Path) -> None:
 
 
 def test_export_to_an_unwritable_path_is_a_clear_error(workspace: Path, tmp_path: Path) -> None:
-    from cockpit.journal import Journal
+    from cockpit.journal.store import Journal
 
     Journal.controller(load_config(workspace).journal_path).close()
     out = cockpit("journal", "export", "-o", str(tmp_path / "no" / "such" / "dir" / "x.md"),
@@ -228,9 +228,9 @@ def config_commit(repo: Path) -> str:
 
 
 def test_the_host_triple_is_rustcs_or_a_named_fallback() -> None:
-    from cockpit import toolchain
+    from cockpit.executors import toolchain
 
-    probe = "from cockpit.toolchain import host_triple; print(host_triple())"
+    probe = "from cockpit.executors.toolchain import host_triple; print(host_triple())"
     env = {"PATH": "/nonexistent", "PYTHONPATH": str(Path(__file__).parents[2])}
     alone = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert alone.stdout.strip() == toolchain.FALLBACK_HOST  # no rustc: no crash, the fallback
@@ -245,9 +245,9 @@ def _probe(code: str) -> str:
 
 
 def test_start_up_runs_without_the_collector_and_exits_frozen() -> None:
-    entry = ("import gc, sys, cockpit.cli\n"
+    entry = ("import gc, sys, cockpit.cli.main\n"
              "sys.argv = ['cockpit', '--config', '/nonexistent', 'build', '--headless']\n"
-             "try:\n    cockpit.cli.entry()\n"
+             "try:\n    cockpit.cli.main.entry()\n"
              "except SystemExit as exit:\n"
              "    print(exit.code, gc.isenabled(), gc.get_freeze_count() > 0)")
     assert _probe(entry) == "2 False True"

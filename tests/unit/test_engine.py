@@ -10,11 +10,11 @@ import pytest
 
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer
+from cockpit.engine.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.errors import CockpitError, ParameterError
-from cockpit.gates import Blocked
-from cockpit.journal import Journal
-from cockpit.runbook import Runbook, load_runbook
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook, load_runbook
+from cockpit.state.gates import Blocked
 from tests.helpers import ScriptedOperator, playbook_folder
 
 HOSTILE = ["a; touch pwned", "$(touch pwned)", "`touch pwned`", "it's \"quoted\"", "x\ny"]
@@ -372,7 +372,7 @@ async def test_a_failed_step_offers_retry_skip_with_a_note_or_abort(
                 for e in journal.events(kinds=["step_resolved"], run_id=outcome.run_id)]
     assert resolved == [("once", "retry", "", "rm@test"),
                         ("never", "skip", "not needed for a beta", "rm@test")]
-    from cockpit.export import to_markdown
+    from cockpit.state.record import to_markdown
 
     record = to_markdown(journal.events(), title="caro")
     once = record[record.index("- `once`"):].splitlines()

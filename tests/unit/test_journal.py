@@ -11,7 +11,7 @@ import pytest
 
 from cockpit.clock import FrozenClock
 from cockpit.errors import JournalError
-from cockpit.journal import Journal, JournalLocked
+from cockpit.journal.store import Journal, JournalLocked
 
 
 def test_append_then_read_back(tmp_path: Path, clock: FrozenClock) -> None:
@@ -190,7 +190,7 @@ def test_the_wal_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
 
 
 def test_the_launch_record_says_how_each_build_target_ended(tmp_path: Path) -> None:
-    from cockpit.export import to_markdown
+    from cockpit.state.record import to_markdown
 
     j = Journal.controller(tmp_path / "j.sqlite")
     j.append("build_started", run_id="b-1", commit="abc123", retry_of=None, targets=[

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from cockpit.pii import CATEGORIES, scan_text
+from cockpit.steps.pii import CATEGORIES, scan_text
 
 CLEAN = [{"id": "e1", "session_id": "s-1", "timestamp": "2026-01-14T09:00:00Z",
           "type": "session_start", "version": "1.1.0-beta"},

@@ -10,15 +10,15 @@ import pytest
 
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.engine import Engine, GateAnswer
+from cockpit.engine.engine import Engine, GateAnswer
+from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, ConfigError
-from cockpit.gates import Blocked
-from cockpit.journal import Event, Journal
-from cockpit.plan import Planner
-from cockpit.runbook import load_playbook, load_runbook
-from cockpit.runners import group_alive
-from cockpit.runs import LaunchState
-from cockpit.timeline import project
+from cockpit.executors.local import group_alive
+from cockpit.journal.store import Event, Journal
+from cockpit.runbook.model import load_playbook, load_runbook
+from cockpit.state.gates import Blocked
+from cockpit.state.launch import LaunchState
+from cockpit.state.timeline import project
 from tests.helpers import ScriptedOperator, playbook_folder
 
 BAD = 'title = "x"\n[[steps]]\nid = "a"\nkind = "shell"\ntitle = "a"\n'

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from cockpit.runners import TAIL, Lines, Tail, pump_lines, split_chunk, text_of
+from cockpit.executors.local import TAIL, Lines, Tail, pump_lines, split_chunk, text_of
 
 
 def test_a_chunk_gives_its_complete_lines_cleaned_and_keeps_the_rest() -> None:
@@ -61,7 +61,7 @@ def test_lines_equal_the_same_lines_however_held_and_a_string_is_not_a_batch() -
 
 
 def test_the_group_mark_is_taken_after_a_banner_and_only_when_well_formed() -> None:
-    from cockpit.ssh import PGID_MARK, take_group_mark
+    from cockpit.executors.ssh import PGID_MARK, take_group_mark
 
     pgid, rest = take_group_mark(Lines(f"Welcome\n\n{PGID_MARK} 4242\nbuilt"))
     assert pgid == 4242 and rest == ["Welcome", "", "built"]

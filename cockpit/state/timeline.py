@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from cockpit.runbook import Item, Runbook
-from cockpit.runs import Decision, LaunchState, RunState
+from cockpit.runbook.model import Item, Runbook
+from cockpit.state.launch import Decision, LaunchState, RunState
 
 LAUNCH_CLOCK = 8 * 60  # T-0 is 08:00 in the runbook; items are written as clock times
 DAY_WINDOW = 24 * 60

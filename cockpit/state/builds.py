@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cockpit.builds import STAGES
-from cockpit.journal import Event
+from cockpit.builds.matrix import STAGES
+from cockpit.journal.store import Event
 
 
 @dataclass

@@ -20,7 +20,7 @@ from cockpit.errors import ConfigError, Problem
 from cockpit.params import ParamSpec, placeholders
 from cockpit.tomlsource import line_of, read_toml, validation_problems
 
-SHIPPED = Path(__file__).resolve().parent.parent / "playbooks"
+SHIPPED = Path(__file__).resolve().parents[2] / "playbooks"
 TIMELINE_FILE = "runbook.toml"
 
 Section = Literal["pre-release", "launch-day", "post-launch", "emergency", "standing"]

@@ -8,9 +8,9 @@ playbooks (hotfix, rollback, incident) are never blocked.
 from __future__ import annotations
 
 from cockpit.errors import CockpitError, Problem
-from cockpit.runbook import Runbook
-from cockpit.runs import Decision, LaunchState
-from cockpit.timeline import slots
+from cockpit.runbook.model import Runbook
+from cockpit.state.launch import Decision, LaunchState
+from cockpit.state.timeline import slots
 
 
 class Blocked(CockpitError):

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 from cockpit.config import Config
 from cockpit.errors import ParameterError, Problem
 from cockpit.params import resolve_params, substitute
-from cockpit.runbook import Runbook
+from cockpit.runbook.model import Runbook
 
 if TYPE_CHECKING:
-    from cockpit.github import GitHubForge
+    from cockpit.forge.github import GitHubForge
 
 
 def preflight(config: Config, runbook: Runbook) -> list[Problem]:
@@ -43,7 +43,7 @@ def _files(config: Config, runbook: Runbook) -> list[Problem]:
     if git.returncode != 0:
         problems.append(Problem(f"{repo} is not a git work tree", file=config.source,
                                 field="release.repo", fix="point release.repo at a git clone"))
-    from cockpit.plan import Planner
+    from cockpit.engine.planner import Planner
 
     context = Planner(config).context()
     for _, playbook in sorted(runbook.playbooks.items()):
@@ -210,7 +210,7 @@ def check_forge(config: Config) -> list[Problem]:
     """The forge answers, and the token may write releases."""
     import asyncio
 
-    from cockpit.forge import ForgeError, open_forge
+    from cockpit.forge.ops import ForgeError, open_forge
 
     f = config.forge
     if f.kind == "local":
@@ -224,14 +224,14 @@ def check_forge(config: Config) -> list[Problem]:
         forge = open_forge(config)
     except ForgeError as exc:
         return exc.problems
-    from cockpit.github import GitHubForge
+    from cockpit.forge.github import GitHubForge
 
     assert isinstance(forge, GitHubForge)
     return asyncio.run(_github_permissions(forge))
 
 
 async def _github_permissions(forge: GitHubForge) -> list[Problem]:
-    from cockpit.forge import ForgeError
+    from cockpit.forge.ops import ForgeError
 
     try:
         repo = await forge.repository_info()

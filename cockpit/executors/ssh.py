@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cockpit.config import BuilderConfig
-from cockpit.runners import CommandResult, Lines, LineSink, Tail, pump_lines
+from cockpit.executors.local import CommandResult, Lines, LineSink, Tail, pump_lines
 
 if TYPE_CHECKING:
     import asyncssh

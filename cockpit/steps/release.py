@@ -9,14 +9,14 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from cockpit import announce
-from cockpit import forge as f
 from cockpit.errors import CockpitError
+from cockpit.forge import announce
+from cockpit.forge import ops as f
 from cockpit.params import placeholders, substitute
-from cockpit.runbook import Step
+from cockpit.runbook.model import Step
 
 if TYPE_CHECKING:
-    from cockpit.engine import Engine, Interaction
+    from cockpit.engine.engine import Engine, Interaction
 
 
 class ReleaseSteps:

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cockpit.executors.local import LineSink, LocalRunner
 from cockpit.params import render_argv, substitute
-from cockpit.pii import CATEGORIES, scan_text
-from cockpit.runbook import Check
-from cockpit.runners import LineSink, LocalRunner
+from cockpit.runbook.model import Check
+from cockpit.steps.pii import CATEGORIES, scan_text
 
 
 @dataclass

@@ -21,17 +21,17 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import Worker, WorkerState
 
 import cockpit
-from cockpit.builds import Assignment, BuildMatrix, assign
-from cockpit.buildstate import BuildState
-from cockpit.checks import CheckResult
+from cockpit.builds.matrix import Assignment, BuildMatrix, assign
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
-from cockpit.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer
+from cockpit.engine.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.errors import CockpitError
-from cockpit.journal import Journal, JournalLocked
+from cockpit.journal.store import Journal, JournalLocked
 from cockpit.loopthread import LoopThread
-from cockpit.runbook import Runbook, Step
-from cockpit.runs import LaunchState
+from cockpit.runbook.model import Runbook, Step
+from cockpit.state.builds import BuildState
+from cockpit.state.launch import LaunchState
+from cockpit.steps.checks import CheckResult
 from screens.builds import BuildsScreen
 from screens.help import HelpScreen
 from screens.modals import (

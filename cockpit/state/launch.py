@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cockpit.journal import Event
+from cockpit.journal.store import Event
 
 FINISHED = {"ok", "failed", "skipped", "no-go", "declined", "timeout", "cancelled"}
 

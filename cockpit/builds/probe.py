@@ -11,10 +11,10 @@ import asyncio
 import shlex
 from dataclasses import dataclass, field
 
-from cockpit.builds import LocalExecutor
+from cockpit.builds.matrix import LocalExecutor
 from cockpit.config import BuilderConfig, Config
-from cockpit.ssh import BuilderError, SshBuilder
-from cockpit.toolchain import host_triple
+from cockpit.executors.ssh import BuilderError, SshBuilder
+from cockpit.executors.toolchain import host_triple
 
 MIN_FREE_GB = 2.0
 RUSTC = '"${RUSTC:-rustc}"'

@@ -26,10 +26,10 @@ from typing import IO, Any, Protocol
 
 from cockpit.config import BuilderConfig, Config
 from cockpit.errors import CockpitError, Problem
-from cockpit.journal import Event, Journal
-from cockpit.runners import CommandResult, LineSink, LocalRunner, text_of
-from cockpit.ssh import BuilderError, SshBuilder
-from cockpit.toolchain import host_triple
+from cockpit.executors.local import CommandResult, LineSink, LocalRunner, text_of
+from cockpit.executors.ssh import BuilderError, SshBuilder
+from cockpit.executors.toolchain import host_triple
+from cockpit.journal.store import Event, Journal
 
 STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
 ARCH = {"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "armv7": "armv7"}

@@ -25,7 +25,7 @@ from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 
-CRATE = Path(__file__).resolve().parent / "demo_crate"
+CRATE = Path(__file__).resolve().parent / "crate"
 DEMO_VERSION = "1.1.0-beta"
 PREVIOUS_VERSION = "1.0.0"
 
@@ -130,7 +130,7 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
 def _seed_forge(repo: Path, forge: Path, tag: str) -> None:
     """The previous release, published on the demo's forge: its source archive (real, from
     its tag) and checksums. The rollback playbook returns to it."""
-    from cockpit.localforge import LocalForge
+    from cockpit.forge.local import LocalForge
 
     staging = forge / ".staging"
     staging.mkdir()
@@ -149,9 +149,9 @@ def ship_previous(config: Config, say: Callable[[str], None] = print) -> bool:
     Once per workspace; False (and said why) when it cannot be built here."""
     import asyncio
 
-    from cockpit.builds import BuildMatrix, assign, release_files
-    from cockpit.journal import Journal
-    from cockpit.localforge import LocalForge
+    from cockpit.builds.matrix import BuildMatrix, assign, release_files
+    from cockpit.forge.local import LocalForge
+    from cockpit.journal.store import Journal
 
     tag = f"v{PREVIOUS_VERSION}"
     forge = LocalForge(config.local_forge)

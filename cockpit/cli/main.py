@@ -19,7 +19,7 @@ from cockpit.errors import CockpitError, Problem
 
 if TYPE_CHECKING:
     from cockpit.config import Config
-    from cockpit.runbook import Playbook, Runbook
+    from cockpit.runbook.model import Playbook, Runbook
 
 DESCRIPTION = """Launch Cockpit: run a Rust CLI's release runbook from one full-screen terminal.
 
@@ -150,7 +150,7 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, Runbook]:
-    from cockpit.runbook import load_runbook
+    from cockpit.runbook.model import load_runbook
 
     config = _load_config(args)
     override = config.resolve(config.playbooks) if config.playbooks else None
@@ -171,15 +171,15 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _open_ui(config: Config, runbook: Runbook, *, spectate: bool,
              autorun: tuple[str, dict[str, str], bool] | None = None) -> int:
-    from cockpit.app import open_cockpit
+    from cockpit.app.app import open_cockpit
 
     return open_cockpit(config, runbook, spectate=spectate, autorun=autorun)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from cockpit.config import load_config
-    from cockpit.demo import create_workspace, ship_previous
-    from cockpit.runbook import load_runbook
+    from cockpit.demo.workspace import create_workspace, ship_previous
+    from cockpit.runbook.model import load_runbook
 
     path = create_workspace(args.workspace)
     config = load_config(path)
@@ -244,8 +244,8 @@ def _check(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from cockpit.config import load_config
-    from cockpit.preflight import preflight
-    from cockpit.runbook import load_runbook
+    from cockpit.engine.preflight import preflight
+    from cockpit.runbook.model import load_runbook
 
     problems: list[Problem] = []
     code = 0
@@ -291,10 +291,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from cockpit.toolchain import ask_host_triple, host_triple
+    from cockpit.executors.toolchain import ask_host_triple, host_triple
 
     ask_host_triple()  # runs while the config loads; the plan and the smoke test need it
-    from cockpit.builds import assign
+    from cockpit.builds.matrix import assign
 
     if args.headless:
         config, runbook = _load_config(args), None  # a headless build needs no playbooks
@@ -303,11 +303,11 @@ def _build(args: argparse.Namespace) -> int:
     host_triple()  # collected here (it has answered by now), whether or not a target needs it
     assignments = assign(config, args.target or None, args.builder)
     if runbook is not None:
-        from cockpit.app import open_cockpit
+        from cockpit.app.app import open_cockpit
 
         return open_cockpit(config, runbook, spectate=False, build=assignments)
-    from cockpit.buildcli import run_build_headless
-    from cockpit.journal import Journal
+    from cockpit.cli.build import run_build_headless
+    from cockpit.journal.store import Journal
 
     journal = Journal.controller(config.journal_path)
     try:
@@ -324,7 +324,7 @@ def _probe_builders(config: Config, console: object) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from cockpit.probe import probe_all
+    from cockpit.builds.probe import probe_all
 
     assert isinstance(console, Console)
     reports = asyncio.run(probe_all(config))
@@ -355,9 +355,9 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 def _run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from cockpit.engine import Engine
-    from cockpit.headless import run_headless
-    from cockpit.journal import Journal
+    from cockpit.cli.run import run_headless
+    from cockpit.engine.engine import Engine
+    from cockpit.journal.store import Journal
 
     config, runbook = _load(args)
     params = _parse_params(args.param)
@@ -371,8 +371,8 @@ def _run(args: argparse.Namespace) -> int:
                                         "confirm from the command line")])
         return _open_ui(config, runbook, spectate=False,
                         autorun=(args.playbook, params, args.dry_run))
-    from cockpit.journal import JournalLocked
-    from cockpit.plan import Planner
+    from cockpit.engine.planner import Planner
+    from cockpit.journal.store import JournalLocked
 
     playbook = runbook.playbooks[args.playbook]
     values = Planner(config).values(playbook, params)  # usage errors before anything runs
@@ -399,7 +399,7 @@ def _preview_only(config: Config, playbook: Playbook, values: dict[str, str]) ->
     from rich.console import Console
     from rich.text import Text
 
-    from cockpit.plan import Planner
+    from cockpit.engine.planner import Planner
 
     planner = Planner(config)
     console = Console(highlight=False, soft_wrap=True)
@@ -437,8 +437,8 @@ def _playbooks(args: argparse.Namespace) -> int:
 
 
 def _journal(args: argparse.Namespace) -> int:
-    from cockpit.export import to_jsonl, to_markdown
-    from cockpit.journal import Journal
+    from cockpit.journal.store import Journal
+    from cockpit.state.record import to_jsonl, to_markdown
 
     config = _load_config(args)
     journal = Journal.readonly(config.journal_path)

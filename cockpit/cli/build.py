@@ -9,9 +9,9 @@ import threading
 from typing import TYPE_CHECKING
 
 import cockpit
-from cockpit.builds import Assignment, BuildMatrix
+from cockpit.builds.matrix import Assignment, BuildMatrix
 from cockpit.config import Config
-from cockpit.journal import Event, Journal
+from cockpit.journal.store import Event, Journal
 
 if TYPE_CHECKING:
     from rich.console import Console

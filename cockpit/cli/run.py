@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.prompt import Confirm, Prompt
 from rich.text import Text
 
-from cockpit.checks import CheckResult
-from cockpit.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer, RunOutcome
-from cockpit.journal import Event
-from cockpit.runbook import Step
+from cockpit.engine.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer, RunOutcome
+from cockpit.journal.store import Event
+from cockpit.runbook.model import Step
+from cockpit.steps.checks import CheckResult
 
 STATUS_STYLE = {"ok": "green", "skipped": "cyan", "failed": "bold red", "timeout": "bold red",
                 "no-go": "bold red", "declined": "yellow"}

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cockpit.config import Config
-from cockpit.edits import plan_edit
 from cockpit.errors import ParameterError, Problem
 from cockpit.params import PLACEHOLDER, render_argv, resolve_params, substitute
 from cockpit.redact import redact
-from cockpit.runbook import Playbook, Step
+from cockpit.runbook.model import Playbook, Step
 from cockpit.semver import next_hotfix, semver_key
+from cockpit.steps.edits import plan_edit
 
 
 class Planner:
@@ -142,7 +142,7 @@ class Planner:
                     lines.append(plan.diff or f"edit {path}: already says that now (nothing to "
                                  "do unless an earlier step changes it)")
         elif step.kind == "build":
-            from cockpit.builds import assign
+            from cockpit.builds.matrix import assign
 
             try:
                 assignments = assign(self.config)
@@ -174,7 +174,7 @@ class Planner:
     def _forge_preview(self, step: Step, values: Mapping[str, str]) -> list[str]:
         """The API calls a forge step makes (GitHub) or the files it touches (local)."""
         f = self.config.forge
-        from cockpit.forge import is_prerelease
+        from cockpit.forge.ops import is_prerelease
 
         tag = substitute(step.release_tag, values)
         files = ", ".join(p.name for p in self.dist_files(values)) or (
@@ -216,7 +216,7 @@ class Planner:
     def dist_files(self, values: Mapping[str, str]) -> list[Path]:
         """The files the release of `version` carries, those of them in <dist_dir>/<version>/
         (what the build made for the configured targets: never a stray file lying there)."""
-        from cockpit.builds import release_files
+        from cockpit.builds.matrix import release_files
 
         version = values.get("version", self.config.release.version)
         config = self.config.for_version(version)

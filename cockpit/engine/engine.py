@@ -19,19 +19,19 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from cockpit.checks import CheckResult, CheckRunner
 from cockpit.config import Config
-from cockpit.edits import plan_edit
+from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, Problem
-from cockpit.gates import ensure_not_blocked
-from cockpit.journal import Event, Journal, operator_id
+from cockpit.executors.local import LocalRunner, group_alive, kill_group, text_of
+from cockpit.journal.store import Event, Journal, operator_id
 from cockpit.params import render_argv, substitute
-from cockpit.plan import Planner
-from cockpit.release_steps import ReleaseSteps
-from cockpit.runbook import Playbook, Runbook, Step
-from cockpit.runners import LocalRunner, group_alive, kill_group, text_of
-from cockpit.runs import LaunchState
+from cockpit.runbook.model import Playbook, Runbook, Step
 from cockpit.semver import is_semver, semver_key, strip_v
+from cockpit.state.gates import ensure_not_blocked
+from cockpit.state.launch import LaunchState
+from cockpit.steps.checks import CheckResult, CheckRunner
+from cockpit.steps.edits import plan_edit
+from cockpit.steps.release import ReleaseSteps
 
 Listener = Callable[[list[Event]], None]
 Offload = Callable[[Coroutine[Any, Any, str]], Awaitable[str]]
@@ -383,7 +383,7 @@ class Engine:
         return finish(status, message, code)
 
     async def _build(self, version: str, finish: Callable[..., str]) -> str:
-        from cockpit.builds import BuildMatrix, assign
+        from cockpit.builds.matrix import BuildMatrix, assign
 
         config = self.config.for_version(version)  # a hotfix's: smoke test, dist dir follow
         matrix = BuildMatrix(config, self.journal, listener=self.listener)

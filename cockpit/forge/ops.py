@@ -229,8 +229,8 @@ async def issue_values(forge: Forge, labels: Sequence[str]) -> dict[str, str]:
 
 def open_forge(config: Config) -> Forge:
     """The configured forge. GitHub needs a token (never from the config file)."""
-    from cockpit.github import GitHubForge, github_token
-    from cockpit.localforge import LocalForge
+    from cockpit.forge.github import GitHubForge, github_token
+    from cockpit.forge.local import LocalForge
 
     f = config.forge
     if f.kind == "local":

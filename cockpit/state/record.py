@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from cockpit.journal import Event
-from cockpit.runs import LaunchState
+from cockpit.journal.store import Event
+from cockpit.state.launch import LaunchState
 
 
 def to_jsonl(events: Iterable[Event]) -> Iterable[str]:

@@ -1,0 +1,1 @@
+"""The `cockpit` command: one module per subcommand."""

@@ -1,0 +1,1 @@
+"""The self-contained demo release (a real crate, git, a local forge)."""

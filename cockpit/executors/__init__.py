@@ -1,0 +1,1 @@
+"""Where commands run: this machine or an SSH builder, behind one seam."""

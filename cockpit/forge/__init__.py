@@ -1,0 +1,1 @@
+"""Releases and their assets (GitHub or a local directory), and announcements."""

@@ -1,0 +1,1 @@
+"""The runbook as data: timeline items, playbooks, templates, and their loader."""

@@ -1,0 +1,1 @@
+"""Pure folds of the journal: launch runs, builds, the timeline, gates, the launch record."""

@@ -1,0 +1,1 @@
+"""Step kinds: one module per kind, behind one protocol, registered in one place."""
