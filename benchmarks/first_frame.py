@@ -37,7 +37,7 @@ def main() -> None:
 
         from cockpit.app.app import CockpitApp, open_journal
         from cockpit.config import load_config
-        from cockpit.runbook.model import load_runbook
+        from cockpit.runbook.loader import load_runbook
 
         config = load_config(Path(sys.argv[2]))
         journal, reason = open_journal(config, spectate=False)

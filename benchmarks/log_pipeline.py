@@ -95,7 +95,7 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
     from cockpit.executors.local import text_of
     from cockpit.executors.ssh import SshBuilder
     from cockpit.journal.store import Journal
-    from cockpit.runbook.model import load_runbook
+    from cockpit.runbook.loader import load_runbook
     from screens.builds import BuildsScreen
 
     config = load_config(create_workspace(root / "ws"))

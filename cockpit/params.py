@@ -139,3 +139,39 @@ def placeholders(template: str) -> set[str]:
 def render_argv(command: str, values: Mapping[str, str]) -> list[str]:
     """Split `command` like a POSIX shell would, *then* substitute: values stay single words."""
     return [substitute(word, values) for word in shlex.split(command)]
+
+
+def shown(command: list[str] | str) -> str:
+    """A command as the operator reads it: shell text as written, argv quoted back into one."""
+    return command if isinstance(command, str) else shlex.join(command)
+
+
+def prose(template: str, values: Mapping[str, str]) -> str:
+    """Text with {parameters} filled in where known (shown, never run)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def literal_pattern(pattern: str, values: Mapping[str, str]) -> str:
+    """A regular expression with its {parameters} substituted as literal text."""
+    return substitute(pattern, {k: re.escape(v) for k, v in values.items()})
+
+
+def check_regex(field: str, pattern: str | None) -> None:
+    """A pattern with {parameters} must still compile once they are filled in."""
+    if pattern is None:
+        return
+    try:
+        re.compile(PLACEHOLDER.sub("x", pattern))
+    except re.error as exc:
+        raise ValueError(f"{field} is not a valid regular expression: {exc}") from None
+
+
+def check_words(field: str, command: str | None) -> None:
+    """A command must split into words (a shell would refuse an open quote too)."""
+    if command is None:
+        return
+    try:
+        shlex.split(command)
+    except ValueError as exc:
+        raise ValueError(f"{field} cannot be split into words: {exc} "
+                         "(close the quote, or escape it)") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,14 +113,26 @@ _FIXES = {
 
 
 def validation_problems(
-    err: ValidationError, *, file: Path, text: str, prefix: Sequence[str | int] = ()
+    err: ValidationError, *, file: Path, text: str, prefix: Sequence[str | int] = (),
+    tags: Collection[str] = (),
 ) -> list[Problem]:
-    """Translate pydantic errors into located problems, one per error."""
+    """Translate pydantic errors into located problems, one per error. `tags`: the values of
+    a discriminated union's tag (step kinds), which pydantic puts in the location after the
+    item's index: the file has no such key, so they are left out."""
     problems = []
     for item in err.errors():
-        loc = [*prefix, *[p for p in item["loc"] if not str(p).startswith("function-")]]
-        field = ".".join(str(p) for p in loc)
+        loc: list[str | int] = [*prefix]
+        for part in item["loc"]:
+            if str(part).startswith("function-") or (
+                    part in tags and loc and isinstance(loc[-1], int)):
+                continue
+            loc.append(part)
         message = item["msg"].removeprefix("Value error, ")
+        if item["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            loc.append(str((item.get("ctx") or {}).get("discriminator", "kind")).strip("'"))
+            if item["type"] == "union_tag_not_found":
+                message = "missing" + (f" (one of: {', '.join(tags)})" if tags else "")
+        field = ".".join(str(p) for p in loc)
         if item["type"] == "extra_forbidden":
             message = "unknown key"
         elif "input" in item and item["type"] not in {"missing"}:

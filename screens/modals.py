@@ -17,10 +17,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from cockpit.engine.engine import FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.params import ParamSpec
-from cockpit.runbook.model import Step
 from cockpit.steps.checks import CheckResult
+from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
+from cockpit.steps.registry import Step
 
 MODAL_CSS = """
 .modal-box { width: 110; max-width: 95%; height: auto; max-height: 90%;

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer
 from cockpit.config import Config
 from cockpit.engine.planner import Planner
 from cockpit.journal.store import Event
+from cockpit.params import prose
 from cockpit.runbook.model import SECTION_TITLES, Runbook
 from cockpit.state.gates import blocking_decision
 from cockpit.state.launch import LaunchState, RunState
@@ -219,10 +220,10 @@ class TimelineScreen(Screen[None]):
                 values = self.planner.values(playbook, run.params if run else {})
             except Exception:
                 values = {**self.config.context(), **{k: f"<{k}>" for k in playbook.params}}
-            planned = [PlannedStep(s, self.planner.title(s, values),
+            planned = [PlannedStep(s, prose(s.title, values),
                                    self.planner.preview(s, values, show_cwd=False),
-                                   self.planner.text(s.expected or "", values),
-                                   tuple(self.planner.text(t, values) for t in s.troubleshooting))
+                                   prose(s.expected or "", values),
+                                   tuple(prose(t, values) for t in s.troubleshooting))
                        for s in playbook.steps]
             decision = blocking_decision(self.runbook, self.state, playbook.name)
             if decision is not None:

@@ -13,7 +13,8 @@ from cockpit.clock import FrozenClock
 from cockpit.config import Config, load_config
 from cockpit.demo.workspace import create_workspace
 from cockpit.journal.store import Journal
-from cockpit.runbook.model import Runbook, load_runbook
+from cockpit.runbook.loader import load_runbook
+from cockpit.runbook.model import Runbook
 
 # 10:20 in the demo's chosen zone: launch day, after the 10:00 build-and-upload slot began.
 FROZEN = datetime(2026, 1, 15, 1, 20, tzinfo=UTC)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cockpit.engine.engine import FailureAnswer, GateAnswer, ManualAnswer
 from cockpit.journal.store import Journal
-from cockpit.runbook.model import SHIPPED, Step
+from cockpit.runbook.loader import SHIPPED
 from cockpit.state.builds import BuildState
+from cockpit.steps import questions as q
 from cockpit.steps.checks import CheckResult
+from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
 
 
 @dataclass
@@ -25,20 +26,20 @@ class ScriptedOperator:
     """Answers when a step fails; none left: abort, as an unattended run would."""
     failures: list[str] = field(default_factory=list)
 
-    async def confirm(self, step: Step, preview: str) -> bool:
-        self.shown.append(preview)
+    async def confirm(self, question: q.Confirm) -> bool:
+        self.shown.append(question.body)
         return self.confirm_answers.pop(0) if self.confirm_answers else True
 
-    async def manual(self, step: Step) -> ManualAnswer | None:
-        self.shown.append(step.instructions)
+    async def manual(self, question: q.Manual) -> ManualAnswer | None:
+        self.shown.append(question.instructions)
         return self.manual_answers.pop(0) if self.manual_answers else ManualAnswer(True)
 
-    async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
-        self.gate_results.append(results)
+    async def gate(self, question: q.Gate) -> GateAnswer | None:
+        self.gate_results.append(question.results)
         return self.gate_answers.pop(0) if self.gate_answers else GateAnswer("GO", "all good")
 
-    async def failed(self, step: Step, message: str) -> FailureAnswer | None:
-        self.failures.append(f"{step.id}: {message}")
+    async def failed(self, question: q.Failure) -> FailureAnswer | None:
+        self.failures.append(f"{question.step}: {question.message}")
         return self.failure_answers.pop(0) if self.failure_answers else None
 
 

@@ -6,6 +6,7 @@ latest run, so it is tested without an app.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
@@ -16,9 +17,11 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from cockpit.runbook.model import Playbook, Step
+from cockpit.runbook.model import Playbook
 from cockpit.state.launch import RunState
 from cockpit.state.timeline import ItemView
+from cockpit.steps.checks import Check
+from cockpit.steps.registry import Step
 from widgets.status import STATUS_STYLES, status_text
 
 
@@ -107,17 +110,17 @@ def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> lis
     line = Text(f"{number:>2}. ")
     line.append_text(status_text(status, width=13))
     line.append(planned.title, style="bold" if status == "running" else "")
-    tags = [t for t, on in (("confirm", step.confirm), ("manual", step.kind == "manual"),
-                            ("edit", step.kind == "edit"), ("gate", step.kind == "gate")) if on]
+    tags = step.tags()
     if tags:
         line.append("  " + " ".join(f"[{t}]" for t in tags), style="dim")
     out: list[RenderableType] = [line]
     ran = status not in {"pending", "running", "interrupted"}
-    preview = planned.preview if step.kind != "gate" and not ran else ""
+    checks = step.checks_shown()
+    preview = planned.preview if not checks and not ran else ""
     for text in preview.splitlines()[:12]:
         out.append(Text("       " + text, style="cyan" if text.startswith("$") else "dim"))
-    if step.kind == "gate":
-        out.extend(_render_checks(step, run))
+    if checks:
+        out.extend(_render_checks(checks, run))
     if planned.expected:
         out.append(Text(f"       expected: {planned.expected}", style="dim italic"))
     if state is not None and state.message and status not in {"pending", "running"}:
@@ -128,9 +131,9 @@ def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> lis
     return out
 
 
-def _render_checks(step: Step, run: RunState | None) -> list[RenderableType]:
+def _render_checks(checks: Sequence[Check], run: RunState | None) -> list[RenderableType]:
     out: list[RenderableType] = []
-    for index, check in enumerate(step.checks):
+    for index, check in enumerate(checks):
         result = run.checks.get(index) if run is not None else None
         if result is None:
             mark, style, summary = "  ·  ", "dim", ""
@@ -140,10 +143,10 @@ def _render_checks(step: Step, run: RunState | None) -> list[RenderableType]:
             mark, style, summary = " FAIL", "bold red", result.get("summary", "")
         else:
             mark, style, summary = "  ?  ", "yellow", "awaiting the operator"
-        if check.kind == "manual" and result is not None and "note" in result:
+        if check.by_hand and result is not None and "note" in result:
             summary = ("ticked" if result.get("ok") else "NOT ticked") + (
                 f": {result['note']}" if result.get("note") else "")
-        kind = "manual" if check.kind == "manual" else "auto"
+        kind = "manual" if check.by_hand else "auto"
         line = Text(f"      {mark} ", style=style)
         line.append(f"[{kind}] {check.title}")
         if summary:

@@ -21,24 +21,21 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.worker import Worker, WorkerState
 
 import cockpit
+from cockpit.app.interaction import UiInteraction
 from cockpit.builds.matrix import Assignment, BuildMatrix, assign
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
-from cockpit.engine.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer
+from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
 from cockpit.journal.store import Journal, JournalLocked
 from cockpit.loopthread import LoopThread
-from cockpit.runbook.model import Runbook, Step
+from cockpit.runbook.model import Runbook
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
-from cockpit.steps.checks import CheckResult
 from screens.builds import BuildsScreen
 from screens.help import HelpScreen
 from screens.modals import (
     ConfirmModal,
-    FailureModal,
-    GateModal,
-    ManualModal,
     ParamsModal,
     ResolveModal,
     TextModal,
@@ -51,29 +48,6 @@ LOADED_LINES = 10_000
 """A log opened in a pane starts with its last lines (the pane keeps no more)."""
 S = TypeVar("S")
 T = TypeVar("T")
-
-
-class UiInteraction:
-    """The engine's questions, asked with modals (called from the playbook worker)."""
-
-    def __init__(self, app: CockpitApp) -> None:
-        self.app = app
-
-    async def confirm(self, step: Step, preview: str) -> bool:
-        title = "Run this?" if step.kind != "edit" else "Apply this edit?"
-        answer = await self.app.push_screen_wait(ConfirmModal(title, preview))
-        return bool(answer)
-
-    async def manual(self, step: Step) -> ManualAnswer | None:
-        if step.kind == "announce":  # to post by hand: the message is on the clipboard
-            self.app.copy_to_clipboard(step.instructions.split("\n\n— post this")[0])
-        return await self.app.push_screen_wait(ManualModal(step.title, step.instructions))
-
-    async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
-        return await self.app.push_screen_wait(GateModal(step.title, results))
-
-    async def failed(self, step: Step, message: str) -> FailureAnswer | None:
-        return await self.app.push_screen_wait(FailureModal(step.title, message))
 
 
 class CockpitCommands(Provider):
@@ -382,13 +356,7 @@ class CockpitApp(App[int]):
                 return
             assert self.engine is not None
             planner = self.engine.planner
-            resolved = planner.values(playbook, values)
-            plan = "\n\n".join(
-                f"{i}. {planner.title(step, resolved)}"
-                + (" [asks first]" if step.confirm and planner.applies(step, resolved) else "")
-                + "\n"
-                + "\n".join("   " + ln for ln in planner.preview(step, resolved).splitlines())
-                for i, step in enumerate(playbook.steps, 1))
+            plan = planner.plan_text(playbook, planner.values(playbook, values))
 
             def confirmed(yes: bool | None) -> None:
                 if yes:

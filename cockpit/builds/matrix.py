@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import json
 import shlex
-import subprocess
 import time
 import tomllib
 import uuid
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from cockpit import gitrepo
+from cockpit.builds.naming import asset_name, dist_dir, os_arch, release_files
 from cockpit.config import BuilderConfig, Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.local import CommandResult, LineSink, LocalRunner, text_of
@@ -32,8 +33,6 @@ from cockpit.executors.toolchain import host_triple
 from cockpit.journal.store import Event, Journal
 
 STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
-ARCH = {"x86_64": "amd64", "aarch64": "arm64", "i686": "386", "armv7": "armv7"}
-OS = {"linux": "linux", "darwin": "macos", "windows": "windows"}
 
 
 class Executor(Protocol):
@@ -61,31 +60,6 @@ class LocalExecutor:
 
     async def read_file(self, path: str) -> bytes:
         return Path(path).read_bytes()
-
-
-def os_arch(target: str) -> tuple[str, str]:
-    parts = target.split("-")
-    arch = ARCH.get(parts[0], parts[0])
-    system = next((OS[p] for p in parts[1:] if p in OS), parts[-1])
-    return system, arch
-
-
-def asset_name(config: Config, target: str) -> str:
-    system, arch = os_arch(target)
-    name = config.build.artifact_name.format(binary=config.build.binary,
-                                             version=config.release.version, target=target,
-                                             os=system, arch=arch)
-    if config.build.artifact == "tar.gz":
-        return name + ".tar.gz"
-    return name + (".exe" if system == "windows" else "")
-
-
-def release_files(config: Config) -> list[str]:
-    """What a release of this config carries, by name: each target's asset and its .sha256,
-    then SHA256SUMS. Anything else in the dist directory (an older naming, a dropped target)
-    is not part of it."""
-    assets = [asset_name(config, t) for t in config.build.targets or [host_triple()]]
-    return [name for a in assets for name in (a, f"{a}.sha256")] + ["SHA256SUMS"]
 
 
 @dataclass(frozen=True)
@@ -179,15 +153,14 @@ class BuildMatrix:
 
     @property
     def dist(self) -> Path:
-        return self.config.resolve(self.config.build.dist_dir) / self.config.release.version
+        return dist_dir(self.config)
 
     def commit(self) -> str:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=self.config.repo,
-                             capture_output=True, text=True, check=False)
-        if out.returncode != 0:
+        commit = gitrepo.head_commit(self.config.repo)
+        if commit is None:
             raise CockpitError([Problem(f"{self.config.repo} has no commit checked out",
                                         field="release.repo", fix="commit, then build")])
-        return out.stdout.strip()
+        return commit
 
     def total_units(self) -> int | None:
         """Packages in Cargo.lock: the build's unit count, near enough for progress. Read from
@@ -362,15 +335,14 @@ class TargetContext:
     async def stage_sync(self) -> str:
         if not self.remote:
             return f"commit {self.commit[:12]} (in place)"
-        archive = subprocess.run(["git", "archive", "--format=tar", self.commit],
-                                 cwd=self.config.repo, capture_output=True, check=False)
-        if archive.returncode != 0:
-            raise StageFailed(f"git archive failed: {archive.stderr.decode().strip()}")
+        archive, complaint = gitrepo.archive(self.config.repo, self.commit)
+        if complaint:
+            raise StageFailed(f"git archive failed: {complaint}")
         src = shlex.quote(self.src)
         await self.sh(f"rm -rf {src} && mkdir -p {src} && tar -xf - -C {src} && "
                       f"echo {shlex.quote(self.commit)} > {src}/.cockpit-commit",
-                      what="source sync", stdin=archive.stdout)
-        return f"commit {self.commit[:12]} ({len(archive.stdout) // 1024} KiB)"
+                      what="source sync", stdin=archive)
+        return f"commit {self.commit[:12]} ({len(archive) // 1024} KiB)"
 
     async def stage_build(self) -> str:
         b = self.config.build

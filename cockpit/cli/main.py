@@ -150,7 +150,7 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, Runbook]:
-    from cockpit.runbook.model import load_runbook
+    from cockpit.runbook.loader import load_runbook
 
     config = _load_config(args)
     override = config.resolve(config.playbooks) if config.playbooks else None
@@ -179,7 +179,7 @@ def _open_ui(config: Config, runbook: Runbook, *, spectate: bool,
 def _demo(args: argparse.Namespace) -> int:
     from cockpit.config import load_config
     from cockpit.demo.workspace import create_workspace, ship_previous
-    from cockpit.runbook.model import load_runbook
+    from cockpit.runbook.loader import load_runbook
 
     path = create_workspace(args.workspace)
     config = load_config(path)
@@ -245,7 +245,7 @@ def _check(args: argparse.Namespace) -> int:
 
     from cockpit.config import load_config
     from cockpit.engine.preflight import preflight
-    from cockpit.runbook.model import load_runbook
+    from cockpit.runbook.loader import load_runbook
 
     problems: list[Problem] = []
     code = 0
@@ -401,13 +401,10 @@ def _preview_only(config: Config, playbook: Playbook, values: dict[str, str]) ->
 
     from cockpit.engine.planner import Planner
 
-    planner = Planner(config)
     console = Console(highlight=False, soft_wrap=True)
     console.print(Text(f"{playbook.title}  (dry run; not journaled: another cockpit controls "
                        "this release)", style="bold"))
-    for step in playbook.steps:
-        console.print(Text(f"▷ {planner.title(step, values)}", style="bold"))
-        console.print(Text("  " + planner.preview(step, values).replace("\n", "\n  ")))
+    console.print(Text(Planner(config).plan_text(playbook, values)))
     return 0
 
 
@@ -428,7 +425,8 @@ def _playbooks(args: argparse.Namespace) -> int:
         table.add_column("what")
         for step in pb.steps:
             flags = " (confirm)" if step.confirm else ""
-            table.add_row(Text(step.id), Text(step.kind + flags), Text(step.run or step.title))
+            table.add_row(Text(step.id), Text(step.kind + flags),
+                          Text(step.headline()))
         console.print(table)
         for pname, spec in pb.params.items():
             default = f" = {spec.default}" if spec.default is not None else " (required)"

@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.prompt import Confirm, Prompt
 from rich.text import Text
 
-from cockpit.engine.engine import Engine, FailureAnswer, GateAnswer, ManualAnswer, RunOutcome
+from cockpit.engine.engine import Engine, RunOutcome
 from cockpit.journal.store import Event
-from cockpit.runbook.model import Step
-from cockpit.steps.checks import CheckResult
+from cockpit.steps import questions as q
+from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
 
 STATUS_STYLE = {"ok": "green", "skipped": "cyan", "failed": "bold red", "timeout": "bold red",
                 "no-go": "bold red", "declined": "yellow"}
@@ -32,9 +32,9 @@ class TerminalInteraction:
         self.assume_yes = assume_yes
         self.interactive = interactive
 
-    async def confirm(self, step: Step, preview: str) -> bool:
+    async def confirm(self, question: q.Confirm) -> bool:
         self.console.print(Text("  about to run:", style="bold yellow"))
-        self.console.print(Text(preview), style="yellow")
+        self.console.print(Text(question.body), style="yellow")
         if self.assume_yes:
             self.console.print("  confirmed by --yes")
             return True
@@ -43,8 +43,8 @@ class TerminalInteraction:
             return False
         return Confirm.ask("  run it?", console=self.console, default=False)
 
-    async def manual(self, step: Step) -> ManualAnswer | None:
-        self.console.print(Text(f"  manual: {step.instructions or step.title}"))
+    async def manual(self, question: q.Manual) -> ManualAnswer | None:
+        self.console.print(Text(f"  manual: {question.instructions or question.title}"))
         if not self.interactive:
             self.console.print("  [red]a manual step needs an operator: run it in the cockpit[/]")
             return None
@@ -52,8 +52,8 @@ class TerminalInteraction:
         note = Prompt.ask("  note (optional)", console=self.console, default="")
         return ManualAnswer(done, note)
 
-    async def failed(self, step: Step, message: str) -> FailureAnswer | None:
-        self.console.print(Text(f"  failed: {message}", style="bold red"))
+    async def failed(self, question: q.Failure) -> FailureAnswer | None:
+        self.console.print(Text(f"  failed: {question.message}", style="bold red"))
         if not self.interactive:
             return None  # unattended: stop here; `cockpit run` again picks up where it stopped
         choice = Prompt.ask("  retry, skip or abort?", choices=["retry", "skip", "abort"],
@@ -64,9 +64,9 @@ class TerminalInteraction:
                               console=self.console)
         return FailureAnswer(choice, note)  # type: ignore[arg-type]
 
-    async def gate(self, step: Step, item: str, results: list[CheckResult]) -> GateAnswer | None:
+    async def gate(self, question: q.Gate) -> GateAnswer | None:
         ticks: list[tuple[bool, str]] = []
-        for result in results:
+        for result in question.results:
             if result.ok is None:
                 if not self.interactive:
                     continue
@@ -103,9 +103,8 @@ class ProgressPrinter:
                             if e.step in self.steps else "")
                 self.console.print(Text.assemble(("▶ ", "bold"), (position, "dim"),
                                                  (d.get("title", e.step or ""), "bold")))
-                command = d.get("command", "")
-                if command and d.get("kind") == "shell":
-                    self.console.print(Text(f"  {command.splitlines()[0]}", style="dim"))
+                if d.get("runs"):
+                    self.console.print(Text(f"  $ {d['runs']}", style="dim"))
             elif e.kind == "output" and not self.quiet_output:
                 lines = e.lines()
                 if lines:  # one write per batch: printing line by line slows the step itself

@@ -149,7 +149,8 @@ def ship_previous(config: Config, say: Callable[[str], None] = print) -> bool:
     Once per workspace; False (and said why) when it cannot be built here."""
     import asyncio
 
-    from cockpit.builds.matrix import BuildMatrix, assign, release_files
+    from cockpit.builds.matrix import BuildMatrix, assign
+    from cockpit.builds.naming import release_files
     from cockpit.forge.local import LocalForge
     from cockpit.journal.store import Journal
 

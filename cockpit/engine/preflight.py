@@ -18,10 +18,12 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cockpit import gitrepo
 from cockpit.config import Config
 from cockpit.errors import ParameterError, Problem
-from cockpit.params import resolve_params, substitute
+from cockpit.params import resolve_params
 from cockpit.runbook.model import Runbook
+from cockpit.steps.base import PlanContext
 
 if TYPE_CHECKING:
     from cockpit.forge.github import GitHubForge
@@ -36,12 +38,11 @@ def preflight(config: Config, runbook: Runbook) -> list[Problem]:
 
 
 def _files(config: Config, runbook: Runbook) -> list[Problem]:
+    """The repository is a work tree, every parameter default resolves, and every step finds
+    in it what it needs (an edit step: its file, and the text it changes)."""
     problems: list[Problem] = []
-    repo = config.repo
-    git = subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=repo,
-                         capture_output=True, text=True)
-    if git.returncode != 0:
-        problems.append(Problem(f"{repo} is not a git work tree", file=config.source,
+    if not gitrepo.is_work_tree(config.repo):
+        problems.append(Problem(f"{config.repo} is not a git work tree", file=config.source,
                                 field="release.repo", fix="point release.repo at a git clone"))
     from cockpit.engine.planner import Planner
 
@@ -56,28 +57,13 @@ def _files(config: Config, runbook: Runbook) -> list[Problem]:
                 p.fix = p.fix or "set the value in cockpit.toml or change the default"
             problems.extend(exc.problems)
             continue
+        plan = PlanContext(config, values)
         for step in playbook.steps:
-            if step.kind != "edit" or not step.file or not step.pattern:
-                continue
-            if step.when and values.get(step.when.split("=", 1)[0]) != step.when.split("=", 1)[1]:
+            if not step.applies(values):
                 continue  # not for this release (another install strategy)
-            try:
-                target = repo / substitute(step.file, values)
-            except KeyError:
-                continue  # needs a parameter given at run time
-            where = f"steps.{step.id}.file"
-            relative = substitute(step.file, values).strip()
-            if not relative or not target.is_file():
-                problems.append(Problem(
-                    f"edits {relative or '(no file)'} in the repository, which does not exist",
-                    file=playbook.source, field=where,
-                    fix="set [install] script in cockpit.toml to the real file, "
-                    "or override this playbook"))
-            elif not re.search(step.pattern, target.read_text(errors="replace"), re.MULTILINE):
-                problems.append(Problem(
-                    f"{target.name} has nothing matching /{step.pattern}/", file=playbook.source,
-                    field=where, fix="the file changed shape: update the pattern, or the "
-                    "install strategy in cockpit.toml"))
+            for problem in step.preflight(plan):
+                problem.file = playbook.source
+                problems.append(problem)
     return problems
 
 
@@ -89,16 +75,9 @@ SEPARATORS = {"&&", "||", "|", ";"}
 
 def commands_of(runbook: Runbook) -> list[tuple[Path, str, str, bool]]:
     """(playbook file, where, command, through a shell) for every command playbooks run."""
-    found = []
-    for _, playbook in sorted(runbook.playbooks.items()):
-        for step in playbook.steps:
-            if step.run:
-                found.append((playbook.source, f"steps.{step.id}.run", step.run, step.shell))
-            for i, check in enumerate(step.checks):
-                if check.run:
-                    found.append((playbook.source, f"steps.{step.id}.checks.{i}.run", check.run,
-                                  check.shell))
-    return found
+    return [(playbook.source, where, command, shell)
+            for _, playbook in sorted(runbook.playbooks.items())
+            for step in playbook.steps for where, command, shell in step.commands()]
 
 
 def cargo_targets(config: Config) -> dict[str, set[str]] | Problem:
@@ -182,35 +161,31 @@ def programs(command: str) -> list[str]:
 
 
 def check_origin(config: Config) -> list[Problem]:
-    has = subprocess.run(["git", "remote", "get-url", "origin"], cwd=config.repo,
-                         capture_output=True, text=True)
-    if has.returncode != 0:
+    url = gitrepo.origin_url(config.repo)
+    if url is None:
         return [Problem("the repository has no remote named origin", file=config.repo,
                         field="git", fix="git remote add origin <url>: tags and pushes go there")]
     try:
-        reach = subprocess.run(["git", "ls-remote", "--exit-code", "origin",
-                                f"refs/heads/{config.release.branch}"],
-                               cwd=config.repo, capture_output=True, text=True, timeout=30,
-                               env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        found, complaint = gitrepo.remote_branch(config.repo, config.release.branch)
     except subprocess.TimeoutExpired:
-        return [Problem(f"origin ({has.stdout.strip()}) did not answer in 30 s", field="git",
+        return [Problem(f"origin ({url}) did not answer in 30 s", field="git",
                         fix="check the network and your credentials for origin")]
-    if reach.returncode != 0:
-        return [Problem(f"origin ({has.stdout.strip()}) is not reachable: "
-                        f"{reach.stderr.strip()[-200:] or 'no HEAD'}", field="git",
-                        fix="check the URL, the network and your credentials for origin")
-                if reach.stderr.strip() else
-                Problem(f"origin has no branch {config.release.branch!r}", field="release.branch",
-                        fix="set [release] branch to the branch the install script is served "
-                            "from (main, master, ...)")]
-    return []
+    if found:
+        return []
+    if complaint:
+        return [Problem(f"origin ({url}) is not reachable: {complaint[-200:]}", field="git",
+                        fix="check the URL, the network and your credentials for origin")]
+    return [Problem(f"origin has no branch {config.release.branch!r}", field="release.branch",
+                    fix="set [release] branch to the branch the install script is served from "
+                        "(main, master, ...)")]
 
 
 def check_forge(config: Config) -> list[Problem]:
     """The forge answers, and the token may write releases."""
     import asyncio
 
-    from cockpit.forge.ops import ForgeError, open_forge
+    from cockpit.forge.factory import open_forge
+    from cockpit.forge.model import ForgeError
 
     f = config.forge
     if f.kind == "local":
@@ -231,7 +206,7 @@ def check_forge(config: Config) -> list[Problem]:
 
 
 async def _github_permissions(forge: GitHubForge) -> list[Problem]:
-    from cockpit.forge.ops import ForgeError
+    from cockpit.forge.model import ForgeError
 
     try:
         repo = await forge.repository_info()

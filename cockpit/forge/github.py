@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cockpit.forge.ops import Asset, ForgeError, Release
+from cockpit.forge.model import Asset, ForgeError, Release
 from cockpit.redact import register_secret
 
 if TYPE_CHECKING:

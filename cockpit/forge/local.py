@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from cockpit.forge.ops import Asset, ForgeError, Release
+from cockpit.forge.model import Asset, ForgeError, Release
 
 
 class LocalForge:

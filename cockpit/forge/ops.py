@@ -1,93 +1,18 @@
-"""The forge: releases and their assets, on GitHub (REST over httpx) or in a local directory.
-
-Both implementations have the same semantics, so playbooks and tests exercise one contract:
-a release is created as a draft, assets are uploaded and verified (state `uploaded`, the
-file's size), and only then published. Every operation is idempotent: re-running after a
-failure finds what is already there and does the rest. httpx is imported lazily.
-"""
+"""The operations playbooks run on a forge, in terms of any `Forge`: each one idempotent, so
+re-running after a failure finds what is already there and does the rest."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from cockpit.config import Config
-from cockpit.errors import CockpitError, Problem
+from cockpit.forge.model import Forge, ForgeError, Release, is_prerelease, value_name
 
-PRERELEASE = re.compile(r"-(alpha|beta|rc)\b")
 UPLOAD_ATTEMPTS = 4
 RETRY_BASE = 0.5
 """Seconds before the first upload retry; doubled each time (at most 8 s)."""
 Say = Callable[[str], None]
-
-
-def is_prerelease(version: str) -> bool:
-    return bool(PRERELEASE.search(version))
-
-
-@dataclass(frozen=True)
-class Asset:
-    id: int
-    name: str
-    size: int
-    state: str
-    """uploaded, or starter when an upload died half way."""
-    download_count: int = 0
-
-
-@dataclass(frozen=True)
-class Release:
-    id: int
-    tag: str
-    draft: bool
-    prerelease: bool
-    assets: tuple[Asset, ...] = ()
-    upload_url: str = ""
-    url: str = ""
-
-    def asset(self, name: str) -> Asset | None:
-        return next((a for a in self.assets if a.name == name), None)
-
-    @property
-    def downloads(self) -> int:
-        return sum(a.download_count for a in self.assets)
-
-
-class ForgeError(CockpitError):
-    """The forge refused or failed; the message says what and how to fix it."""
-
-    def __init__(self, message: str, fix: str = "", *, retryable: bool = False,
-                 conflict: bool = False) -> None:
-        super().__init__([Problem(message, field="forge", fix=fix or None)], exit_code=1)
-        self.retryable = retryable
-        """Worth another try (5xx, timeout, dropped connection)."""
-        self.conflict = conflict
-        """An asset of that name is already there (422 already_exists)."""
-
-
-class Forge(Protocol):
-    @property
-    def where(self) -> str:
-        """Where the releases live, for messages and plans."""
-        ...
-
-    async def release(self, tag: str) -> Release | None: ...
-    async def create_draft(self, tag: str, *, name: str, body: str,
-                           prerelease: bool) -> Release: ...
-    async def upload_once(self, release: Release, path: Path) -> Asset: ...
-    async def delete_asset(self, release: Release, asset: Asset) -> None: ...
-    async def update(self, release: Release, *, draft: bool | None = None,
-                     latest: bool | None = None) -> Release: ...
-    async def latest(self) -> Release | None: ...
-    async def open_issues(self, labels: Sequence[str]) -> dict[str, int]:
-        """Open issues (pull requests excluded): {"total": n, label: n, ...}."""
-        ...
-
-    async def close(self) -> None: ...
 
 
 # the operations playbooks run: idempotent, in terms of any Forge -------------------------------
@@ -214,28 +139,9 @@ async def _existing(forge: Forge, tag: str) -> Release:
     return release
 
 
-def value_name(label: str) -> str:
-    """The template value a priority label fills: "P0" -> p0, "priority: high" -> priority_high."""
-    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-
-
 async def issue_values(forge: Forge, labels: Sequence[str]) -> dict[str, str]:
     """Template values: `issues` (open issues) and one per priority label (`p0`, `p1`, ...)."""
     counts = await forge.open_issues(labels)
     values = {"issues": f"{counts['total']:,}"}
     values.update((value_name(label), f"{counts[label]:,}") for label in labels)
     return values
-
-
-def open_forge(config: Config) -> Forge:
-    """The configured forge. GitHub needs a token (never from the config file)."""
-    from cockpit.forge.github import GitHubForge, github_token
-    from cockpit.forge.local import LocalForge
-
-    f = config.forge
-    if f.kind == "local":
-        return LocalForge(config.local_forge)
-    if not f.repository:
-        raise ForgeError("[forge] kind = \"github\" needs repository",
-                         'add repository = "owner/name" to [forge] in cockpit.toml')
-    return GitHubForge(f.api_url, f.repository, github_token())

@@ -12,11 +12,50 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from cockpit.executors.local import LineSink, LocalRunner
-from cockpit.params import render_argv, substitute
-from cockpit.runbook.model import Check
+from cockpit.params import check_regex, check_words, render_argv, substitute
 from cockpit.steps.pii import CATEGORIES, scan_text
+
+
+class Check(BaseModel):
+    """One check of a gate. Automated kinds run for real; `manual` is ticked by the operator."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["command", "git-clean", "binary-size", "p95-latency", "pii-scan", "manual"]
+    title: str
+    run: str | None = None
+    """command: the command (split into words before parameters are substituted)."""
+    shell: bool = False
+    expect_exit: int | None = 0
+    expect_output: str | None = None
+    """command: a regular expression the output must contain."""
+    path: str | None = None
+    """binary-size: the binary; p95-latency: hyperfine --export-json file; pii-scan: export."""
+    max_ms: float = 1000
+    """p95-latency budget in milliseconds."""
+    max_mb: float | None = None
+    """binary-size budget; default: build.max_size_mb."""
+    timeout: float | None = 600
+
+    @property
+    def by_hand(self) -> bool:
+        """Ticked by the operator, not run."""
+        return self.kind == "manual"
+
+    @model_validator(mode="after")
+    def _needs(self) -> Check:
+        if self.kind == "command" and not self.run:
+            raise ValueError("a command check needs run")
+        check_words("run", self.run)
+        check_regex("expect_output", self.expect_output)
+        if self.kind in {"binary-size", "p95-latency", "pii-scan"} and not self.path:
+            raise ValueError(f"a {self.kind} check needs path")
+        return self
 
 
 @dataclass

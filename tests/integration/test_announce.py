@@ -15,7 +15,8 @@ from cockpit.engine.engine import Engine
 from cockpit.forge.announce import split
 from cockpit.forge.local import LocalForge
 from cockpit.journal.store import Journal
-from cockpit.runbook.model import Runbook, load_runbook
+from cockpit.runbook.loader import load_runbook
+from cockpit.runbook.model import Runbook
 from tests.helpers import ScriptedOperator, playbook_folder
 from tests.webhookserver import WebhookServer
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from cockpit.config import Config, load_config
-from cockpit.engine.engine import Engine, GateAnswer
+from cockpit.engine.engine import Engine
 from cockpit.journal.store import Journal
-from cockpit.runbook.model import Check, load_runbook
-from cockpit.steps.checks import CheckRunner, hyperfine_p95_ms
+from cockpit.runbook.loader import load_runbook
+from cockpit.steps.checks import Check, CheckRunner, hyperfine_p95_ms
+from cockpit.steps.questions import GateAnswer
 from tests.conftest import needs_cargo
 from tests.helpers import ScriptedOperator
 
@@ -82,7 +83,7 @@ async def test_launch_readiness_pii_scan_of_the_binarys_own_export(config: Confi
 @needs_cargo
 async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Config,
                                                                     journal: Journal) -> None:
-    from cockpit.engine.engine import ManualAnswer
+    from cockpit.steps.questions import ManualAnswer
 
     dist = config.resolve(config.build.dist_dir) / "1.1.0-beta"
     dist.mkdir(parents=True)  # an earlier build under another name: not part of this release

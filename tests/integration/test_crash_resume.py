@@ -17,7 +17,7 @@ from cockpit.config import Config, load_config
 from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
 from cockpit.journal.store import Journal
-from cockpit.runbook.model import load_runbook
+from cockpit.runbook.loader import load_runbook
 from tests.conftest import needs_cargo
 from tests.forgeserver import TOKEN, ForgeServer
 from tests.helpers import ScriptedOperator

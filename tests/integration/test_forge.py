@@ -12,6 +12,7 @@ import pytest
 from cockpit.forge import ops as f
 from cockpit.forge.github import GitHubForge, github_token
 from cockpit.forge.local import LocalForge
+from cockpit.forge.model import ForgeError
 from tests.forgeserver import TOKEN, ForgeServer
 
 TAG = "v1.1.0-beta"
@@ -58,7 +59,7 @@ async def test_draft_upload_verify_publish_once_and_reruns_change_nothing(
     said: list[str] = []
     draft = await f.ensure_draft(forge, TAG, "caro v1.1.0-beta", "notes", said.append)
     assert draft.draft and draft.prerelease  # -beta: a prerelease
-    with pytest.raises(f.ForgeError, match="not complete"):
+    with pytest.raises(ForgeError, match="not complete"):
         await f.publish(forge, TAG, files, said.append)  # never published before verified
     release = await f.upload_all(forge, TAG, files, said.append)
     assert {(a.name, a.size, a.state) for a in release.assets} == {
@@ -115,11 +116,11 @@ async def test_uploads_survive_502_starters_dropped_connections_and_422(
 async def test_permission_and_rate_limit_failures_say_what_to_do(server: ForgeServer) -> None:
     gh = GitHubForge(server.url, "acme/caro", TOKEN)
     server.state.fail("post", "403")
-    with pytest.raises(f.ForgeError) as denied:
+    with pytest.raises(ForgeError) as denied:
         await f.ensure_draft(gh, TAG, TAG, "", print)
     assert "403" in str(denied.value) and "contents:write" in str(denied.value)
     server.state.fail("get", "rate-limit")
-    with pytest.raises(f.ForgeError) as limited:
+    with pytest.raises(ForgeError) as limited:
         await gh.release(TAG)
     assert "rate limit exhausted" in str(limited.value) and "resets" in str(limited.value)
     assert gh.rate_remaining == 0
@@ -139,14 +140,14 @@ async def test_unchanged_answers_come_back_304_and_cost_nothing(server: ForgeSer
 async def test_a_bad_token_and_a_missing_token_are_explained(
         server: ForgeServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     gh = GitHubForge(server.url, "acme/caro", "ghp_" + "x" * 36)
-    with pytest.raises(f.ForgeError, match="401") as bad:
+    with pytest.raises(ForgeError, match="401") as bad:
         await gh.release(TAG)
     assert "GITHUB_TOKEN" in str(bad.value)
     await gh.close()
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.delenv("GH_TOKEN", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no gh either
-    with pytest.raises(f.ForgeError) as missing:
+    with pytest.raises(ForgeError) as missing:
         github_token()
     assert "export GITHUB_TOKEN" in str(missing.value) and "gh auth login" in str(missing.value)
 
@@ -191,5 +192,5 @@ async def test_a_local_forge_without_issues_has_none_and_a_broken_file_is_named(
     assert await local.open_issues(["P0"]) == {"total": 0, "P0": 0}
     (tmp_path / "forge").mkdir()
     (tmp_path / "forge" / "issues.json").write_text('{"not": "a list"}')
-    with pytest.raises(f.ForgeError, match=r"issues\.json is not a list of issues"):
+    with pytest.raises(ForgeError, match=r"issues\.json is not a list of issues"):
         await local.open_issues(["P0"])

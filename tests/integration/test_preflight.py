@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.config import Config, load_config
 from cockpit.engine.preflight import preflight, programs
-from cockpit.runbook.model import load_runbook
+from cockpit.runbook.loader import load_runbook
 from tests.conftest import needs_cargo
 from tests.forgeserver import TOKEN, ForgeServer
 from tests.helpers import playbook_folder

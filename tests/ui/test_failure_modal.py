@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import Input, Static
 
-from cockpit.engine.engine import FailureAnswer
+from cockpit.steps.questions import FailureAnswer
 from screens.modals import FailureModal
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from cockpit.runbook.model import Step
 from cockpit.state.launch import RunState, StepState
+from cockpit.steps.edit import EditStep
 from widgets.item_detail import PlannedStep, _render_step
 
 
@@ -19,7 +19,7 @@ def shown(planned: PlannedStep, run: RunState | None) -> str:
 
 
 def test_a_step_that_ran_shows_its_result_not_todays_preview() -> None:
-    step = Step(id="edit", kind="edit", title="Install script back", file="install.sh",
+    step = EditStep(id="edit", kind="edit", title="Install script back", file="install.sh",
                 pattern="^VERSION=.*", replace='VERSION="v{previous_version}"',
                 expected="users get v{previous_version}")
     planned = PlannedStep(step, "Install script back to v1.0.0",

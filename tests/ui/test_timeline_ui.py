@@ -219,7 +219,7 @@ title = "after"
 
 async def test_cancel_stops_the_running_step_and_quit_asks(
         config: Config, journal: Journal, clock: FrozenClock, tmp_path: Path) -> None:
-    from cockpit.runbook.model import load_runbook
+    from cockpit.runbook.loader import load_runbook
     from tests.helpers import playbook_folder
 
     runbook = load_runbook(playbook_folder(tmp_path, slow=SLOW))

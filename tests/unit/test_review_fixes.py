@@ -10,15 +10,16 @@ import pytest
 
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.engine.engine import Engine, GateAnswer
+from cockpit.engine.engine import Engine
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, ConfigError
 from cockpit.executors.local import group_alive
 from cockpit.journal.store import Event, Journal
-from cockpit.runbook.model import load_playbook, load_runbook
+from cockpit.runbook.loader import load_playbook, load_runbook
 from cockpit.state.gates import Blocked
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import project
+from cockpit.steps.questions import GateAnswer
 from tests.helpers import ScriptedOperator, playbook_folder
 
 BAD = 'title = "x"\n[[steps]]\nid = "a"\nkind = "shell"\ntitle = "a"\n'
@@ -125,7 +126,7 @@ def test_previews_never_show_secrets(config: Config, monkeypatch: pytest.MonkeyP
 async def test_a_steps_duration_excludes_the_operators_thinking(
         config: Config, journal: Journal, tmp_path: Path) -> None:
     class SlowOperator(ScriptedOperator):
-        async def confirm(self, step, preview):  # type: ignore[no-untyped-def]
+        async def confirm(self, question):  # type: ignore[no-untyped-def]
             await asyncio.sleep(0.6)
             return True
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.errors import ConfigError
-from cockpit.runbook.model import SHIPPED, load_playbook, load_runbook
+from cockpit.runbook.loader import SHIPPED, load_playbook, load_runbook
 
 
 def test_shipped_runbook_covers_every_section_of_the_runbook() -> None:

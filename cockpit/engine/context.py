@@ -1,0 +1,124 @@
+"""What the engine gives one running step (`cockpit.steps.base.StepContext`): the run's values
+and working directory, the journal with the run and step filled in, the operator's attention,
+and the build thread."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cockpit.config import Config
+from cockpit.executors.local import LocalRunner, text_of
+from cockpit.journal.store import Event, Journal
+from cockpit.params import prose
+from cockpit.steps.base import StepBase
+from cockpit.steps.questions import Confirm, Interaction
+
+T = TypeVar("T")
+Listener = Callable[[list[Event]], None]
+Offload = Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]]
+TAIL_LINES = 8
+"""Lines of a failed step's output shown when asking what to do."""
+
+
+@dataclass
+class RunContext:
+    """One run of a playbook, as its steps see it."""
+
+    run_id: str
+    config: Config
+    values: Mapping[str, str]
+    journal: Journal
+    runner: LocalRunner
+    interaction: Interaction
+    item: str
+    operator: str
+    templates: Mapping[str, str]
+    listener: Listener | None = None
+    offload_to: Offload | None = None
+
+    def log(self, kind: str, step: str | None = None, /, **data: Any) -> Event:
+        event = self.journal.append(kind, run_id=self.run_id, step=step, **data)
+        if self.listener is not None:
+            self.listener([event])
+        return event
+
+
+@dataclass
+class StepRun:
+    """One step of a run: implements `StepContext`."""
+
+    run: RunContext
+    step: StepBase
+    cwd: Path
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=TAIL_LINES))
+    """The last lines the step printed (as journaled, so redacted), for the failure question."""
+    confirmed_at: float | None = None
+    """When the operator said yes (monotonic): the step's time starts there."""
+
+    # the run's, for the step ---------------------------------------------------------------
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @property
+    def config(self) -> Config:
+        return self.run.config
+
+    @property
+    def values(self) -> Mapping[str, str]:
+        return self.run.values
+
+    @property
+    def runner(self) -> LocalRunner:
+        return self.run.runner
+
+    @property
+    def interaction(self) -> Interaction:
+        return self.run.interaction
+
+    @property
+    def journal(self) -> Journal:
+        return self.run.journal
+
+    @property
+    def listener(self) -> Listener | None:
+        return self.run.listener
+
+    @property
+    def item(self) -> str:
+        return self.run.item
+
+    @property
+    def operator(self) -> str:
+        return self.run.operator
+
+    @property
+    def templates(self) -> Mapping[str, str]:
+        return self.run.templates
+
+    # doing ---------------------------------------------------------------------------------
+
+    def log(self, kind: str, /, **data: Any) -> Event:
+        return self.run.log(kind, self.step.id, **data)
+
+    def sink(self, lines: Sequence[str]) -> None:
+        event = self.log("output", text=text_of(lines), count=len(lines))
+        # the last lines as journaled (redacted), without splitting the whole batch
+        self.tail.extend(str(event.data["text"]).rsplit("\n", TAIL_LINES)[-TAIL_LINES:])
+
+    async def confirm(self, body: str, heading: str = "Run this?") -> bool:
+        yes = await self.interaction.confirm(
+            Confirm(self.step.id, prose(self.step.title, self.values), body, heading))
+        self.log("step_confirmed", confirmed=yes, operator=self.operator)
+        return yes
+
+    def offload(self, work: Coroutine[Any, Any, T]) -> Awaitable[T]:
+        if self.run.offload_to is None:
+            return work
+        result: Awaitable[T] = self.run.offload_to(work)
+        return result

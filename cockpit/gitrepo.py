@@ -1,0 +1,61 @@
+"""Every question the cockpit asks git about the release repository, in one place.
+
+Synchronous and quick (local refs, no network except `reachable`): callers that must not
+block a user interface run them on a worker thread. Each returns plain data; a repository
+git cannot read answers as an empty one, and the caller says what that means.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+
+def _git(repo: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False,
+                          timeout=timeout, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+
+
+def is_work_tree(repo: Path) -> bool:
+    return _git(repo, "rev-parse", "--is-inside-work-tree").returncode == 0
+
+
+def tags(repo: Path) -> list[str]:
+    """Every tag of the repository."""
+    return _git(repo, "tag", "-l").stdout.split()
+
+
+def has_tag(repo: Path, tag: str) -> bool:
+    return _git(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}").returncode == 0
+
+
+def version_tags(repo: Path, limit: int = 6) -> list[str]:
+    """The newest `v*` tags, newest first."""
+    return _git(repo, "tag", "-l", "v*", "--sort=-v:refname").stdout.split()[:limit]
+
+
+def head_commit(repo: Path) -> str | None:
+    """The checked-out commit, or None when there is none."""
+    out = _git(repo, "rev-parse", "HEAD")
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def archive(repo: Path, commit: str) -> tuple[bytes, str]:
+    """The commit's tree as a tar archive, and git's complaint ('' when it worked)."""
+    out = subprocess.run(["git", "archive", "--format=tar", commit], cwd=repo,
+                         capture_output=True, check=False)
+    return (out.stdout, "") if out.returncode == 0 else (b"", out.stderr.decode().strip())
+
+
+def origin_url(repo: Path) -> str | None:
+    out = _git(repo, "remote", "get-url", "origin")
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def remote_branch(repo: Path, branch: str, timeout: float = 30) -> tuple[bool, str]:
+    """Whether origin answers with `branch`, and git's complaint when it does not ('' when
+    origin answered without the branch). Raises subprocess.TimeoutExpired."""
+    out = _git(repo, "ls-remote", "--exit-code", "origin", f"refs/heads/{branch}",
+               timeout=timeout)
+    return out.returncode == 0, out.stderr.strip()

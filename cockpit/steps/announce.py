@@ -1,0 +1,129 @@
+"""Announce steps: a runbook template filled with the run's values and live ones from the
+forge (downloads, the release's URL, open issues by priority), posted to a webhook after the
+operator saw it, or handed over to post by hand. The same post is never made twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import ClassVar, Literal
+
+from cockpit.config import Config
+from cockpit.errors import CockpitError, Problem
+from cockpit.forge import announce
+from cockpit.params import placeholders, prose, substitute
+from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
+from cockpit.steps.questions import Manual
+
+
+class AnnounceStep(StepBase):
+    kind: Literal["announce"]
+    template: str
+    """The name of a template in runbook.toml's [templates]."""
+    channel: str
+    """A webhook name from [announce] webhooks in cockpit.toml; without a webhook the message
+    is shown (and copied) for posting by hand."""
+    needs_published: bool = False
+    """Says v{version} is out, so it is refused unless that release is published."""
+
+    confirms_itself: ClassVar[bool] = True  # it asks with the message it will post
+
+    def template_problems(self, templates: Mapping[str, str]) -> list[Problem]:
+        if self.template in templates:
+            return []
+        return [Problem(f"step {self.id!r} uses template {self.template!r}, which runbook.toml "
+                        "does not define", field=f"steps.{self.id}.template",
+                        fix="known templates: " + ", ".join(sorted(templates)))]
+
+    def plan(self, ctx: PlanContext) -> list[str]:
+        hook = ctx.config.announce.webhooks.get(self.channel)
+        how = f"webhook from ${hook}" if hook else "no webhook configured: shown to post by hand"
+        return [f"post template {self.template!r} to {self.channel} ({how}), after showing the "
+                "rendered message; live values (downloads) from the forge"]
+
+    async def execute(self, ctx: StepContext) -> Outcome:
+        template = ctx.templates[self.template]
+        try:
+            message = await self.message(template, ctx.config, ctx.values)
+        except CockpitError as exc:
+            return Outcome("failed", str(exc))
+        # the same post is the same template with the same given values (live counts move:
+        # an hourly update re-run within its hour is not a new post)
+        given = {k: ctx.values[k] for k in sorted(placeholders(template)) if k in ctx.values}
+        digest = hashlib.sha256(json.dumps([self.channel, self.template, given]).encode()
+                                ).hexdigest()[:16]
+        earlier = [e for e in ctx.journal.events(kinds=["announcement"])
+                   if e.data.get("digest") == digest and e.data.get("posted")]
+        if earlier:
+            when = earlier[-1].ts.astimezone(ctx.config.release.tz).strftime("%H:%M")
+            return Outcome("skipped", f"already posted to {self.channel} at {when}")
+        facts = {"channel": self.channel, "template": self.template, "digest": digest}
+        webhooks = ctx.config.announce.webhooks
+        url = announce.webhook_url(self.channel, webhooks)
+        if url is None:
+            env = webhooks.get(self.channel)
+            why = (f"${env} is not set" if env else
+                   f"no webhook named {self.channel!r} in [announce] webhooks")
+            answer = await ctx.interaction.manual(Manual(
+                self.id, prose(self.title, ctx.values),
+                f"{message}\n\n— post this to {self.channel} by hand ({why}); the full-screen "
+                "cockpit also copies it to your clipboard where the terminal allows (OSC 52; "
+                "tmux needs set-clipboard on)", clipboard=message))
+            if answer is None:
+                return Outcome("declined", "the operator stopped here")
+            ctx.log("announcement", **facts, posted=answer.done, by_hand=True,
+                    chars=len(message), operator=ctx.operator)
+            ctx.sink(message.splitlines())
+            return Outcome("ok" if answer.done else "failed", answer.note or (
+                "posted by hand" if answer.done else "not posted"))
+        parts = announce.split(message)
+        shown = (f"post to {self.channel} (webhook from ${webhooks[self.channel]}): "
+                 f"{len(message)} characters, {len(parts)} part(s)\n\n{message}")
+        if not await ctx.confirm(shown):  # posts stay posted
+            return Outcome("declined", "the operator declined")
+        try:
+            posted = await announce.post(url, message, lambda line: ctx.sink([line]))
+        except CockpitError as exc:
+            ctx.log("announcement", **facts, posted=False, error=exc.problems[0].message)
+            return Outcome("failed", str(exc))
+        ctx.log("announcement", **facts, posted=True, parts=len(posted), chars=len(message),
+                message_ids=[p.message_id for p in posted], operator=ctx.operator)
+        return Outcome("ok", f"posted to {self.channel} in {len(posted)} part(s)")
+
+    async def message(self, template: str, config: Config, values: Mapping[str, str]) -> str:
+        """The template filled with the run's values and live ones from the forge."""
+        from cockpit.forge.factory import open_forge
+        from cockpit.forge.model import value_name
+        from cockpit.forge.ops import issue_values
+
+        live = dict(values)
+        live.setdefault("name", config.release.name)
+        if config.announce.install_url:
+            live.setdefault("install_url", config.announce.install_url)
+        wanted = placeholders(template) - live.keys()
+        labels = config.forge.priority_labels
+        issue_names = {"issues", *(value_name(label) for label in labels)}
+        if not (wanted & {"downloads", "release_url"} or (labels and wanted & issue_names)
+                or self.needs_published):
+            return announce.render(template, live)
+        tag = substitute("v{version}", values) if "version" in values else ""
+        source = open_forge(config)
+        try:
+            release = await source.release(tag) if tag else None
+            if labels and wanted & issue_names:
+                for name, count in (await issue_values(source, labels)).items():
+                    live.setdefault(name, count)
+        finally:
+            await source.close()
+        published = release is not None and not release.draft
+        if not published and (self.needs_published or (release and "release_url" in wanted)):
+            what = "a draft" if release is not None else "not"
+            raise announce.AnnounceError(
+                f"{tag} is {what} on the forge (not published yet, or rolled back): "
+                "announcing it would send people to a release they cannot download",
+                "publish it first (build-and-upload), or announce the version users get")
+        if release is not None:
+            live.setdefault("downloads", f"{release.downloads:,}")
+            live.setdefault("release_url", release.url)
+        return announce.render(template, live)

@@ -1,0 +1,221 @@
+"""The step protocol: what every kind of step has, says and does.
+
+A step kind is one module in this package: a pydantic model whose `kind` is a literal, with
+the fields that kind takes and the behaviour it has (`plan`, `execute`, and where it needs them
+`already_done`, `commands`, `preflight`, `template_problems`, `tags`, `checks_shown`).
+`registry.py` lists the kinds; nothing outside this package asks which kind a step is.
+
+The engine gives a running step a `StepContext` (the run's values, the repository, the
+journal, the operator's attention); a preview gets a `PlanContext` (no journal, no operator).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cockpit.config import Config
+from cockpit.errors import Problem
+from cockpit.executors.local import LocalRunner
+from cockpit.journal.store import Event, Journal
+from cockpit.params import check_words, render_argv, shown, substitute
+from cockpit.redact import redact
+from cockpit.steps.checks import Check
+from cockpit.steps.questions import Interaction
+
+T = TypeVar("T")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+StepStatus = Literal["ok", "failed", "skipped", "declined", "timeout", "no-go"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a step ended: journaled as its `step_finished` event."""
+
+    status: StepStatus
+    message: str = ""
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What a preview knows: the release and the run's values; it runs nothing."""
+
+    config: Config
+    values: Mapping[str, str]
+    show_cwd: bool = True
+
+    @property
+    def repo(self) -> Path:
+        return self.config.repo
+
+
+class StepContext(Protocol):
+    """What a running step is given by the engine."""
+
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def config(self) -> Config: ...
+    @property
+    def values(self) -> Mapping[str, str]: ...
+    @property
+    def cwd(self) -> Path: ...
+    @property
+    def runner(self) -> LocalRunner: ...
+    @property
+    def interaction(self) -> Interaction: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def listener(self) -> Callable[[list[Event]], None] | None:
+        """Told of every event as it is journaled (the headless printer)."""
+    @property
+    def item(self) -> str:
+        """The timeline item the run is for (a gate's decision is recorded against it)."""
+    @property
+    def operator(self) -> str: ...
+    @property
+    def templates(self) -> Mapping[str, str]:
+        """The runbook's message templates, by name."""
+
+    def log(self, kind: str, /, **data: Any) -> Event:
+        """Journal a fact of this step (and show it to whoever listens)."""
+        ...
+
+    def sink(self, lines: Sequence[str]) -> None:
+        """The step's output: journaled, shown, kept for the failure question."""
+        ...
+
+    async def confirm(self, body: str, heading: str = "Run this?") -> bool:
+        """Ask before something that cannot be taken back; the answer is journaled."""
+        ...
+
+    def offload(self, work: Coroutine[Any, Any, T]) -> Awaitable[T]:
+        """Run long work where it cannot delay the operator's keys (the build thread)."""
+        ...
+
+
+class StepBase(BaseModel):
+    """What every step has. Subclasses add their kind's fields and behaviour."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    kind: str
+    title: str
+    cwd: str | None = None
+    """Working directory, relative to the release repository."""
+    expected: str = ""
+    """What the runbook says success looks like (shown to the operator)."""
+    confirm: bool = False
+    """Destructive: ask before running, showing exactly what will happen."""
+    skip_if: str | None = None
+    """Idempotency probe: a command; exit 0 means the step's effect is already there."""
+    on_failure: Literal["stop", "continue"] = "stop"
+    when: str | None = None
+    """Run only when a value has a given value, e.g. "install.strategy=version-line"."""
+    troubleshooting: list[str] = Field(default_factory=list)
+
+    confirms_itself: ClassVar[bool] = False
+    """The step asks its own question (a diff, a message) instead of the engine's."""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("step ids are lower-case words joined by '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _common(self) -> StepBase:
+        if self.when is not None and not re.fullmatch(r"[a-z_][a-z_.]*=[\w.-]+", self.when):
+            raise ValueError("when is NAME=VALUE, e.g. install.strategy=version-line")
+        check_words("skip_if", self.skip_if)
+        return self
+
+    # what it is ------------------------------------------------------------------------------
+
+    def templates(self) -> list[tuple[str, str]]:
+        """(field, text) pairs that may hold {placeholders}, checked when playbooks load."""
+        pairs: list[tuple[str, str | None]] = [
+            ("title", self.title), ("skip_if", self.skip_if), ("cwd", self.cwd),
+            *self.own_templates()]
+        if self.when:
+            pairs.append(("when", "{" + self.when.split("=", 1)[0] + "}"))
+        return [(f, t) for f, t in pairs if t]
+
+    def own_templates(self) -> list[tuple[str, str | None]]:
+        return []
+
+    def commands(self) -> list[tuple[str, str, bool]]:
+        """(field, command, through a shell) for every command the step starts: preflight
+        checks the programs and cargo targets they name."""
+        return []
+
+    def template_problems(self, templates: Mapping[str, str]) -> list[Problem]:
+        """What is wrong with the runbook's templates for this step (a missing one)."""
+        return []
+
+    def headline(self) -> str:
+        """One line saying what the step is, as written in the playbook (`cockpit playbooks`)."""
+        return self.title
+
+    def tags(self) -> list[str]:
+        """Short marks shown beside the step's title ([confirm], [manual], ...)."""
+        return ["confirm"] if self.confirm else []
+
+    def checks_shown(self) -> Sequence[Check]:
+        """Checks shown with their results instead of a preview (a gate's)."""
+        return ()
+
+    def applies(self, values: Mapping[str, str]) -> bool:
+        """Whether the step runs for this release (its `when`, if any, holds)."""
+        if not self.when:
+            return True
+        name, wanted = self.when.split("=", 1)
+        return values.get(name) == wanted
+
+    def preflight(self, plan: PlanContext) -> list[Problem]:
+        """What `cockpit check` finds wrong with this step against the repository."""
+        return []
+
+    # what it does ----------------------------------------------------------------------------
+
+    def plan(self, ctx: PlanContext) -> list[str]:
+        """Exactly what the step will do, line by line (dry-run, confirmations, detail)."""
+        raise NotImplementedError
+
+    def command_line(self, values: Mapping[str, str]) -> str:
+        """The command it runs, shown as one line; empty for steps that run none."""
+        return ""
+
+    async def already_done(self, ctx: StepContext) -> str:
+        """Why a confirmed step has nothing to do ('' when it has): nothing is asked then."""
+        return ""
+
+    async def execute(self, ctx: StepContext) -> Outcome:
+        raise NotImplementedError
+
+
+def step_cwd(step: StepBase, repo: Path, values: Mapping[str, str]) -> Path:
+    return repo / substitute(step.cwd, values) if step.cwd else repo
+
+
+def preview(step: StepBase, ctx: PlanContext, *, probe: bool = True) -> str:
+    """What the step will do, as text; secrets masked. A preview never fails: what cannot be
+    known yet is said instead."""
+    if not step.applies(ctx.values):
+        assert step.when is not None
+        name, wanted = step.when.split("=", 1)
+        return f"(skipped: only when {name} is {wanted}; it is {ctx.values.get(name)!r})"
+    lines = []
+    if step.skip_if and probe:
+        lines.append(f"skip if: $ {shown(render_argv(step.skip_if, ctx.values))}")
+    lines += step.plan(ctx)
+    return redact("\n".join(lines))

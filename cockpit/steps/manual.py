@@ -1,0 +1,32 @@
+"""Manual steps: the operator does something by hand, then says done (or not) with a note."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from cockpit.params import prose
+from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
+from cockpit.steps.questions import Manual
+
+
+class ManualStep(StepBase):
+    kind: Literal["manual"]
+    instructions: str = ""
+    """What the operator does."""
+
+    def own_templates(self) -> list[tuple[str, str | None]]:
+        return [("instructions", self.instructions)]
+
+    def tags(self) -> list[str]:
+        return [*super().tags(), "manual"]
+
+    def plan(self, ctx: PlanContext) -> list[str]:
+        return [prose(self.instructions or self.title, ctx.values)]
+
+    async def execute(self, ctx: StepContext) -> Outcome:
+        answer = await ctx.interaction.manual(Manual(
+            self.id, prose(self.title, ctx.values), prose(self.instructions, ctx.values)))
+        if answer is None:
+            return Outcome("declined", "the operator stopped here")
+        ctx.log("manual_done", done=answer.done, note=answer.note, operator=ctx.operator)
+        return Outcome("ok" if answer.done else "failed", answer.note)

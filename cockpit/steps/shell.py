@@ -1,0 +1,93 @@
+"""Shell steps: a command, split into words before parameters fill it (or run through /bin/sh
+with every value quoted), retried, timed out, its exit code and output checked."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from cockpit.params import check_regex, check_words, literal_pattern, render_argv, shown, substitute
+from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext, step_cwd
+
+
+class ShellStep(StepBase):
+    kind: Literal["shell"]
+    run: str
+    """The command. Words are split first, then {parameters} substituted."""
+    shell: bool = False
+    """Run `run` through /bin/sh (pipes, redirects); every parameter is shell-quoted."""
+    env: dict[str, str] = Field(default_factory=dict)
+    expect_exit: int = 0
+    expect_output: str | None = None
+    """A regular expression the output must contain ({parameters} match literally)."""
+    retries: int = Field(default=0, ge=0, le=20)
+    retry_delay: float = Field(default=2.0, ge=0)
+    timeout: float | None = Field(default=3600, gt=0)
+    """Seconds before the step's process group is killed (default one hour)."""
+
+    @model_validator(mode="after")
+    def _words(self) -> ShellStep:
+        check_regex("expect_output", self.expect_output)
+        if not self.shell:
+            check_words("run", self.run)
+        return self
+
+    def own_templates(self) -> list[tuple[str, str | None]]:
+        return [("run", self.run), ("expect_output", self.expect_output),
+                *((f"env.{k}", v) for k, v in self.env.items())]
+
+    def headline(self) -> str:
+        return self.run
+
+    def commands(self) -> list[tuple[str, str, bool]]:
+        return [(f"steps.{self.id}.run", self.run, self.shell)]
+
+    def command(self, values: Mapping[str, str]) -> list[str] | str:
+        if self.shell:
+            return substitute(self.run, values, quote=True)
+        return render_argv(self.run, values)
+
+    def command_line(self, values: Mapping[str, str]) -> str:
+        return shown(self.command(values)).splitlines()[0]
+
+    def plan(self, ctx: PlanContext) -> list[str]:
+        where = f"    (in {step_cwd(self, ctx.repo, ctx.values)})" if ctx.show_cwd else ""
+        return [f"$ {shown(self.command(ctx.values))}{where}"]
+
+    async def execute(self, ctx: StepContext) -> Outcome:
+        command = self.command(ctx.values)
+        env = {k: substitute(v, ctx.values) for k, v in self.env.items()}
+        pattern = literal_pattern(self.expect_output, ctx.values) if self.expect_output else None
+        status: Literal["failed", "timeout"] = "failed"
+        message, code = "", None
+
+        def started(pgid: int) -> None:  # so a cockpit that died can stop what it left
+            ctx.log("step_process", pgid=pgid, host=socket.gethostname())
+
+        for attempt in range(self.retries + 1):
+            if attempt:
+                ctx.log("step_retry", attempt=attempt, of=self.retries, after=message)
+                await asyncio.sleep(self.retry_delay)
+            result = await ctx.runner.run(command, cwd=ctx.cwd, env=env, timeout=self.timeout,
+                                          sink=ctx.sink, on_start=started)
+            code = result.exit_code
+            if result.error:
+                return Outcome("failed", result.error)
+            found = re.search(pattern, result.text, re.MULTILINE) if pattern else None
+            if result.timed_out:
+                status, message = "timeout", f"timed out after {self.timeout:g}s"
+            elif code != self.expect_exit:
+                status, message = "failed", f"exit code {code} (expected {self.expect_exit})"
+            elif pattern and not found:
+                status, message = "failed", f"output does not match /{pattern}/"
+            elif found:  # say what was checked, in the words of the output
+                return Outcome("ok", f"exit code {code}; output has {found.group(0).strip()!r}",
+                               code)
+            else:
+                return Outcome("ok", f"exit code {code}", code)
+        return Outcome(status, message, code)
