@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from cockpit.journal.events import TargetStatus
 from cockpit.journal.store import Event
 from cockpit.state.builds import BuildState
 from widgets.build_grid import BuildGrid
@@ -23,7 +24,7 @@ from widgets.log_pane import LogPane
 
 OutputLoader = Callable[[str, str | None], list[str]]
 MAX_PANES = 4
-RETRYABLE = frozenset({"failed", "builder lost", "cancelled"})
+RETRYABLE = frozenset({TargetStatus.FAILED, TargetStatus.BUILDER_LOST, TargetStatus.CANCELLED})
 FLUSH_INTERVAL = 0.1
 LOG_TAIL = 300
 """Lines a pane draws per flush at most (a pane shows ~40); a poll reads no more."""
@@ -236,8 +237,8 @@ class BuildsScreen(Screen[None]):
         running = bool(self.state and self.state.running)
         target = self.query_one(BuildGrid).selected_target
         target_running = running and bool(self.state and target in self.state.targets and
-                                          self.state.targets[target].status in {"running",
-                                                                                "queued"})
+                                          self.state.targets[target].status in {TargetStatus.RUNNING,
+                                                                                TargetStatus.QUEUED})
         if action in {"retry", "retry_elsewhere"}:  # pressed when it cannot: say why
             return True if target is not None and self.state is not None else None
         applicable = {"build": not running, "cancel": target_running, "cancel_all": running}

@@ -24,7 +24,7 @@ from cockpit.params import prose
 from cockpit.runbook.model import SECTION_TITLES, Runbook
 from cockpit.state.gates import blocking_decision
 from cockpit.state.launch import LaunchState, RunState
-from cockpit.state.timeline import ItemView, TimelineView, project
+from cockpit.state.timeline import ItemStatus, ItemView, TimelineView, project
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, PlannedStep, render_item
 from widgets.log_pane import MAX_PER_FLUSH, LogPane
@@ -259,7 +259,8 @@ class TimelineScreen(Screen[None]):
         applicable = {
             "run": view is not None and view.item.playbook is not None,
             "dry_run": view is not None and view.item.playbook is not None,
-            "override": view is not None and view.status == "NO-GO" and view.override is None,
+            "override": (view is not None and view.status == ItemStatus.NO_GO
+                         and view.override is None),
             "resolve": bool(state and state.interrupted_runs()),
             "cancel_run": bool(state and state.active_runs()),
         }[action]
@@ -275,7 +276,8 @@ class TimelineScreen(Screen[None]):
 
     def action_override(self) -> None:
         view = self.selected()
-        if self.can_act and view is not None and view.status == "NO-GO" and view.override is None:
+        if (self.can_act and view is not None and view.status == ItemStatus.NO_GO
+                and view.override is None):
             self.post_message(self.OverrideRequested(view.item.id))
 
     def action_resolve(self) -> None:
@@ -292,7 +294,8 @@ class TimelineScreen(Screen[None]):
         if self.view is None:
             return
         table = self.query_one(TimelineTable)
-        now = [v for v in self.view.items if v.status in {"due", "running", "interrupted"}
+        now = [v for v in self.view.items if v.status in {ItemStatus.DUE, ItemStatus.RUNNING,
+                                                          ItemStatus.INTERRUPTED}
                and v.start is not None and v.start <= self.view.now]
         target = now[-1] if now else self.view.next_item
         if target is not None:

@@ -6,19 +6,23 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from cockpit.builds.matrix import STAGES
-from cockpit.state.builds import BuildState, StageState, TargetState
+from cockpit.journal.events import StageState, TargetStatus
+from cockpit.state.builds import BuildState, Stage, TargetState
 
-CELL = {"pending": ("·", "dim"), "running": ("⟳", "bold cyan"), "ok": ("✓", "green"),
-        "failed": ("✗", "bold red"), "skipped": ("–", "dim")}
-STATUS = {"ok": "green", "failed": "bold red", "builder lost": "bold white on red",
-          "cancelled": "yellow",
-          "running": "bold cyan", "queued": "dim"}
+CELL: dict[str, tuple[str, str]] = {
+    StageState.PENDING: ("·", "dim"), StageState.RUNNING: ("⟳", "bold cyan"),
+    StageState.OK: ("✓", "green"), StageState.FAILED: ("✗", "bold red"),
+    StageState.SKIPPED: ("–", "dim")}
+STATUS: dict[str, str] = {
+    TargetStatus.OK: "green", TargetStatus.FAILED: "bold red",
+    TargetStatus.BUILDER_LOST: "bold white on red", TargetStatus.CANCELLED: "yellow",
+    TargetStatus.RUNNING: "bold cyan", TargetStatus.QUEUED: "dim"}
 
 
-def stage_cell(stage: StageState, target: TargetState, name: str) -> Text:
+def stage_cell(stage: Stage, target: TargetState, name: str) -> Text:
     icon, style = CELL.get(stage.state, ("?", ""))
     text = Text(icon + " ", style=style)
-    if name == "build" and stage.state == "running":
+    if name == "build" and stage.state == StageState.RUNNING:
         # Cargo.lock's packages: build scripts add units, so past it the count stands alone
         total = (f"/{target.total}" if target.total and target.compiled <= target.total
                  else "")
@@ -46,7 +50,7 @@ class BuildGrid(DataTable[Text]):
         """Update only the cells that changed; add rows for new targets."""
         for name, target in state.targets.items():
             status = Text(target.status, style=STATUS.get(target.status, ""))
-            if target.stages["build"].state == "running" and target.crate:
+            if target.stages["build"].state == StageState.RUNNING and target.crate:
                 status.append(f" · {target.crate} done", style="cyan")
             if target.attempts:
                 status.append(f"  (attempt {len(target.attempts) + 1})", style="dim")

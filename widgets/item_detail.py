@@ -17,9 +17,10 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from cockpit.journal.events import StepStatus
 from cockpit.runbook.model import Playbook
 from cockpit.state.launch import RunState
-from cockpit.state.timeline import ItemView
+from cockpit.state.timeline import ItemStatus, ItemView
 from cockpit.steps.checks import Check
 from cockpit.steps.registry import Step
 from widgets.status import STATUS_STYLES, status_text
@@ -76,7 +77,7 @@ def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedSt
         for number, planned in enumerate(steps, start=1):
             parts.extend(_render_step(number, planned, run))
         if can_act:
-            can_override = view.status == "NO-GO" and view.override is None
+            can_override = view.status == ItemStatus.NO_GO and view.override is None
             parts.append(Padding(Text("enter run · d dry-run" + (" · o override NO-GO"
                                       if can_override else ""), style="dim italic"),
                                  (1, 0, 0, 0)))
@@ -106,15 +107,15 @@ def _when(at: datetime, tz: tzinfo) -> str:
 def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> list[RenderableType]:
     step = planned.step
     state = run.steps.get(step.id) if run is not None else None
-    status = state.status if state is not None else "pending"
+    status = state.status if state is not None else StepStatus.PENDING
     line = Text(f"{number:>2}. ")
     line.append_text(status_text(status, width=13))
-    line.append(planned.title, style="bold" if status == "running" else "")
+    line.append(planned.title, style="bold" if status == StepStatus.RUNNING else "")
     tags = step.tags()
     if tags:
         line.append("  " + " ".join(f"[{t}]" for t in tags), style="dim")
     out: list[RenderableType] = [line]
-    ran = status not in {"pending", "running", "interrupted"}
+    ran = status not in {StepStatus.PENDING, StepStatus.RUNNING, StepStatus.INTERRUPTED}
     checks = step.checks_shown()
     preview = planned.preview if not checks and not ran else ""
     for text in preview.splitlines()[:12]:
@@ -123,7 +124,8 @@ def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> lis
         out.extend(_render_checks(checks, run))
     if planned.expected:
         out.append(Text(f"       expected: {planned.expected}", style="dim italic"))
-    if state is not None and state.message and status not in {"pending", "running"}:
+    if state is not None and state.message and status not in {StepStatus.PENDING,
+                                                              StepStatus.RUNNING}:
         first = state.message.splitlines()[0]
         out.append(Text(f"       → {first}", style=STATUS_STYLES.get(status, "")))
     for note in planned.troubleshooting:
@@ -137,22 +139,22 @@ def _render_checks(checks: Sequence[Check], run: RunState | None) -> list[Render
         result = run.checks.get(index) if run is not None else None
         if result is None:
             mark, style, summary = "  ·  ", "dim", ""
-        elif result.get("ok") is True:
-            mark, style, summary = " PASS", "green", result.get("summary", "")
-        elif result.get("ok") is False:
-            mark, style, summary = " FAIL", "bold red", result.get("summary", "")
+        elif result.ok is True:
+            mark, style, summary = " PASS", "green", result.summary
+        elif result.ok is False:
+            mark, style, summary = " FAIL", "bold red", result.summary
         else:
             mark, style, summary = "  ?  ", "yellow", "awaiting the operator"
-        if check.by_hand and result is not None and "note" in result:
-            summary = ("ticked" if result.get("ok") else "NOT ticked") + (
-                f": {result['note']}" if result.get("note") else "")
+        if check.by_hand and result is not None and result.note is not None:
+            summary = ("ticked" if result.ok else "NOT ticked") + (
+                f": {result.note}" if result.note else "")
         kind = "manual" if check.by_hand else "auto"
         line = Text(f"      {mark} ", style=style)
         line.append(f"[{kind}] {check.title}")
         if summary:
             line.append(f"  {summary}", style="dim")
         out.append(line)
-        detail = (result or {}).get("detail", "")
+        detail = result.detail if result is not None else ""
         if check.kind == "pii-scan" and detail:
             out += [Text("             " + d, style="dim") for d in detail.splitlines()]
     return out

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from cockpit.runbook.model import SECTION_TITLES
-from cockpit.state.timeline import ItemView, TimelineView, relative_label
+from cockpit.state.timeline import ItemStatus, ItemView, TimelineView, relative_label
 from widgets.status import status_text
 
 NOW_KEY = "now"
@@ -87,7 +87,7 @@ class TimelineTable(DataTable[Text]):
             self.move_cursor(row=self.get_row_index(key), animate=False)
 
     def _add_item_row(self, v: ItemView) -> None:
-        style = "bold" if v.status in {"due", "running"} or v.overdue else ""
+        style = "bold" if v.status in {ItemStatus.DUE, ItemStatus.RUNNING} or v.overdue else ""
         title = Text(v.slot.label, style=style)
         if v.item.gate:
             title.append("  GO/NO-GO", style="dim italic")

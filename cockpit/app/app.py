@@ -27,6 +27,7 @@ from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
 from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
+from cockpit.journal import events as ev
 from cockpit.journal.store import Journal, JournalLocked
 from cockpit.loopthread import LoopThread
 from cockpit.runbook.model import Runbook
@@ -201,12 +202,13 @@ class CockpitApp(App[int]):
         self.state.apply(events)
         self.builds.apply(events)
         for event in events:
-            if (event.kind == "remote_group" and event.data.get("leftover")
-                    and event.data.get("state") == "stopped" and self.engine is not None
+            group = event.payload if event.kind == ev.Kind.REMOTE_GROUP else None
+            if (isinstance(group, ev.RemoteGroup) and group.leftover
+                    and group.state == ev.GroupState.STOPPED and self.engine is not None
                     and event.session == self.journal.session):
-                self.notify(f"stopped process group {event.data['pgid']} on "
-                            f"{event.data['builder']}: a lost connection had left it running",
-                            title="builder cleaned up", timeout=10)
+                self.notify(f"stopped process group {group.pgid} on {group.builder}: a lost "
+                            "connection had left it running", title="builder cleaned up",
+                            timeout=10)
         # Only the visible mode renders; the other catches up when it is shown again.
         if self.current_mode == "timeline":
             timeline = self.timeline_screen()
@@ -271,15 +273,15 @@ class CockpitApp(App[int]):
         matrix = BuildMatrix(self.config, self.journal)
         self._matrix = matrix
         try:
-            run_id = await self.off_loop(matrix.run(assignments, retry_of=retry_of))
+            await self.off_loop(matrix.run(assignments, retry_of=retry_of))
         except CockpitError as exc:
             self.notify(str(exc), severity="error", title="build not started", timeout=10)
             return
         self.poll_journal()
-        finished = self.journal.events(kinds=["build_finished"], run_id=run_id)
-        status = finished[-1].data["status"] if finished else "?"
-        self.notify(f"build {status}" + (f": artifacts in {matrix.dist}" if status == "ok" else ""),
-                    severity="information" if status == "ok" else "error", timeout=8)
+        ok = matrix.finished is not None and matrix.finished.status == ev.BuildStatus.OK
+        status = matrix.finished.status if matrix.finished is not None else "?"
+        self.notify(f"build {status}" + (f": artifacts in {matrix.dist}" if ok else ""),
+                    severity="information" if ok else "error", timeout=8)
 
     def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
         try:
@@ -387,20 +389,21 @@ class CockpitApp(App[int]):
             return
         self.poll_journal()
         if dry_run:
-            previews = self.journal.events(kinds=["dry_run_step"], run_id=outcome.run_id)
-            body = "\n\n".join(f"▷ {e.step}\n{e.data['preview']}" for e in previews)
+            previews = self.journal.events(kinds=[ev.Kind.DRY_RUN_STEP], run_id=outcome.run_id)
+            body = "\n\n".join(f"▷ {e.step}\n{e.payload.preview}" for e in previews
+                               if isinstance(e.payload, ev.DryRunStep))
             self.push_screen(ConfirmModal(f"Dry run: {self.runbook.playbooks[name].title} "
                                           "(nothing was run)", body, confirm_label="Close",
                                           cancel_label=None))
             return
-        if outcome.status == "incomplete":
+        if outcome.status == ev.RunStatus.INCOMPLETE:
             titles = {s.id: s.title for s in self.runbook.playbooks[name].steps}
             self.notify(f"{name}: incomplete. Not done: "
                         + "; ".join(titles.get(m, m) for m in outcome.missed),
                         severity="warning", timeout=10)
             return
         severity: Literal["information", "error"] = (
-            "information" if outcome.status == "ok" else "error")
+            "information" if outcome.status == ev.RunStatus.OK else "error")
         self.notify(f"{name}: {outcome.status}", severity=severity)
 
     def resolve_run(self, run_id: str) -> None:

@@ -30,6 +30,20 @@ from cockpit.errors import CockpitError, Problem
 from cockpit.executors.local import CommandResult, LineSink, LocalRunner, text_of
 from cockpit.executors.ssh import BuilderError, SshBuilder
 from cockpit.executors.toolchain import host_triple
+from cockpit.journal.events import (
+    BuildFinished,
+    BuildProgress,
+    BuildStage,
+    BuildStarted,
+    BuildStatus,
+    BuildTarget,
+    GroupState,
+    Output,
+    Payload,
+    RemoteGroup,
+    StageState,
+    TargetStatus,
+)
 from cockpit.journal.store import Event, Journal
 
 STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
@@ -101,13 +115,14 @@ def leftover_groups(journal: Journal, builder: str) -> list[tuple[str, int]]:
     """(job, pgid) of the remote process groups on `builder` that started and never ended
     (their connection was lost): candidates to stop on the next connection."""
     running: dict[str, int] = {}
-    for event in journal.events(kinds=["remote_group"]):
-        if event.data.get("builder") != builder:
+    for event in journal.events(kinds=[RemoteGroup.KIND]):
+        group = event.payload
+        if not isinstance(group, RemoteGroup) or group.builder != builder:
             continue
-        if event.data.get("state") == "running":
-            running[event.data["job"]] = int(event.data["pgid"])
+        if group.state == GroupState.RUNNING:
+            running[group.job] = group.pgid
         else:
-            running.pop(event.data["job"], None)
+            running.pop(group.job, None)
     return list(running.items())
 
 
@@ -125,11 +140,12 @@ class BuildMatrix:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._hosts: dict[str, str] = {}
         self.total: int | None = None
+        self.finished: BuildFinished | None = None
+        """How the last run ended (also in the journal)."""
         self._logs: dict[str, IO[str]] = {}
 
-    def _log(self, kind: str, run_id: str | None, step: str | None = None, /,
-             **data: Any) -> Event:
-        event = self.journal.append(kind, run_id=run_id, step=step, **data)
+    def _log(self, payload: Payload, run_id: str | None, step: str | None = None) -> Event:
+        event = self.journal.record(payload, run_id=run_id, step=step)
         if self.listener is not None:
             self.listener([event])
         return event
@@ -177,18 +193,19 @@ class BuildMatrix:
         run_id = "b-" + uuid.uuid4().hex[:8]
         commit = self.commit()
         self.total = self.total_units()
-        self._log("build_started", run_id, targets=[
-            {"target": a.target, "builder": a.builder.name} for a in assignments],
-            commit=commit, retry_of=retry_of)
+        targets = [{"target": a.target, "builder": a.builder.name} for a in assignments]
+        self._log(BuildStarted(targets=targets, commit=commit, retry_of=retry_of), run_id)
         results: dict[str, str] = {}
         self._tasks = {a.target: asyncio.ensure_future(self._target(run_id, a, commit))
                        for a in assignments}
         try:
             outcomes = await asyncio.gather(*self._tasks.values(), return_exceptions=True)
             for a, outcome in zip(assignments, outcomes, strict=True):
-                results[a.target] = (outcome if isinstance(outcome, str) else "cancelled"
-                                     if isinstance(outcome, asyncio.CancelledError) else "failed")
-            if all(v == "ok" for v in results.values()):
+                results[a.target] = (outcome if isinstance(outcome, str) else
+                                     TargetStatus.CANCELLED
+                                     if isinstance(outcome, asyncio.CancelledError) else
+                                     TargetStatus.FAILED)
+            if all(v == TargetStatus.OK for v in results.values()):
                 self._checksums()
         finally:
             for executor in self._executors.values():
@@ -200,11 +217,13 @@ class BuildMatrix:
                 log.close()
             self._logs.clear()
             outcomes_seen = set(results.values())
-            status = ("ok" if outcomes_seen == {"ok"}
-                      else "cancelled" if not results or outcomes_seen == {"cancelled"}
-                      else "incomplete" if outcomes_seen == {"ok", "cancelled"}
-                      else "failed")
-            self._log("build_finished", run_id, status=status, results=results)
+            ok, cancelled = TargetStatus.OK, TargetStatus.CANCELLED
+            status = (BuildStatus.OK if outcomes_seen == {ok}
+                      else BuildStatus.CANCELLED if not results or outcomes_seen == {cancelled}
+                      else BuildStatus.INCOMPLETE if outcomes_seen == {ok, cancelled}
+                      else BuildStatus.FAILED)
+            self.finished = BuildFinished(status=status, results=results)
+            self._log(self.finished, run_id)
         return run_id
 
     async def _executor(self, builder: BuilderConfig) -> Executor:
@@ -228,17 +247,17 @@ class BuildMatrix:
         name = remote.name
 
         def on_group(job: str, pgid: int, state: str) -> None:
-            self._log("remote_group", None, None, builder=name, job=job, pgid=pgid, state=state)
+            self._log(RemoteGroup(builder=name, job=job, pgid=pgid, state=GroupState(state)), None)
 
         remote.on_group = on_group
         settled = await remote.sweep(leftover_groups(self.journal, name))
         for job, pgid, outcome in settled:
-            self._log("remote_group", None, None, builder=name, job=job, pgid=pgid,
-                      state=outcome, leftover=True)
+            self._log(RemoteGroup(builder=name, job=job, pgid=pgid, state=GroupState(outcome),
+                                  leftover=True), None)
 
     async def _target(self, run_id: str, a: Assignment, commit: str) -> str:
         slots = self._slots.setdefault(a.builder.name, asyncio.Semaphore(a.builder.max_jobs))
-        self._log("build_target", run_id, a.target, builder=a.builder.name, state="queued")
+        self._log(BuildTarget(builder=a.builder.name, state=TargetStatus.QUEUED), run_id, a.target)
         async with slots:
             done: list[str] = []
             stage = STAGES[0]
@@ -247,17 +266,17 @@ class BuildMatrix:
                 context = TargetContext(self, run_id, a, commit, executor)
                 for stage in STAGES:
                     t0 = time.monotonic()
-                    self._log("build_stage", run_id, a.target, stage=stage, state="running")
+                    self._log(BuildStage(stage=stage, state=StageState.RUNNING), run_id, a.target)
                     detail = await getattr(context, "stage_" + stage)()
-                    self._log("build_stage", run_id, a.target, stage=stage, state="ok",
-                              detail=detail, duration=round(time.monotonic() - t0, 3))
+                    self._log(BuildStage(stage=stage, state=StageState.OK, detail=detail,
+                                         duration=round(time.monotonic() - t0, 3)), run_id, a.target)
                     done.append(stage)
-                return "ok"
+                return TargetStatus.OK
             except (StageFailed, BuilderError) as exc:
                 lost = isinstance(exc, BuilderError) and exc.lost
                 message = str(exc) if isinstance(exc, BuilderError) else exc.message
                 self._fail(run_id, a.target, stage, message, lost=lost)
-                return "builder lost" if lost else "failed"
+                return TargetStatus.BUILDER_LOST if lost else TargetStatus.FAILED
             except asyncio.CancelledError:
                 self._fail(run_id, a.target, stage, "cancelled by the operator", cancelled=True)
                 raise
@@ -267,11 +286,11 @@ class BuildMatrix:
         # the log says how it ended, so one read later (pane, file, journal) is not a mystery
         end = f"── {stage} stopped: {message} ──"
         self.log_file(run_id, target).write(end + "\n")
-        self._log("output", run_id, target, text=end, count=1)
-        self._log("build_stage", run_id, target, stage=stage, state="failed", detail=message,
-                  lost=lost, cancelled=cancelled)
+        self._log(Output(text=end, count=1), run_id, target)
+        self._log(BuildStage(stage=stage, state=StageState.FAILED, detail=message, lost=lost,
+                             cancelled=cancelled), run_id, target)
         for later in STAGES[STAGES.index(stage) + 1:]:
-            self._log("build_stage", run_id, target, stage=later, state="skipped")
+            self._log(BuildStage(stage=later, state=StageState.SKIPPED), run_id, target)
 
     def _checksums(self) -> None:
         """SHA256SUMS over this release's assets only, once every one of them is there."""
@@ -313,8 +332,7 @@ class TargetContext:
         return f"{self.target_dir}/{self.a.target}/{b.profile}/{name}"
 
     def sink(self, lines: Sequence[str]) -> None:
-        event = self.m._log("output", self.run_id, self.a.target, text=text_of(lines),
-                            count=len(lines))
+        event = self.m._log(Output(text=text_of(lines), count=len(lines)), self.run_id, self.a.target)
         # the log file gets the text as journaled: redacted
         self.m.log_file(self.run_id, self.a.target).write(f"{event.data['text']}\n")
 
@@ -382,9 +400,9 @@ class TargetContext:
                     self.fresh += 1
                 elif message.get("reason") == "compiler-artifact":
                     self.compiled += 1
-                    self.m._log("build_progress", self.run_id, self.a.target,
-                                compiled=self.compiled, total=self.m.total,
-                                crate=message.get("target", {}).get("name", ""))
+                    crate = message.get("target", {}).get("name", "")
+                    self.m._log(BuildProgress(compiled=self.compiled, total=self.m.total,
+                                              crate=crate), self.run_id, self.a.target)
             else:
                 text.append(line)
         if len(text) == len(lines):

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING
 import cockpit
 from cockpit.builds.matrix import Assignment, BuildMatrix
 from cockpit.config import Config
+from cockpit.journal import events as ev
+from cockpit.journal.events import BuildStatus, GroupState, StageState, TargetStatus
 from cockpit.journal.store import Event, Journal
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-STYLE = {"ok": "green", "failed": "bold red", "skipped": "dim", "running": "cyan"}
+STYLE = {StageState.OK: "green", StageState.FAILED: "bold red", StageState.SKIPPED: "dim",
+         StageState.RUNNING: "cyan"}
 
 
 class BuildPrinter:
@@ -71,23 +74,26 @@ class BuildPrinter:
     def _print_event(console: Console, e: Event) -> None:
         from rich.text import Text  # loaded by then: _print_all imported it
 
-        d = e.data
-        if e.kind == "output":
+        if e.kind == ev.Kind.OUTPUT:
             for line in e.lines():
                 console.print(Text(f"  {e.step} │ {line}", style="dim"))
-        elif e.kind == "build_stage" and d["state"] != "running":
-            took = f" ({d['duration']:.1f}s)" if d.get("duration") is not None else ""
-            console.print(Text.assemble(
-                (f"{e.step} ", "bold"), (f"{d['stage']} {d['state']}", STYLE.get(d["state"], "")),
-                (took, "dim"), (f"  {d.get('detail', '')}" if d.get("detail") else "", "")))
-        elif e.kind == "build_target":
-            console.print(Text(f"{e.step} on builder {d['builder']}", style="bold"))
-        elif e.kind == "remote_group" and d.get("leftover") and d["state"] == "stopped":
-            console.print(Text(
-                f"{d['builder']}: stopped process group {d['pgid']}, left running by a lost "
-                "connection", style="yellow"))
-        elif e.kind == "build_started":
-            console.print(Text(f"building commit {d['commit']}", style="bold"))
+            return
+        payload = e.payload
+        match payload:
+            case ev.BuildStage() if payload.state != StageState.RUNNING:
+                took = f" ({payload.duration:.1f}s)" if payload.duration is not None else ""
+                console.print(Text.assemble(
+                    (f"{e.step} ", "bold"),
+                    (f"{payload.stage} {payload.state}", STYLE.get(payload.state, "")),
+                    (took, "dim"), (f"  {payload.detail}" if payload.detail else "", "")))
+            case ev.BuildTarget():
+                console.print(Text(f"{e.step} on builder {payload.builder}", style="bold"))
+            case ev.RemoteGroup() if payload.leftover and payload.state == GroupState.STOPPED:
+                console.print(Text(
+                    f"{payload.builder}: stopped process group {payload.pgid}, left running by a "
+                    "lost connection", style="yellow"))
+            case ev.BuildStarted():
+                console.print(Text(f"building commit {payload.commit}", style="bold"))
 
 
 def _complain(message: str) -> None:
@@ -103,14 +109,16 @@ def run_build_headless(config: Config, journal: Journal, assignments: list[Assig
         matrix = BuildMatrix(config, journal, listener=printer)
         cockpit.started()
         try:
-            run_id = asyncio.run(matrix.run(assignments))
+            asyncio.run(matrix.run(assignments))
         except KeyboardInterrupt:
             printer.say("cancelled: every build process was stopped", "bold yellow")
             return 130
-        finished = journal.events(kinds=["build_finished"], run_id=run_id)[-1].data
-        for target, outcome in finished["results"].items():
-            printer.say(f"{target}: {outcome}", "green" if outcome == "ok" else "bold red")
-        if finished["status"] == "ok":
+        finished = matrix.finished
+        assert finished is not None  # a run that returns has journaled its end
+        for target, outcome in finished.results.items():
+            printer.say(f"{target}: {outcome}",
+                        "green" if outcome == TargetStatus.OK else "bold red")
+        if finished.status == BuildStatus.OK:
             printer.say(f"artifacts and SHA256SUMS in {matrix.dist}")
             return 0
         return 1

@@ -357,6 +357,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from cockpit.cli.run import run_headless
     from cockpit.engine.engine import Engine
+    from cockpit.journal.events import RunStatus
     from cockpit.journal.store import Journal
 
     config, runbook = _load(args)
@@ -392,7 +393,7 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     finally:
         journal.close()
-    return 0 if outcome.status == "ok" else 1
+    return 0 if outcome.status == RunStatus.OK else 1
 
 
 def _preview_only(config: Config, playbook: Playbook, values: dict[str, str]) -> int:

@@ -18,12 +18,15 @@ from rich.prompt import Confirm, Prompt
 from rich.text import Text
 
 from cockpit.engine.engine import Engine, RunOutcome
+from cockpit.journal import events as ev
+from cockpit.journal.events import RunStatus, StepStatus
 from cockpit.journal.store import Event
 from cockpit.steps import questions as q
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
 
-STATUS_STYLE = {"ok": "green", "skipped": "cyan", "failed": "bold red", "timeout": "bold red",
-                "no-go": "bold red", "declined": "yellow"}
+STATUS_STYLE = {StepStatus.OK: "green", StepStatus.SKIPPED: "cyan", StepStatus.FAILED: "bold red",
+                StepStatus.TIMEOUT: "bold red", StepStatus.NO_GO: "bold red",
+                StepStatus.DECLINED: "yellow"}
 
 
 class TerminalInteraction:
@@ -95,37 +98,40 @@ class ProgressPrinter:
 
     def __call__(self, events: list[Event]) -> None:
         for e in events:
-            d = e.data
-            if e.kind == "run_started":
-                self.steps = list(d.get("steps", []))
-            elif e.kind == "step_started":
+            if e.kind == ev.Kind.OUTPUT:
+                lines = e.lines()
+                if lines and not self.quiet_output:  # one write per batch, not per line
+                    self.console.print(Text("\n".join("  │ " + ln for ln in lines), style="dim"),
+                                       highlight=False)
+                continue
+            self._print(e, e.payload)
+
+    def _print(self, e: Event, payload: ev.Payload | None) -> None:
+        match payload:
+            case ev.RunStarted():
+                self.steps = list(payload.steps)
+            case ev.StepStarted():
                 position = (f"[{self.steps.index(e.step) + 1}/{len(self.steps)}] "
                             if e.step in self.steps else "")
                 self.console.print(Text.assemble(("▶ ", "bold"), (position, "dim"),
-                                                 (d.get("title", e.step or ""), "bold")))
-                if d.get("runs"):
-                    self.console.print(Text(f"  $ {d['runs']}", style="dim"))
-            elif e.kind == "output" and not self.quiet_output:
-                lines = e.lines()
-                if lines:  # one write per batch: printing line by line slows the step itself
-                    self.console.print(Text("\n".join("  │ " + ln for ln in lines), style="dim"),
-                                       highlight=False)
-            elif e.kind == "step_retry":
-                self.console.print(f"  [yellow]retry {d['attempt']}/{d['of']}[/] after: {d['after']}")
-            elif e.kind == "step_finished":
-                status = d["status"]
-                style = STATUS_STYLE.get(status, "")
-                duration = d.get("duration")
-                took = f" ({duration:.1f}s)" if isinstance(duration, float) else ""
-                self.console.print(Text.assemble(("  ", ""), (status.upper(), style),
-                                                 (f"{took} {d.get('message', '')}".rstrip(), "")))
-            elif e.kind == "dry_run_step":
+                                                 (payload.title or e.step or "", "bold")))
+                if payload.runs:
+                    self.console.print(Text(f"  $ {payload.runs}", style="dim"))
+            case ev.StepRetry():
+                self.console.print(f"  [yellow]retry {payload.attempt}/{payload.of}[/] after: "
+                                   f"{payload.after}")
+            case ev.StepFinished():
+                took = f" ({payload.duration:.1f}s)" if payload.duration is not None else ""
+                self.console.print(Text.assemble(
+                    ("  ", ""), (payload.status.upper(), STATUS_STYLE.get(payload.status, "")),
+                    (f"{took} {payload.message}".rstrip(), "")))
+            case ev.DryRunStep():
                 self.console.print(Text(f"▷ {e.step}", style="bold"))
-                for line in d.get("preview", "").splitlines():
+                for line in payload.preview.splitlines():
                     self.console.print(Text("  " + line), highlight=False)
-            elif e.kind == "gate_decision":
-                self.console.print(f"  [bold]{d['decision']}[/] recorded by {d['operator']}: "
-                                   f"{d['rationale']}")
+            case ev.GateDecision():
+                self.console.print(f"  [bold]{payload.decision}[/] recorded by "
+                                   f"{payload.operator}: {payload.rationale}")
 
 
 async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
@@ -143,7 +149,8 @@ async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
         if task is not None:
             loop.add_signal_handler(sig, task.cancel)
     outcome = await engine.run(name, params, interaction, dry_run=dry_run)
-    style = {"ok": "green", "incomplete": "bold yellow"}.get(outcome.status, "bold red")
+    style = {RunStatus.OK: "green", RunStatus.INCOMPLETE: "bold yellow"}.get(outcome.status,
+                                                                             "bold red")
     console.print(Text(f"run {outcome.run_id}: {outcome.status}", style=style))
     if outcome.missed:
         console.print(Text(f"not done (the run went on): {', '.join(outcome.missed)}",

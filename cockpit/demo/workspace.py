@@ -152,6 +152,7 @@ def ship_previous(config: Config, say: Callable[[str], None] = print) -> bool:
     from cockpit.builds.matrix import BuildMatrix, assign
     from cockpit.builds.naming import release_files
     from cockpit.forge.local import LocalForge
+    from cockpit.journal.events import BuildStatus
     from cockpit.journal.store import Journal
 
     tag = f"v{PREVIOUS_VERSION}"
@@ -175,13 +176,15 @@ def ship_previous(config: Config, say: Callable[[str], None] = print) -> bool:
         journal = Journal.controller(Path(scratch) / "journal.sqlite")
         try:
             matrix = BuildMatrix(previous, journal)
-            run_id = asyncio.run(matrix.run(assign(previous)))
-            result = journal.events(kinds=["build_finished"], run_id=run_id)[-1].data
+            asyncio.run(matrix.run(assign(previous)))
+            result = matrix.finished
         finally:
             journal.close()
     _git(config.repo, "worktree", "remove", "--force", str(worktree))
-    if result["status"] != "ok":
-        say(f"could not build {tag} ({result['results']}): its release has the source only")
+    if result is None or result.status != BuildStatus.OK:
+        outcomes = (", ".join(f"{t}: {s}" for t, s in result.results.items())
+                    if result is not None else "not finished")
+        say(f"could not build {tag} ({outcomes}): its release has the source only")
         return False
     files = [matrix.dist / name for name in release_files(previous)]
     sums = matrix.dist / "SHA256SUMS"  # the source archive's line, and the binaries'

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from cockpit.config import Config
 from cockpit.executors.local import LocalRunner, text_of
+from cockpit.journal.events import Output, Payload, StepConfirmed
 from cockpit.journal.store import Event, Journal
 from cockpit.params import prose
 from cockpit.steps.base import StepBase
@@ -40,8 +41,8 @@ class RunContext:
     listener: Listener | None = None
     offload_to: Offload | None = None
 
-    def log(self, kind: str, step: str | None = None, /, **data: Any) -> Event:
-        event = self.journal.append(kind, run_id=self.run_id, step=step, **data)
+    def log(self, payload: Payload, step: str | None = None) -> Event:
+        event = self.journal.record(payload, run_id=self.run_id, step=step)
         if self.listener is not None:
             self.listener([event])
         return event
@@ -103,18 +104,18 @@ class StepRun:
 
     # doing ---------------------------------------------------------------------------------
 
-    def log(self, kind: str, /, **data: Any) -> Event:
-        return self.run.log(kind, self.step.id, **data)
+    def log(self, payload: Payload) -> Event:
+        return self.run.log(payload, self.step.id)
 
     def sink(self, lines: Sequence[str]) -> None:
-        event = self.log("output", text=text_of(lines), count=len(lines))
+        event = self.log(Output(text=text_of(lines), count=len(lines)))
         # the last lines as journaled (redacted), without splitting the whole batch
         self.tail.extend(str(event.data["text"]).rsplit("\n", TAIL_LINES)[-TAIL_LINES:])
 
     async def confirm(self, body: str, heading: str = "Run this?") -> bool:
         yes = await self.interaction.confirm(
             Confirm(self.step.id, prose(self.step.title, self.values), body, heading))
-        self.log("step_confirmed", confirmed=yes, operator=self.operator)
+        self.log(StepConfirmed(confirmed=yes, operator=self.operator))
         return yes
 
     def offload(self, work: Coroutine[Any, Any, T]) -> Awaitable[T]:

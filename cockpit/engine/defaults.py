@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cockpit.config import Config
+from cockpit.journal.events import RunStatus, StepStatus
 from cockpit.semver import is_semver, semver_key, strip_v
 from cockpit.state.launch import LaunchState
 
@@ -17,9 +18,10 @@ def shipped(state: LaunchState) -> list[str]:
         publish = run.steps.get("publish")
         version = run.params.get("version")
         skipped_failure = bool(publish and publish.resolution
-                               and publish.resolution.get("after") == "failure")
+                               and publish.resolution.after == "failure")
         if (not run.dry_run and version and publish is not None and not skipped_failure
-                and publish.status in {"ok", "skipped"} and version not in versions):
+                and publish.status in {StepStatus.OK, StepStatus.SKIPPED}
+                and version not in versions):
             versions.append(version)
     return versions
 
@@ -48,6 +50,7 @@ def emergency_defaults(name: str, state: LaunchState, config: Config,
     runs = [r for r in state.runs.values() if r.playbook == name and not r.dry_run]
     last = runs[-1] if runs else None  # the journal's order: the latest started last
     given = rollback_defaults(state, config, tags) if name == "rollback" else {}
-    if last is not None and last.status in {"failed", "aborted", "interrupted"}:
+    if last is not None and last.status in {RunStatus.FAILED, RunStatus.ABORTED,
+                                            RunStatus.INTERRUPTED}:
         given.update(last.params)
     return given

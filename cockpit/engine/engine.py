@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from cockpit.config import Config
 from cockpit.engine import defaults
@@ -24,6 +24,22 @@ from cockpit.engine.context import Listener, Offload, RunContext, StepRun
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.local import LocalRunner, group_alive, kill_group
+from cockpit.journal.events import (
+    FAILING,
+    DryRunStep,
+    GateOverride,
+    LeftoverStopped,
+    Payload,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    RunStatus,
+    StepFinished,
+    StepProcess,
+    StepResolved,
+    StepStarted,
+    StepStatus,
+)
 from cockpit.journal.store import Event, Journal, operator_id
 from cockpit.params import prose, render_argv, shown
 from cockpit.runbook.model import Playbook, Runbook
@@ -32,13 +48,11 @@ from cockpit.state.launch import LaunchState
 from cockpit.steps.base import Outcome, PlanContext, StepBase, preview, step_cwd
 from cockpit.steps.questions import Failure, Interaction
 
-FAILING = {"failed", "timeout"}
-
 
 @dataclass
 class RunOutcome:
     run_id: str
-    status: str
+    status: RunStatus
     missed: tuple[str, ...] = ()
     """Steps with on_failure = "continue" that failed: the run went on to the end and is
     "incomplete"."""
@@ -65,9 +79,8 @@ class Engine:
         self._state.apply(self.journal.events(after=self._state.last_id))
         return self._state
 
-    def _log(self, kind: str, run_id: str | None = None, step: str | None = None, /,
-             **data: Any) -> Event:
-        event = self.journal.append(kind, run_id=run_id, step=step, **data)
+    def _log(self, payload: Payload, run_id: str | None = None, step: str | None = None) -> Event:
+        event = self.journal.record(payload, run_id=run_id, step=step)
         if self.listener is not None:
             self.listener([event])
         return event
@@ -101,15 +114,15 @@ class Engine:
         run_id = uuid.uuid4().hex[:10]
         params = {k: values[k] for k in playbook.params}
         item = self.runbook.item_for(name)
-        self._log("run_started", run_id, playbook=name, params=params, operator=self.operator,
-                  dry_run=dry_run, steps=[s.id for s in playbook.steps],
-                  item=item.id if item else None, plan_confirmed=plan_confirmed)
+        self._log(RunStarted(playbook=name, params=params, operator=self.operator, dry_run=dry_run,
+                             steps=[s.id for s in playbook.steps], item=item.id if item else None,
+                             plan_confirmed=plan_confirmed), run_id)
         if dry_run:
             plan = PlanContext(self.config, values)
             for step in playbook.steps:
-                self._log("dry_run_step", run_id, step.id, preview=preview(step, plan))
-            self._log("run_finished", run_id, status="ok")
-            return RunOutcome(run_id, "ok")
+                self._log(DryRunStep(preview=preview(step, plan)), run_id, step.id)
+            self._log(RunFinished(status=RunStatus.OK), run_id)
+            return RunOutcome(run_id, RunStatus.OK)
         run = self._context(run_id, playbook, values, interaction)
         return await self._execute(run, playbook, playbook.steps)
 
@@ -117,22 +130,21 @@ class Engine:
                      interaction: Interaction) -> RunOutcome:
         """Continue an interrupted run after the operator said what to do with its step."""
         run = self.state().runs.get(run_id)
-        if run is None or run.status != "interrupted":
+        if run is None or run.status != RunStatus.INTERRUPTED:
             raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
         ensure_not_blocked(self.runbook, self.state(), run.playbook)
         step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
         values = self.planner.values(playbook, run.params)
-        self._log("run_resumed", run_id, operator=self.operator)
+        self._log(RunResumed(operator=self.operator), run_id)
         ids = [s.id for s in playbook.steps]
         self._stop_leftovers(run_id)
         if step_state is not None:
-            self._log("step_resolved", run_id, step_state.id, action=action, note=note,
-                      operator=self.operator)
+            self._log(StepResolved(action=action, note=note, operator=self.operator), run_id, step_state.id)
             start = ids.index(step_state.id) + (0 if action == "rerun" else 1)
         else:
             start = next((i for i, s in enumerate(playbook.steps)
-                          if run.steps.get(s.id) is None or run.steps[s.id].status == "pending"),
+                          if run.steps.get(s.id) is None or run.steps[s.id].status == StepStatus.PENDING),
                          len(ids))
         context = self._context(run_id, playbook, values, interaction)
         return await self._execute(context, playbook, playbook.steps[start:])
@@ -146,7 +158,7 @@ class Engine:
 
     async def _execute(self, run: RunContext, playbook: Playbook,
                        steps: list[StepBase]) -> RunOutcome:
-        status = "ok"
+        status = RunStatus.OK
         missed: list[str] = []
         current: StepBase | None = None
         started = 0.0
@@ -164,33 +176,32 @@ class Engine:
                     note = answer.note if answer is not None else ""
                     if action == "skip" and not note.strip():
                         action = "abort"  # skipping a failed step needs a reason on record
-                    run.log("step_resolved", step.id, action=action, note=note,
-                            operator=self.operator, after="failure")
+                    run.log(StepResolved(action=action, note=note, operator=self.operator,
+                                         after="failure"), step.id)
                     if action == "retry":
                         result, ctx = await self._step(run, step)
                     elif action == "skip":
-                        result = Outcome("skipped")
+                        result = Outcome(StepStatus.SKIPPED)
                         missed.append(step.id)  # not done: the run says so at the end
                     else:
                         break
                 current = None
-                if result.status == "declined":
-                    status = "aborted"
+                if result.status == StepStatus.DECLINED:
+                    status = RunStatus.ABORTED
                     break
-                if result.status == "no-go":
-                    status = "no-go"
+                if result.status == StepStatus.NO_GO:
+                    status = RunStatus.NO_GO
                     break
                 if result.status in FAILING and step.on_failure == "continue":
                     missed.append(step.id)  # not done, and the run goes on: it ends saying so
                 elif result.status in FAILING:
-                    status = "failed"
+                    status = RunStatus.FAILED
                     break
         except asyncio.CancelledError:
             if current is not None:
-                run.log("step_finished", current.id, status="cancelled",
-                        message="cancelled by the operator",
-                        duration=round(time.monotonic() - started, 3))
-            run.log("run_finished", status="aborted")
+                run.log(StepFinished(status=StepStatus.CANCELLED, message="cancelled by the operator",
+                                     duration=round(time.monotonic() - started, 3)), current.id)
+            run.log(RunFinished(status=RunStatus.ABORTED))
             raise
         except Exception as exc:
             # A fault of ours or of the machine (disk full, ...): the journal still says how
@@ -198,16 +209,16 @@ class Engine:
             message = f"internal error: {type(exc).__name__}: {exc}"
             try:
                 if current is not None:
-                    run.log("step_finished", current.id, status="failed", message=message)
-                run.log("run_finished", status="failed", error=message)
+                    run.log(StepFinished(status=StepStatus.FAILED, message=message), current.id)
+                run.log(RunFinished(status=RunStatus.FAILED, error=message))
             except CockpitError:
                 pass
             raise CockpitError([Problem(message, field=f"playbook {playbook.name}",
                                         fix="see the journal for the run's facts so far")],
                                exit_code=1) from exc
-        if status == "ok" and missed:
-            status = "incomplete"  # went to the end, with steps not done: never just "ok"
-        run.log("run_finished", status=status, missed=missed)
+        if status == RunStatus.OK and missed:
+            status = RunStatus.INCOMPLETE  # went to the end, with steps not done: never just "ok"
+        run.log(RunFinished(status=status, missed=missed))
         return RunOutcome(run.run_id, status, tuple(missed))
 
     async def _step(self, run: RunContext, step: StepBase) -> tuple[Outcome, StepRun]:
@@ -215,14 +226,14 @@ class Engine:
         t0 = time.monotonic()
         ctx = StepRun(run, step, step_cwd(step, self.config.repo, run.values))
         plan = PlanContext(self.config, run.values)
-        run.log("step_started", step.id, title=prose(step.title, run.values), kind=step.kind,
-                command=preview(step, plan), runs=step.command_line(run.values))
+        run.log(StepStarted(title=prose(step.title, run.values), kind=step.kind, command=preview(step, plan),
+                            runs=step.command_line(run.values)), step.id)
         outcome = await self._outcome(ctx, plan)
         if ctx.confirmed_at is not None:
             t0 = ctx.confirmed_at  # the step's time is the work's, not the operator's
-        event = run.log("step_finished", step.id, status=outcome.status,
-                        message=outcome.message, exit_code=outcome.exit_code,
-                        duration=round(time.monotonic() - t0, 3))
+        event = run.log(StepFinished(status=outcome.status, message=outcome.message,
+                                     exit_code=outcome.exit_code,
+                                     duration=round(time.monotonic() - t0, 3)), step.id)
         return Outcome(outcome.status, str(event.data.get("message") or ""),
                        outcome.exit_code), ctx
 
@@ -230,33 +241,35 @@ class Engine:
         step = ctx.step
         if not step.applies(ctx.values):
             name = (step.when or "").split("=", 1)[0]
-            return Outcome("skipped", f"not for this release: {name} is "
+            return Outcome(StepStatus.SKIPPED, f"not for this release: {name} is "
                                       f"{ctx.values.get(name)!r}")
         if step.skip_if:
             probe_argv = render_argv(step.skip_if, ctx.values)
             probe = await self.runner.run(probe_argv, cwd=ctx.cwd, timeout=120)
             if probe.exit_code == 0:
-                return Outcome("skipped", f"already done: `{shown(probe_argv)}` succeeded")
+                return Outcome(StepStatus.SKIPPED, f"already done: `{shown(probe_argv)}` succeeded")
         if step.confirm and (done := await step.already_done(ctx)):
-            return Outcome("skipped", done)  # nothing to confirm: it is already there
+            return Outcome(StepStatus.SKIPPED, done)  # nothing to confirm: it is already there
         if step.confirm and not step.confirms_itself:
             if not await ctx.confirm(preview(step, plan, probe=False)):
-                return Outcome("declined", "the operator declined")
+                return Outcome(StepStatus.DECLINED, "the operator declined")
             ctx.confirmed_at = time.monotonic()
         return await step.execute(ctx)
 
     def _stop_leftovers(self, run_id: str) -> None:
         """A cockpit killed mid-step leaves its command running: stop it before going on."""
-        for event in self.journal.events(kinds=["step_process"], run_id=run_id):
-            pgid, host = event.data.get("pgid"), event.data.get("host")
-            if isinstance(pgid, int) and host == socket.gethostname() and group_alive(pgid):
+        for event in self.journal.events(kinds=[StepProcess.KIND], run_id=run_id):
+            process = event.payload
+            if not isinstance(process, StepProcess):
+                continue
+            pgid = process.pgid
+            if process.host == socket.gethostname() and group_alive(pgid):
                 kill_group(pgid)
-                self._log("leftover_stopped", run_id, event.step, pgid=pgid,
-                          message=f"stopped process group {pgid} left by the interrupted run")
+                said = f"stopped process group {pgid} left by the interrupted run"
+                self._log(LeftoverStopped(pgid=pgid, message=said), run_id, event.step)
 
     def override(self, item_id: str, rationale: str) -> Event:
         """Lift a NO-GO's block explicitly; journaled with who and why."""
         if not rationale.strip():
             raise CockpitError([Problem("an override needs a rationale", field="rationale")])
-        return self._log("gate_override", item=item_id, rationale=rationale,
-                         operator=self.operator)
+        return self._log(GateOverride(item=item_id, rationale=rationale, operator=self.operator))

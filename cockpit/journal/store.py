@@ -21,11 +21,13 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from cockpit.clock import Clock, SystemClock
 from cockpit.errors import JournalError, Problem
+from cockpit.journal.events import PAYLOADS, Payload, SessionStarted
 from cockpit.redact import redact_value
 
 SCHEMA = """
@@ -76,6 +78,12 @@ class Event:
     def unread(self) -> int:
         """How many lines an output event holds that were not read (see `Journal.events`)."""
         return 0 if "text" in self.data else int(self.data.get("count", 0))
+
+    @cached_property
+    def payload(self) -> Payload | None:
+        """The typed content (None for a kind this version does not know)."""
+        kind = PAYLOADS.get(self.kind)
+        return kind.load(self.data) if kind is not None else None
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Event:
@@ -204,7 +212,7 @@ class Journal:
         journal = cls(path, conn, writable=True, clock=clock, session=session, lock_fd=fd,
                       reader=reader)
         journal._checkpointer = _Checkpointer(path)
-        journal.append("session_started", operator=operator_id(), pid=os.getpid())
+        journal.record(SessionStarted(operator=operator_id(), pid=os.getpid()))
         return journal
 
     @classmethod
@@ -241,9 +249,15 @@ class Journal:
 
     # writing ----------------------------------------------------------------------------
 
+    def record(self, payload: Payload, *, run_id: str | None = None,
+               step: str | None = None) -> Event:
+        """Commit one typed event and return it. Strings are redacted before they are stored."""
+        return self.append_many([(payload.KIND.value, run_id, step, payload.as_data())])[-1]
+
     def append(self, kind: str, /, *, run_id: str | None = None, step: str | None = None,
                **data: Any) -> Event:
-        """Commit one event and return it. Strings are redacted before they are stored."""
+        """Commit one event given as a kind and fields (tests, and journals being written
+        by hand); the cockpit itself writes typed payloads with `record`."""
         return self.append_many([(kind, run_id, step, data)])[-1]
 
     def append_many(

@@ -7,13 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cockpit.builds.matrix import STAGES
+from cockpit.journal import events as ev
+from cockpit.journal.events import StageState, TargetStatus
 from cockpit.journal.store import Event
 
 
 @dataclass
-class StageState:
-    state: str = "pending"
-    """pending, running, ok, failed, skipped"""
+class Stage:
+    """One stage of one target's build."""
+
+    state: StageState | str = StageState.PENDING
     duration: float | None = None
     detail: str = ""
 
@@ -24,7 +27,7 @@ class TargetState:
     builder: str
     run_id: str
     started: datetime
-    stages: dict[str, StageState] = field(default_factory=lambda: {s: StageState()
+    stages: dict[str, Stage] = field(default_factory=lambda: {s: Stage()
                                                                     for s in STAGES})
     compiled: int = 0
     total: int | None = None
@@ -35,19 +38,20 @@ class TargetState:
     """(run id, builder, outcome) of earlier attempts, oldest first."""
 
     @property
-    def status(self) -> str:
+    def status(self) -> TargetStatus:
         states = [s.state for s in self.stages.values()]
-        if "failed" in states:
-            return "builder lost" if self.lost else "cancelled" if self.cancelled else "failed"
-        if all(s == "ok" for s in states):
-            return "ok"
-        if "running" in states:
-            return "running"
-        return "queued" if all(s == "pending" for s in states) else "running"
+        if StageState.FAILED in states:
+            return (TargetStatus.BUILDER_LOST if self.lost else
+                    TargetStatus.CANCELLED if self.cancelled else TargetStatus.FAILED)
+        if all(s == StageState.OK for s in states):
+            return TargetStatus.OK
+        if all(s == StageState.PENDING for s in states):
+            return TargetStatus.QUEUED
+        return TargetStatus.RUNNING
 
     @property
     def failure(self) -> str:
-        return next((s.detail for s in self.stages.values() if s.state == "failed"), "")
+        return next((s.detail for s in self.stages.values() if s.state == StageState.FAILED), "")
 
 
 @dataclass
@@ -61,30 +65,37 @@ class BuildState:
     def apply(self, events: Iterable[Event]) -> None:
         for e in events:
             self.last_id = max(self.last_id, e.id)
-            d = e.data
-            if e.kind == "session_started":
+            if e.kind != ev.Kind.OUTPUT:  # the flood: nothing here is folded from it
+                self._apply(e)
+
+    def _apply(self, e: Event) -> None:
+        payload = e.payload
+        match payload:
+            case ev.SessionStarted():
                 self.running.clear()
-            elif e.kind == "build_started" and e.run_id:
+            case ev.BuildStarted() if e.run_id:
                 self.running.add(e.run_id)
-                self.commit = d.get("commit", "")
-                for item in d.get("targets", []):
+                self.commit = payload.commit
+                for item in payload.targets:
                     previous = self.targets.get(item["target"])
                     state = TargetState(item["target"], item["builder"], e.run_id, e.ts)
-                    if previous is not None and d.get("retry_of"):  # a new build starts afresh
+                    if previous is not None and payload.retry_of:  # a new build starts afresh
                         state.attempts = [*previous.attempts, (previous.run_id, previous.builder,
                                                                previous.status)]
                     self.targets[item["target"]] = state
-            elif e.kind == "build_finished" and e.run_id:
+            case ev.BuildFinished() if e.run_id:
                 self.running.discard(e.run_id)
-            elif e.step in self.targets and self.targets[e.step].run_id == e.run_id:
-                target = self.targets[e.step]
-                if e.kind == "build_stage":
-                    stage = target.stages[d["stage"]]
-                    stage.state = d["state"]
-                    stage.duration = d.get("duration")
-                    stage.detail = d.get("detail", "")
-                    target.lost = target.lost or bool(d.get("lost"))
-                    target.cancelled = target.cancelled or bool(d.get("cancelled"))
-                elif e.kind == "build_progress":
-                    target.compiled, target.total = d["compiled"], d.get("total")
-                    target.crate = d.get("crate", "")
+        target = self.targets.get(e.step or "")
+        if target is None or target.run_id != e.run_id:
+            return
+        match payload:
+            case ev.BuildStage():
+                stage = target.stages[payload.stage]
+                stage.state = payload.state
+                stage.duration = payload.duration
+                stage.detail = payload.detail
+                target.lost = target.lost or payload.lost
+                target.cancelled = target.cancelled or payload.cancelled
+            case ev.BuildProgress():
+                target.compiled, target.total = payload.compiled, payload.total
+                target.crate = payload.crate

@@ -8,6 +8,7 @@ playbooks (hotfix, rollback, incident) are never blocked.
 from __future__ import annotations
 
 from cockpit.errors import CockpitError, Problem
+from cockpit.journal.events import Verdict
 from cockpit.runbook.model import Runbook
 from cockpit.state.launch import Decision, LaunchState
 from cockpit.state.timeline import slots
@@ -29,7 +30,7 @@ def blocking_decision(runbook: Runbook, state: LaunchState, playbook: str) -> De
         if slot.offset is None or slot.offset >= offset or not slot.item.gate:
             continue
         decision = state.decisions.get(slot.item.id)
-        if decision is None or decision.decision != "NO-GO":
+        if decision is None or decision.decision != Verdict.NO_GO:
             continue
         override = state.overrides.get(slot.item.id)
         if override is not None and override.event_id > decision.event_id:

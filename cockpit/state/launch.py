@@ -9,24 +9,49 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from cockpit.journal import events as ev
+from cockpit.journal.events import FAILING, RunStatus, StepStatus
 from cockpit.journal.store import Event
-
-FINISHED = {"ok", "failed", "skipped", "no-go", "declined", "timeout", "cancelled"}
 
 
 @dataclass
 class StepState:
     id: str
-    status: str = "pending"
-    """pending, running, ok, failed, skipped, no-go, declined, timeout, cancelled, interrupted"""
+    status: StepStatus | str = StepStatus.PENDING
     command: str = ""
     exit_code: int | None = None
     duration: float | None = None
     message: str = ""
     started: datetime | None = None
-    resolution: dict[str, Any] | None = None
+    resolution: ev.StepResolved | None = None
+    """What the operator did with it after it failed or a crash cut it."""
+
+
+@dataclass
+class CheckState:
+    """A gate check: its automated result, or the operator's tick."""
+
+    title: str = ""
+    kind: str = ""
+    ok: bool | None = None
+    """None: a manual check not ticked yet (or an automated one with no verdict)."""
+    summary: str = ""
+    detail: str = ""
+    note: str | None = None
+    """The operator's note on a manual check; None until the operator answered it."""
+    operator: str = ""
+
+
+@dataclass
+class Decision:
+    item: str
+    decision: str
+    """GO, NO-GO, or OVERRIDE (a NO-GO lifted with a rationale)."""
+    rationale: str
+    operator: str
+    at: datetime
+    event_id: int
 
 
 @dataclass
@@ -38,12 +63,10 @@ class RunState:
     session: str
     started: datetime
     dry_run: bool = False
-    status: str = "running"
-    """running, ok, incomplete (steps not done, the run went on), failed, aborted, no-go,
-    interrupted, blocked"""
+    status: RunStatus | str = RunStatus.RUNNING
     finished: datetime | None = None
     steps: dict[str, StepState] = field(default_factory=dict)
-    checks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    checks: dict[int, CheckState] = field(default_factory=dict)
     """Gate check results by index (automated results, then the operator's ticks)."""
     decision: Decision | None = None
     missed: list[str] = field(default_factory=list)
@@ -53,21 +76,12 @@ class RunState:
     def interrupted_step(self) -> StepState | None:
         """The step a crash left: running when it came, or failed with the operator's
         retry / skip / abort question still open."""
-        running = next((s for s in self.steps.values() if s.status == "interrupted"), None)
-        if running is not None or self.status != "interrupted":
+        running = next((s for s in self.steps.values()
+                        if s.status == StepStatus.INTERRUPTED), None)
+        if running is not None or self.status != RunStatus.INTERRUPTED:
             return running
         return next((s for s in self.steps.values()
-                     if s.status in {"failed", "timeout"} and s.resolution is None), None)
-
-
-@dataclass
-class Decision:
-    item: str
-    decision: str
-    rationale: str
-    operator: str
-    at: datetime
-    event_id: int
+                     if s.status in FAILING and s.resolution is None), None)
 
 
 @dataclass
@@ -84,70 +98,78 @@ class LaunchState:
 
     def apply(self, events: Iterable[Event]) -> None:
         for event in events:
-            self._apply(event)
+            if event.kind != ev.Kind.OUTPUT:  # the flood: nothing here is folded from it
+                self._apply(event)
             self.last_id = max(self.last_id, event.id)
 
     def _apply(self, e: Event) -> None:
-        d = e.data
-        if e.kind == "session_started":
-            self.live_session = e.session
-            for stale in self.runs.values():
-                if stale.status == "running":
-                    stale.status = "interrupted"
-                    for stale_step in stale.steps.values():
-                        if stale_step.status == "running":
-                            stale_step.status = "interrupted"
-            return
-        if e.kind == "gate_decision":
-            self.decisions[d["item"]] = Decision(d["item"], d["decision"], d.get("rationale", ""),
-                                                 d.get("operator", ""), e.ts, e.id)
-        elif e.kind == "gate_override":
-            self.overrides[d["item"]] = Decision(d["item"], "OVERRIDE", d.get("rationale", ""),
-                                                 d.get("operator", ""), e.ts, e.id)
+        payload = e.payload
+        match payload:
+            case ev.SessionStarted():
+                self._session(e.session)
+                return
+            case ev.GateDecision():
+                self.decisions[payload.item] = Decision(
+                    payload.item, payload.decision, payload.rationale, payload.operator, e.ts, e.id)
+            case ev.GateOverride():
+                self.overrides[payload.item] = Decision(
+                    payload.item, "OVERRIDE", payload.rationale, payload.operator, e.ts, e.id)
         if e.run_id is None:
             return
-        if e.kind == "run_started":
-            self.runs[e.run_id] = RunState(e.run_id, d["playbook"], d.get("params", {}),
-                                           d.get("operator", ""), e.session, e.ts,
-                                           dry_run=bool(d.get("dry_run")))
-            for step_id in d.get("steps", []):
-                self.runs[e.run_id].steps[step_id] = StepState(step_id)
+        if isinstance(payload, ev.RunStarted):
+            run = self.runs[e.run_id] = RunState(e.run_id, payload.playbook, payload.params,
+                                                 payload.operator, e.session, e.ts,
+                                                 dry_run=payload.dry_run)
+            run.steps = {step_id: StepState(step_id) for step_id in payload.steps}
             return
-        run = self.runs.get(e.run_id)
-        if run is None:
-            return
+        if e.run_id in self.runs:
+            self._apply_to_run(self.runs[e.run_id], e, payload)
+
+    def _session(self, session: str) -> None:
+        """A new controller: whatever was running before it came was cut by a crash."""
+        self.live_session = session
+        for stale in self.runs.values():
+            if stale.status == RunStatus.RUNNING:
+                stale.status = RunStatus.INTERRUPTED
+                for step in stale.steps.values():
+                    if step.status == StepStatus.RUNNING:
+                        step.status = StepStatus.INTERRUPTED
+
+    def _apply_to_run(self, run: RunState, e: Event, payload: ev.Payload | None) -> None:
         step = run.steps.setdefault(e.step, StepState(e.step)) if e.step else None
-        if e.kind == "run_resumed":
-            run.status = "running"
-        elif e.kind == "step_started" and step:
-            step.status, step.command, step.started = "running", d.get("command", ""), e.ts
-            step.exit_code, step.message = None, ""
-        elif e.kind == "step_finished" and step:
-            step.status = d["status"]
-            step.exit_code = d.get("exit_code")
-            step.duration = d.get("duration")
-            step.message = d.get("message", "")
-        elif e.kind == "step_resolved" and step:
-            step.resolution = d
-            if d["action"] == "done":
-                step.status, step.message = "ok", f"marked done: {d.get('note', '')}"
-            elif d["action"] == "skip":
-                step.status, step.message = "skipped", f"skipped: {d.get('note', '')}"
-            elif d["action"] in {"rerun", "retry"}:
-                step.status = "pending"
-            # abort: the step stays failed, and the run ends so
-        elif e.kind == "check_result":
-            run.checks[d["index"]] = dict(d)
-        elif e.kind == "manual_check":
-            entry = run.checks.setdefault(d["index"], {"title": d.get("title", ""),
-                                                       "kind": "manual"})
-            entry.update(ok=bool(d.get("ticked")), note=d.get("note", ""),
-                         operator=d.get("operator", ""))
-        elif e.kind == "gate_decision":
-            run.decision = self.decisions.get(d["item"])
-        elif e.kind == "run_finished":
-            run.status, run.finished = d["status"], e.ts
-            run.missed = list(d.get("missed", []))
+        match payload:
+            case ev.RunResumed():
+                run.status = RunStatus.RUNNING
+            case ev.StepStarted() if step:
+                step.status, step.command, step.started = StepStatus.RUNNING, payload.command, e.ts
+                step.exit_code, step.message = None, ""
+            case ev.StepFinished() if step:
+                step.status = payload.status
+                step.exit_code = payload.exit_code
+                step.duration = payload.duration
+                step.message = payload.message
+            case ev.StepResolved() if step:
+                step.resolution = payload
+                if payload.action == "done":
+                    step.status, step.message = StepStatus.OK, f"marked done: {payload.note}"
+                elif payload.action == "skip":
+                    step.status, step.message = StepStatus.SKIPPED, f"skipped: {payload.note}"
+                elif payload.action in {"rerun", "retry"}:
+                    step.status = StepStatus.PENDING
+                # abort: the step stays failed, and the run ends so
+            case ev.CheckResult():
+                run.checks[payload.index] = CheckState(payload.title, payload.kind, payload.ok,
+                                                       payload.summary, payload.detail)
+            case ev.ManualCheck():
+                check = run.checks.setdefault(payload.index,
+                                              CheckState(payload.title, "manual"))
+                check.ok, check.note = payload.ticked, payload.note
+                check.operator = payload.operator
+            case ev.GateDecision():
+                run.decision = self.decisions.get(payload.item)
+            case ev.RunFinished():
+                run.status, run.finished = payload.status, e.ts
+                run.missed = list(payload.missed)
 
     def latest_run(self, playbook: str, *, since: datetime | None = None,
                    before: datetime | None = None,
@@ -158,7 +180,7 @@ class LaunchState:
         for run in self.runs.values():
             if run.playbook != playbook or run.dry_run:
                 continue
-            if settled and run.status == "aborted":
+            if settled and run.status == RunStatus.ABORTED:
                 continue
             if since is not None and run.started < since:
                 continue
@@ -168,7 +190,8 @@ class LaunchState:
         return best
 
     def active_runs(self) -> list[RunState]:
-        return [r for r in self.runs.values() if r.status == "running" and not r.dry_run]
+        return [r for r in self.runs.values() if r.status == RunStatus.RUNNING and not r.dry_run]
 
     def interrupted_runs(self) -> list[RunState]:
-        return [r for r in self.runs.values() if r.status == "interrupted" and not r.dry_run]
+        return [r for r in self.runs.values()
+                if r.status == RunStatus.INTERRUPTED and not r.dry_run]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from enum import StrEnum
 
+from cockpit.journal.events import RunStatus, Verdict
 from cockpit.runbook.model import Item, Runbook
 from cockpit.state.launch import Decision, LaunchState, RunState
 
@@ -85,9 +87,7 @@ def countdown(delta: timedelta) -> str:
 @dataclass(frozen=True)
 class ItemView:
     slot: Slot
-    status: str
-    """pending, due, running, done, incomplete, failed, aborted, skipped, interrupted, GO,
-    NO-GO"""
+    status: ItemStatus | str
     overdue: bool
     start: datetime | None
     local_time: str
@@ -120,10 +120,26 @@ class TimelineView:
         return countdown(self.next_item.start - self.now)
 
 
-_RUN_STATUS = {"running": "running", "ok": "done", "incomplete": "incomplete",
-               "failed": "failed", "aborted": "aborted",
-               "no-go": "NO-GO", "interrupted": "interrupted", "blocked": "failed",
-               "skipped": "skipped"}
+class ItemStatus(StrEnum):
+    """Where a timeline item stands: from its latest run, its gate decision, or the clock."""
+
+    PENDING = "pending"
+    DUE = "due"
+    RUNNING = "running"
+    DONE = "done"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+    ABORTED = "aborted"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+    GO = "GO"
+    NO_GO = "NO-GO"
+
+
+_RUN_STATUS: dict[str, ItemStatus] = {RunStatus.RUNNING: ItemStatus.RUNNING, RunStatus.OK: ItemStatus.DONE,
+               RunStatus.INCOMPLETE: ItemStatus.INCOMPLETE, RunStatus.FAILED: ItemStatus.FAILED,
+               RunStatus.ABORTED: ItemStatus.ABORTED, RunStatus.NO_GO: ItemStatus.NO_GO,
+               RunStatus.INTERRUPTED: ItemStatus.INTERRUPTED, RunStatus.BLOCKED: ItemStatus.FAILED}
 
 
 def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
@@ -172,13 +188,13 @@ def _window_end(slot: Slot, all_slots: list[Slot], index: int, launch: datetime)
 
 
 def _status(start: datetime | None, now: datetime, run: RunState | None,
-            decision: Decision | None) -> str:
-    if run is not None and run.status in {"running", "interrupted"}:
+            decision: Decision | None) -> ItemStatus | str:
+    if run is not None and run.status in {RunStatus.RUNNING, RunStatus.INTERRUPTED}:
         return _RUN_STATUS[run.status]
-    if decision is not None:
-        return decision.decision  # a gate's standing decision outlives aborted re-runs
+    if decision is not None:  # a gate's standing decision outlives aborted re-runs
+        return ItemStatus.GO if decision.decision == Verdict.GO else ItemStatus.NO_GO
     if run is not None:
         return _RUN_STATUS.get(run.status, run.status)
     if start is None:
-        return "pending"
-    return "due" if now >= start else "pending"
+        return ItemStatus.PENDING
+    return ItemStatus.DUE if now >= start else ItemStatus.PENDING

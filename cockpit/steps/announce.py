@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.forge import announce
+from cockpit.journal.events import Announcement, StepStatus
 from cockpit.params import placeholders, prose, substitute
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.questions import Manual
@@ -47,18 +48,18 @@ class AnnounceStep(StepBase):
         try:
             message = await self.message(template, ctx.config, ctx.values)
         except CockpitError as exc:
-            return Outcome("failed", str(exc))
+            return Outcome(StepStatus.FAILED, str(exc))
         # the same post is the same template with the same given values (live counts move:
         # an hourly update re-run within its hour is not a new post)
         given = {k: ctx.values[k] for k in sorted(placeholders(template)) if k in ctx.values}
         digest = hashlib.sha256(json.dumps([self.channel, self.template, given]).encode()
                                 ).hexdigest()[:16]
-        earlier = [e for e in ctx.journal.events(kinds=["announcement"])
-                   if e.data.get("digest") == digest and e.data.get("posted")]
+        earlier = [e for e in ctx.journal.events(kinds=[Announcement.KIND])
+                   if isinstance(e.payload, Announcement) and e.payload.digest == digest
+                   and e.payload.posted]
         if earlier:
             when = earlier[-1].ts.astimezone(ctx.config.release.tz).strftime("%H:%M")
-            return Outcome("skipped", f"already posted to {self.channel} at {when}")
-        facts = {"channel": self.channel, "template": self.template, "digest": digest}
+            return Outcome(StepStatus.SKIPPED, f"already posted to {self.channel} at {when}")
         webhooks = ctx.config.announce.webhooks
         url = announce.webhook_url(self.channel, webhooks)
         if url is None:
@@ -71,25 +72,28 @@ class AnnounceStep(StepBase):
                 "cockpit also copies it to your clipboard where the terminal allows (OSC 52; "
                 "tmux needs set-clipboard on)", clipboard=message))
             if answer is None:
-                return Outcome("declined", "the operator stopped here")
-            ctx.log("announcement", **facts, posted=answer.done, by_hand=True,
-                    chars=len(message), operator=ctx.operator)
+                return Outcome(StepStatus.DECLINED, "the operator stopped here")
+            ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest,
+                                 posted=answer.done, by_hand=True, chars=len(message),
+                                 operator=ctx.operator))
             ctx.sink(message.splitlines())
-            return Outcome("ok" if answer.done else "failed", answer.note or (
+            return Outcome(StepStatus.OK if answer.done else StepStatus.FAILED, answer.note or (
                 "posted by hand" if answer.done else "not posted"))
         parts = announce.split(message)
         shown = (f"post to {self.channel} (webhook from ${webhooks[self.channel]}): "
                  f"{len(message)} characters, {len(parts)} part(s)\n\n{message}")
         if not await ctx.confirm(shown):  # posts stay posted
-            return Outcome("declined", "the operator declined")
+            return Outcome(StepStatus.DECLINED, "the operator declined")
         try:
             posted = await announce.post(url, message, lambda line: ctx.sink([line]))
         except CockpitError as exc:
-            ctx.log("announcement", **facts, posted=False, error=exc.problems[0].message)
-            return Outcome("failed", str(exc))
-        ctx.log("announcement", **facts, posted=True, parts=len(posted), chars=len(message),
-                message_ids=[p.message_id for p in posted], operator=ctx.operator)
-        return Outcome("ok", f"posted to {self.channel} in {len(posted)} part(s)")
+            ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest, posted=False,
+                                 error=exc.problems[0].message))
+            return Outcome(StepStatus.FAILED, str(exc))
+        ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest, posted=True,
+                             parts=len(posted), chars=len(message),
+                             message_ids=[p.message_id for p in posted], operator=ctx.operator))
+        return Outcome(StepStatus.OK, f"posted to {self.channel} in {len(posted)} part(s)")
 
     async def message(self, template: str, config: Config, values: Mapping[str, str]) -> str:
         """The template filled with the run's values and live ones from the forge."""

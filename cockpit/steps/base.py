@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from cockpit.config import Config
 from cockpit.errors import Problem
 from cockpit.executors.local import LocalRunner
+from cockpit.journal.events import Payload, StepStatus
 from cockpit.journal.store import Event, Journal
 from cockpit.params import check_words, render_argv, shown, substitute
 from cockpit.redact import redact
@@ -30,7 +31,6 @@ from cockpit.steps.questions import Interaction
 
 T = TypeVar("T")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-StepStatus = Literal["ok", "failed", "skipped", "declined", "timeout", "no-go"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class StepContext(Protocol):
     def templates(self) -> Mapping[str, str]:
         """The runbook's message templates, by name."""
 
-    def log(self, kind: str, /, **data: Any) -> Event:
+    def log(self, payload: Payload) -> Event:
         """Journal a fact of this step (and show it to whoever listens)."""
         ...
 

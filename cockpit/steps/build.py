@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from cockpit.errors import CockpitError
+from cockpit.journal.events import BuildStatus, StepStatus
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
 
 
@@ -29,8 +30,8 @@ class BuildStep(StepBase):
         config = ctx.config.for_version(version)  # a hotfix's: smoke test, dist dir follow
         matrix = BuildMatrix(config, ctx.journal, listener=ctx.listener)
         build_id = await ctx.offload(matrix.run(assign(config)))
-        result = ctx.journal.events(kinds=["build_finished"], run_id=build_id)[-1].data
-        summary = ", ".join(f"{t}: {o}" for t, o in result["results"].items())
-        if result["status"] == "ok":
-            return Outcome("ok", f"build {build_id}: {summary}; artifacts in {matrix.dist}")
-        return Outcome("failed", f"build {build_id}: {summary} (details: builds screen, b)")
+        assert matrix.finished is not None  # a run that returns has journaled its end
+        summary = ", ".join(f"{t}: {o}" for t, o in matrix.finished.results.items())
+        if matrix.finished.status == BuildStatus.OK:
+            return Outcome(StepStatus.OK, f"build {build_id}: {summary}; artifacts in {matrix.dist}")
+        return Outcome(StepStatus.FAILED, f"build {build_id}: {summary} (details: builds screen, b)")

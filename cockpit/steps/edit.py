@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from cockpit.errors import Problem
+from cockpit.journal.events import StepStatus
 from cockpit.params import check_regex, substitute
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
 
@@ -108,15 +109,15 @@ class EditStep(StepBase):
         try:
             edit = self._edit(ctx.config.repo, ctx.values)
         except OSError as exc:
-            return Outcome("failed", f"cannot read {path}: {exc.strerror}")
+            return Outcome(StepStatus.FAILED, f"cannot read {path}: {exc.strerror}")
         if edit.matches == 0:
-            return Outcome("failed", f"/{self.pattern}/ matches nothing in {path}")
+            return Outcome(StepStatus.FAILED, f"/{self.pattern}/ matches nothing in {path}")
         if edit.after == edit.before:
-            return Outcome("skipped", f"{path.name} already says that")
+            return Outcome(StepStatus.SKIPPED, f"{path.name} already says that")
         if not await ctx.confirm(edit.diff, "Apply this edit?"):
-            return Outcome("declined", "the operator declined the edit")
+            return Outcome(StepStatus.DECLINED, "the operator declined the edit")
         try:
             edit.apply()
         except OSError as exc:
-            return Outcome("failed", f"cannot write {path}: {exc.strerror}")
-        return Outcome("ok", f"edited {path.name} ({edit.matches} replacement(s))\n{edit.diff}")
+            return Outcome(StepStatus.FAILED, f"cannot write {path}: {exc.strerror}")
+        return Outcome(StepStatus.OK, f"edited {path.name} ({edit.matches} replacement(s))\n{edit.diff}")

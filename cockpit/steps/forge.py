@@ -10,6 +10,7 @@ from typing import Literal
 from cockpit.builds.naming import dist_files
 from cockpit.errors import CockpitError
 from cockpit.forge.model import Release, is_prerelease
+from cockpit.journal.events import StepStatus
 from cockpit.params import substitute
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
 
@@ -110,12 +111,12 @@ class ForgeStep(StepBase):
         tag = substitute(self.tag, ctx.values)
         files = self._files(ctx)
         if self.action in {"upload", "verify", "publish"} and not files:
-            return Outcome("failed", f"no artifacts for {tag} in the dist directory: run the "
+            return Outcome(StepStatus.FAILED, f"no artifacts for {tag} in the dist directory: run the "
                                      "build step first")
         try:
             forge = open_forge(ctx.config)
         except CockpitError as exc:
-            return Outcome("failed", str(exc))
+            return Outcome(StepStatus.FAILED, str(exc))
         reason = ctx.values.get("reason", "")  # a hotfix's release says what it fixes
         operations: dict[Action, Callable[[], Awaitable[Release]]] = {
             "release": lambda: ops.ensure_draft(
@@ -131,7 +132,7 @@ class ForgeStep(StepBase):
         try:
             release = await operations[self.action]()
         except CockpitError as exc:
-            return Outcome("failed", exc.problems[0].message + (
+            return Outcome(StepStatus.FAILED, exc.problems[0].message + (
                 f" (fix: {exc.problems[0].fix})" if exc.problems[0].fix else ""))
         finally:
             budget = getattr(forge, "rate_remaining", None)
@@ -139,4 +140,4 @@ class ForgeStep(StepBase):
                 say(f"GitHub API budget: {budget:,} requests left this hour")
             await forge.close()
         state = "draft" if release.draft else "published"
-        return Outcome("ok", f"{tag}: {state}, {len(release.assets)} assets")
+        return Outcome(StepStatus.OK, f"{tag}: {state}, {len(release.assets)} assets")

@@ -8,6 +8,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from cockpit.journal import events as ev
+from cockpit.journal.events import GateDecision, ManualCheck, StepStatus, Verdict
 from cockpit.params import prose, render_argv, shown
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.checks import Check, CheckResult, CheckRunner
@@ -56,19 +58,21 @@ class GateStep(StepBase):
         results: list[CheckResult] = []
         for index, check in enumerate(self.checks):
             result = await runner.run(check, ctx.sink)
-            ctx.log("check_result", index=index, **result.as_dict())
+            ctx.log(ev.CheckResult(index=index, title=result.title, kind=result.kind, ok=result.ok,
+                                   summary=result.summary, detail=result.detail,
+                                   findings=result.findings))
             results.append(result)
         answer = await ctx.interaction.gate(Gate(self.id, prose(self.title, ctx.values),
                                                  ctx.item, results))
         if answer is None:
-            return Outcome("declined", "no decision recorded")
+            return Outcome(StepStatus.DECLINED, "no decision recorded")
         manual = [(i, c) for i, c in enumerate(self.checks) if c.kind == "manual"]
         for (index, check), (ticked, note) in zip(manual, answer.ticks, strict=False):
-            ctx.log("manual_check", index=index, title=check.title, ticked=ticked, note=note,
-                    operator=ctx.operator)
+            ctx.log(ManualCheck(index=index, title=check.title, ticked=ticked, note=note,
+                                operator=ctx.operator))
         failed = sum(1 for r in results if r.ok is False)
-        ctx.log("gate_decision", item=ctx.item, decision=answer.decision,
-                rationale=answer.rationale, operator=ctx.operator, failed_checks=failed)
+        ctx.log(GateDecision(item=ctx.item, decision=Verdict(answer.decision), rationale=answer.rationale,
+                             operator=ctx.operator, failed_checks=failed))
         if answer.decision == "GO":
-            return Outcome("ok", f"GO: {answer.rationale}")
-        return Outcome("no-go", f"NO-GO: {answer.rationale}")
+            return Outcome(StepStatus.OK, f"GO: {answer.rationale}")
+        return Outcome(StepStatus.NO_GO, f"NO-GO: {answer.rationale}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from cockpit.journal.events import ManualDone, StepStatus
 from cockpit.params import prose
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.questions import Manual
@@ -27,6 +28,6 @@ class ManualStep(StepBase):
         answer = await ctx.interaction.manual(Manual(
             self.id, prose(self.title, ctx.values), prose(self.instructions, ctx.values)))
         if answer is None:
-            return Outcome("declined", "the operator stopped here")
-        ctx.log("manual_done", done=answer.done, note=answer.note, operator=ctx.operator)
-        return Outcome("ok" if answer.done else "failed", answer.note)
+            return Outcome(StepStatus.DECLINED, "the operator stopped here")
+        ctx.log(ManualDone(done=answer.done, note=answer.note, operator=ctx.operator))
+        return Outcome(StepStatus.OK if answer.done else StepStatus.FAILED, answer.note)

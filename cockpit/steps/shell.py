@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from cockpit.journal.events import StepProcess, StepRetry, StepStatus
 from cockpit.params import check_regex, check_words, literal_pattern, render_argv, shown, substitute
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext, step_cwd
 
@@ -63,31 +64,31 @@ class ShellStep(StepBase):
         command = self.command(ctx.values)
         env = {k: substitute(v, ctx.values) for k, v in self.env.items()}
         pattern = literal_pattern(self.expect_output, ctx.values) if self.expect_output else None
-        status: Literal["failed", "timeout"] = "failed"
+        status = StepStatus.FAILED
         message, code = "", None
 
         def started(pgid: int) -> None:  # so a cockpit that died can stop what it left
-            ctx.log("step_process", pgid=pgid, host=socket.gethostname())
+            ctx.log(StepProcess(pgid=pgid, host=socket.gethostname()))
 
         for attempt in range(self.retries + 1):
             if attempt:
-                ctx.log("step_retry", attempt=attempt, of=self.retries, after=message)
+                ctx.log(StepRetry(attempt=attempt, of=self.retries, after=message))
                 await asyncio.sleep(self.retry_delay)
             result = await ctx.runner.run(command, cwd=ctx.cwd, env=env, timeout=self.timeout,
                                           sink=ctx.sink, on_start=started)
             code = result.exit_code
             if result.error:
-                return Outcome("failed", result.error)
+                return Outcome(StepStatus.FAILED, result.error)
             found = re.search(pattern, result.text, re.MULTILINE) if pattern else None
             if result.timed_out:
-                status, message = "timeout", f"timed out after {self.timeout:g}s"
+                status, message = StepStatus.TIMEOUT, f"timed out after {self.timeout:g}s"
             elif code != self.expect_exit:
-                status, message = "failed", f"exit code {code} (expected {self.expect_exit})"
+                status, message = StepStatus.FAILED, f"exit code {code} (expected {self.expect_exit})"
             elif pattern and not found:
-                status, message = "failed", f"output does not match /{pattern}/"
+                status, message = StepStatus.FAILED, f"output does not match /{pattern}/"
             elif found:  # say what was checked, in the words of the output
-                return Outcome("ok", f"exit code {code}; output has {found.group(0).strip()!r}",
+                return Outcome(StepStatus.OK, f"exit code {code}; output has {found.group(0).strip()!r}",
                                code)
             else:
-                return Outcome("ok", f"exit code {code}", code)
+                return Outcome(StepStatus.OK, f"exit code {code}", code)
         return Outcome(status, message, code)

@@ -31,7 +31,7 @@ def test_a_journal_from_before_typed_events_folds_as_it_did(tmp_path: Path) -> N
     runs = {r.run_id: {"playbook": r.playbook, "status": r.status, "params": r.params,
                        "dry_run": r.dry_run, "missed": r.missed,
                        "steps": {s.id: s.status for s in r.steps.values()},
-                       "checks": {str(i): c.get("ok") for i, c in r.checks.items()}}
+                       "checks": {str(i): c.ok for i, c in r.checks.items()}}
             for r in state.runs.values()}
     assert runs == expected["runs"]
     assert {k: [d.decision, d.rationale, d.operator] for k, d in state.decisions.items()} == (

@@ -1,0 +1,403 @@
+"""The journal's event kinds, each with a typed payload, and the statuses they carry.
+
+Producers write a payload (`Journal.record`); folds read `Event.payload` and match on its
+type. A payload is stored as the JSON object of its fields, as journals always were, so a
+journal written before these types loads the same: a field it lacks takes its default, a
+field it has that the type does not know is kept in `Event.data` and ignored here, and a
+status this version does not know stays the string it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Self, TypeVar
+
+
+class Kind(StrEnum):
+    SESSION_STARTED = "session_started"
+    RUN_STARTED = "run_started"
+    RUN_RESUMED = "run_resumed"
+    RUN_FINISHED = "run_finished"
+    DRY_RUN_STEP = "dry_run_step"
+    STEP_STARTED = "step_started"
+    STEP_PROCESS = "step_process"
+    STEP_RETRY = "step_retry"
+    STEP_CONFIRMED = "step_confirmed"
+    STEP_FINISHED = "step_finished"
+    STEP_RESOLVED = "step_resolved"
+    LEFTOVER_STOPPED = "leftover_stopped"
+    OUTPUT = "output"
+    CHECK_RESULT = "check_result"
+    MANUAL_CHECK = "manual_check"
+    MANUAL_DONE = "manual_done"
+    GATE_DECISION = "gate_decision"
+    GATE_OVERRIDE = "gate_override"
+    ANNOUNCEMENT = "announcement"
+    BUILD_STARTED = "build_started"
+    BUILD_TARGET = "build_target"
+    BUILD_STAGE = "build_stage"
+    BUILD_PROGRESS = "build_progress"
+    BUILD_FINISHED = "build_finished"
+    REMOTE_GROUP = "remote_group"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    SKIPPED = "skipped"
+    DECLINED = "declined"
+    NO_GO = "no-go"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+FAILING = frozenset({StepStatus.FAILED, StepStatus.TIMEOUT})
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    INCOMPLETE = "incomplete"
+    """Went to the end with steps not done (on_failure = "continue", or skipped after failing)."""
+    FAILED = "failed"
+    ABORTED = "aborted"
+    NO_GO = "no-go"
+    INTERRUPTED = "interrupted"
+    BLOCKED = "blocked"
+
+
+class Verdict(StrEnum):
+    """A gate's GO or NO-GO."""
+
+    GO = "GO"
+    NO_GO = "NO-GO"
+
+
+class StageState(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class TargetStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    BUILDER_LOST = "builder lost"
+
+
+class BuildStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INCOMPLETE = "incomplete"
+    """Some targets built, the others cancelled."""
+
+
+class GroupState(StrEnum):
+    """A remote process group: started, ended, or (on a later connection) stopped or gone."""
+
+    RUNNING = "running"
+    ENDED = "ended"
+    STOPPED = "stopped"
+    GONE = "gone"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Payload:
+    """A fact's content. Subclasses name their kind and fields."""
+
+    KIND: ClassVar[Kind]
+
+    def as_data(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Self:
+        names, enums = _shape(cls)
+        given = {k: v for k, v in data.items() if k in names}
+        for name, enum in enums.items():
+            value = given.get(name)
+            if isinstance(value, str) and not isinstance(value, enum):
+                with contextlib.suppress(ValueError):  # from another version: kept as written
+                    given[name] = enum(value)
+        return cls(**given)
+
+
+_SHAPES: dict[type[Payload], tuple[frozenset[str], dict[str, type[StrEnum]]]] = {}
+
+
+def _shape(cls: type[Payload]) -> tuple[frozenset[str], dict[str, type[StrEnum]]]:
+    """A payload type's field names and its enum-typed fields (computed once per type)."""
+    if cls not in _SHAPES:
+        hints = typing.get_type_hints(cls)
+        enums = {}
+        for f in dataclasses.fields(cls):
+            for candidate in (hints[f.name], *typing.get_args(hints[f.name])):
+                if isinstance(candidate, type) and issubclass(candidate, StrEnum):
+                    enums[f.name] = candidate
+        _SHAPES[cls] = (frozenset(f.name for f in dataclasses.fields(cls)), enums)
+    return _SHAPES[cls]
+
+
+# the launch's runs -------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class SessionStarted(Payload):
+    """A controller opened the journal: whatever was running before it was interrupted."""
+
+    KIND = Kind.SESSION_STARTED
+    operator: str = ""
+    pid: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Payload):
+    KIND = Kind.RUN_STARTED
+    playbook: str
+    params: dict[str, str] = field(default_factory=dict)
+    operator: str = ""
+    dry_run: bool = False
+    steps: list[str] = field(default_factory=list)
+    item: str | None = None
+    plan_confirmed: bool = False
+    """The operator saw the whole plan and said yes."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunResumed(Payload):
+    KIND = Kind.RUN_RESUMED
+    operator: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFinished(Payload):
+    KIND = Kind.RUN_FINISHED
+    status: RunStatus
+    missed: list[str] = field(default_factory=list)
+    """Steps not done although the run went on."""
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DryRunStep(Payload):
+    KIND = Kind.DRY_RUN_STEP
+    preview: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepStarted(Payload):
+    KIND = Kind.STEP_STARTED
+    title: str = ""
+    kind: str = ""
+    command: str = ""
+    """What the step will do, as previewed (a command, a diff, a plan)."""
+    runs: str = ""
+    """The command it runs, on one line; empty for steps that run none."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepProcess(Payload):
+    """A step's command started as a process group here (stopped on resume if still alive)."""
+
+    KIND = Kind.STEP_PROCESS
+    pgid: int
+    host: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRetry(Payload):
+    KIND = Kind.STEP_RETRY
+    attempt: int
+    of: int
+    after: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepConfirmed(Payload):
+    KIND = Kind.STEP_CONFIRMED
+    confirmed: bool
+    operator: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepFinished(Payload):
+    KIND = Kind.STEP_FINISHED
+    status: StepStatus
+    message: str = ""
+    exit_code: int | None = None
+    duration: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepResolved(Payload):
+    """What the operator did with a step that failed or that a crash interrupted."""
+
+    KIND = Kind.STEP_RESOLVED
+    action: str
+    """retry, skip, abort (after a failure); rerun, done, skip (after a crash)."""
+    note: str = ""
+    operator: str = ""
+    after: str = ""
+    """"failure" when the step had failed; empty when a crash had interrupted it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeftoverStopped(Payload):
+    KIND = Kind.LEFTOVER_STOPPED
+    pgid: int
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output(Payload):
+    """Lines a step or a build target printed, as one text (read without it: `count` only)."""
+
+    KIND = Kind.OUTPUT
+    text: str = ""
+    count: int = 0
+
+
+# gates --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult(Payload):
+    KIND = Kind.CHECK_RESULT
+    index: int
+    title: str = ""
+    kind: str = ""
+    ok: bool | None = None
+    """None for a manual check (the operator ticks it)."""
+    summary: str = ""
+    detail: str = ""
+    findings: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManualCheck(Payload):
+    KIND = Kind.MANUAL_CHECK
+    index: int
+    title: str = ""
+    ticked: bool = False
+    note: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManualDone(Payload):
+    KIND = Kind.MANUAL_DONE
+    done: bool
+    note: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateDecision(Payload):
+    KIND = Kind.GATE_DECISION
+    item: str
+    decision: Verdict
+    rationale: str = ""
+    operator: str = ""
+    failed_checks: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateOverride(Payload):
+    KIND = Kind.GATE_OVERRIDE
+    item: str
+    rationale: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Announcement(Payload):
+    KIND = Kind.ANNOUNCEMENT
+    channel: str
+    template: str = ""
+    digest: str = ""
+    """The same template with the same given values: the same post."""
+    posted: bool = False
+    by_hand: bool = False
+    chars: int = 0
+    parts: int = 0
+    message_ids: list[str] = field(default_factory=list)
+    operator: str = ""
+    error: str = ""
+
+
+# builds -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class BuildStarted(Payload):
+    KIND = Kind.BUILD_STARTED
+    targets: list[dict[str, str]] = field(default_factory=list)
+    """[{"target": triple, "builder": name}, ...]"""
+    commit: str = ""
+    retry_of: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildTarget(Payload):
+    KIND = Kind.BUILD_TARGET
+    builder: str = ""
+    state: str = "queued"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildStage(Payload):
+    KIND = Kind.BUILD_STAGE
+    stage: str
+    state: StageState
+    detail: str = ""
+    duration: float | None = None
+    lost: bool = False
+    """The builder's connection was lost (its process group may live on)."""
+    cancelled: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildProgress(Payload):
+    KIND = Kind.BUILD_PROGRESS
+    compiled: int
+    total: int | None = None
+    crate: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildFinished(Payload):
+    KIND = Kind.BUILD_FINISHED
+    status: BuildStatus
+    results: dict[str, str] = field(default_factory=dict)
+    """target -> ok, failed, cancelled, builder lost"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteGroup(Payload):
+    KIND = Kind.REMOTE_GROUP
+    builder: str
+    job: str
+    pgid: int
+    state: GroupState
+    leftover: bool = False
+    """Settled on a later connection: a lost link had left it."""
+
+
+P = TypeVar("P", bound=Payload)
+
+PAYLOADS: dict[str, type[Payload]] = {
+    p.KIND.value: p for p in (
+        SessionStarted, RunStarted, RunResumed, RunFinished, DryRunStep, StepStarted,
+        StepProcess, StepRetry, StepConfirmed, StepFinished, StepResolved, LeftoverStopped,
+        Output, CheckResult, ManualCheck, ManualDone, GateDecision, GateOverride, Announcement,
+        BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup)}
