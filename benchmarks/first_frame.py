@@ -35,7 +35,8 @@ def main() -> None:
         gc.disable()  # as `cockpit` starts (cli.entry); the app turns it on after its first frame
         from pathlib import Path
 
-        from cockpit.app.app import CockpitApp, open_journal
+        from cockpit.app.app import CockpitApp
+        from cockpit.app.launch import open_journal
         from cockpit.config import load_config
         from cockpit.runbook.loader import load_runbook
 

@@ -115,7 +115,7 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
     builder = SshBuilder(BuilderConfig(**fx.builder()), config.base)  # type: ignore[arg-type]
     async with app.run_test(size=(160, 48)) as pilot:
         # as in the cockpit: build work runs on the app's build thread, not the UI's loop
-        await app.off_loop(builder.connect())
+        await app.build_control.off_loop(builder.connect())
         await pilot.press("b")
         screen = app.screen
         assert isinstance(screen, BuildsScreen)
@@ -144,7 +144,7 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
             await asyncio.gather(*(builder.run(command(lines), sink=sink_for(t))
                                    for t in targets))
 
-        await app.off_loop(streams())
+        await app.build_control.off_loop(streams())
         streaming = False
         await prober
         last = journal.last_id()
@@ -153,7 +153,7 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
         elapsed = time.perf_counter() - t0
         panes = len(screen.query("LogPane"))
         assert panes == (STREAMS if split else 1), panes
-        await app.off_loop(builder.close())
+        await app.build_control.off_loop(builder.close())
     journal.close()
     return STREAMS * lines / elapsed, rss_mb(), latencies
 

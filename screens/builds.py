@@ -12,26 +12,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cockpit.journal.events import TargetStatus
-from cockpit.journal.store import Event
 from cockpit.state.builds import BuildState
+from screens.base import Feed, ModeScreen, OutputWanted
 from widgets.build_grid import BuildGrid
 from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane
 
-OutputLoader = Callable[[str, str | None], list[str]]
 MAX_PANES = 4
 RETRYABLE = frozenset({TargetStatus.FAILED, TargetStatus.BUILDER_LOST, TargetStatus.CANCELLED})
 FLUSH_INTERVAL = 0.1
+"""Seconds between log redraws: fast enough to read as live, slow enough to stay cheap."""
 LOG_TAIL = 300
 """Lines a pane draws per flush at most (a pane shows ~40); a poll reads no more."""
-"""Seconds between log redraws: fast enough to read as live, slow enough to stay cheap."""
 
 
-class BuildsScreen(Screen[None]):
+class BuildsScreen(ModeScreen):
     DEFAULT_CSS = """
     BuildsScreen #grid-box { height: auto; border: round $panel-lighten-2; }
     BuildsScreen #failure { height: auto; color: $error; padding: 0 1; }
@@ -71,38 +69,47 @@ class BuildsScreen(Screen[None]):
             super().__init__()
             self.target = target
 
-    def __init__(self, *, can_act: bool, load_output: OutputLoader,
-                 alternatives: Callable[[str, str], str | None], release: str = "",
-                 role: str = "", planned: Callable[[], str] = str) -> None:
+    def __init__(self, *, can_act: bool, alternatives: Callable[[str, str], str | None],
+                 release: str = "", role: str = "", timezone: str = "UTC") -> None:
         super().__init__()
-        self.planned = planned
-        """Which target builds where, said before the first build (asked on compose)."""
         self.release_label = release
         self.role = role
+        self.timezone = timezone
         self.can_act = can_act
-        self.load_output = load_output
         self.alternatives = alternatives
+        self.matrix_plan = ""
+        """Which target builds where, said before the first build (the app plans it off the
+        UI thread: finding this machine's triple runs rustc)."""
         self.state: BuildState | None = None
         self.split = False
         self.filter = ""
         self._bindings_key: tuple[object, ...] = ()
         self._failure_text: str | None = None
+        self._header_tick: object = None
+        self._last_id = 0
 
     def compose(self) -> ComposeResult:
-        header = CockpitHeader(self.release_label, self.role, id="header")
+        header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
         if not self.can_act:
             header.add_class("spectator")
         yield header
         with Vertical(id="grid-box"):
             yield BuildGrid(id="grid")
             yield Static("", id="failure")
-        hint = ("No build yet. Press enter to build every target of [build] targets "
-                "(or run `cockpit build`).")
-        plan = self.planned()
-        yield Static(f"{hint}\n\n{plan}" if plan else hint, id="empty", markup=False)
+        yield Static(self._hint(), id="empty", markup=False)
         yield Horizontal(id="logs")
         yield Input(placeholder="filter logs (enter applies, escape clears)", id="filter")
         yield Footer()
+
+    def _hint(self) -> str:
+        hint = ("No build yet. Press enter to build every target of [build] targets "
+                "(or run `cockpit build`).")
+        return f"{hint}\n\n{self.matrix_plan or '  planning the matrix…'}"
+
+    def show_matrix_plan(self, text: str) -> None:
+        self.matrix_plan = text
+        if self.is_mounted:
+            self.query_one("#empty", Static).update(self._hint())
 
     def on_mount(self) -> None:
         self.query_one("#grid-box").border_title = "build matrix"
@@ -120,26 +127,26 @@ class BuildsScreen(Screen[None]):
 
     # state in -------------------------------------------------------------------------------
 
-    def output_sources(self) -> set[tuple[str, str | None]]:
-        """The (run, target) logs on show: the only output the next poll needs to read."""
-        sources: set[tuple[str, str | None]] = set()
-        for pane in self.query(LogPane):
-            if pane.source is not None:
-                run_id, _, target = pane.source.partition("/")
-                sources.add((run_id, target))
-        return sources
+    def wanted_output(self) -> OutputWanted:
+        """The (run, target) logs on show; of each, what a pane can draw in one flush, or
+        every line when a filter is on (it may match anywhere)."""
+        sources = frozenset(_run_and_target(p.source) for p in self.query(LogPane)
+                            if p.source is not None)
+        return OutputWanted(sources, None if self.filter else LOG_TAIL)
 
-    def output_tail(self) -> int | None:
-        """How many of each shown log's newest lines a poll reads: what a pane can draw in
-        one flush; every line when a filter is on (it may match anywhere)."""
-        return None if self.filter else LOG_TAIL
-
-    def refresh_view(self, state: BuildState, new_events: list[Event]) -> None:
-        """Re-render only when the journal moved (polls are frequent; idle must stay idle)."""
+    def show(self, feed: Feed) -> None:
+        """Re-render only when the journal moved (polls are frequent; idle must stay idle);
+        the header once a second."""
+        tick = feed.now.replace(microsecond=0)
+        if tick != self._header_tick:
+            self._header_tick = tick
+            self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active)
+        new_events = feed.events
         if self.state is not None and not new_events and all(
                 p.source is not None for p in self.query(LogPane)):
             return
-        self.state = state
+        self.state = state = feed.builds
+        self._last_id = feed.launch.last_id
         grid = self.query_one(BuildGrid)
         grid.show(state)
         empty = self.query_one("#empty")
@@ -196,10 +203,16 @@ class BuildsScreen(Screen[None]):
             if self.filter:
                 title += f"  filter: {self.filter}"
             logs.mount(pane)
-            lines = self._filtered(self.load_output(run_id, target))
-            if self.filter and not lines:  # an empty pane would look like a lost log
-                lines = [f"no line matches {self.filter!r} yet (escape clears the filter)"]
-            pane.show_source(source, lines, title)
+            pane.wait_for(source, title)
+            self.post_message(self.LogWanted(source, run_id, target, self._last_id))
+
+    def show_log(self, source: str, lines: list[str]) -> None:
+        for pane in self.query(LogPane):
+            if pane.source == source:
+                shown = self._filtered(lines)
+                if self.filter and not shown:  # an empty pane would look like a lost log
+                    shown = [f"no line matches {self.filter!r} yet (escape clears the filter)"]
+                pane.loaded(shown)
 
     def _show_failure(self) -> None:
         grid = self.query_one(BuildGrid)
@@ -306,3 +319,8 @@ class BuildsScreen(Screen[None]):
             self.filter = ""
             self.query_one(BuildGrid).focus()
             self._ensure_panes(reload=True)
+
+
+def _run_and_target(source: str) -> tuple[str, str | None]:
+    run_id, _, target = source.partition("/")
+    return run_id, target

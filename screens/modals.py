@@ -6,7 +6,7 @@ resolve an interrupted step) and the operator's own (parameters, override ration
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Generic, Literal, TypeVar
 
 from rich.console import RenderableType
@@ -91,7 +91,7 @@ class ParamsModal(_Modal[dict[str, str] | None]):
     """Asks for a playbook's parameters, pre-filled; validation errors are shown in place."""
 
     def __init__(self, title: str, specs: Mapping[str, ParamSpec], defaults: Mapping[str, str],
-                 validate: Callable[[dict[str, str]], list[str]]) -> None:
+                 validate: Callable[[dict[str, str]], Awaitable[list[str]]]) -> None:
         super().__init__()
         self.title_text = title
         self.specs = specs
@@ -114,23 +114,23 @@ class ParamsModal(_Modal[dict[str, str] | None]):
     def _values(self) -> dict[str, str]:
         return {name: self.query_one(f"#param-{name}", Input).value for name in self.specs}
 
-    def _submit(self) -> None:
+    async def _submit(self) -> None:
         values = self._values()
-        errors = self.validate(values)
+        errors = await self.validate(values)  # reads the repository: off the UI thread
         if errors:
             self.query_one("#params-error", Static).update("\n".join(errors))
             return
         self.dismiss(values)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._submit()
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        await self._submit()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#params-error", Static).update("")  # the next enter checks again
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
-            self._submit()
+            await self._submit()
         else:
             self.dismiss(None)
 

@@ -1,39 +1,31 @@
 """The timeline mode: the whole runbook in time, the selected item's detail, its run's log.
 
-The screen renders what the app hands it (the journal's projection) and asks the app to act
-through messages: it never runs anything itself.
+The screen renders what the app feeds it (the journal's projection, plans made off the UI
+thread) and asks the app to act, or to load what it lacks, through messages: moving through
+the timeline only looks things up.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from cockpit.config import Config
-from cockpit.engine.planner import Planner
-from cockpit.journal.store import Event
-from cockpit.params import prose
 from cockpit.runbook.model import SECTION_TITLES, Runbook
 from cockpit.state.gates import blocking_decision
-from cockpit.state.launch import LaunchState, RunState
-from cockpit.state.timeline import ItemStatus, ItemView, TimelineView, project
+from cockpit.state.timeline import ItemStatus, ItemView, TimelineView
+from screens.base import Feed, ModeScreen, OutputWanted
 from widgets.header import CockpitHeader
-from widgets.item_detail import ItemDetail, PlannedStep, render_item
+from widgets.item_detail import ItemDetail, render_item
 from widgets.log_pane import MAX_PER_FLUSH, LogPane
 from widgets.timeline_table import SECTION_PREFIX, TimelineTable
 
-OutputLoader = Callable[[str], list[str]]
 
-
-class TimelineScreen(Screen[None]):
+class TimelineScreen(ModeScreen):
     DEFAULT_CSS = """
     TimelineScreen #timeline-body { height: 1fr; }
     TimelineScreen #timeline { width: 3fr; border: round $panel-lighten-2; }
@@ -77,23 +69,23 @@ class TimelineScreen(Screen[None]):
     class CancelRequested(Message):
         pass
 
-    def __init__(self, config: Config, runbook: Runbook, *, role: str, can_act: bool,
-                 load_output: OutputLoader) -> None:
+    def __init__(self, config: Config, runbook: Runbook, *, role: str, can_act: bool) -> None:
         super().__init__()
         self.config = config
         self.runbook = runbook
-        self.planner = Planner(config)
         self.role = role
         self.can_act = can_act
-        self.load_output = load_output
-        self.view: TimelineView | None = None
-        self.state: LaunchState | None = None
+        self.feed: Feed | None = None
         self._detail_signature: object = None
         self._last_tick: object = None
 
+    @property
+    def view(self) -> TimelineView | None:
+        return self.feed.timeline if self.feed is not None else None
+
     def compose(self) -> ComposeResult:
         header = CockpitHeader(f"{self.config.release.name} v{self.config.release.version}",
-                               self.role, id="header")
+                               self.role, self.config.release.timezone, id="header")
         if not self.can_act:
             header.add_class("spectator")
         yield header
@@ -116,63 +108,48 @@ class TimelineScreen(Screen[None]):
 
     # state in -------------------------------------------------------------------------------
 
-    def output_sources(self) -> set[tuple[str, str | None]]:
-        """The run whose log is on show: the only output the next poll needs to read."""
+    def wanted_output(self) -> OutputWanted:
+        """The run whose log is on show, and as many of its newest lines as the pane draws."""
         # none while the screen is still being composed (the poll may come first)
-        sources: set[tuple[str, str | None]] = {
-            (p.source, None) for p in self.query(LogPane) if p.source is not None}
-        return sources
+        return OutputWanted(frozenset((p.source, None) for p in self.query(LogPane)
+                                      if p.source is not None), MAX_PER_FLUSH)
 
-    def output_tail(self) -> int | None:
-        """How many of the shown log's newest lines a poll reads: what its pane draws at once."""
-        return MAX_PER_FLUSH
-
-    def refresh_view(self, state: LaunchState, now: datetime, new_events: list[Event]) -> None:
-        """Re-project when the journal moved or the clock ticked to another second."""
-        tick = (state.last_id, now.replace(microsecond=0))
+    def show(self, feed: Feed) -> None:
+        """Re-render when the journal moved or the clock ticked to another second."""
+        log = self.query_one(LogPane)
+        for event in feed.events:
+            if event.kind == "output" and event.run_id == log.source:
+                log.push(event.lines(), event.unread)
+        tick = (feed.launch.last_id, feed.now.replace(microsecond=0))
         if tick == self._last_tick:
             return
         self._last_tick = tick
-        self.state = state
-        self.view, active = self.header_content(state, now)
+        self.feed = feed
         table = self.query_one(TimelineTable)
         first = not table.row_count
-        table.show(self.view)
-        self.query_one(CockpitHeader).show(self.view, self.config.release.timezone,
-                                           active=active)
+        table.show(feed.timeline)
+        self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active)
         if first:
             self.action_jump_now()
-        log = self.query_one(LogPane)
-        for event in new_events:
-            if event.kind == "output" and event.run_id == log.source:
-                log.push(event.lines(), event.unread)
         self._show_selected()
 
-    def header_content(self, state: LaunchState, now: datetime) -> tuple[TimelineView, str | None]:
-        """The timeline's projection, and what is running (with P0 clocks): what the header
-        shows, here and in the other modes."""
-        release = self.config.release
-        view = project(self.runbook, release.launch_at, release.tz, state, now)
-        active = ", ".join(self._running_label(r, now) for r in state.active_runs()
-                           if r.playbook in self.runbook.playbooks) or None
-        return view, active
+    def show_log(self, source: str, lines: list[str]) -> None:
+        log = self.query_one(LogPane)
+        if log.source == source:
+            log.loaded(lines)
 
-    def _running_label(self, run: RunState, now: datetime) -> str:
-        """A run's title; an emergency run also shows its clock against the runbook's P0
-        windows (crash or dangerous command: hotfix within 2 h; PII or data loss: 4 h)."""
-        playbook = self.runbook.playbooks[run.playbook]
-        if not playbook.emergency:
-            return playbook.title
-        minutes = max(0, int((now - run.started).total_seconds() // 60))
-        return f"{playbook.title} {minutes // 60}h{minutes % 60:02d}m (P0 limit 2h; PII 4h)"
+    def plan_ready(self) -> None:
+        self._detail_signature = None
+        self._show_selected()
 
     def follow_run(self, playbook: str) -> None:
         """Select the item of a playbook that just started, so its log shows."""
         item = self.runbook.item_for(playbook)
-        if item is not None and self.view is not None:
-            keys = [v.slot.key for v in self.view.items if v.item.id == item.id]
-            due = [v.slot.key for v in self.view.items
-                   if v.item.id == item.id and v.start is not None and v.start <= self.view.now]
+        view = self.view
+        if item is not None and view is not None:
+            keys = [v.slot.key for v in view.items if v.item.id == item.id]
+            due = [v.slot.key for v in view.items
+                   if v.item.id == item.id and v.start is not None and v.start <= view.now]
             candidates = due or keys
             if candidates:
                 self.query_one(TimelineTable).select_key(candidates[-1])
@@ -189,7 +166,8 @@ class TimelineScreen(Screen[None]):
 
     def _show_selected(self) -> None:
         view = self.selected()
-        if view is None or self.state is None:
+        feed = self.feed
+        if view is None or feed is None:
             key = self.query_one(TimelineTable).selected_key
             if key is not None and key != self._detail_signature:
                 self._detail_signature = key
@@ -197,41 +175,38 @@ class TimelineScreen(Screen[None]):
                 self.refresh_bindings()
             return
         run = view.run
-        signature = (view.slot.key, view.status, view.overdue,
+        log = self.query_one(LogPane)
+        run_id = run.run_id if run else None
+        title = f"log: {run.playbook} {run.run_id} ({run.status})" if run else "log"
+        if run_id != log.source:
+            log.wait_for(run_id, title)
+            if run_id is not None:
+                self.post_message(self.LogWanted(run_id, run_id, None, feed.launch.last_id))
+        elif log.border_title != title:
+            log.border_title = title
+        plan = None
+        if view.item.playbook:
+            params = run.params if run else {}
+            plan = feed.plans.get(view.item.playbook, params)
+            if plan is None:
+                self.post_message(self.PlanWanted(view.item.playbook, params))
+        signature = (view.slot.key, view.status, view.overdue, plan is not None,
                      run and (run.run_id, run.status, tuple(s.status for s in run.steps.values()),
                               len(run.checks)),
                      view.decision and view.decision.event_id)
-        log = self.query_one(LogPane)
-        run_id = run.run_id if run else None
-        if run_id != log.source:
-            title = f"log: {run.playbook} {run.run_id} ({run.status})" if run else "log"
-            log.show_source(run_id, self.load_output(run_id) if run_id else [], title)
-        elif run is not None:
-            log.border_title = f"log: {run.playbook} {run.run_id} ({run.status})"
         if signature == self._detail_signature:
             return
         self._detail_signature = signature
         self.refresh_bindings()
-        playbook = self.runbook.playbooks.get(view.item.playbook or "")
-        planned: list[PlannedStep] = []
         blocked = None
-        if playbook is not None:
-            try:
-                values = self.planner.values(playbook, run.params if run else {})
-            except Exception:
-                values = {**self.config.context(), **{k: f"<{k}>" for k in playbook.params}}
-            planned = [PlannedStep(s, prose(s.title, values),
-                                   self.planner.preview(s, values, show_cwd=False),
-                                   prose(s.expected or "", values),
-                                   tuple(prose(t, values) for t in s.troubleshooting))
-                       for s in playbook.steps]
-            decision = blocking_decision(self.runbook, self.state, playbook.name)
-            if decision is not None:
-                gate = self.runbook.item(decision.item)
-                blocked = (f"blocked by the NO-GO at {gate.title if gate else decision.item}: "
-                           f"{decision.rationale}")
-        self.query_one(ItemDetail).show(render_item(view, playbook, planned, run,
-                                                    blocked=blocked, can_act=self.can_act,
+        decision = (blocking_decision(self.runbook, feed.launch, view.item.playbook)
+                    if view.item.playbook else None)
+        if decision is not None:
+            gate = self.runbook.item(decision.item)
+            blocked = (f"blocked by the NO-GO at {gate.title if gate else decision.item}: "
+                       f"{decision.rationale}")
+        self.query_one(ItemDetail).show(render_item(view, plan, run, blocked=blocked,
+                                                    can_act=self.can_act,
                                                     tz=self.config.release.tz))
 
     def _row_help(self, key: str) -> Text:
@@ -239,9 +214,10 @@ class TimelineScreen(Screen[None]):
             title = SECTION_TITLES.get(key.removeprefix(SECTION_PREFIX), key)
             return Text.assemble((title, "bold"), "\n\nA section of the runbook: select one of its "
                                  "items (↑ ↓) to see and run it.")
-        countdown = self.view.countdown() if self.view else None
-        nxt = self.view.next_item.slot.label if self.view and self.view.next_item else None
-        return Text.assemble(("Now", "bold"), f": {self.view.now_local if self.view else ''}",
+        view = self.view
+        countdown = view.countdown() if view else None
+        nxt = view.next_item.slot.label if view and view.next_item else None
+        return Text.assemble(("Now", "bold"), f": {view.now_local if view else ''}",
                              f"\n\nNext: {nxt} in {countdown}" if nxt else "",
                              "\n\nPress n to select the item due now.")
 
@@ -255,7 +231,7 @@ class TimelineScreen(Screen[None]):
         if not self.can_act:
             return False
         view = self.selected()
-        state = self.state
+        state = self.feed.launch if self.feed else None
         applicable = {
             "run": view is not None and view.item.playbook is not None,
             "dry_run": view is not None and view.item.playbook is not None,
@@ -281,8 +257,8 @@ class TimelineScreen(Screen[None]):
             self.post_message(self.OverrideRequested(view.item.id))
 
     def action_resolve(self) -> None:
-        if self.can_act and self.state is not None:
-            runs = self.state.interrupted_runs()
+        if self.can_act and self.feed is not None:
+            runs = self.feed.launch.interrupted_runs()
             if runs:
                 self.post_message(self.ResolveRequested(runs[-1].run_id))
 
@@ -291,13 +267,14 @@ class TimelineScreen(Screen[None]):
             self.post_message(self.CancelRequested())
 
     def action_jump_now(self) -> None:
-        if self.view is None:
+        view = self.view
+        if view is None:
             return
         table = self.query_one(TimelineTable)
-        now = [v for v in self.view.items if v.status in {ItemStatus.DUE, ItemStatus.RUNNING,
-                                                          ItemStatus.INTERRUPTED}
-               and v.start is not None and v.start <= self.view.now]
-        target = now[-1] if now else self.view.next_item
+        now = [v for v in view.items if v.status in {ItemStatus.DUE, ItemStatus.RUNNING,
+                                                     ItemStatus.INTERRUPTED}
+               and v.start is not None and v.start <= view.now]
+        target = now[-1] if now else view.next_item
         if target is not None:
             table.select_key(target.slot.key)
 

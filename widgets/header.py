@@ -21,16 +21,18 @@ class CockpitHeader(Static):
     CockpitHeader.spectator { background: $warning-darken-2; }
     """
 
-    def __init__(self, release: str, role: str, *, id: str | None = None) -> None:
+    def __init__(self, release: str, role: str, timezone: str = "UTC", *,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.release = release
         self.role = role
+        self.timezone = timezone
         self._shown = ""
 
-    def show(self, view: TimelineView, timezone: str, *, active: str | None = None) -> None:
+    def show(self, view: TimelineView, *, active: str | None = None) -> None:
         text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
                              (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
-                             "  │  ", f"{view.now_local} {zone_label(timezone)} ",
+                             "  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
                              (relative_label(view.now_offset, 0), "bold yellow"))
         overdue = sum(1 for v in view.items if v.overdue)
         if overdue:  # before the long part, so a narrow terminal still shows it

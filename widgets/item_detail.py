@@ -1,13 +1,12 @@
 """The selected timeline item: objective, steps with exact commands, gate checks, criteria.
 
-`render_item` is a pure function of the item's view, its playbook's planned steps and the
-latest run, so it is tested without an app.
+`render_item` is a pure function of the item's view, its playbook's plan and the latest run,
+so it is tested without an app.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
 from rich.console import Group, RenderableType
@@ -17,32 +16,23 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from cockpit.engine.plans import PlaybookPlan, StepPlan
 from cockpit.journal.events import StepStatus
-from cockpit.runbook.model import Playbook
 from cockpit.state.launch import RunState
 from cockpit.state.timeline import ItemStatus, ItemView
 from cockpit.steps.checks import Check
-from cockpit.steps.registry import Step
 from widgets.status import STATUS_STYLES, status_text
-
-
-@dataclass(frozen=True)
-class PlannedStep:
-    step: Step
-    title: str
-    preview: str
-    """What the step would do now (shown until it has run: then its result says)."""
-    expected: str = ""
-    troubleshooting: tuple[str, ...] = ()
 
 
 def _heading(text: str) -> Text:
     return Text(text, style="bold underline")
 
 
-def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedStep],
-                run: RunState | None, *, blocked: str | None = None,
-                can_act: bool = True, tz: tzinfo = UTC) -> RenderableType:
+def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None, *,
+                blocked: str | None = None, can_act: bool = True,
+                tz: tzinfo = UTC) -> RenderableType:
+    """The item, and its playbook's plan when there is one (None while it is being planned
+    off the UI thread: the steps then follow)."""
     item = view.item
     parts: list[RenderableType] = []
     title = Text(view.slot.label, style="bold")
@@ -69,12 +59,14 @@ def render_item(view: ItemView, playbook: Playbook | None, steps: list[PlannedSt
         o = view.override
         parts.append(Text.assemble(("OVERRIDDEN", "bold yellow"),
                                    f" by {o.operator} at {_when(o.at, tz)}: {o.rationale}"))
-    if playbook is not None:
-        parts.append(Rule(f"playbook {playbook.name}", style="dim"))
+    if item.playbook:
+        parts.append(Rule(f"playbook {item.playbook}", style="dim"))
         if run is not None:
             parts.append(Text(f"last run {run.run_id} by {run.operator}: {run.status}",
                               style=STATUS_STYLES.get(run.status, "dim")))
-        for number, planned in enumerate(steps, start=1):
+        if plan is None:
+            parts.append(Text("planning… (reading the repository)", style="dim italic"))
+        for number, planned in enumerate(plan.steps if plan else (), start=1):
             parts.extend(_render_step(number, planned, run))
         if can_act:
             can_override = view.status == ItemStatus.NO_GO and view.override is None
@@ -104,19 +96,17 @@ def _when(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%a %d %b %H:%M")
 
 
-def _render_step(number: int, planned: PlannedStep, run: RunState | None) -> list[RenderableType]:
-    step = planned.step
-    state = run.steps.get(step.id) if run is not None else None
+def _render_step(number: int, planned: StepPlan, run: RunState | None) -> list[RenderableType]:
+    state = run.steps.get(planned.id) if run is not None else None
     status = state.status if state is not None else StepStatus.PENDING
     line = Text(f"{number:>2}. ")
     line.append_text(status_text(status, width=13))
     line.append(planned.title, style="bold" if status == StepStatus.RUNNING else "")
-    tags = step.tags()
-    if tags:
-        line.append("  " + " ".join(f"[{t}]" for t in tags), style="dim")
+    if planned.tags:
+        line.append("  " + " ".join(f"[{t}]" for t in planned.tags), style="dim")
     out: list[RenderableType] = [line]
     ran = status not in {StepStatus.PENDING, StepStatus.RUNNING, StepStatus.INTERRUPTED}
-    checks = step.checks_shown()
+    checks = planned.checks
     preview = planned.preview if not checks and not ran else ""
     for text in preview.splitlines()[:12]:
         out.append(Text("       " + text, style="cyan" if text.startswith("$") else "dim"))

@@ -45,6 +45,9 @@ class LogPane(Log):
         self._follow_end = False
         self.source: str | None = None
         """What is shown (a run id), so callers know whether new lines belong here."""
+        self.loading = False
+        """Waiting for the source's earlier lines (`wait_for`): new ones are held till then."""
+        self._held: list[tuple[list[str], int]] = []
 
     def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
         """Textual's Log measures new lines on a thread per write and re-lays out the screen
@@ -69,6 +72,9 @@ class LogPane(Log):
     def push(self, lines: list[str], skipped: int = 0) -> None:
         """Queue lines; they appear at the next flush. `skipped`: lines that came before these
         and were not even read (the journal keeps them); they count as not drawn."""
+        if self.loading:  # after the earlier lines, which are on their way
+            self._held.append((lines, skipped))
+            return
         self._received += len(lines) + skipped
         self._pending.extend(lines)
 
@@ -98,6 +104,7 @@ class LogPane(Log):
     def show_source(self, source: str | None, lines: Iterable[str], title: str) -> None:
         """Replace the content with another run's output."""
         self.source = source
+        self.loading = False
         self._pending.clear()
         self._received = 0
         self._rest = 0
@@ -107,6 +114,24 @@ class LogPane(Log):
         # a pane mounted just now has no size yet, so the write could not follow the end:
         # it does when the pane gets its size (on_resize)
         self._follow_end = not self.size
+
+    def wait_for(self, source: str | None, title: str) -> None:
+        """Show another source, whose earlier lines are being loaded (`loaded` brings them);
+        lines pushed meanwhile follow them."""
+        self.show_source(source, [], title)
+        self.loading = source is not None
+        self._held.clear()
+
+    def loaded(self, lines: list[str]) -> None:
+        """The source's earlier lines: shown, then what arrived while they were loaded."""
+        if not self.loading:
+            return
+        self.loading = False
+        self.write_lines(_kept_blank(lines[-self.max_lines if self.max_lines else 0:]))
+        self._follow_end = self._follow_end or not self.size
+        for held, skipped in self._held:
+            self.push(held, skipped)
+        self._held.clear()
 
     def on_resize(self) -> None:
         if self._follow_end and self.size:

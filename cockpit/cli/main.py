@@ -171,7 +171,7 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 def _open_ui(config: Config, runbook: Runbook, *, spectate: bool,
              autorun: tuple[str, dict[str, str], bool] | None = None) -> int:
-    from cockpit.app.app import open_cockpit
+    from cockpit.app.launch import open_cockpit
 
     return open_cockpit(config, runbook, spectate=spectate, autorun=autorun)
 
@@ -303,7 +303,7 @@ def _build(args: argparse.Namespace) -> int:
     host_triple()  # collected here (it has answered by now), whether or not a target needs it
     assignments = assign(config, args.target or None, args.builder)
     if runbook is not None:
-        from cockpit.app.app import open_cockpit
+        from cockpit.app.launch import open_cockpit
 
         return open_cockpit(config, runbook, spectate=False, build=assignments)
     from cockpit.cli.build import run_build_headless

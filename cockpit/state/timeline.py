@@ -198,3 +198,21 @@ def _status(start: datetime | None, now: datetime, run: RunState | None,
     if start is None:
         return ItemStatus.PENDING
     return ItemStatus.DUE if now >= start else ItemStatus.PENDING
+
+
+def active_label(runbook: Runbook, state: LaunchState, now: datetime) -> str | None:
+    """What is running, for the header: each run's title; an emergency run also shows its
+    clock against the runbook's P0 windows (crash or dangerous command: hotfix within 2 h;
+    PII or data loss: 4 h)."""
+    labels = []
+    for run in state.active_runs():
+        playbook = runbook.playbooks.get(run.playbook)
+        if playbook is None:
+            continue
+        if not playbook.emergency:
+            labels.append(playbook.title)
+            continue
+        minutes = max(0, int((now - run.started).total_seconds() // 60))
+        labels.append(f"{playbook.title} {minutes // 60}h{minutes % 60:02d}m "
+                      "(P0 limit 2h; PII 4h)")
+    return ", ".join(labels) or None

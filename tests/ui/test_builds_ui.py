@@ -35,7 +35,7 @@ async def test_build_from_the_builds_screen_then_split_and_filter(
         assert "caro v1.1.0-beta" in str(header.render()) and "CONTROLLER" in str(header.render())
         empty = app.screen.query_one("#empty", Static)
         assert empty.display and "every target of [build] targets" in str(empty.render())
-        assert f"{HOST}  on local (local)" in str(empty.render())  # the plan, before building
+        await until(pilot, lambda: f"{HOST}  on local (local)" in str(empty.render()))  # the plan
         await pilot.press("enter")
         await until(pilot, lambda: HOST in app.builds.targets
                     and app.builds.targets[HOST].status == "ok", timeout=60)

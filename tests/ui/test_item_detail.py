@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
+from cockpit.engine.plans import StepPlan
 from cockpit.state.launch import RunState, StepState
-from cockpit.steps.edit import EditStep
-from widgets.item_detail import PlannedStep, _render_step
+from widgets.item_detail import _render_step
 
 
-def shown(planned: PlannedStep, run: RunState | None) -> str:
+def shown(planned: StepPlan, run: RunState | None) -> str:
     console = Console(width=200, record=True)
     for part in _render_step(1, planned, run):
         console.print(part)
@@ -19,12 +19,9 @@ def shown(planned: PlannedStep, run: RunState | None) -> str:
 
 
 def test_a_step_that_ran_shows_its_result_not_todays_preview() -> None:
-    step = EditStep(id="edit", kind="edit", title="Install script back", file="install.sh",
-                pattern="^VERSION=.*", replace='VERSION="v{previous_version}"',
-                expected="users get v{previous_version}")
-    planned = PlannedStep(step, "Install script back to v1.0.0",
-                          "edit install.sh: already says that now", "users get v1.0.0",
-                          ("Download fails: publish v1.0.0 first",))
+    planned = StepPlan("edit", "Install script back to v1.0.0",
+                       "edit install.sh: already says that now", "users get v1.0.0",
+                       ("Download fails: publish v1.0.0 first",), ("edit",))
     before = shown(planned, None)
     assert "already says that now" in before and "expected: users get v1.0.0" in before
     run = RunState("r1", "rollback", {}, "rm", "s1", datetime.now(UTC))

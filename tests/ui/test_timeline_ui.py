@@ -10,7 +10,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input
 
-from cockpit.app.app import CockpitApp, CockpitCommands
+from cockpit.app.app import CockpitApp
+from cockpit.app.palette import CockpitCommands
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.journal.store import Journal
@@ -243,7 +244,7 @@ async def test_cancel_stops_the_running_step_and_quit_asks(
 
 
 def test_a_second_cockpit_opens_as_spectator_and_says_why(tmp_path: Path) -> None:
-    from cockpit.app.app import open_journal
+    from cockpit.app.launch import open_journal
     from cockpit.config import load_config
 
     (tmp_path / "repo").mkdir()

@@ -1,0 +1,80 @@
+"""The build matrix under the full-screen cockpit: on a thread and loop of its own, so logs
+streaming at full speed never delay a key; one build at a time; cancel a target or all."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from textual.worker import Worker, WorkerState
+
+from cockpit.app.host import Host
+from cockpit.builds.matrix import Assignment, BuildMatrix
+from cockpit.errors import CockpitError
+from cockpit.journal.events import BuildStatus
+from cockpit.loopthread import LoopThread
+
+T = TypeVar("T")
+
+
+class Building:
+    def __init__(self, app: Host) -> None:
+        self.app = app
+        self._loop: LoopThread | None = None
+        self._worker: Worker[None] | None = None
+        self._matrix: BuildMatrix | None = None
+
+    async def off_loop(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run build work on the build thread's loop."""
+        if self._loop is None:
+            self._loop = LoopThread("cockpit-builds")
+        return await self._loop.run(work)
+
+    async def close(self) -> None:
+        if self._loop is not None:  # a build cancelled by quitting stops its processes
+            await asyncio.to_thread(self._loop.close)
+
+    def running(self) -> bool:
+        return self._worker is not None and self._worker.state in {
+            WorkerState.PENDING, WorkerState.RUNNING}
+
+    def start(self, assignments: list[Assignment], retry_of: str | None = None) -> None:
+        if self.app.engine is None:
+            return
+        if self.running():
+            self.app.notify("a build is already running: cancel it (x) or wait",
+                            severity="warning")
+            return
+        self._worker = self.app.run_worker(self._run(assignments, retry_of), group="build",
+                                           exclusive=True, exit_on_error=False)
+
+    async def _run(self, assignments: list[Assignment], retry_of: str | None) -> None:
+        app = self.app
+        matrix = self._matrix = BuildMatrix(app.config, app.journal)
+        try:
+            await self.off_loop(matrix.run(assignments, retry_of=retry_of))
+        except CockpitError as exc:
+            app.notify(str(exc), severity="error", title="build not started", timeout=10)
+            return
+        app.poll_journal()
+        finished = matrix.finished
+        ok = finished is not None and finished.status == BuildStatus.OK
+        app.notify(f"build {finished.status if finished else '?'}"
+                   + (f": artifacts in {matrix.dist}" if ok else ""),
+                   severity="information" if ok else "error", timeout=8)
+
+    def cancel(self, target: str | None) -> None:
+        """Stop one target (its processes on its builder), or the whole build."""
+        if not self.running() or self._worker is None:
+            return
+        if target is not None and self._matrix is not None:
+            if self._matrix.cancel_target(target):
+                self.app.notify(f"cancelling {target}: its processes are being stopped")
+            return
+        self._worker.cancel()
+        self.app.notify("cancelling the build: stopping every process on every builder")
+
+    def hang_up(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()

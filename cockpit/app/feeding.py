@@ -1,0 +1,141 @@
+"""The journal, folded and fed to the mode on show; and what the modes ask for, loaded off
+the UI thread (a log's earlier lines, a playbook's plan, the build matrix's plan).
+
+Every read of the journal or the repository runs on a worker thread; what comes back is
+folded and rendered on the UI's. One poll is in flight at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+
+from cockpit.app.host import Host
+from cockpit.builds.matrix import assign
+from cockpit.engine.plans import PlanCache, PlanKey, plan_key
+from cockpit.errors import CockpitError
+from cockpit.journal import events as ev
+from cockpit.journal.store import Event
+from cockpit.state.builds import BuildState
+from cockpit.state.launch import LaunchState
+from cockpit.state.timeline import active_label, project
+from screens.base import Feed, Header, ModeScreen
+
+LOADED_LINES = 10_000
+"""A log opened in a pane starts with its last lines (the pane keeps no more)."""
+REPLANNED = frozenset({ev.Kind.RUN_FINISHED, ev.Kind.BUILD_FINISHED})
+"""Events after which the repository may say something else: plans are made again."""
+
+
+class Feeder:
+    def __init__(self, app: Host) -> None:
+        self.app = app
+        self.state, self.builds, self.plans = LaunchState(), BuildState(), PlanCache()
+        self._reading = False
+        self._planning: set[PlanKey] = set()
+        self._header: tuple[object, Header] | None = None
+
+    def read(self, after: int) -> list[Event]:
+        """What the journal added after `after`, with the text of the logs on show."""
+        wanted = self.app.mode_screen().wanted_output()
+        return self.app.journal.events(after=after, output_of=wanted.sources,
+                                       output_tail=wanted.tail)
+
+    def poll(self) -> None:
+        if not self._reading:
+            self._reading = True
+            self.app.run_worker(self._poll(), group="poll", exit_on_error=False)
+
+    async def _poll(self) -> None:
+        try:
+            events = await asyncio.to_thread(self.read, self.state.last_id)
+        except CockpitError as exc:
+            self.app.notify(str(exc), severity="error", title="journal")
+            return
+        finally:
+            self._reading = False
+        self.show(events)
+
+    def show(self, events: list[Event]) -> None:
+        """Fold new events and feed the mode on show (the other catches up when shown)."""
+        self.state.apply(events)
+        self.builds.apply(events)
+        app = self.app
+        for event in events:
+            group = event.payload if event.kind == ev.Kind.REMOTE_GROUP else None
+            if (isinstance(group, ev.RemoteGroup) and group.leftover
+                    and group.state == ev.GroupState.STOPPED and app.engine is not None
+                    and event.session == app.journal.session):
+                app.notify(f"stopped process group {group.pgid} on {group.builder}: a lost "
+                           "connection had left it running", title="builder cleaned up",
+                           timeout=10)
+        if any(e.kind in REPLANNED for e in events):
+            self.plans.stale()
+            self.plan_ahead()
+        screen = app.mode_screen()
+        if screen.is_mounted:
+            now = app.clock.now()
+            screen.show(Feed(self.state, self.builds, self._header_at(now), now, events,
+                             self.plans))
+
+    def _header_at(self, now: datetime) -> Header:
+        """The timeline projected, and what runs: again only when the journal moved or the
+        clock ticked to another second."""
+        tick = (self.state.last_id, now.replace(microsecond=0))
+        if self._header is None or self._header[0] != tick:
+            release, runbook = self.app.config.release, self.app.runbook
+            view = project(runbook, release.launch_at, release.tz, self.state, now)
+            self._header = tick, Header(view, active_label(runbook, self.state, now))
+        return self._header[1]
+
+    # what the modes ask for -----------------------------------------------------------------
+
+    async def load_log(self, wanted: ModeScreen.LogWanted) -> None:
+        events = await asyncio.to_thread(
+            self.app.journal.events, kinds=[ev.Kind.OUTPUT], run_id=wanted.run_id,
+            upto=wanted.upto, output_of=[(wanted.run_id, wanted.step)],
+            output_tail=LOADED_LINES)
+        lines = [line for e in events if wanted.step is None or e.step == wanted.step
+                 for line in e.lines()]
+        for screen in self.app.mode_screens():
+            if screen.is_mounted:
+                screen.show_log(wanted.source, lines[-LOADED_LINES:])
+
+    def plan_ahead(self) -> None:
+        """Every playbook with its defaults, and the parameters of every run there is."""
+        keys = [plan_key(name, {}) for name in sorted(self.app.runbook.playbooks)]
+        keys += [plan_key(r.playbook, r.params) for r in self.state.runs.values()]
+        self.plan(keys)
+
+    def plan(self, keys: Sequence[PlanKey]) -> None:
+        wanted = [k for k in keys if k not in self._planning]
+        if not wanted:
+            return
+        self._planning.update(wanted)
+        app = self.app
+
+        def work() -> None:
+            try:
+                self.plans.fill(app.config, app.runbook.playbooks, wanted)
+            finally:
+                app.call_from_thread(self._planned, wanted)
+
+        app.run_worker(work, thread=True, group="plan", exit_on_error=False)
+
+    def _planned(self, keys: list[PlanKey]) -> None:
+        self._planning.difference_update(keys)
+        for screen in self.app.mode_screens():
+            if screen.is_mounted:
+                screen.plan_ready()
+
+    def plan_matrix(self) -> None:
+        """Which target builds where, or why it cannot (finding the host's triple runs
+        rustc): said in builds mode before the first build. Runs on a worker thread."""
+        try:
+            text = "\n".join(f"  {a.target}  on {a.builder.name} ({a.builder.kind}"
+                             + (f" {a.builder.host}" if a.builder.host else "") + ")"
+                             for a in assign(self.app.config))
+        except CockpitError as exc:
+            text = f"  cannot plan the matrix: {exc}"
+        self.app.call_from_thread(self.app.builds_screen.show_matrix_plan, text)

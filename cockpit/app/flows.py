@@ -1,0 +1,183 @@
+"""The operator's flows: start a playbook (parameters, the whole plan, a yes, then the run),
+resolve an interrupted run, override a NO-GO, quit.
+
+Each flow is one coroutine run as a worker, asking with `push_screen_wait`; what reads the
+repository (defaults, validation, the plan) runs on a thread, never while a key is handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Literal, cast
+
+from textual.worker import Worker, WorkerState
+
+from cockpit.app.host import Host
+from cockpit.app.interaction import UiInteraction
+from cockpit.engine.engine import Engine
+from cockpit.errors import CockpitError
+from cockpit.journal import events as ev
+from cockpit.params import substitute
+from screens.modals import ConfirmModal, ParamsModal, ResolveModal, TextModal
+
+
+class Flows:
+    def __init__(self, app: Host, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self._run: Worker[None] | None = None
+
+    def running(self) -> bool:
+        return self._run is not None and self._run.state in {WorkerState.PENDING,
+                                                             WorkerState.RUNNING}
+
+    def cancel_run(self) -> None:
+        if self.running() and self._run is not None:
+            self._run.cancel()
+            self.app.notify("cancelling the running playbook")
+
+    # starting a playbook --------------------------------------------------------------------
+
+    def start(self, name: str, dry_run: bool = False, given: dict[str, str] | None = None, *,
+              show_plan: bool = False) -> None:
+        if self.running():
+            self.app.notify("a playbook is already running: wait for it or cancel it (c)",
+                            severity="warning")
+            return
+        self.app.run_worker(self._start(name, dry_run, given, show_plan), group="flow",
+                            exit_on_error=False)
+
+    async def _start(self, name: str, dry_run: bool, given: dict[str, str] | None,
+                     show_plan: bool) -> None:
+        app, engine = self.app, self.engine
+        playbook = app.runbook.playbooks[name]
+        if playbook.emergency and not dry_run:  # from its row, the palette or H / R: the same
+            if given is None:
+                given = await asyncio.to_thread(engine.emergency_defaults, name)
+            show_plan = True
+        values: dict[str, str] = {}
+        if playbook.params:
+            context = await asyncio.to_thread(engine.planner.context)
+            defaults = {k: (given or {}).get(k) or _default(spec.default, context)
+                        for k, spec in playbook.params.items()}
+
+            async def validate(chosen: dict[str, str]) -> list[str]:
+                try:
+                    await asyncio.to_thread(engine.planner.values, playbook, chosen)
+                except CockpitError as exc:
+                    return [f"{p.field}: {p.message}" + (f" ({p.fix})" if p.fix else "")
+                            for p in exc.problems]
+                return []
+
+            title = f"{'Dry-run' if dry_run else 'Run'}: {playbook.title}"
+            answer = await app.push_screen_wait(
+                ParamsModal(title, playbook.params, defaults, validate))
+            if answer is None:
+                return
+            values = answer
+        if show_plan:
+            planner = engine.planner
+            plan = await asyncio.to_thread(
+                lambda: planner.plan_text(playbook, planner.values(playbook, values)))
+            yes = await app.push_screen_wait(ConfirmModal(
+                f"{playbook.title}: the plan", plan, confirm_label="Start it (y)"))
+            if not yes:
+                return
+        app.timeline.follow_run(name)
+        self._run = app.run_worker(self._playbook(name, dry_run, values, show_plan),
+                                   group="playbook", exclusive=True, exit_on_error=False)
+
+    async def _playbook(self, name: str, dry_run: bool, values: Mapping[str, str],
+                        plan_confirmed: bool) -> None:
+        app = self.app
+        try:
+            outcome = await self.engine.run(name, values, UiInteraction(app), dry_run=dry_run,
+                                            plan_confirmed=plan_confirmed)
+        except CockpitError as exc:
+            app.notify(str(exc), severity="error", title=f"{name} not started", timeout=10)
+            return
+        app.poll_journal()
+        if dry_run:
+            previews = await asyncio.to_thread(
+                app.journal.events, kinds=[ev.Kind.DRY_RUN_STEP], run_id=outcome.run_id)
+            body = "\n\n".join(f"▷ {e.step}\n{e.payload.preview}" for e in previews
+                               if isinstance(e.payload, ev.DryRunStep))
+            await app.push_screen_wait(ConfirmModal(
+                f"Dry run: {app.runbook.playbooks[name].title} (nothing was run)", body,
+                confirm_label="Close", cancel_label=None))
+            return
+        if outcome.status == ev.RunStatus.INCOMPLETE:
+            titles = {s.id: s.title for s in app.runbook.playbooks[name].steps}
+            app.notify(f"{name}: incomplete. Not done: "
+                       + "; ".join(titles.get(m, m) for m in outcome.missed),
+                       severity="warning", timeout=10)
+            return
+        app.notify(f"{name}: {outcome.status}",
+                   severity="information" if outcome.status == ev.RunStatus.OK else "error")
+
+    # the other flows ------------------------------------------------------------------------
+
+    def resolve(self, run_id: str) -> None:
+        """A run a crash interrupted: re-run its step, mark it done or skip it, then go on."""
+        run = self.app.state.runs.get(run_id)
+        if run is None or self.running():
+            return
+        self.app.run_worker(self._resolve(run_id), group="flow", exit_on_error=False)
+
+    async def _resolve(self, run_id: str) -> None:
+        app = self.app
+        run = app.state.runs[run_id]
+        step_state = run.interrupted_step
+        playbook = app.runbook.playbooks.get(run.playbook)
+        step = None
+        if playbook is not None and step_state is not None:
+            step = next((s for s in playbook.steps if s.id == step_state.id), None)
+        answer = await app.push_screen_wait(ResolveModal(
+            run.playbook, step, step_state.id if step_state else "?",
+            step_state.command if step_state else ""))
+        if answer is None:
+            return
+        action, note = answer
+        self._run = app.run_worker(self._resume(run_id, action, note), group="playbook",
+                                   exclusive=True, exit_on_error=False)
+
+    async def _resume(self, run_id: str, action: str, note: str) -> None:
+        try:
+            outcome = await self.engine.resume(
+                run_id, cast(Literal["rerun", "done", "skip"], action), note,
+                UiInteraction(self.app))
+        except CockpitError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.app.notify(f"resumed run {run_id}: {outcome.status}")
+
+    def override(self, item: str) -> None:
+        self.app.run_worker(self._override(item), group="flow", exit_on_error=False)
+
+    async def _override(self, item: str) -> None:
+        rationale = await self.app.push_screen_wait(TextModal(
+            "Override the NO-GO", "Rationale (journaled with your name and the time)"))
+        if rationale:
+            self.engine.override(item, rationale)
+            self.app.poll_journal()
+            self.app.notify(f"override recorded for {item}")
+
+
+async def confirm_quit(app: Host) -> None:
+    """Quit at once when nothing runs; else say what quitting stops, and ask."""
+    if await app.push_screen_wait(ConfirmModal(
+            "A playbook or build is running. Quit anyway?",
+            "Quitting cancels it: the running step's processes are stopped (on every builder)"
+            " and the run is journaled as aborted; run it again later from its item.",
+            confirm_label="Quit (y)")):
+        app.exit(0)
+
+
+def _default(template: str | None, context: dict[str, str]) -> str:
+    if template is None:
+        return ""
+    try:
+        return substitute(template, context)
+    except KeyError:
+        return ""

@@ -1,0 +1,54 @@
+"""What the app's parts (flows, feeding, the build thread, the palette) may use of the app:
+an explicit base, so they depend on it rather than on the app that wires them together."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from cockpit.clock import Clock
+from cockpit.config import Config
+from cockpit.engine.engine import Engine
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
+from cockpit.state.builds import BuildState
+from cockpit.state.launch import LaunchState
+from screens.base import ModeScreen
+from screens.builds import BuildsScreen
+from screens.timeline import TimelineScreen
+
+
+class Host(App[int]):
+    config: Config
+    runbook: Runbook
+    journal: Journal
+    clock: Clock
+    engine: Engine | None
+    """None for a spectator: nothing it presses changes anything."""
+    timeline: TimelineScreen
+    builds_screen: BuildsScreen
+
+    @property
+    def state(self) -> LaunchState:
+        raise NotImplementedError
+
+    @property
+    def builds(self) -> BuildState:
+        raise NotImplementedError
+
+    def mode_screen(self) -> ModeScreen:
+        """The mode on show: the only one fed."""
+        raise NotImplementedError
+
+    def mode_screens(self) -> tuple[ModeScreen, ...]:
+        raise NotImplementedError
+
+    def poll_journal(self) -> None:
+        """Read the journal now (after the app wrote to it)."""
+        raise NotImplementedError
+
+    def start_playbook(self, name: str, dry_run: bool = False,
+                       given: dict[str, str] | None = None, *, show_plan: bool = False) -> None:
+        raise NotImplementedError
+
+    def action_help(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,37 @@
+"""Opening the full-screen cockpit: as the controller when the journal's lock is free, else
+as a spectator that says why."""
+
+from __future__ import annotations
+
+from cockpit.builds.matrix import Assignment
+from cockpit.clock import Clock
+from cockpit.config import Config
+from cockpit.journal.store import Journal, JournalLocked
+from cockpit.runbook.model import Runbook
+
+
+def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
+                 ) -> tuple[Journal, str | None]:
+    """The controller's journal, or a read-only one (and why) for a spectator."""
+    if spectate:
+        return Journal.readonly(config.journal_path, clock=clock), "--spectate"
+    try:
+        return Journal.controller(config.journal_path, clock=clock), None
+    except JournalLocked as exc:
+        reason = exc.problems[0].message
+        return Journal.readonly(config.journal_path, clock=clock), reason
+
+
+def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
+                 autorun: tuple[str, dict[str, str], bool] | None = None,
+                 build: list[Assignment] | None = None) -> int:
+    from cockpit.app.app import CockpitApp
+
+    journal, reason = open_journal(config, spectate=spectate)
+    try:
+        app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun,
+                         build=build)
+        result = app.run()
+    finally:
+        journal.close()
+    return int(result or 0)

@@ -1,0 +1,95 @@
+"""What the app feeds every mode, and what a mode asks of it.
+
+A mode screen is a projection: the app folds the journal (on a worker thread), projects the
+timeline and the header once, and hands the result to the mode on show (`ModeScreen.show`).
+The screen renders it and asks for what it lacks with messages (a log's lines, a plan), which
+the app answers off the UI thread. A screen never reads the journal, runs git or plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from textual.message import Message
+from textual.screen import Screen
+
+from cockpit.engine.plans import PlanCache
+from cockpit.journal.store import Event
+from cockpit.state.builds import BuildState
+from cockpit.state.launch import LaunchState
+from cockpit.state.timeline import TimelineView
+
+
+@dataclass(frozen=True)
+class Header:
+    """The top line, the same on every mode: where the launch stands in time, what runs."""
+
+    view: TimelineView
+    active: str | None = None
+    """What is running (with an emergency's clock), or None."""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One poll's worth of state, for the mode on show."""
+
+    launch: LaunchState
+    builds: BuildState
+    header: Header
+    now: datetime
+    events: list[Event] = field(default_factory=list)
+    """What the journal added since the last feed (output lines among them)."""
+    plans: PlanCache = field(default_factory=PlanCache)
+
+    @property
+    def timeline(self) -> TimelineView:
+        return self.header.view
+
+
+@dataclass(frozen=True)
+class OutputWanted:
+    """The logs a mode shows: the only output the next poll reads with its text."""
+
+    sources: frozenset[tuple[str, str | None]] = frozenset()
+    """(run id, step or target; None for every step of the run)"""
+    tail: int | None = None
+    """How many of each log's newest lines a poll reads (None: all, e.g. for a filter)."""
+
+
+class ModeScreen(Screen[None]):
+    """A top-level mode (timeline, builds): fed by the app, asking it with messages."""
+
+    class LogWanted(Message):
+        """A pane shows a log it has no lines for yet: the app loads them and calls
+        `show_log`."""
+
+        def __init__(self, source: str, run_id: str, step: str | None, upto: int) -> None:
+            super().__init__()
+            self.source = source
+            self.run_id = run_id
+            self.step = step
+            self.upto = upto
+            """The journal event the screen's state has seen: newer lines come with polls."""
+
+    class PlanWanted(Message):
+        """A playbook's plan for these parameters is not in the cache yet."""
+
+        def __init__(self, playbook: str, params: Mapping[str, str]) -> None:
+            super().__init__()
+            self.playbook = playbook
+            self.params = dict(params)
+
+    def wanted_output(self) -> OutputWanted:
+        return OutputWanted()
+
+    def show(self, feed: Feed) -> None:
+        """Render this poll's state (only the mode on show is fed)."""
+        raise NotImplementedError
+
+    def show_log(self, source: str, lines: list[str]) -> None:
+        """The lines a `LogWanted` asked for."""
+
+    def plan_ready(self) -> None:
+        """A plan a `PlanWanted` asked for is in the cache."""
