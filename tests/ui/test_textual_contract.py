@@ -1,0 +1,45 @@
+"""LogPane leans on private parts of Textual's Log (see widgets/log_pane.py). Textual is
+pinned to the series they were read from; if an upgrade changes them, this fails and names
+what changed, before a pane silently stops batching or measuring."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from textual.widgets import Log
+
+from widgets.log_pane import LogPane
+
+WHY = "LogPane (widgets/log_pane.py) relies on it: re-read Textual's Log and adapt LogPane"
+
+
+@pytest.mark.parametrize(("method", "parameters"), [
+    ("_update_size", ["self", "updates", "lines"]),
+    ("_update_maximum_width", ["self", "updates", "size"]),
+])
+def test_logs_private_methods_still_have_the_shape_logpane_overrides(
+        method: str, parameters: list[str]) -> None:
+    found = getattr(Log, method, None)
+    assert found is not None, f"Textual's Log.{method} is gone. {WHY}"
+    target = getattr(found, "__wrapped__", found)  # _update_size is a @work thread worker
+    got = list(inspect.signature(target).parameters)
+    assert got == parameters, f"Textual's Log.{method} now takes {got}. {WHY}"
+
+
+def test_log_still_measures_lines_with_a_classmethod_process_line() -> None:
+    process = inspect.getattr_static(Log, "_process_line", None)
+    assert isinstance(process, classmethod), f"Textual's Log._process_line changed. {WHY}"
+    assert Log._process_line("a\tb") == "a       b", f"Log._process_line changed. {WHY}"
+
+
+def test_log_still_keeps_its_width_and_asks_update_size_after_a_write() -> None:
+    assert "self._width = 0" in inspect.getsource(Log.__init__), (
+        f"Textual's Log no longer keeps _width. {WHY}")
+    assert "self._update_size(self._updates, new_lines)" in inspect.getsource(Log.write_lines), (
+        f"Textual's Log.write_lines no longer calls _update_size. {WHY}")
+
+
+def test_logpane_overrides_what_it_means_to() -> None:
+    assert LogPane._update_size is not Log._update_size
+    assert "virtual_size" in vars(LogPane)
