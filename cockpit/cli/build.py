@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import queue
 import sys
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import cockpit
 from cockpit.builds.matrix import Assignment, BuildMatrix
+from cockpit.cli.loading import load_all, load_config_of
 from cockpit.config import Config
 from cockpit.journal import events as ev
 from cockpit.journal.events import BuildStatus, GroupState, StageState, TargetStatus
@@ -124,3 +126,29 @@ def run_build_headless(config: Config, journal: Journal, assignments: list[Assig
         return 1
     finally:
         printer.close()
+
+
+def command(args: argparse.Namespace) -> int:
+    from cockpit.executors.toolchain import ask_host_triple, host_triple
+
+    ask_host_triple()  # runs while the config loads; the plan and the smoke test need it
+    from cockpit.builds.matrix import assign
+
+    if args.headless:
+        config, runbook = load_config_of(args), None  # a headless build needs no playbooks
+    else:
+        config, runbook = load_all(args)
+    host_triple()  # collected here (it has answered by now), whether or not a target needs it
+    assignments = assign(config, args.target or None, args.builder)
+    if runbook is not None:
+        from cockpit.app.launch import open_cockpit
+
+        return open_cockpit(config, runbook, spectate=False, build=assignments)
+    from cockpit.cli.build import run_build_headless
+    from cockpit.journal.store import Journal
+
+    journal = Journal.controller(config.journal_path)
+    try:
+        return run_build_headless(config, journal, assignments)
+    finally:
+        journal.close()

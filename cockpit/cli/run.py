@@ -7,6 +7,7 @@ manual step or gate stops the run with a message saying to use the cockpit.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import signal
 import sys
@@ -17,10 +18,15 @@ from rich.console import Console
 from rich.prompt import Confirm, Prompt
 from rich.text import Text
 
+import cockpit
+from cockpit.cli.loading import load_all, open_ui
+from cockpit.config import Config
 from cockpit.engine.engine import Engine, RunOutcome
+from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 from cockpit.journal.events import RunStatus, StepStatus
 from cockpit.journal.store import Event
+from cockpit.runbook.model import Playbook
 from cockpit.steps import questions as q
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
 
@@ -156,3 +162,71 @@ async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
         console.print(Text(f"not done (the run went on): {', '.join(outcome.missed)}",
                            style="bold yellow"))
     return outcome
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CockpitError([Problem(f"{pair!r} is not K=V", field="--param",
+                                        fix="write --param version=1.1.0-beta.1")])
+        params[key] = value
+    return params
+
+
+def command(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from cockpit.cli.run import run_headless
+    from cockpit.engine.engine import Engine
+    from cockpit.journal.events import RunStatus
+    from cockpit.journal.store import Journal
+
+    config, runbook = load_all(args)
+    params = _parse_params(args.param)
+    if args.playbook not in runbook.playbooks:
+        raise CockpitError([Problem(f"no playbook named {args.playbook!r}", field="playbook",
+                                    fix="see `cockpit playbooks`")])
+    if not args.headless:
+        if args.yes:
+            raise CockpitError([Problem("--yes only applies with --headless", field="--yes",
+                                        fix="the cockpit asks on screen; add --headless to "
+                                        "confirm from the command line")])
+        return open_ui(config, runbook, spectate=False,
+                        autorun=(args.playbook, params, args.dry_run))
+    from cockpit.engine.planner import Planner
+    from cockpit.journal.store import JournalLocked
+
+    playbook = runbook.playbooks[args.playbook]
+    values = Planner(config).values(playbook, params)  # usage errors before anything runs
+    try:
+        journal = Journal.controller(config.journal_path)
+    except JournalLocked:
+        if not args.dry_run:
+            raise
+        return _preview_only(config, playbook, values)  # a dry run needs no lock
+    try:
+        engine = Engine(config, runbook, journal)
+        cockpit.started()
+        outcome = asyncio.run(run_headless(engine, args.playbook, params, dry_run=args.dry_run,
+                                           assume_yes=args.yes))
+    except asyncio.CancelledError:
+        print("stopped by a signal: the running step's processes were stopped", file=sys.stderr)
+        return 1
+    finally:
+        journal.close()
+    return 0 if outcome.status == RunStatus.OK else 1
+
+
+def _preview_only(config: Config, playbook: Playbook, values: dict[str, str]) -> int:
+    from rich.console import Console
+    from rich.text import Text
+
+    from cockpit.engine.planner import Planner
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(Text(f"{playbook.title}  (dry run; not journaled: another cockpit controls "
+                       "this release)", style="bold"))
+    console.print(Text(Planner(config).plan_text(playbook, values)))
+    return 0
