@@ -92,7 +92,7 @@ async def cockpit_rate(fx: Server, lines: int, root: Path,
     from cockpit.app.app import CockpitApp
     from cockpit.config import BuilderConfig, load_config
     from cockpit.demo.workspace import create_workspace
-    from cockpit.executors.local import text_of
+    from cockpit.executors.lines import text_of
     from cockpit.executors.ssh import SshBuilder
     from cockpit.journal.store import Journal
     from cockpit.runbook.loader import load_runbook

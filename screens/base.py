@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from cockpit.engine.plans import PlanCache
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import TimelineView

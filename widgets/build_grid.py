@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from cockpit.builds.matrix import STAGES
+from cockpit.builds.stages import STAGES
 from cockpit.journal.events import StageState, TargetStatus
 from cockpit.state.builds import BuildState, Stage, TargetState
 

@@ -22,7 +22,7 @@ from cockpit.app.feeding import Feeder
 from cockpit.app.flows import Flows, confirm_quit
 from cockpit.app.host import Host
 from cockpit.app.palette import CockpitCommands
-from cockpit.builds.matrix import Assignment, assign
+from cockpit.builds.plan import Assignment, assign
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
 from cockpit.engine.engine import Engine

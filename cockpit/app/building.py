@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 from textual.worker import Worker, WorkerState
 
 from cockpit.app.host import Host
-from cockpit.builds.matrix import Assignment, BuildMatrix
+from cockpit.builds.matrix import BuildMatrix
+from cockpit.builds.plan import Assignment
 from cockpit.errors import CockpitError
 from cockpit.journal.events import BuildStatus
 from cockpit.loopthread import LoopThread

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from cockpit.app.host import Host
-from cockpit.builds.matrix import assign
+from cockpit.builds.plan import assign
 from cockpit.engine.plans import PlanCache, PlanKey, plan_key
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import active_label, project

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cockpit.steps import questions as q
-from screens.modals import ConfirmModal, FailureModal, GateModal, ManualModal
+from screens.modals import ConfirmModal
+from screens.questions import FailureModal, GateModal, ManualModal
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -3,7 +3,7 @@ as a spectator that says why."""
 
 from __future__ import annotations
 
-from cockpit.builds.matrix import Assignment
+from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock
 from cockpit.config import Config
 from cockpit.journal.store import Journal, JournalLocked

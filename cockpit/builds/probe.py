@@ -11,8 +11,8 @@ import asyncio
 import shlex
 from dataclasses import dataclass, field
 
-from cockpit.builds.matrix import LocalExecutor
 from cockpit.config import BuilderConfig, Config
+from cockpit.executors.local import LocalExecutor
 from cockpit.executors.ssh import BuilderError, SshBuilder
 from cockpit.executors.toolchain import host_triple
 

@@ -10,12 +10,14 @@ import threading
 from typing import TYPE_CHECKING
 
 import cockpit
-from cockpit.builds.matrix import Assignment, BuildMatrix
+from cockpit.builds.matrix import BuildMatrix
+from cockpit.builds.plan import Assignment
 from cockpit.cli.loading import load_all, load_config_of
 from cockpit.config import Config
 from cockpit.journal import events as ev
 from cockpit.journal.events import BuildStatus, GroupState, StageState, TargetStatus
-from cockpit.journal.store import Event, Journal
+from cockpit.journal.row import Event
+from cockpit.journal.store import Journal
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -132,7 +134,7 @@ def command(args: argparse.Namespace) -> int:
     from cockpit.executors.toolchain import ask_host_triple, host_triple
 
     ask_host_triple()  # runs while the config loads; the plan and the smoke test need it
-    from cockpit.builds.matrix import assign
+    from cockpit.builds.plan import assign
 
     if args.headless:
         config, runbook = load_config_of(args), None  # a headless build needs no playbooks

@@ -25,7 +25,7 @@ from cockpit.engine.engine import Engine, RunOutcome
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 from cockpit.journal.events import RunStatus, StepStatus
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 from cockpit.runbook.model import Playbook
 from cockpit.steps import questions as q
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer

@@ -149,8 +149,9 @@ def ship_previous(config: Config, say: Callable[[str], None] = print) -> bool:
     Once per workspace; False (and said why) when it cannot be built here."""
     import asyncio
 
-    from cockpit.builds.matrix import BuildMatrix, assign
+    from cockpit.builds.matrix import BuildMatrix
     from cockpit.builds.naming import release_files
+    from cockpit.builds.plan import assign
     from cockpit.forge.local import LocalForge
     from cockpit.journal.events import BuildStatus
     from cockpit.journal.store import Journal

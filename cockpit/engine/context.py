@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cockpit.config import Config
-from cockpit.executors.local import LocalRunner, text_of
+from cockpit.executors.lines import text_of
+from cockpit.executors.local import LocalRunner
 from cockpit.journal.events import Output, Payload, StepConfirmed
-from cockpit.journal.store import Event, Journal
+from cockpit.journal.row import Event
+from cockpit.journal.store import Journal
 from cockpit.params import prose
 from cockpit.steps.base import StepBase
 from cockpit.steps.questions import Confirm, Interaction

@@ -40,7 +40,8 @@ from cockpit.journal.events import (
     StepStarted,
     StepStatus,
 )
-from cockpit.journal.store import Event, Journal, operator_id
+from cockpit.journal.row import Event
+from cockpit.journal.store import Journal, operator_id
 from cockpit.params import prose, render_argv, shown
 from cockpit.runbook.model import Playbook, Runbook
 from cockpit.state.gates import ensure_not_blocked

@@ -1,156 +1,19 @@
-"""Running commands on the local machine, streaming their output.
-
-Output is read in large chunks (``read(65536)`` then split: 2.5x faster than readline),
-ANSI escapes are stripped, and each chunk's complete lines go to the caller in one call, so
-downstream (journal, log pane) works in batches. Every command runs in its own session
-(process group) so a timeout or cancel stops it and everything it started.
-"""
+"""Running commands on this machine, streaming their output (`lines`), and this machine as a
+builder (`LocalExecutor`). Every command runs in its own session (process group) so a
+timeout or cancel stops it and everything it started."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import re
 import signal
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import overload
 
-ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-LineSink = Callable[[Sequence[str]], Awaitable[None] | None]
-TAIL = 2000
-
-
-class Lines(Sequence[str]):
-    """A chunk's complete lines, kept as the one text they arrived in. A sink that stores or
-    forwards them (journal, log file) takes `.text` and never splits and re-joins them; one
-    that looks at lines (cargo's JSON messages) splits them once, on first use."""
-
-    __slots__ = ("_count", "_lines", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._lines: list[str] | None = None
-        self._count: int | None = None
-
-    @property
-    def lines(self) -> list[str]:
-        if self._lines is None:
-            self._lines = self.text.split("\n")
-        return self._lines
-
-    def __len__(self) -> int:
-        if self._count is None:
-            self._count = len(self._lines) if self._lines is not None else self.text.count("\n") + 1
-        return self._count
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        return self.lines[index]
-
-    def __eq__(self, other: object) -> bool:  # equal to the same lines, however they are held
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return self.lines == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # equal to lists, so not hashable either
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.lines)
-
-    def __repr__(self) -> str:
-        return f"Lines({self.text!r})"
-
-
-def text_of(lines: Sequence[str]) -> str:
-    """Lines as one text, without re-joining what arrived as one."""
-    assert not isinstance(lines, str), "a sink takes a batch of lines, not one string"
-    return lines.text if isinstance(lines, Lines) else "\n".join(lines)
-
-
-class Tail:
-    """The last TAIL lines of a stream, for expectations and failure messages. Batches are
-    kept whole and split only when the tail is read, once, at the end."""
-
-    def __init__(self) -> None:
-        self._batches: deque[Sequence[str]] = deque()
-        self._count = 0
-
-    def add(self, lines: Sequence[str]) -> None:
-        self._batches.append(lines)
-        self._count += len(lines)
-        while self._count - len(self._batches[0]) >= TAIL:
-            self._count -= len(self._batches.popleft())
-
-    def lines(self) -> list[str]:
-        return [line for batch in self._batches for line in batch][-TAIL:]
-
-
-def strip_ansi(text: str) -> str:
-    return ANSI.sub("", text) if "\x1b" in text else text
-
-
-async def pump_lines(read: Callable[[int], Awaitable[bytes]], tail: Tail, sink: LineSink | None,
-                     intercept: Callable[[Lines], Lines | None] | None = None) -> None:
-    """Read a stream to its end in 64 KiB chunks, delivering complete lines in batches.
-    `intercept` sees each batch first and may take lines off it (the remote group id marker);
-    it returns what is left, or None."""
-    partial = b""
-    while chunk := await read(65536):
-        lines, partial = split_chunk(partial, chunk)
-        if lines is not None and intercept is not None:
-            lines = intercept(lines)
-        if lines is not None:
-            await deliver(lines, tail, sink)
-    if partial:
-        lines, _ = split_chunk(partial, b"\n")
-        if lines is not None:
-            await deliver(lines, tail, sink)
-
-
-async def deliver(lines: Lines, tail: Tail, sink: LineSink | None) -> None:
-    """Keep the tail and hand the batch on."""
-    tail.add(lines)
-    if sink is not None:
-        result = sink(lines)
-        if result is not None:
-            await result
-
-
-def split_chunk(pending: bytes, chunk: bytes) -> tuple[Lines | None, bytes]:
-    """Complete lines of `pending + chunk` (decoded once, ANSI and CR stripped once), and the
-    unfinished tail. Working per chunk, not per line, keeps the pipeline cheap at full speed."""
-    data = pending + chunk
-    cut = data.rfind(b"\n")
-    if cut < 0:
-        return None, data
-    text = data[:cut].decode("utf-8", errors="replace")
-    if "\x1b" in text:
-        text = ANSI.sub("", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "")
-    return Lines(text), data[cut + 1:]
-
-
-@dataclass
-class CommandResult:
-    exit_code: int | None
-    """None when the command could not start or was killed by the timeout."""
-    timed_out: bool = False
-    error: str | None = None
-    """Why it could not start (command not found, bad cwd), in words."""
-    tail: list[str] = field(default_factory=list)
-    """The last lines of output, for expect_output and failure messages."""
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.tail)
+from cockpit.config import Config
+from cockpit.executors.base import Workspace
+from cockpit.executors.lines import CommandResult, LineSink, Tail, pump_lines
 
 
 class LocalRunner:
@@ -167,23 +30,19 @@ class LocalRunner:
         timeout: float | None = None,
         sink: LineSink | None = None,
         on_start: Callable[[int], None] | None = None,
+        stdin: bytes | None = None,
     ) -> CommandResult:
         """Run argv, or a shell string when `argv` is a str; stream lines to `sink`.
 
         `on_start` gets the process group id as soon as the command runs (the engine journals
         it, so a cockpit that died can stop what it left behind)."""
         full_env = {**os.environ, **(env or {}), "CARGO_TERM_COLOR": "never", "NO_COLOR": "1"}
+        words = ["/bin/sh", "-c", argv] if isinstance(argv, str) else list(argv)
+        given = asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE
         try:
-            if isinstance(argv, str):
-                proc = await asyncio.create_subprocess_exec(
-                    "/bin/sh", "-c", argv, cwd=cwd, env=full_env, stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-                    start_new_session=True)
-            else:
-                proc = await asyncio.create_subprocess_exec(
-                    *argv, cwd=cwd, env=full_env, stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-                    start_new_session=True)
+            proc = await asyncio.create_subprocess_exec(
+                *words, cwd=cwd, env=full_env, stdin=given, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT, start_new_session=True)
         except FileNotFoundError as exc:
             missing = exc.filename if exc.filename else (argv if isinstance(argv, str) else argv[0])
             if cwd is not None and not Path(cwd).is_dir():
@@ -194,7 +53,7 @@ class LocalRunner:
         if on_start is not None:
             on_start(proc.pid)
         tail = Tail()
-        reader = asyncio.ensure_future(self._pump(proc, tail, sink))
+        reader = asyncio.ensure_future(self._pump(proc, tail, sink, stdin))
         timed_out = False
         try:
             await asyncio.wait_for(asyncio.shield(reader), timeout)
@@ -212,9 +71,26 @@ class LocalRunner:
                              tail=tail.lines())
 
     async def _pump(self, proc: asyncio.subprocess.Process, tail: Tail,
-                    sink: LineSink | None) -> None:
+                    sink: LineSink | None, stdin: bytes | None) -> None:
         assert proc.stdout is not None
-        await pump_lines(proc.stdout.read, tail, sink)
+
+        async def feed(pipe: asyncio.StreamWriter, data: bytes) -> None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                pipe.write(data)
+                await pipe.drain()
+            pipe.close()
+
+        # written while the output is read: a command that talks before it reads never waits
+        writer = (asyncio.ensure_future(feed(proc.stdin, stdin))
+                  if stdin is not None and proc.stdin is not None else None)
+        try:
+            await pump_lines(proc.stdout.read, tail, sink)
+        finally:
+            if writer is not None:
+                if not writer.done():  # the command ended without reading it all
+                    writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
 
     async def _kill(self, proc: asyncio.subprocess.Process) -> None:
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -259,3 +135,38 @@ def kill_group(pgid: int) -> None:
             if not group_alive(pgid):
                 return
             time.sleep(0.1)
+
+
+class LocalExecutor:
+    """This machine, as a builder: it builds the repository in place."""
+
+    def __init__(self, name: str, runner: LocalRunner | None = None, *,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.name = name
+        self.runner = runner or LocalRunner()
+        self.env = dict(env or {})
+
+    def workspace(self, config: Config) -> Workspace:
+        from cockpit.executors.toolchain import host_triple
+
+        dist = config.resolve(config.build.dist_dir) / config.release.version
+        # another toolchain (RUSTC in the builder's env) may build for another host
+        host = "" if "RUSTC" in self.env else host_triple()
+        return Workspace(str(config.repo), str(config.repo / "target"), str(dist), host)
+
+    async def run(self, command: str, *, cwd: str | None = None,
+                  env: Mapping[str, str] | None = None, sink: LineSink | None = None,
+                  stdin: bytes | None = None, timeout: float | None = None) -> CommandResult:
+        return await self.runner.run(command, cwd=Path(cwd) if cwd else None, env=env,
+                                     sink=sink, timeout=timeout, stdin=stdin)
+
+    async def read_file(self, path: str) -> bytes:
+        return Path(path).read_bytes()
+
+    async def write_file(self, path: str, data: bytes) -> None:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    async def close(self) -> None:
+        return None

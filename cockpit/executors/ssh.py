@@ -15,12 +15,13 @@ import ipaddress
 import shlex
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cockpit.config import BuilderConfig
-from cockpit.executors.local import CommandResult, Lines, LineSink, Tail, pump_lines
+from cockpit.config import BuilderConfig, Config
+from cockpit.errors import CockpitError, Problem
+from cockpit.executors.base import Workspace
+from cockpit.executors.lines import CommandResult, Lines, LineSink, Tail, pump_lines
 
 if TYPE_CHECKING:
     import asyncssh
@@ -32,14 +33,17 @@ KEEPALIVE_COUNT = 3
 CONNECT_TIMEOUT = 10.0
 
 
-@dataclass
-class BuilderError(Exception):
+class BuilderError(CockpitError):
     """A builder could not be used: refused, unreachable, untrusted, or lost mid-build."""
 
-    builder: str
-    message: str
-    fix: str = ""
-    lost: bool = False
+    def __init__(self, builder: str, message: str, fix: str = "", *, lost: bool = False) -> None:
+        super().__init__([Problem(message, field=f"builder {builder}", fix=fix or None)],
+                         exit_code=1)
+        self.builder = builder
+        self.message = message
+        self.fix = fix
+        self.lost = lost
+        """The connection dropped mid-build: its process group may live on (see `sweep`)."""
 
     def __str__(self) -> str:
         return f"{self.builder}: {self.message}" + (f" (fix: {self.fix})" if self.fix else "")
@@ -259,6 +263,8 @@ class SshBuilder:
         "gone" when `job` no longer runs there; None when the builder could not be asked."""
         if pgid is None or self._conn is None:
             return None
+        import asyncssh
+
         # `kill -SIG -PGID`, not `kill -- -PGID`: dash's builtin kill has no `--`
         command = (f"kill -TERM -{pgid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do "
                    f"kill -0 -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
@@ -269,7 +275,7 @@ class SshBuilder:
                        f"|| {{ echo gone; exit 0; }}; echo stopped; {command}")
         try:
             result = await asyncio.wait_for(self._conn.run(command, check=False), 10)
-        except (OSError, TimeoutError, Exception):  # the link may be gone: nothing more to do
+        except (OSError, TimeoutError, asyncssh.Error):  # the link may be gone: nothing to do
             return None
         if result.exit_status != 0:
             return None
@@ -286,6 +292,19 @@ class SshBuilder:
                 settled.append((job, pgid, outcome))
         return settled
 
+    def workspace(self, config: Config) -> Workspace:
+        """Under the builder's workdir: a copy of the commit, the kept target dir, packages."""
+        base = self.workdir
+        return Workspace(f"{base}/src", f"{base}/target",
+                         f"{base}/dist/{config.release.version}")
+
+    async def write_file(self, path: str, data: bytes) -> None:
+        result = await self.run(f"mkdir -p \"$(dirname {shlex.quote(path)})\" && "
+                                f"cat > {shlex.quote(path)}", stdin=data)
+        if result.exit_code != 0:
+            raise BuilderError(self.name, f"cannot write {path} on the builder: "
+                               + (result.error or " ".join(result.tail[-2:])))
+
     async def read_file(self, path: str) -> bytes:
         result = await self.conn.run(f"cat {shlex.quote(path)}", encoding=None, check=False)
         if result.exit_status != 0:
@@ -297,5 +316,4 @@ class SshBuilder:
 
     def _lost(self, exc: BaseException) -> BuilderError:
         return BuilderError(self.name, f"builder lost: {exc or type(exc).__name__}",
-                            "check the builder and the network, then retry the target",
-                            lost=True)
+                            "check the builder and the network, then retry the target", lost=True)

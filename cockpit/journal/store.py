@@ -7,7 +7,6 @@ everyone else opens the database with ``mode=ro``, so a spectator physically can
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import getpass
@@ -19,15 +18,15 @@ import threading
 import uuid
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cached_property
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from cockpit.clock import Clock, SystemClock
 from cockpit.errors import JournalError, Problem
-from cockpit.journal.events import PAYLOADS, Payload, SessionStarted
+from cockpit.journal.checkpoint import Checkpointer
+from cockpit.journal.events import Payload, SessionStarted
+from cockpit.journal.row import SELECT, Event, table_columns
 from cockpit.redact import redact_value
 
 SCHEMA = """
@@ -56,77 +55,6 @@ def operator_id() -> str:
     except (KeyError, OSError):
         user = str(os.getuid())
     return f"{user}@{socket.gethostname()}"
-
-
-@dataclass(frozen=True)
-class Event:
-    id: int
-    ts: datetime
-    session: str
-    kind: str
-    run_id: str | None
-    step: str | None
-    data: dict[str, Any]
-
-    def lines(self) -> list[str]:
-        """An output event's lines (stored as one text: cheap to encode, scan and decode);
-        none when it was read without its text."""
-        text = self.data.get("text")
-        return text.split("\n") if isinstance(text, str) else list(self.data.get("lines", []))
-
-    @property
-    def unread(self) -> int:
-        """How many lines an output event holds that were not read (see `Journal.events`)."""
-        return 0 if "text" in self.data else int(self.data.get("count", 0))
-
-    @cached_property
-    def payload(self) -> Payload | None:
-        """The typed content (None for a kind this version does not know)."""
-        kind = PAYLOADS.get(self.kind)
-        return kind.load(self.data) if kind is not None else None
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Event:
-        id_, ts, session, kind, run_id, step, data, text = row
-        payload = json.loads(data)
-        if text is not None:
-            payload["text"] = text
-        return cls(id_, datetime.fromisoformat(ts), session, kind, run_id, step, payload)
-
-
-_SELECT = "SELECT id, ts, session, kind, run_id, step, data, text FROM events"
-
-
-def _columns(conn: sqlite3.Connection) -> set[str]:
-    return {row[1] for row in conn.execute("PRAGMA table_info(events)")}
-
-
-class _Checkpointer:
-    """Moves the WAL into the database file from a thread of its own, once a second.
-
-    SQLite's automatic checkpoint runs inside a commit, on the event loop, and doubles the
-    cost of appending a flood of build output; here it overlaps with the loop (SQLite
-    releases the GIL while it does I/O). A passive checkpoint never blocks a writer.
-    """
-
-    def __init__(self, path: Path, interval: float = 1.0) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(path, interval),
-                                        name="journal-checkpoint", daemon=True)
-        self._thread.start()
-
-    def _run(self, path: Path, interval: float) -> None:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        try:
-            while not self._stop.wait(interval):
-                with contextlib.suppress(sqlite3.Error):  # busy now: the next round catches up
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 class JournalLocked(JournalError):
@@ -160,7 +88,7 @@ class Journal:
         self.clock = clock
         self.session = session
         self._lock_fd = lock_fd
-        self._select = _SELECT
+        self._select = SELECT
         self._lock = threading.RLock()
         """The writing connection is used from the UI and from the build thread: a
         transaction runs whole."""
@@ -169,7 +97,7 @@ class Journal:
         """A controller reads on a connection of its own: in WAL mode a read and a write run
         at the same time, so the UI reading a flood of output never holds up the build thread
         writing it (and the other way round)."""
-        self._checkpointer: _Checkpointer | None = None
+        self._checkpointer: Checkpointer | None = None
 
     # opening ----------------------------------------------------------------------------
 
@@ -202,7 +130,7 @@ class Journal:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
             conn.executescript(SCHEMA)
-            if "text" not in _columns(conn):  # a journal from before the text column
+            if "text" not in table_columns(conn):  # a journal from before the text column
                 conn.execute("ALTER TABLE events ADD COLUMN text TEXT")
             reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             reader.execute("PRAGMA query_only=1")
@@ -211,7 +139,7 @@ class Journal:
             raise _problem(path, exc, "write the journal") from None
         journal = cls(path, conn, writable=True, clock=clock, session=session, lock_fd=fd,
                       reader=reader)
-        journal._checkpointer = _Checkpointer(path)
+        journal._checkpointer = Checkpointer(path)
         journal.record(SessionStarted(operator=operator_id(), pid=os.getpid()))
         return journal
 
@@ -228,12 +156,12 @@ class Journal:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("SELECT count(*) FROM events").fetchone()
-            columns = _columns(conn)
+            columns = table_columns(conn)
         except sqlite3.Error as exc:
             raise _problem(path, exc, "read the journal") from None
         journal = cls(path, conn, writable=False, clock=clock or SystemClock(), session="spectator")
         if "text" not in columns:  # the controller adds it when it next opens this journal
-            journal._select = _SELECT.replace("text FROM", "NULL FROM")
+            journal._select = SELECT.replace("text FROM", "NULL FROM")
         return journal
 
     def close(self) -> None:

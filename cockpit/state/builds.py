@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cockpit.builds.matrix import STAGES
+from cockpit.builds.stages import STAGES
 from cockpit.journal import events as ev
 from cockpit.journal.events import StageState, TargetStatus
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 
 
 @dataclass

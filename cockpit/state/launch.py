@@ -12,7 +12,7 @@ from datetime import datetime
 
 from cockpit.journal import events as ev
 from cockpit.journal.events import FAILING, RunStatus, StepStatus
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 
 from cockpit.journal import events as ev
 from cockpit.journal.events import FAILING
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 from cockpit.state.launch import LaunchState, RunState
 
 When = Callable[[datetime], str]

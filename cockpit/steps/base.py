@@ -23,7 +23,8 @@ from cockpit.config import Config
 from cockpit.errors import Problem
 from cockpit.executors.local import LocalRunner
 from cockpit.journal.events import Payload, StepStatus
-from cockpit.journal.store import Event, Journal
+from cockpit.journal.row import Event
+from cockpit.journal.store import Journal
 from cockpit.params import check_words, render_argv, shown, substitute
 from cockpit.redact import redact
 from cockpit.steps.checks import Check

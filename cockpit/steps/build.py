@@ -14,7 +14,7 @@ class BuildStep(StepBase):
     kind: Literal["build"]
 
     def plan(self, ctx: PlanContext) -> list[str]:
-        from cockpit.builds.matrix import assign
+        from cockpit.builds.plan import assign
 
         try:
             assignments = assign(ctx.config)
@@ -24,7 +24,8 @@ class BuildStep(StepBase):
                 "smoke, package, checksum, fetch" for a in assignments]
 
     async def execute(self, ctx: StepContext) -> Outcome:
-        from cockpit.builds.matrix import BuildMatrix, assign
+        from cockpit.builds.matrix import BuildMatrix
+        from cockpit.builds.plan import assign
 
         version = ctx.values.get("version", ctx.config.release.version)
         config = ctx.config.for_version(version)  # a hotfix's: smoke test, dist dir follow

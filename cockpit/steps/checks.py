@@ -16,7 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from cockpit.executors.local import LineSink, LocalRunner
+from cockpit.executors.lines import LineSink
+from cockpit.executors.local import LocalRunner
 from cockpit.params import check_regex, check_words, render_argv, substitute
 from cockpit.steps.pii import CATEGORIES, scan_text
 

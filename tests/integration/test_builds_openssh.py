@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.builds.matrix import BuildMatrix, assign
+from cockpit.builds.matrix import BuildMatrix
+from cockpit.builds.plan import assign
 from cockpit.config import BuilderConfig, Config
 from cockpit.journal.store import Journal
 from cockpit.state.builds import BuildState

@@ -10,7 +10,8 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from cockpit.builds.matrix import BuildMatrix, assign, leftover_groups
+from cockpit.builds.matrix import BuildMatrix, leftover_groups
+from cockpit.builds.plan import assign
 from cockpit.config import BuilderConfig, Config
 from cockpit.executors.ssh import BuilderError, SshBuilder
 from cockpit.journal.store import Journal

@@ -6,7 +6,7 @@ from textual.app import App
 from textual.widgets import Input, Static
 
 from cockpit.steps.questions import FailureAnswer
-from screens.modals import FailureModal
+from screens.questions import FailureModal
 
 
 class Host(App[None]):

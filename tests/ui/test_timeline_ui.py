@@ -17,7 +17,8 @@ from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
 from screens.help import HelpScreen
-from screens.modals import ConfirmModal, GateModal, ParamsModal, ResolveModal
+from screens.modals import ConfirmModal, ParamsModal, ResolveModal
+from screens.questions import GateModal
 from screens.timeline import TimelineScreen
 from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane

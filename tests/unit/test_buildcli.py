@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cockpit.cli.build import BuildPrinter
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 
 
 def event(kind: str, **data: object) -> Event:

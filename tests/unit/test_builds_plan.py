@@ -5,10 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from cockpit.builds.matrix import BuildMatrix, LocalExecutor, TargetContext, asset_name, assign, os_arch
+from cockpit.builds.matrix import BuildMatrix
+from cockpit.builds.naming import asset_name, os_arch
+from cockpit.builds.plan import assign
+from cockpit.builds.stages import TargetStages
 from cockpit.config import Config
 from cockpit.errors import CockpitError
-from cockpit.executors.local import Lines
+from cockpit.executors.lines import Lines
+from cockpit.executors.local import LocalExecutor
 from cockpit.executors.ssh import remote_script
 from cockpit.journal.store import Journal
 
@@ -65,7 +69,7 @@ def test_a_build_log_on_disk_holds_what_the_journal_holds_redacted(config: Confi
                                                                      journal: Journal) -> None:
     matrix = BuildMatrix(config, journal)
     target = assign(config)[0]
-    context = TargetContext(matrix, "b-1", target, "abc", LocalExecutor("local"))
+    context = TargetStages(matrix, "b-1", target, "abc", LocalExecutor("local"))
     token = "ghp_" + "t" * 36
     context.sink(Lines(f"pushing with {token}\nok"))
     matrix.log_file("b-1", target.target).close()

@@ -14,7 +14,8 @@ from cockpit.engine.engine import Engine
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, ConfigError
 from cockpit.executors.local import group_alive
-from cockpit.journal.store import Event, Journal
+from cockpit.journal.row import Event
+from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_playbook, load_runbook
 from cockpit.state.gates import Blocked
 from cockpit.state.launch import LaunchState

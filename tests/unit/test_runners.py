@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from cockpit.executors.local import TAIL, Lines, Tail, pump_lines, split_chunk, text_of
+from cockpit.executors.lines import TAIL, Lines, Tail, pump_lines, split_chunk, text_of
 
 
 def test_a_chunk_gives_its_complete_lines_cleaned_and_keeps_the_rest() -> None:

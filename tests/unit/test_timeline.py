@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cockpit.journal.store import Event
+from cockpit.journal.row import Event
 from cockpit.runbook.model import Runbook
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import countdown, project, relative_label, slots

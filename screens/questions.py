@@ -1,0 +1,168 @@
+"""The running steps' questions, as dialogs: finish a manual step, decide a gate, and say what
+to do with a step that failed. Each answers with the engine's answer types."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from cockpit.steps.checks import CheckResult
+from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
+from screens.modals import Modal
+
+
+def _question(title: str, body: str, note_label: str, note_id: str) -> ComposeResult:
+    """What every question with a note starts with: the title, what it is about, the note."""
+    yield Label(title, classes="modal-title")
+    yield Static(Text(body), classes="modal-body")
+    yield Label(note_label, classes="field-label")
+    yield Input(id=note_id)
+
+
+class ManualModal(Modal[ManualAnswer | None]):
+    """A manual step: the operator does it, then says done (or not) with a note."""
+
+    BINDINGS = [Binding("ctrl+d", "answer(True)", "Done", id="manual-done",
+                        tooltip="Done (enter in the note does the same)"),
+                Binding("ctrl+n", "answer(False)", "Not done", id="manual-not-done",
+                        tooltip="Not done: the step fails, with your note"),
+                Binding("escape", "stop", "Stop here", id="manual-stop",
+                        tooltip="Stop the playbook here (resume later)")]
+
+    def __init__(self, title: str, instructions: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.instructions = instructions
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield from _question(f"Manual step: {self.title_text}",
+                                 self.instructions or self.title_text, "note (optional)",
+                                 "manual-note")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Stop here (esc)", id="stop")
+                yield Button("Not done (^n)", variant="error", id="fail")
+                yield Button("Done (enter)", variant="success", id="done")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "stop":
+            self.dismiss(None)
+        else:
+            self.action_answer(event.button.id == "done")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_answer(True)
+
+    def action_answer(self, done: bool) -> None:
+        self.dismiss(ManualAnswer(done, self.query_one("#manual-note", Input).value))
+
+    def action_stop(self) -> None:
+        self.dismiss(None)
+
+
+class FailureModal(Modal[FailureAnswer | None]):
+    """A step failed: run it again, skip it (a note says why), or stop the playbook."""
+
+    BINDINGS = [Binding("ctrl+r", "answer('retry')", "Retry", id="failure-retry",
+                        tooltip="Run the step again"),
+                Binding("ctrl+s", "answer('skip')", "Skip", id="failure-skip",
+                        tooltip="Go on without it: the note says why (required)"),
+                Binding("escape", "answer('abort')", "Abort", id="failure-abort",
+                        tooltip="Stop the playbook here")]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield from _question(f"Step failed: {self.title_text}", self.message,
+                                 "note (needed to skip)", "failure-note")
+            yield Static("", classes="modal-error", id="failure-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Abort (esc)", id="abort")
+                yield Button("Skip (^s)", variant="warning", id="skip")
+                yield Button("Retry (^r)", variant="primary", id="retry")
+
+    def on_mount(self) -> None:
+        self.query_one("#failure-note", Input).focus()  # typing goes to the note at once
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_answer(str(event.button.id))
+
+    def action_answer(self, action: str) -> None:
+        note = self.query_one("#failure-note", Input).value.strip()
+        if action == "skip" and not note:
+            self.query_one("#failure-error", Static).update(
+                "say why it is safe to go on without this step")
+            self.query_one("#failure-note", Input).focus()
+            return
+        self.dismiss(FailureAnswer(action, note))  # type: ignore[arg-type]
+
+
+class GateModal(Modal[GateAnswer | None]):
+    """Automated results, manual checks to tick, and the GO/NO-GO decision with a rationale."""
+
+    def __init__(self, title: str, results: list[CheckResult]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.results = results
+
+    def compose(self) -> ComposeResult:
+        failed = sum(1 for r in self.results if r.ok is False)
+        with Vertical(classes="modal-box"):
+            yield Label(f"GO/NO-GO: {self.title_text}", classes="modal-title")
+            with VerticalScroll(classes="modal-body"):
+                for index, result in enumerate(self.results):
+                    if result.ok is None:
+                        with Horizontal(classes="manual-check"):
+                            yield Checkbox(result.title, id=f"tick-{index}")
+                            yield Input(placeholder="note", id=f"note-{index}")
+                    else:
+                        mark = ("PASS", "green") if result.ok else ("FAIL", "bold red")
+                        yield Static(Text.assemble((f"{mark[0]} ", mark[1]), result.title,
+                                                   (f"  {result.summary}", "dim")),
+                                     id=f"result-{index}")
+                        if result.kind == "pii-scan" and result.detail:
+                            yield Static(Text(result.detail, style="dim"))
+            if failed:
+                yield Static(Text(f"{failed} automated check(s) failed: a GO will be recorded "
+                                  "with that fact.", style="bold red"))
+            yield Label("rationale (required)", classes="field-label")
+            yield Input(id="rationale", placeholder="why GO, or what blocks")
+            yield Static("", classes="modal-error", id="gate-error")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("NO-GO", variant="error", id="no-go")
+                yield Button("GO", variant="success", id="go")
+
+    DEFAULT_CSS = Modal.DEFAULT_CSS + """
+    .manual-check { height: auto; }
+    .manual-check Checkbox { width: 1fr; }
+    .manual-check Input { width: 40; }
+    """
+
+    def on_mount(self) -> None:
+        """Focus the first thing to do: a manual check to tick, else the rationale."""
+        boxes = self.query(Checkbox)
+        (boxes.first() if boxes else self.query_one("#rationale", Input)).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+        rationale = self.query_one("#rationale", Input).value.strip()
+        if not rationale:
+            self.query_one("#gate-error", Static).update("a decision needs a rationale")
+            return
+        ticks = [(self.query_one(f"#tick-{i}", Checkbox).value,
+                  self.query_one(f"#note-{i}", Input).value)
+                 for i, r in enumerate(self.results) if r.ok is None]
+        decision: Literal["GO", "NO-GO"] = "GO" if event.button.id == "go" else "NO-GO"
+        self.dismiss(GateAnswer(decision, rationale, ticks))
