@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from cockpit.journal.events import TargetStatus
 from cockpit.state.builds import BuildState
 from screens.base import Feed, ModeScreen, OutputWanted
-from widgets.build_grid import BuildGrid
+from widgets.build_grid import BuildGrid, target_story
 from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane
 
@@ -219,14 +219,7 @@ class BuildsScreen(ModeScreen):
         target = grid.selected_target
         text = ""
         if self.state is not None and target in self.state.targets:
-            t = self.state.targets[target]
-            if t.failure:
-                text = f"{target}: {t.failure}"
-            if t.attempts:
-                history = ", ".join(f"{b}: {o}" for _, b, o in t.attempts[-5:])
-                if len(t.attempts) > 5:
-                    history = f"{len(t.attempts) - 5} more, then " + history
-                text += ("\n" if text else "") + f"earlier attempts: {history}"
+            text = target_story(self.state.targets[target])
         if text != self._failure_text:
             self._failure_text = text
             self.query_one("#failure", Static).update(text)

@@ -32,6 +32,17 @@ def stage_cell(stage: Stage, target: TargetState, name: str) -> Text:
     return text
 
 
+def target_story(target: TargetState) -> str:
+    """Why the target failed, and how its earlier attempts went (the last five)."""
+    text = f"{target.target}: {target.failure}" if target.failure else ""
+    if target.attempts:
+        history = ", ".join(f"{b}: {o}" for _, b, o in target.attempts[-5:])
+        if len(target.attempts) > 5:
+            history = f"{len(target.attempts) - 5} more, then " + history
+        text += ("\n" if text else "") + f"earlier attempts: {history}"
+    return text
+
+
 class BuildGrid(DataTable[Text]):
     DEFAULT_CSS = "BuildGrid { height: auto; max-height: 12; }"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
 
 from cockpit.runbook.model import SECTION_TITLES
 from cockpit.state.timeline import ItemStatus, ItemView, TimelineView, relative_label
@@ -78,7 +79,7 @@ class TimelineTable(DataTable[Text]):
             return None
         try:
             key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:
+        except CellDoesNotExist:  # the cursor is past the rows while they are rebuilt
             return None
         return str(key.value) if key.value is not None else None
 
