@@ -93,3 +93,6 @@ class ModeScreen(Screen[None]):
 
     def plan_ready(self) -> None:
         """A plan a `PlanWanted` asked for is in the cache."""
+
+    def show_matrix_plan(self, text: str) -> None:
+        """Which target builds where (planned once, off the UI thread)."""

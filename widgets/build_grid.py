@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from cockpit.builds.stages import STAGES
-from cockpit.journal.events import StageState, TargetStatus
+from cockpit.journal.events import BUILD_STAGES, StageState, TargetStatus
 from cockpit.state.builds import BuildState, Stage, TargetState
 
 CELL: dict[str, tuple[str, str]] = {
@@ -53,7 +52,7 @@ class BuildGrid(DataTable[Text]):
     def on_mount(self) -> None:
         self.add_column("target", key="target")
         self.add_column("builder", key="builder")
-        for stage in STAGES:
+        for stage in BUILD_STAGES:
             self.add_column(stage, key=stage, width=16 if stage == "build" else 8)
         self.add_column("status", key="status", width=28)
 
@@ -66,14 +65,14 @@ class BuildGrid(DataTable[Text]):
             if target.attempts:
                 status.append(f"  (attempt {len(target.attempts) + 1})", style="dim")
             cells = (Text(name, style="bold"), Text(target.builder),
-                     *(stage_cell(target.stages[s], target, s) for s in STAGES), status)
+                     *(stage_cell(target.stages[s], target, s) for s in BUILD_STAGES), status)
             plain = tuple(c.plain for c in cells)
             if self._rows.get(name) == plain:
                 continue
             if name not in self._rows:
                 self.add_row(*cells, key=name)
             else:
-                for key, cell in zip(("target", "builder", *STAGES, "status"), cells, strict=True):
+                for key, cell in zip(("target", "builder", *BUILD_STAGES, "status"), cells, strict=True):
                     self.update_cell(name, key, cell)
             self._rows[name] = plain
 

@@ -12,28 +12,31 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 
+if TYPE_CHECKING:
+    from cockpit.app.flows import Flows
+    from cockpit.engine.engine import Engine
+    from screens.builds import BuildsScreen
+
 import cockpit
 from cockpit.app.building import Building
 from cockpit.app.feeding import Feeder
-from cockpit.app.flows import Flows, confirm_quit
 from cockpit.app.host import Host
 from cockpit.app.palette import CockpitCommands
 from cockpit.builds.plan import Assignment, assign
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
-from cockpit.engine.engine import Engine
 from cockpit.engine.plans import plan_key
 from cockpit.errors import CockpitError
-from cockpit.journal.store import Journal
+from cockpit.journal.store import Journal, operator_id
 from cockpit.runbook.model import Runbook
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from screens.base import ModeScreen
-from screens.builds import BuildsScreen
 from screens.help import HelpScreen
 from screens.timeline import TimelineScreen
 
@@ -69,20 +72,51 @@ class CockpitApp(Host):
         self.autorun, self.autobuild = autorun, build
         self.poll_seconds = poll_seconds
         self.build_control = Building(self)
-        self.engine = None if not journal.writable else Engine(
-            config, runbook, journal, offload=self.build_control.off_loop)
-        self.flows = Flows(self, self.engine) if self.engine is not None else None
         self.feeder = Feeder(self)
-        self.role = ("CONTROLLER " + self.engine.operator if self.engine
+        self.matrix_plan = ""
+        """Which target builds where (planned after the first frame: finding the host's
+        triple runs rustc)."""
+        self._engine: Engine | None = None
+        self._flows: Flows | None = None
+        self._builds_screen: BuildsScreen | None = None
+        self.role = ("CONTROLLER " + operator_id() if journal.writable
                      else "SPECTATOR (read-only)")
-        release = f"{config.release.name} v{config.release.version}"
         self.timeline = TimelineScreen(config, runbook, role=self.role,
-                                       can_act=self.engine is not None)
-        self.builds_screen = BuildsScreen(can_act=self.engine is not None, release=release,
-                                          role=self.role, timezone=config.release.timezone,
-                                          alternatives=self.alternative_builder)
+                                       can_act=journal.writable)
         self.add_mode("timeline", lambda: self.timeline)
         self.add_mode("builds", lambda: self.builds_screen)
+
+    @property
+    def engine(self) -> Engine | None:
+        """The controller's engine (made when first needed: none of it is in the first frame);
+        None for a spectator, so nothing it presses changes anything."""
+        if self._engine is None and self.journal.writable:
+            from cockpit.engine.engine import Engine
+
+            self._engine = Engine(self.config, self.runbook, self.journal,
+                                  offload=self.build_control.off_loop)
+        return self._engine
+
+    @property
+    def flows(self) -> Flows | None:
+        if self._flows is None and self.engine is not None:
+            from cockpit.app.flows import Flows
+
+            self._flows = Flows(self, self.engine)
+        return self._flows
+
+    @property
+    def builds_screen(self) -> BuildsScreen:
+        """Builds mode, made when first shown (or planned for)."""
+        if self._builds_screen is None:
+            from screens.builds import BuildsScreen
+
+            release = self.config.release
+            self._builds_screen = BuildsScreen(
+                can_act=self.journal.writable, release=f"{release.name} v{release.version}",
+                role=self.role, timezone=release.timezone, alternatives=self.alternative_builder)
+            self._builds_screen.matrix_plan = self.matrix_plan
+        return self._builds_screen
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -98,13 +132,13 @@ class CockpitApp(Host):
         if self.spectator_reason and "another cockpit" in self.spectator_reason:
             self.notify(f"{self.spectator_reason}: you can watch, not act", timeout=10,
                         title="Opened as spectator")
-        if self.flows is not None:
+        if self.journal.writable:
             interrupted = self.state.interrupted_runs()
             if interrupted:
-                self.flows.resolve(interrupted[-1].run_id)
+                self.resolve_run(interrupted[-1].run_id)
             elif self.autorun is not None:
                 name, params, dry_run = self.autorun
-                self.flows.start(name, dry_run, params)
+                self.start_playbook(name, dry_run, params)
             if interrupted and self.autorun is not None:
                 self.notify(f"{self.autorun[0]} not started: resolve the interrupted run first",
                             severity="warning", timeout=10)
@@ -120,8 +154,8 @@ class CockpitApp(Host):
         self.feeder.plan_ahead()
 
     def _hang_up(self) -> None:
-        if self.flows is not None:
-            self.flows.cancel_run()
+        if self._flows is not None:
+            self._flows.cancel_run()
         self.build_control.hang_up()
         self.exit(1)
 
@@ -143,7 +177,8 @@ class CockpitApp(Host):
         return self.builds_screen if self.current_mode == "builds" else self.timeline
 
     def mode_screens(self) -> tuple[ModeScreen, ...]:
-        return self.timeline, self.builds_screen
+        made = self._builds_screen
+        return (self.timeline,) if made is None else (self.timeline, made)
 
     def poll_journal(self) -> None:
         self.feeder.poll()
@@ -162,7 +197,7 @@ class CockpitApp(Host):
 
     def running(self) -> bool:
         """A playbook runs."""
-        return self.flows is not None and self.flows.running()
+        return self._flows is not None and self._flows.running()
 
     def building(self) -> bool:
         """A build runs."""
@@ -178,6 +213,10 @@ class CockpitApp(Host):
             return
         self.flows.start(name, dry_run, given, show_plan=show_plan)
 
+    def resolve_run(self, run_id: str) -> None:
+        if self.flows is not None:
+            self.flows.resolve(run_id)
+
     def on_timeline_screen_run_requested(self, message: TimelineScreen.RunRequested) -> None:
         self.start_playbook(message.playbook, message.dry_run)
 
@@ -188,13 +227,12 @@ class CockpitApp(Host):
 
     def on_timeline_screen_resolve_requested(self, message: TimelineScreen.ResolveRequested
                                              ) -> None:
-        if self.flows is not None:
-            self.flows.resolve(message.run_id)
+        self.resolve_run(message.run_id)
 
     def on_timeline_screen_cancel_requested(self, message: TimelineScreen.CancelRequested
                                             ) -> None:
-        if self.flows is not None:
-            self.flows.cancel_run()
+        if self._flows is not None:
+            self._flows.cancel_run()
 
     def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
         try:
@@ -211,7 +249,7 @@ class CockpitApp(Host):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Spectators are not offered what they cannot do (H and R leave their footer)."""
-        return not (action == "emergency" and self.engine is None)
+        return not (action == "emergency" and not self.journal.writable)
 
     def action_emergency(self, name: str) -> None:
         """H / R from any screen: parameters, the whole plan, an explicit yes, then the run
@@ -242,4 +280,6 @@ class CockpitApp(Host):
         if not self.running() and not self.building():
             self.exit(0)
             return
+        from cockpit.app.flows import confirm_quit
+
         self.run_worker(confirm_quit(self), group="flow", exit_on_error=False)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.worker import Worker, WorkerState
 
 from cockpit.app.host import Host
-from cockpit.builds.matrix import BuildMatrix
 from cockpit.builds.plan import Assignment
 from cockpit.errors import CockpitError
 from cockpit.journal.events import BuildStatus
 from cockpit.loopthread import LoopThread
+
+if TYPE_CHECKING:
+    from cockpit.builds.matrix import BuildMatrix
 
 T = TypeVar("T")
 
@@ -24,7 +26,7 @@ class Building:
         self.app = app
         self._loop: LoopThread | None = None
         self._worker: Worker[None] | None = None
-        self._matrix: BuildMatrix | None = None
+        self._matrix: BuildMatrix | None = None  # imported with the first build
 
     async def off_loop(self, work: Coroutine[Any, Any, T]) -> T:
         """Run build work on the build thread's loop."""
@@ -51,6 +53,8 @@ class Building:
                                            exclusive=True, exit_on_error=False)
 
     async def _run(self, assignments: list[Assignment], retry_of: str | None) -> None:
+        from cockpit.builds.matrix import BuildMatrix
+
         app = self.app
         matrix = self._matrix = BuildMatrix(app.config, app.journal)
         try:

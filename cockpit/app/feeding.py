@@ -65,7 +65,7 @@ class Feeder:
         for event in events:
             group = event.payload if event.kind == ev.Kind.REMOTE_GROUP else None
             if (isinstance(group, ev.RemoteGroup) and group.leftover
-                    and group.state == ev.GroupState.STOPPED and app.engine is not None
+                    and group.state == ev.GroupState.STOPPED and app.journal.writable
                     and event.session == app.journal.session):
                 app.notify(f"stopped process group {group.pgid} on {group.builder}: a lost "
                            "connection had left it running", title="builder cleaned up",
@@ -138,4 +138,9 @@ class Feeder:
                              for a in assign(self.app.config))
         except CockpitError as exc:
             text = f"  cannot plan the matrix: {exc}"
-        self.app.call_from_thread(self.app.builds_screen.show_matrix_plan, text)
+        self.app.call_from_thread(self._matrix_planned, text)
+
+    def _matrix_planned(self, text: str) -> None:
+        self.app.matrix_plan = text
+        for screen in self.app.mode_screens():
+            screen.show_matrix_plan(text)

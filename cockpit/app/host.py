@@ -3,18 +3,21 @@ an explicit base, so they depend on it rather than on the app that wires them to
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 
-from cockpit.clock import Clock
-from cockpit.config import Config
-from cockpit.engine.engine import Engine
-from cockpit.journal.store import Journal
-from cockpit.runbook.model import Runbook
-from cockpit.state.builds import BuildState
-from cockpit.state.launch import LaunchState
-from screens.base import ModeScreen
-from screens.builds import BuildsScreen
-from screens.timeline import TimelineScreen
+if TYPE_CHECKING:  # names for annotations only: importing them is the app's business
+    from cockpit.clock import Clock
+    from cockpit.config import Config
+    from cockpit.engine.engine import Engine
+    from cockpit.journal.store import Journal
+    from cockpit.runbook.model import Runbook
+    from cockpit.state.builds import BuildState
+    from cockpit.state.launch import LaunchState
+    from screens.base import ModeScreen
+    from screens.builds import BuildsScreen
+    from screens.timeline import TimelineScreen
 
 
 class Host(App[int]):
@@ -22,10 +25,13 @@ class Host(App[int]):
     runbook: Runbook
     journal: Journal
     clock: Clock
-    engine: Engine | None
-    """None for a spectator: nothing it presses changes anything."""
+
+    @property
+    def engine(self) -> Engine | None:
+        """None for a spectator: nothing it presses changes anything."""
+        raise NotImplementedError
     timeline: TimelineScreen
-    builds_screen: BuildsScreen
+    matrix_plan: str
 
     @property
     def state(self) -> LaunchState:
@@ -33,6 +39,10 @@ class Host(App[int]):
 
     @property
     def builds(self) -> BuildState:
+        raise NotImplementedError
+
+    @property
+    def builds_screen(self) -> BuildsScreen:
         raise NotImplementedError
 
     def mode_screen(self) -> ModeScreen:

@@ -20,7 +20,7 @@ class CockpitCommands(Provider):
             ("Show builds", "The build matrix", partial(app.switch_mode, "builds")),
             ("Help: keys", "Every key, from the live bindings", app.action_help),
         ]
-        if app.engine is not None:
+        if app.journal.writable:
             for name, pb in sorted(app.runbook.playbooks.items()):
                 commands.append((f"Run playbook: {name}", pb.title,
                                  partial(app.start_playbook, name, False)))

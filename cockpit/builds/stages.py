@@ -22,7 +22,7 @@ from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.base import Executor
 from cockpit.executors.lines import CommandResult, LineSink, text_of
-from cockpit.journal.events import BuildProgress, Output, Payload
+from cockpit.journal.events import BUILD_STAGES, BuildProgress, Output, Payload
 from cockpit.journal.row import Event
 
 
@@ -42,7 +42,7 @@ class Matrix(Protocol):
 
     def log_file(self, run_id: str, target: str) -> IO[str]: ...
 
-STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
+STAGES = BUILD_STAGES
 
 
 class StageFailed(CockpitError):

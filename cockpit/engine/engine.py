@@ -109,7 +109,8 @@ class Engine:
         """Run a playbook. `plan_confirmed`: the operator saw the whole plan and said yes
         (recorded with the run)."""
         playbook = self.playbook(name)
-        values = self.planner.values(playbook, given)
+        # git answers for the version parameters: on a thread, the UI's loop keeps drawing
+        values = await asyncio.to_thread(self.planner.values, playbook, given)
         if not dry_run:
             ensure_not_blocked(self.runbook, self.state(), name)
         run_id = uuid.uuid4().hex[:10]
@@ -136,7 +137,7 @@ class Engine:
         ensure_not_blocked(self.runbook, self.state(), run.playbook)
         step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
-        values = self.planner.values(playbook, run.params)
+        values = await asyncio.to_thread(self.planner.values, playbook, run.params)
         self._log(RunResumed(operator=self.operator), run_id)
         ids = [s.id for s in playbook.steps]
         self._stop_leftovers(run_id)

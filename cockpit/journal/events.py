@@ -45,6 +45,10 @@ class Kind(StrEnum):
     REMOTE_GROUP = "remote_group"
 
 
+BUILD_STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
+"""A target's build, stage by stage, in order (the `stage` of a `BuildStage`)."""
+
+
 class StepStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

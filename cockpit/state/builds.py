@@ -6,9 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cockpit.builds.stages import STAGES
 from cockpit.journal import events as ev
-from cockpit.journal.events import StageState, TargetStatus
+from cockpit.journal.events import BUILD_STAGES, StageState, TargetStatus
 from cockpit.journal.row import Event
 
 
@@ -28,7 +27,7 @@ class TargetState:
     run_id: str
     started: datetime
     stages: dict[str, Stage] = field(default_factory=lambda: {s: Stage()
-                                                                    for s in STAGES})
+                                                                    for s in BUILD_STAGES})
     compiled: int = 0
     total: int | None = None
     crate: str = ""
