@@ -24,6 +24,9 @@ from widgets.item_detail import ItemDetail, render_item
 from widgets.log_pane import MAX_PER_FLUSH, LogPane
 from widgets.timeline_table import SECTION_PREFIX, TimelineTable
 
+ACTING = ("run", "dry_run", "override", "resolve", "cancel_run")
+"""The actions that change something: a spectator has none of them."""
+
 
 class TimelineScreen(ModeScreen):
     DEFAULT_CSS = """
@@ -78,6 +81,7 @@ class TimelineScreen(ModeScreen):
         self.feed: Feed | None = None
         self._detail_signature: object = None
         self._last_tick: object = None
+        self._bindings_key: tuple[object, ...] = ()
 
     @property
     def view(self) -> TimelineView | None:
@@ -104,6 +108,7 @@ class TimelineScreen(ModeScreen):
         """Back from another mode: lines that arrived meanwhile come from the journal."""
         self._last_tick = None
         self._detail_signature = None
+        self._bindings_key = ()
         self.query_one(LogPane).source = None
 
     # state in -------------------------------------------------------------------------------
@@ -172,7 +177,7 @@ class TimelineScreen(ModeScreen):
             if key is not None and key != self._detail_signature:
                 self._detail_signature = key
                 self.query_one(ItemDetail).show(self._row_help(key))
-                self.refresh_bindings()
+                self._refresh_bindings_if_changed()
             return
         run = view.run
         log = self.query_one(LogPane)
@@ -197,7 +202,7 @@ class TimelineScreen(ModeScreen):
         if signature == self._detail_signature:
             return
         self._detail_signature = signature
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
         blocked = None
         decision = (blocking_decision(self.runbook, feed.launch, view.item.playbook)
                     if view.item.playbook else None)
@@ -208,6 +213,14 @@ class TimelineScreen(ModeScreen):
         self.query_one(ItemDetail).show(render_item(view, plan, run, blocked=blocked,
                                                     can_act=self.can_act,
                                                     tz=self.config.release.tz))
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """The footer is costly to rebuild (a layout of the screen): only when what the keys
+        can do changed, not on every row."""
+        key = tuple(self.check_action(a, ()) for a in ACTING)
+        if key != self._bindings_key:
+            self._bindings_key = key
+            self.refresh_bindings()
 
     def _row_help(self, key: str) -> Text:
         if key.startswith(SECTION_PREFIX):
@@ -225,16 +238,15 @@ class TimelineScreen(ModeScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Spectators: the acting keys do not exist. Controller: shown, dimmed when moot."""
-        acting = {"run", "dry_run", "override", "resolve", "cancel_run"}
-        if action not in acting:
+        if action not in ACTING:
             return True
         if not self.can_act:
             return False
         view = self.selected()
         state = self.feed.launch if self.feed else None
-        applicable = {
-            "run": view is not None and view.item.playbook is not None,
-            "dry_run": view is not None and view.item.playbook is not None,
+        applicable = {  # run and dry-run stay lit from row to row: no footer rebuild per key
+            "run": True,
+            "dry_run": True,
             "override": (view is not None and view.status == ItemStatus.NO_GO
                          and view.override is None),
             "resolve": bool(state and state.interrupted_runs()),
@@ -244,8 +256,13 @@ class TimelineScreen(ModeScreen):
 
     def action_run(self, dry_run: bool = False) -> None:
         view = self.selected()
-        if self.can_act and view is not None and view.item.playbook:
-            self.post_message(self.RunRequested(view.item.playbook, dry_run))
+        if not self.can_act:
+            return
+        if view is None or not view.item.playbook:
+            self.notify("select an item of the runbook to run its playbook (↑ ↓, n for now)",
+                        title="nothing to run here")
+            return
+        self.post_message(self.RunRequested(view.item.playbook, dry_run))
 
     def action_dry_run(self) -> None:
         self.action_run(dry_run=True)

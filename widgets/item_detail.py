@@ -13,8 +13,10 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.rule import Rule
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.events import Resize
+from textual.geometry import Size
+from textual.reactive import Reactive
+from textual.widgets import RichLog
 
 from cockpit.engine.plans import PlaybookPlan, StepPlan
 from cockpit.journal.events import StepStatus
@@ -150,14 +152,38 @@ def _render_checks(checks: Sequence[Check], run: RunState | None) -> list[Render
     return out
 
 
-class ItemDetail(VerticalScroll):
+class ItemDetail(RichLog):
+    """The detail pane: scrolls its content, and is drawn again at its new width when the
+    terminal is resized. Its size comes from the CSS, so new content only moves its scrollbar:
+    moving through the timeline never lays out the screen (as `LogPane`)."""
+
     DEFAULT_CSS = """
-    ItemDetail { border: round $panel-lighten-2; padding: 0 1; height: 1fr; }
-    ItemDetail > Static { width: 100%; }
+    ItemDetail { border: round $panel-lighten-2; padding: 0 1; height: 1fr;
+                 overflow-x: hidden; overflow-y: scroll; background: $background; }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static(id="detail-body")
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0))
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=False,
+                         min_width=1)  # never wider than the pane: it wraps instead
+        self.shown: RenderableType = ""
+        """What the pane shows (tests read it)."""
+        self._width = 0
+
+    def watch_virtual_size(self, size: Size) -> None:
+        self._scroll_update(size)  # scrollbar sizes, not the screen's layout
 
     def show(self, renderable: RenderableType) -> None:
-        self.query_one("#detail-body", Static).update(renderable)
+        self.shown = renderable
+        self.clear()
+        self.write(renderable, expand=True, scroll_end=False)
+        self.scroll_home(animate=False, immediate=True)
+
+    def on_resize(self, event: Resize) -> None:
+        super().on_resize(event)
+        if event.size.width != self._width:
+            redraw = bool(self._width)
+            self._width = event.size.width
+            if redraw:
+                self.show(self.shown)

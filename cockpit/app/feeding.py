@@ -36,6 +36,11 @@ class Feeder:
         self._planning: set[PlanKey] = set()
         self._header: tuple[object, Header] | None = None
 
+    @property
+    def planning(self) -> bool:
+        """Plans are being made on a worker thread."""
+        return bool(self._planning)
+
     def read(self, after: int) -> list[Event]:
         """What the journal added after `after`, with the text of the logs on show."""
         wanted = self.app.mode_screen().wanted_output()

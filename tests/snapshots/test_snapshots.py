@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.pilot import Pilot
+
 from cockpit.app.app import CockpitApp
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
@@ -11,6 +13,25 @@ from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
 
 SIZE = (160, 48)
+
+
+async def planned(pilot: Pilot[int]) -> None:
+    """The plans are in (they are made on a worker thread after the first frame): the detail
+    shows the selected item's steps, not "planning…"."""
+    from rich.console import Console
+
+    from widgets.item_detail import ItemDetail
+
+    def shown() -> str:
+        console = Console(width=200, record=True)
+        console.print(pilot.app.screen.query_one(ItemDetail).shown)
+        return console.export_text()
+
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if "planning" not in shown():
+            break
+    await pilot.pause()
 
 
 def test_timeline_at_launch_day_10_20(snap_compare: Any, config: Config, runbook: Runbook,
@@ -22,7 +43,7 @@ def test_timeline_at_launch_day_10_20(snap_compare: Any, config: Config, runbook
                        message="exit code 0")
     journal.append("run_finished", run_id="r1", status="ok")
     app = CockpitApp(config, runbook, journal, clock=clock)
-    assert snap_compare(app, terminal_size=SIZE)
+    assert snap_compare(app, terminal_size=SIZE, run_before=planned)
 
 
 def test_spectator_view_of_a_no_go(snap_compare: Any, config: Config, runbook: Runbook,
@@ -37,6 +58,6 @@ def test_spectator_view_of_a_no_go(snap_compare: Any, config: Config, runbook: R
 
     try:
         # the item due now (build and upload) is selected: its detail says the NO-GO blocks it
-        assert snap_compare(app, terminal_size=SIZE)
+        assert snap_compare(app, terminal_size=SIZE, run_before=planned)
     finally:
         spectator.close()

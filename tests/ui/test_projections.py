@@ -27,10 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def detail_text(app: CockpitApp) -> str:
     from rich.console import Console
-    from textual.widgets import Static
 
     console = Console(width=200, record=True)
-    console.print(app.screen.query_one(ItemDetail).query_one("#detail-body", Static).content)
+    console.print(app.screen.query_one(ItemDetail).shown)
     return console.export_text()
 
 

@@ -40,6 +40,17 @@ def test_log_still_keeps_its_width_and_asks_update_size_after_a_write() -> None:
         f"Textual's Log.write_lines no longer calls _update_size. {WHY}")
 
 
+def test_widgets_still_update_scrollbars_with_scroll_update() -> None:
+    """LogPane and ItemDetail keep a steady size: their virtual_size watcher calls Widget's
+    private _scroll_update instead of laying out the screen."""
+    from textual.widget import Widget
+
+    found = getattr(Widget, "_scroll_update", None)
+    assert found is not None, f"Textual's Widget._scroll_update is gone. {WHY}"
+    assert list(inspect.signature(found).parameters) == ["self", "virtual_size"], (
+        f"Textual's Widget._scroll_update changed. {WHY}")
+
+
 def test_logpane_overrides_what_it_means_to() -> None:
     assert LogPane._update_size is not Log._update_size
     assert "virtual_size" in vars(LogPane)
