@@ -190,7 +190,7 @@ async def main() -> None:
     view = "all four logs side by side" if args.split else "the selected target's log"
     ratios = sorted(rate / raw for rate, raw in zip(rates, raws, strict=False))
     ratio = (f"{statistics.median(ratios):5.2f}x of raw (rounds: "
-             f"{', '.join(f'{r:.2f}' for r in ratios)}; target >= 0.50)" if ratios else "")
+             f"{', '.join(f'{r:.2f}' for r in ratios)}; target >= 0.60)" if ratios else "")
     print(f"log pipeline: {STREAMS} SSH streams x {lines:,} lines = {total:,} lines, "
           f"{args.runs} round(s); builds screen showing {view}")
     if raws:
