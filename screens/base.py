@@ -32,23 +32,6 @@ class Header:
 
 
 @dataclass(frozen=True)
-class Feed:
-    """One poll's worth of state, for the mode on show."""
-
-    launch: LaunchState
-    builds: BuildState
-    header: Header
-    now: datetime
-    events: list[Event] = field(default_factory=list)
-    """What the journal added since the last feed (output lines among them)."""
-    plans: PlanCache = field(default_factory=PlanCache)
-
-    @property
-    def timeline(self) -> TimelineView:
-        return self.header.view
-
-
-@dataclass(frozen=True)
 class OutputWanted:
     """The logs a mode shows: the only output the next poll reads with its text."""
 
@@ -58,20 +41,40 @@ class OutputWanted:
     """How many of each log's newest lines a poll reads (None: all, e.g. for a filter)."""
 
 
+@dataclass(frozen=True)
+class Feed:
+    """One poll's worth of state, for the mode on show."""
+
+    launch: LaunchState
+    builds: BuildState
+    header: Header
+    now: datetime
+    events: list[Event] = field(default_factory=list)
+    """What the journal added since the last feed (output lines among them)."""
+    read_with: OutputWanted = field(default_factory=lambda: OutputWanted())
+    """The logs this feed's events were read with the text of: another log's lines came
+    without theirs, and a pane that shows it since loads them again."""
+    plans: PlanCache = field(default_factory=PlanCache)
+
+    @property
+    def timeline(self) -> TimelineView:
+        return self.header.view
+
+
 class ModeScreen(Screen[None]):
     """A top-level mode (timeline, builds): fed by the app, asking it with messages."""
 
     class LogWanted(Message):
-        """A pane shows a log it has no lines for yet: the app loads them and calls
-        `show_log`."""
+        """A pane shows a log it has no lines for yet: the app loads them (every line up to
+        the journal's newest event) and calls `show_log`."""
 
-        def __init__(self, source: str, run_id: str, step: str | None, upto: int) -> None:
+        def __init__(self, source: str, run_id: str, step: str | None, request: int) -> None:
             super().__init__()
             self.source = source
             self.run_id = run_id
             self.step = step
-            self.upto = upto
-            """The journal event the screen's state has seen: newer lines come with polls."""
+            self.request = request
+            """The pane's request number: only its latest request's answer is shown."""
 
     class PlanWanted(Message):
         """A playbook's plan for these parameters is not in the cache yet."""
@@ -88,8 +91,8 @@ class ModeScreen(Screen[None]):
         """Render this poll's state (only the mode on show is fed)."""
         raise NotImplementedError
 
-    def show_log(self, source: str, lines: list[str]) -> None:
-        """The lines a `LogWanted` asked for."""
+    def show_log(self, wanted: ModeScreen.LogWanted, lines: list[str], through: int) -> None:
+        """The lines a `LogWanted` asked for, up to journal event `through`."""
 
     def plan_ready(self) -> None:
         """A plan a `PlanWanted` asked for is in the cache."""

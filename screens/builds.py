@@ -86,7 +86,6 @@ class BuildsScreen(ModeScreen):
         self._bindings_key: tuple[object, ...] = ()
         self._failure_text: str | None = None
         self._header_tick: object = None
-        self._last_id = 0
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -146,7 +145,6 @@ class BuildsScreen(ModeScreen):
                 p.source is not None for p in self.query(LogPane)):
             return
         self.state = state = feed.builds
-        self._last_id = feed.launch.last_id
         grid = self.query_one(BuildGrid)
         grid.show(state)
         empty = self.query_one("#empty")
@@ -162,8 +160,12 @@ class BuildsScreen(ModeScreen):
         for event in new_events:
             if event.kind == "output" and event.step:
                 pane = panes.get(f"{event.run_id}/{event.step}")
-                if pane is not None:
-                    pane.push(self._filtered(event.lines()), event.unread)
+                if pane is None:
+                    continue
+                if (event.run_id, event.step) in feed.read_with.sources:
+                    pane.push(self._filtered(event.lines()), event.unread, event.id)
+                elif not pane.loading:  # shown since that poll began: came without text
+                    self._load(pane, pane.border_title or "")
         self._show_failure()
         self._refresh_bindings_if_changed()
 
@@ -198,21 +200,26 @@ class BuildsScreen(ModeScreen):
         logs.remove_children()
         for target, source in wanted:
             pane = LogPane(max_lines=10_000, flush_interval=None, max_per_flush=LOG_TAIL)
-            run_id = source.split("/", 1)[0]
             title = f"{target} ({self.state.targets[target].builder})"
             if self.filter:
                 title += f"  filter: {self.filter}"
             logs.mount(pane)
-            pane.wait_for(source, title)
-            self.post_message(self.LogWanted(source, run_id, target, self._last_id))
+            pane.source = source
+            self._load(pane, title)
 
-    def show_log(self, source: str, lines: list[str]) -> None:
+    def _load(self, pane: LogPane, title: str) -> None:
+        assert pane.source is not None
+        run_id, target = _run_and_target(pane.source)
+        self.post_message(self.LogWanted(pane.source, run_id, target,
+                                         pane.wait_for(pane.source, title)))
+
+    def show_log(self, wanted: ModeScreen.LogWanted, lines: list[str], through: int) -> None:
         for pane in self.query(LogPane):
-            if pane.source == source:
+            if pane.source == wanted.source:
                 shown = self._filtered(lines)
                 if self.filter and not shown:  # an empty pane would look like a lost log
                     shown = [f"no line matches {self.filter!r} yet (escape clears the filter)"]
-                pane.loaded(shown)
+                pane.loaded(shown, through, wanted.request)
 
     def _show_failure(self) -> None:
         grid = self.query_one(BuildGrid)

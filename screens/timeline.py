@@ -122,9 +122,14 @@ class TimelineScreen(ModeScreen):
     def show(self, feed: Feed) -> None:
         """Re-render when the journal moved or the clock ticked to another second."""
         log = self.query_one(LogPane)
+        read = (log.source, None) in feed.read_with.sources
         for event in feed.events:
-            if event.kind == "output" and event.run_id == log.source:
-                log.push(event.lines(), event.unread)
+            if event.kind != "output" or event.run_id != log.source:
+                continue
+            if read:
+                log.push(event.lines(), event.unread, event.id)
+            elif not log.loading:  # shown since that poll began: its lines came without text
+                self._load_log(log, log.border_title or "log")
         tick = (feed.launch.last_id, feed.now.replace(microsecond=0))
         if tick == self._last_tick:
             return
@@ -138,10 +143,15 @@ class TimelineScreen(ModeScreen):
             self.action_jump_now()
         self._show_selected()
 
-    def show_log(self, source: str, lines: list[str]) -> None:
+    def _load_log(self, log: LogPane, title: str) -> None:
+        assert log.source is not None
+        self.post_message(self.LogWanted(log.source, log.source, None,
+                                         log.wait_for(log.source, title)))
+
+    def show_log(self, wanted: ModeScreen.LogWanted, lines: list[str], through: int) -> None:
         log = self.query_one(LogPane)
-        if log.source == source:
-            log.loaded(lines)
+        if log.source == wanted.source:
+            log.loaded(lines, through, wanted.request)
 
     def plan_ready(self) -> None:
         self._detail_signature = None
@@ -184,9 +194,11 @@ class TimelineScreen(ModeScreen):
         run_id = run.run_id if run else None
         title = f"log: {run.playbook} {run.run_id} ({run.status})" if run else "log"
         if run_id != log.source:
-            log.wait_for(run_id, title)
-            if run_id is not None:
-                self.post_message(self.LogWanted(run_id, run_id, None, feed.launch.last_id))
+            log.source = run_id
+            if run_id is None:
+                log.show_source(None, [], title)
+            else:
+                self._load_log(log, title)
         elif log.border_title != title:
             log.border_title = title
         plan = None

@@ -47,7 +47,11 @@ class LogPane(Log):
         """What is shown (a run id), so callers know whether new lines belong here."""
         self.loading = False
         """Waiting for the source's earlier lines (`wait_for`): new ones are held till then."""
-        self._held: list[tuple[list[str], int]] = []
+        self.through = 0
+        """The newest journal event whose lines the pane holds: an older one is not pushed
+        again."""
+        self._request = 0
+        self._held: list[tuple[list[str], int, int]] = []
 
     def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
         """Textual's Log measures new lines on a thread per write and re-lays out the screen
@@ -69,12 +73,16 @@ class LogPane(Log):
         if self._interval is not None:  # None: the parent flushes (several panes, one frame)
             self.set_interval(self._interval, self.flush)
 
-    def push(self, lines: list[str], skipped: int = 0) -> None:
+    def push(self, lines: list[str], skipped: int = 0, event: int = 0) -> None:
         """Queue lines; they appear at the next flush. `skipped`: lines that came before these
-        and were not even read (the journal keeps them); they count as not drawn."""
+        and were not even read (the journal keeps them); they count as not drawn. `event`:
+        the journal event they came in (0: not from the journal)."""
+        if event and event <= self.through:
+            return  # the pane has it already (it came with the earlier lines)
         if self.loading:  # after the earlier lines, which are on their way
-            self._held.append((lines, skipped))
+            self._held.append((lines, skipped, event))
             return
+        self.through = max(self.through, event)
         self._received += len(lines) + skipped
         self._pending.extend(lines)
 
@@ -105,6 +113,7 @@ class LogPane(Log):
         """Replace the content with another run's output."""
         self.source = source
         self.loading = False
+        self.through = 0
         self._pending.clear()
         self._received = 0
         self._rest = 0
@@ -115,22 +124,26 @@ class LogPane(Log):
         # it does when the pane gets its size (on_resize)
         self._follow_end = not self.size
 
-    def wait_for(self, source: str | None, title: str) -> None:
-        """Show another source, whose earlier lines are being loaded (`loaded` brings them);
-        lines pushed meanwhile follow them."""
+    def wait_for(self, source: str | None, title: str) -> int:
+        """Show another source, whose lines are being loaded; return the request's number
+        (`loaded` takes only the latest). Lines pushed meanwhile follow them."""
         self.show_source(source, [], title)
         self.loading = source is not None
         self._held.clear()
+        self._request += 1
+        return self._request
 
-    def loaded(self, lines: list[str]) -> None:
-        """The source's earlier lines: shown, then what arrived while they were loaded."""
-        if not self.loading:
-            return
+    def loaded(self, lines: list[str], through: int, request: int) -> None:
+        """The source's lines up to journal event `through`: shown, then what arrived while
+        they were loaded and is newer."""
+        if not self.loading or request != self._request:
+            return  # another source since, or a newer request on its way
         self.loading = False
         self.write_lines(_kept_blank(lines[-self.max_lines if self.max_lines else 0:]))
+        self.through = through
         self._follow_end = self._follow_end or not self.size
-        for held, skipped in self._held:
-            self.push(held, skipped)
+        for held, skipped, event in self._held:
+            self.push(held, skipped, event)
         self._held.clear()
 
     def on_resize(self) -> None:

@@ -20,7 +20,7 @@ from cockpit.journal.row import Event
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import active_label, project
-from screens.base import Feed, Header, ModeScreen
+from screens.base import Feed, Header, ModeScreen, OutputWanted
 
 LOADED_LINES = 10_000
 """A log opened in a pane starts with its last lines (the pane keeps no more)."""
@@ -41,9 +41,8 @@ class Feeder:
         """Plans are being made on a worker thread."""
         return bool(self._planning)
 
-    def read(self, after: int) -> list[Event]:
-        """What the journal added after `after`, with the text of the logs on show."""
-        wanted = self.app.mode_screen().wanted_output()
+    def read(self, after: int, wanted: OutputWanted) -> list[Event]:
+        """What the journal added after `after`, with the text of the logs `wanted`."""
         return self.app.journal.events(after=after, output_of=wanted.sources,
                                        output_tail=wanted.tail)
 
@@ -53,16 +52,17 @@ class Feeder:
             self.app.run_worker(self._poll(), group="poll", exit_on_error=False)
 
     async def _poll(self) -> None:
+        wanted = self.app.mode_screen().wanted_output()  # asked here, on the UI's thread
         try:
-            events = await asyncio.to_thread(self.read, self.state.last_id)
+            events = await asyncio.to_thread(self.read, self.state.last_id, wanted)
         except CockpitError as exc:
             self.app.notify(str(exc), severity="error", title="journal")
             return
         finally:
             self._reading = False
-        self.show(events)
+        self.show(events, wanted)
 
-    def show(self, events: list[Event]) -> None:
+    def show(self, events: list[Event], read_with: OutputWanted) -> None:
         """Fold new events and feed the mode on show (the other catches up when shown)."""
         self.state.apply(events)
         self.builds.apply(events)
@@ -82,7 +82,7 @@ class Feeder:
         if screen.is_mounted:
             now = app.clock.now()
             screen.show(Feed(self.state, self.builds, self._header_at(now), now, events,
-                             self.plans))
+                             read_with, self.plans))
 
     def _header_at(self, now: datetime) -> Header:
         """The timeline projected, and what runs: again only when the journal moved or the
@@ -97,15 +97,21 @@ class Feeder:
     # what the modes ask for -----------------------------------------------------------------
 
     async def load_log(self, wanted: ModeScreen.LogWanted) -> None:
-        events = await asyncio.to_thread(
-            self.app.journal.events, kinds=[ev.Kind.OUTPUT], run_id=wanted.run_id,
-            upto=wanted.upto, output_of=[(wanted.run_id, wanted.step)],
-            output_tail=LOADED_LINES)
+        """A log's lines, every one up to the journal's newest event (a pane then takes only
+        newer ones from the polls)."""
+        def load() -> tuple[list[Event], int]:
+            journal = self.app.journal
+            through = journal.last_id()
+            return journal.events(
+                kinds=[ev.Kind.OUTPUT], run_id=wanted.run_id, upto=through,
+                output_of=[(wanted.run_id, wanted.step)], output_tail=LOADED_LINES), through
+
+        events, through = await asyncio.to_thread(load)
         lines = [line for e in events if wanted.step is None or e.step == wanted.step
                  for line in e.lines()]
         for screen in self.app.mode_screens():
             if screen.is_mounted:
-                screen.show_log(wanted.source, lines[-LOADED_LINES:])
+                screen.show_log(wanted, lines[-LOADED_LINES:], through)
 
     def plan_ahead(self) -> None:
         """Every playbook with its defaults, and the parameters of every run there is."""

@@ -145,3 +145,23 @@ async def test_blank_lines_are_kept() -> None:
         pane.flush()
         await pilot.pause()
         assert [line.strip() for line in pane.lines] == ["one", "", "two"]
+
+
+async def test_a_loading_pane_takes_only_its_latest_answer_and_never_a_line_twice() -> None:
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(LogPane)
+        first = pane.wait_for("r1", "log: r1")
+        pane.push(["four"], event=4)  # a poll's line before the answer: held, not lost
+        pane.push(["six"], event=6)
+        second = pane.wait_for("r1", "log: r1")  # asked again (a filter, a quick return)
+        pane.push(["seven"], event=7)
+        pane.loaded(["one", "two"], through=3, request=first)  # the older answer: ignored
+        assert pane.loading
+        # the answer holds every line up to the journal's newest event when it was read (6)
+        pane.loaded(["one", "two", "four", "five", "six"], through=6, request=second)
+        pane.push(["six"], event=6)  # came with the answer already: not twice
+        pane.push(["eight"], event=8)
+        pane.flush()
+        await pilot.pause()
+        assert list(pane.lines) == ["one", "two", "four", "five", "six", "seven", "eight"]

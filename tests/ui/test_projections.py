@@ -110,3 +110,26 @@ def test_screens_and_widgets_never_plan_nor_read_the_journal_nor_start_processes
                 names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
             found += [f"{path.name}: {n}" for n in names if n in banned]
     assert found == []
+
+
+async def test_a_log_shown_while_a_poll_was_in_flight_loads_again_instead_of_losing_lines(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """The poll chose which logs to read with text before the pane showed this one: the
+    lines it brings for it have no text, so the pane asks for them again."""
+    from screens.base import OutputWanted
+
+    journal.append("run_started", run_id="r1", playbook="tag-release", params={},
+                   operator="rm@test", steps=["tag"])
+    journal.append("output", run_id="r1", step="tag", text="one")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=60)  # polls by hand
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table(app).select_key("t0-tag")
+        log = app.screen.query_one(LogPane)
+        await until(pilot, lambda: list(log.lines) == ["one"])
+        journal.append("output", run_id="r1", step="tag", text="two")
+        without_text = journal.events(after=app.state.last_id, output_of=())
+        assert without_text[-1].unread == 1
+        app.feeder.show(without_text, OutputWanted())  # read before the pane showed r1
+        assert log.loading
+        await until(pilot, lambda: list(log.lines) == ["one", "two"])
