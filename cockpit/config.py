@@ -210,6 +210,11 @@ class Config(_Section):
             "release": self.release.model_copy(update={"version": version})})
 
     @property
+    def release_dist(self) -> Path:
+        """Where this version's files land: <dist_dir>/<version>/."""
+        return self.resolve(self.build.dist_dir) / self.release.version
+
+    @property
     def local_forge(self) -> Path:
         """For [forge] kind = "local": its directory (default .cockpit/forge)."""
         return self.resolve(self.forge.path or Path(".cockpit/forge"))

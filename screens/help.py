@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from widgets.status import STATUS_ICONS, STATUS_STYLES
@@ -39,6 +39,23 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
         self.navigation = navigation
         self.role = role
+
+    @classmethod
+    def of(cls, screen: Screen[object], role: str) -> HelpScreen:
+        """Help from a screen's live bindings: the cockpit's own keys first (they have an
+        id), then navigation; each key once."""
+        ours: list[tuple[str, str, str, bool]] = []
+        navigation: list[tuple[str, str, str, bool]] = []
+        seen: set[tuple[str, str]] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            key = screen.app.get_key_display(binding)
+            if (key, binding.action) in seen:
+                continue
+            seen.add((key, binding.action))
+            row = (key, binding.description or binding.action, binding.tooltip, active.enabled)
+            (ours if binding.id else navigation).append(row)
+        return cls(ours, navigation, role)
 
     def compose(self) -> ComposeResult:
         legend = Text()

@@ -7,7 +7,6 @@ the timeline only looks things up.
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,14 +14,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer
 
 from cockpit.config import Config
-from cockpit.runbook.model import SECTION_TITLES, Runbook
-from cockpit.state.gates import blocking_decision
+from cockpit.runbook.model import Runbook
+from cockpit.state.gates import blocked_by
 from cockpit.state.timeline import ItemStatus, ItemView, TimelineView
 from screens.base import Feed, ModeScreen, OutputWanted
 from widgets.header import CockpitHeader
-from widgets.item_detail import ItemDetail, render_item
+from widgets.item_detail import ItemDetail, render_item, row_help
 from widgets.log_pane import MAX_PER_FLUSH, LogPane
-from widgets.timeline_table import SECTION_PREFIX, TimelineTable
+from widgets.timeline_table import TimelineTable
 
 ACTING = ("run", "dry_run", "override", "resolve", "cancel_run")
 """The actions that change something: a spectator has none of them."""
@@ -82,6 +81,7 @@ class TimelineScreen(ModeScreen):
         self._detail_signature: object = None
         self._last_tick: object = None
         self._bindings_key: tuple[object, ...] = ()
+        self._detail_item: str | None = None
 
     @property
     def view(self) -> TimelineView | None:
@@ -130,7 +130,7 @@ class TimelineScreen(ModeScreen):
                 log.push(event.lines(), event.unread, event.id)
             elif not log.loading:  # shown since that poll began: its lines came without text
                 self._load_log(log, log.border_title or "log")
-        tick = (feed.launch.last_id, feed.now.replace(microsecond=0))
+        tick = (feed.launch.version, feed.now.replace(microsecond=0))
         if tick == self._last_tick:
             return
         self._last_tick = tick
@@ -186,7 +186,7 @@ class TimelineScreen(ModeScreen):
             key = self.query_one(TimelineTable).selected_key
             if key is not None and key != self._detail_signature:
                 self._detail_signature = key
-                self.query_one(ItemDetail).show(self._row_help(key))
+                self.query_one(ItemDetail).show(row_help(key, self.view))
                 self._refresh_bindings_if_changed()
             return
         run = view.run
@@ -215,16 +215,14 @@ class TimelineScreen(ModeScreen):
             return
         self._detail_signature = signature
         self._refresh_bindings_if_changed()
-        blocked = None
-        decision = (blocking_decision(self.runbook, feed.launch, view.item.playbook)
-                    if view.item.playbook else None)
-        if decision is not None:
-            gate = self.runbook.item(decision.item)
-            blocked = (f"blocked by the NO-GO at {gate.title if gate else decision.item}: "
-                       f"{decision.rationale}")
+        blocked = (blocked_by(self.runbook, feed.launch, view.item.playbook)
+                   if view.item.playbook else None)
+        same_item = self._detail_item == view.slot.key
+        self._detail_item = view.slot.key
         self.query_one(ItemDetail).show(render_item(view, plan, run, blocked=blocked,
                                                     can_act=self.can_act,
-                                                    tz=self.config.release.tz))
+                                                    tz=self.config.release.tz),
+                                        keep_scroll=same_item)  # read on while it runs
 
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is costly to rebuild (a layout of the screen): only when what the keys
@@ -233,18 +231,6 @@ class TimelineScreen(ModeScreen):
         if key != self._bindings_key:
             self._bindings_key = key
             self.refresh_bindings()
-
-    def _row_help(self, key: str) -> Text:
-        if key.startswith(SECTION_PREFIX):
-            title = SECTION_TITLES.get(key.removeprefix(SECTION_PREFIX), key)
-            return Text.assemble((title, "bold"), "\n\nA section of the runbook: select one of its "
-                                 "items (↑ ↓) to see and run it.")
-        view = self.view
-        countdown = view.countdown() if view else None
-        nxt = view.next_item.slot.label if view and view.next_item else None
-        return Text.assemble(("Now", "bold"), f": {view.now_local if view else ''}",
-                             f"\n\nNext: {nxt} in {countdown}" if nxt else "",
-                             "\n\nPress n to select the item due now.")
 
     # actions --------------------------------------------------------------------------------
 
@@ -299,13 +285,9 @@ class TimelineScreen(ModeScreen):
         view = self.view
         if view is None:
             return
-        table = self.query_one(TimelineTable)
-        now = [v for v in view.items if v.status in {ItemStatus.DUE, ItemStatus.RUNNING,
-                                                     ItemStatus.INTERRUPTED}
-               and v.start is not None and v.start <= view.now]
-        target = now[-1] if now else view.next_item
+        target = view.due_now()
         if target is not None:
-            table.select_key(target.slot.key)
+            self.query_one(TimelineTable).select_key(target.slot.key)
 
     def action_focus_log(self) -> None:
         log = self.query_one(LogPane)

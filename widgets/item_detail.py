@@ -18,12 +18,15 @@ from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import RichLog
 
-from cockpit.engine.plans import PlaybookPlan, StepPlan
+from cockpit.engine.plans import PlaybookPlan
 from cockpit.journal.events import StepStatus
+from cockpit.runbook.model import SECTION_TITLES
 from cockpit.state.launch import RunState
-from cockpit.state.timeline import ItemStatus, ItemView
+from cockpit.state.timeline import ItemStatus, ItemView, TimelineView
+from cockpit.steps.base import StepPlan
 from cockpit.steps.checks import Check
 from widgets.status import STATUS_STYLES, status_text
+from widgets.timeline_table import SECTION_PREFIX
 
 
 def _heading(text: str) -> Text:
@@ -92,6 +95,19 @@ def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None,
         for t in item.troubleshooting:
             parts.append(Text.assemble(("  " + t.problem + ": ", "bold"), t.fix))
     return Group(*parts)
+
+
+def row_help(key: str, view: TimelineView | None) -> Text:
+    """What a row that is not an item says: a section's title, or now and what is next."""
+    if key.startswith(SECTION_PREFIX):
+        title = SECTION_TITLES.get(key.removeprefix(SECTION_PREFIX), key)
+        return Text.assemble((title, "bold"), "\n\nA section of the runbook: select one of its "
+                             "items (↑ ↓) to see and run it.")
+    countdown = view.countdown() if view else None
+    nxt = view.next_item.slot.label if view and view.next_item else None
+    return Text.assemble(("Now", "bold"), f": {view.now_local if view else ''}",
+                         f"\n\nNext: {nxt} in {countdown}" if nxt else "",
+                         "\n\nPress n to select the item due now.")
 
 
 def _when(at: datetime, tz: tzinfo) -> str:
@@ -174,11 +190,13 @@ class ItemDetail(RichLog):
     def watch_virtual_size(self, size: Size) -> None:
         self._scroll_update(size)  # scrollbar sizes, not the screen's layout
 
-    def show(self, renderable: RenderableType) -> None:
+    def show(self, renderable: RenderableType, *, keep_scroll: bool = False) -> None:
+        """Show it from its top, or where the operator had scrolled to (the same item)."""
+        y = self.scroll_y if keep_scroll else 0
         self.shown = renderable
         self.clear()
         self.write(renderable, expand=True, scroll_end=False)
-        self.scroll_home(animate=False, immediate=True)
+        self.scroll_to(y=y, animate=False, immediate=True)
 
     def on_resize(self, event: Resize) -> None:
         super().on_resize(event)
@@ -186,4 +204,4 @@ class ItemDetail(RichLog):
             redraw = bool(self._width)
             self._width = event.size.width
             if redraw:
-                self.show(self.shown)
+                self.show(self.shown, keep_scroll=True)

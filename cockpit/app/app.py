@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from cockpit.app.flows import Flows
@@ -27,11 +29,10 @@ from cockpit.app.building import Building
 from cockpit.app.feeding import Feeder
 from cockpit.app.host import Host
 from cockpit.app.palette import CockpitCommands
-from cockpit.builds.plan import Assignment, assign
+from cockpit.builds.plan import Assignment, alternative
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
 from cockpit.engine.plans import plan_key
-from cockpit.errors import CockpitError
 from cockpit.journal.store import Journal, operator_id
 from cockpit.runbook.model import Runbook
 from cockpit.state.builds import BuildState
@@ -73,18 +74,18 @@ class CockpitApp(Host):
         self.poll_seconds = poll_seconds
         self.build_control = Building(self)
         self.feeder = Feeder(self)
+        self._last_error = ""
         self.matrix_plan = ""
         """Which target builds where (planned after the first frame: finding the host's
         triple runs rustc)."""
         self._engine: Engine | None = None
         self._flows: Flows | None = None
-        self._builds_screen: BuildsScreen | None = None
         self.role = ("CONTROLLER " + operator_id() if journal.writable
                      else "SPECTATOR (read-only)")
-        self.timeline = TimelineScreen(config, runbook, role=self.role,
-                                       can_act=journal.writable)
-        self.add_mode("timeline", lambda: self.timeline)
-        self.add_mode("builds", lambda: self.builds_screen)
+        self._made_modes: dict[str, ModeScreen] = {}
+        """The modes made so far: a mode's screen is made when first shown (or fed)."""
+        for mode in ("timeline", "builds"):  # a new mode: a name here, a factory below
+            self.add_mode(mode, partial(self._mode, mode))
 
     @property
     def engine(self) -> Engine | None:
@@ -105,18 +106,31 @@ class CockpitApp(Host):
             self._flows = Flows(self, self.engine)
         return self._flows
 
-    @property
-    def builds_screen(self) -> BuildsScreen:
-        """Builds mode, made when first shown (or planned for)."""
-        if self._builds_screen is None:
-            from screens.builds import BuildsScreen
+    def _mode(self, name: str) -> ModeScreen:
+        if name not in self._made_modes:
+            self._made_modes[name] = getattr(self, f"_make_{name}")()
+        return self._made_modes[name]
 
-            release = self.config.release
-            self._builds_screen = BuildsScreen(
-                can_act=self.journal.writable, release=f"{release.name} v{release.version}",
-                role=self.role, timezone=release.timezone, alternatives=self.alternative_builder)
-            self._builds_screen.matrix_plan = self.matrix_plan
-        return self._builds_screen
+    def _make_timeline(self) -> TimelineScreen:
+        return TimelineScreen(self.config, self.runbook, role=self.role,
+                              can_act=self.journal.writable)
+
+    def _make_builds(self) -> BuildsScreen:
+        from screens.builds import BuildsScreen  # the matrix's widgets: when first shown
+
+        release = self.config.release
+        screen = BuildsScreen(can_act=self.journal.writable, role=self.role,
+                              release=f"{release.name} v{release.version}",
+                              timezone=release.timezone,
+                              alternatives=partial(alternative, self.config))
+        screen.matrix_plan = self.matrix_plan
+        return screen
+
+    @property
+    def timeline(self) -> TimelineScreen:
+        screen = self._mode("timeline")
+        assert isinstance(screen, TimelineScreen)
+        return screen
 
     # lifecycle ------------------------------------------------------------------------------
 
@@ -133,16 +147,8 @@ class CockpitApp(Host):
         if self.spectator_reason and "another cockpit" in self.spectator_reason:
             self.notify(f"{self.spectator_reason}: you can watch, not act", timeout=10,
                         title="Opened as spectator")
-        if self.journal.writable:
-            interrupted = self.state.interrupted_runs()
-            if interrupted:
-                self.resolve_run(interrupted[-1].run_id)
-            elif self.autorun is not None:
-                name, params, dry_run = self.autorun
-                self.start_playbook(name, dry_run, params)
-            if interrupted and self.autorun is not None:
-                self.notify(f"{self.autorun[0]} not started: resolve the interrupted run first",
-                            severity="warning", timeout=10)
+        if self.flows is not None:  # the controller: what a crash left, what it was asked
+            self.flows.start_up(self.autorun)
             if self.autobuild is not None:
                 self.switch_mode("builds")
                 self.build_control.start(self.autobuild)
@@ -175,11 +181,10 @@ class CockpitApp(Host):
 
     def mode_screen(self) -> ModeScreen:
         """The mode on show: the only one fed."""
-        return self.builds_screen if self.current_mode == "builds" else self.timeline
+        return self._mode(self.current_mode)
 
     def mode_screens(self) -> tuple[ModeScreen, ...]:
-        made = self._builds_screen
-        return (self.timeline,) if made is None else (self.timeline, made)
+        return tuple(self._made_modes.values())
 
     def poll_journal(self) -> None:
         self.feeder.poll()
@@ -192,10 +197,6 @@ class CockpitApp(Host):
 
     # what the modes ask for -----------------------------------------------------------------
 
-    def alternative_builder(self, target: str, current: str) -> str | None:
-        return next((b.name for b in self.config.builders if b.name != current and
-                     (target in b.targets or (b.kind == "local" and not b.targets))), None)
-
     def running(self) -> bool:
         """A playbook runs."""
         return self._flows is not None and self._flows.running()
@@ -203,9 +204,6 @@ class CockpitApp(Host):
     def building(self) -> bool:
         """A build runs."""
         return self.build_control.running()
-
-    def timeline_screen(self) -> TimelineScreen:
-        return self.timeline
 
     def start_playbook(self, name: str, dry_run: bool = False,
                        given: dict[str, str] | None = None, *, show_plan: bool = False) -> None:
@@ -236,15 +234,19 @@ class CockpitApp(Host):
             self._flows.cancel_run()
 
     def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
-        try:
-            assignments = assign(self.config, message.targets, message.builder)
-        except CockpitError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.build_control.start(assignments, message.retry_of)
+        self.build_control.request(message.targets, message.builder, message.retry_of)
 
     def on_builds_screen_cancel_requested(self, message: BuildsScreen.CancelRequested) -> None:
         self.build_control.cancel(message.target)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed (a flow, a poll, a plan): said once, the cockpit goes on."""
+        if event.state != WorkerState.ERROR:
+            return
+        said = f"{event.worker.group} stopped by an error: {event.worker.error!r}"
+        if said != self._last_error:
+            self._last_error = said
+            self.notify(said, severity="error", title="internal error", timeout=15)
 
     # app actions ----------------------------------------------------------------------------
 
@@ -263,19 +265,8 @@ class CockpitApp(Host):
         self.start_playbook(name, show_plan=True)  # emergency defaults, as from its row
 
     def action_help(self) -> None:
-        """Help from the live bindings: the cockpit's own keys first, then navigation."""
-        ours: list[tuple[str, str, str, bool]] = []
-        navigation: list[tuple[str, str, str, bool]] = []
-        seen: set[tuple[str, str]] = set()
-        for active in self.screen.active_bindings.values():
-            binding = active.binding
-            key = self.get_key_display(binding)
-            if (key, binding.action) in seen:
-                continue
-            seen.add((key, binding.action))
-            row = (key, binding.description or binding.action, binding.tooltip, active.enabled)
-            (ours if binding.id else navigation).append(row)
-        self.push_screen(HelpScreen(ours, navigation, self.role))
+        """Help from the live bindings of the screen on show."""
+        self.push_screen(HelpScreen.of(self.screen, self.role))
 
     def action_quit_cockpit(self) -> None:
         if not self.running() and not self.building():

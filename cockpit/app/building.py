@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.worker import Worker, WorkerState
 
 from cockpit.app.host import Host
-from cockpit.builds.plan import Assignment
+from cockpit.builds.plan import Assignment, assign
 from cockpit.errors import CockpitError
 from cockpit.journal.events import BuildStatus
 from cockpit.loopthread import LoopThread
@@ -68,6 +68,17 @@ class Building:
         app.notify(f"build {finished.status if finished else '?'}"
                    + (f": artifacts in {matrix.dist}" if ok else ""),
                    severity="information" if ok else "error", timeout=8)
+
+    def request(self, targets: list[str] | None, builder: str | None,
+                retry_of: str | None) -> None:
+        """Build these targets (all: None), on this builder (the first that serves each:
+        None); a request the config cannot meet is said, not built."""
+        try:
+            assignments = assign(self.app.config, targets, builder)
+        except CockpitError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.start(assignments, retry_of)
 
     def cancel(self, target: str | None) -> None:
         """Stop one target (its processes on its builder), or the whole build."""

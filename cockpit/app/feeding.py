@@ -33,13 +33,12 @@ class Feeder:
         self.app = app
         self.state, self.builds, self.plans = LaunchState(), BuildState(), PlanCache()
         self._reading = False
-        self._planning: set[PlanKey] = set()
+        self._planning: dict[PlanKey, int] = {}
+        """Keys being planned, with the plans' generation they are planned for."""
+        self._failed: set[PlanKey] = set()
+        """Keys whose planning failed (said once): not asked again until the plans are stale."""
+        self._planned_ahead = False
         self._header: tuple[object, Header] | None = None
-
-    @property
-    def planning(self) -> bool:
-        """Plans are being made on a worker thread."""
-        return bool(self._planning)
 
     def read(self, after: int, wanted: OutputWanted) -> list[Event]:
         """What the journal added after `after`, with the text of the logs `wanted`."""
@@ -75,8 +74,9 @@ class Feeder:
                 app.notify(f"stopped process group {group.pgid} on {group.builder}: a lost "
                            "connection had left it running", title="builder cleaned up",
                            timeout=10)
-        if any(e.kind in REPLANNED for e in events):
+        if self._planned_ahead and any(e.kind in REPLANNED for e in events):
             self.plans.stale()
+            self._failed.clear()
             self.plan_ahead()
         screen = app.mode_screen()
         if screen.is_mounted:
@@ -85,9 +85,9 @@ class Feeder:
                              read_with, self.plans))
 
     def _header_at(self, now: datetime) -> Header:
-        """The timeline projected, and what runs: again only when the journal moved or the
-        clock ticked to another second."""
-        tick = (self.state.last_id, now.replace(microsecond=0))
+        """The timeline projected, and what runs: again only when the launch's state moved
+        (not a log's lines) or the clock ticked to another second."""
+        tick = (self.state.version, now.replace(microsecond=0))
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
@@ -114,28 +114,37 @@ class Feeder:
                 screen.show_log(wanted, lines[-LOADED_LINES:], through)
 
     def plan_ahead(self) -> None:
-        """Every playbook with its defaults, and the parameters of every run there is."""
+        """Every playbook with its defaults, and the parameters of every run there is (after
+        the first frame, and again whenever a finished run may have changed the repository)."""
+        self._planned_ahead = True
         keys = [plan_key(name, {}) for name in sorted(self.app.runbook.playbooks)]
         keys += [plan_key(r.playbook, r.params) for r in self.state.runs.values()]
         self.plan(keys)
 
     def plan(self, keys: Sequence[PlanKey]) -> None:
-        wanted = [k for k in keys if k not in self._planning]
+        generation = self.plans.generation
+        wanted = [k for k in keys if self._planning.get(k) != generation
+                  and k not in self._failed]
         if not wanted:
             return
-        self._planning.update(wanted)
+        self._planning.update(dict.fromkeys(wanted, generation))
         app = self.app
 
         def work() -> None:
             try:
-                self.plans.fill(app.config, app.runbook.playbooks, wanted)
+                self.plans.fill(app.config, app.runbook.playbooks, wanted, generation)
+            except Exception:  # said by the app's worker handler; never asked in a loop
+                app.call_from_thread(self._failed.update, wanted)
+                raise
             finally:
-                app.call_from_thread(self._planned, wanted)
+                app.call_from_thread(self._planned, wanted, generation)
 
         app.run_worker(work, thread=True, group="plan", exit_on_error=False)
 
-    def _planned(self, keys: list[PlanKey]) -> None:
-        self._planning.difference_update(keys)
+    def _planned(self, keys: list[PlanKey], generation: int) -> None:
+        for key in keys:
+            if self._planning.get(key) == generation:
+                del self._planning[key]
         for screen in self.app.mode_screens():
             if screen.is_mounted:
                 screen.plan_ready()

@@ -8,13 +8,14 @@ repository (defaults, validation, the plan) runs on a thread, never while a key 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Literal, cast
+from collections.abc import Coroutine, Mapping
+from typing import Any, Literal, cast
 
 from textual.worker import Worker, WorkerState
 
 from cockpit.app.host import Host
 from cockpit.app.interaction import UiInteraction
+from cockpit.engine.defaults import emergency_defaults
 from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
@@ -27,6 +28,8 @@ class Flows:
         self.app = app
         self.engine = engine
         self._run: Worker[None] | None = None
+        self._asking = False
+        """A flow is asking the operator (parameters, the plan, ...): one flow at a time."""
 
     def running(self) -> bool:
         return self._run is not None and self._run.state in {WorkerState.PENDING,
@@ -37,24 +40,54 @@ class Flows:
             self._run.cancel()
             self.app.notify("cancelling the running playbook")
 
+    def start_up(self, autorun: tuple[str, dict[str, str], bool] | None) -> None:
+        """At start: a run a crash interrupted is resolved first; then what the command line
+        asked for (`cockpit run` without --headless)."""
+        interrupted = self.app.state.interrupted_runs()
+        if interrupted:
+            self.resolve(interrupted[-1].run_id)
+            if autorun is not None:
+                self.app.notify(f"{autorun[0]} not started: resolve the interrupted run first",
+                                severity="warning", timeout=10)
+        elif autorun is not None:
+            name, params, dry_run = autorun
+            self.start(name, dry_run, params)
+
     # starting a playbook --------------------------------------------------------------------
 
-    def start(self, name: str, dry_run: bool = False, given: dict[str, str] | None = None, *,
-              show_plan: bool = False) -> None:
+    def _busy(self) -> bool:
+        """Say so, when a playbook runs or another flow is asking."""
         if self.running():
             self.app.notify("a playbook is already running: wait for it or cancel it (c)",
                             severity="warning")
-            return
-        self.app.run_worker(self._start(name, dry_run, given, show_plan), group="flow",
-                            exit_on_error=False)
+        elif self._asking:
+            self.app.notify("answer the question on screen first", severity="warning")
+        return self.running() or self._asking
+
+    def _flow(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run one flow as a worker; while it asks, no other flow starts."""
+        async def flow() -> None:
+            self._asking = True
+            try:
+                await work
+            finally:
+                self._asking = False
+
+        self.app.run_worker(flow(), group="flow", exit_on_error=False)
+
+    def start(self, name: str, dry_run: bool = False, given: dict[str, str] | None = None, *,
+              show_plan: bool = False) -> None:
+        if not self._busy():
+            self._flow(self._start(name, dry_run, given, show_plan))
 
     async def _start(self, name: str, dry_run: bool, given: dict[str, str] | None,
                      show_plan: bool) -> None:
         app, engine = self.app, self.engine
         playbook = app.runbook.playbooks[name]
         if playbook.emergency and not dry_run:  # from its row, the palette or H / R: the same
-            if given is None:
-                given = await asyncio.to_thread(engine.emergency_defaults, name)
+            if given is None:  # from what the app has folded, and git's tags (on a thread)
+                tags = await asyncio.to_thread(engine.planner.tags) if name == "rollback" else []
+                given = emergency_defaults(name, app.state, app.config, tags)
             show_plan = True
         values: dict[str, str] = {}
         if playbook.params:
@@ -85,8 +118,12 @@ class Flows:
             if not yes:
                 return
         app.timeline.follow_run(name)
+        if self.running():  # one started while this flow asked: it goes first
+            app.notify(f"{name} not started: another playbook started meanwhile",
+                       severity="warning")
+            return
         self._run = app.run_worker(self._playbook(name, dry_run, values, show_plan),
-                                   group="playbook", exclusive=True, exit_on_error=False)
+                                   group="playbook", exit_on_error=False)
 
     async def _playbook(self, name: str, dry_run: bool, values: Mapping[str, str],
                         plan_confirmed: bool) -> None:
@@ -120,10 +157,8 @@ class Flows:
 
     def resolve(self, run_id: str) -> None:
         """A run a crash interrupted: re-run its step, mark it done or skip it, then go on."""
-        run = self.app.state.runs.get(run_id)
-        if run is None or self.running():
-            return
-        self.app.run_worker(self._resolve(run_id), group="flow", exit_on_error=False)
+        if run_id in self.app.state.runs and not self._busy():
+            self._flow(self._resolve(run_id))
 
     async def _resolve(self, run_id: str) -> None:
         app = self.app
@@ -140,7 +175,7 @@ class Flows:
             return
         action, note = answer
         self._run = app.run_worker(self._resume(run_id, action, note), group="playbook",
-                                   exclusive=True, exit_on_error=False)
+                                   exit_on_error=False)
 
     async def _resume(self, run_id: str, action: str, note: str) -> None:
         try:
@@ -153,7 +188,8 @@ class Flows:
         self.app.notify(f"resumed run {run_id}: {outcome.status}")
 
     def override(self, item: str) -> None:
-        self.app.run_worker(self._override(item), group="flow", exit_on_error=False)
+        if not self._asking:
+            self._flow(self._override(item))
 
     async def _override(self, item: str) -> None:
         rationale = await self.app.push_screen_wait(TextModal(

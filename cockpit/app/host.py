@@ -16,7 +16,6 @@ if TYPE_CHECKING:  # names for annotations only: importing them is the app's bus
     from cockpit.state.builds import BuildState
     from cockpit.state.launch import LaunchState
     from screens.base import ModeScreen
-    from screens.builds import BuildsScreen
     from screens.timeline import TimelineScreen
 
 
@@ -30,7 +29,6 @@ class Host(App[int]):
     def engine(self) -> Engine | None:
         """None for a spectator: nothing it presses changes anything."""
         raise NotImplementedError
-    timeline: TimelineScreen
     matrix_plan: str
 
     @property
@@ -42,7 +40,7 @@ class Host(App[int]):
         raise NotImplementedError
 
     @property
-    def builds_screen(self) -> BuildsScreen:
+    def timeline(self) -> TimelineScreen:
         raise NotImplementedError
 
     def mode_screen(self) -> ModeScreen:

@@ -22,13 +22,14 @@ from typing import IO
 from cockpit import gitrepo
 from cockpit.builds.naming import dist_dir, release_files
 from cockpit.builds.plan import Assignment
-from cockpit.builds.stages import STAGES, StageFailed, TargetStages
+from cockpit.builds.stages import StageFailed, TargetStages
 from cockpit.config import BuilderConfig, Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.base import Executor
 from cockpit.executors.local import LocalExecutor
 from cockpit.executors.ssh import BuilderError, SshBuilder
 from cockpit.journal.events import (
+    BUILD_STAGES,
     BuildFinished,
     BuildStage,
     BuildStarted,
@@ -36,11 +37,11 @@ from cockpit.journal.events import (
     BuildTarget,
     GroupState,
     Output,
-    Payload,
     RemoteGroup,
     StageState,
     TargetStatus,
 )
+from cockpit.journal.recorder import Recorder
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
 
@@ -67,7 +68,8 @@ class BuildMatrix:
                  listener: Callable[[list[Event]], None] | None = None) -> None:
         self.config = config
         self.journal = journal
-        self.listener = listener
+        self.log = Recorder(journal, listener)
+        """Journal a build's fact (and tell the listener, the headless printer)."""
         self._executors: dict[str, Executor] = {}
         self._connecting: dict[str, asyncio.Future[None]] = {}
         self._tasks: dict[str, asyncio.Future[str]] = {}
@@ -78,12 +80,6 @@ class BuildMatrix:
         self.finished: BuildFinished | None = None
         """How the last run ended (also in the journal)."""
         self._logs: dict[str, IO[str]] = {}
-
-    def log(self, payload: Payload, run_id: str | None, step: str | None = None) -> Event:
-        event = self.journal.record(payload, run_id=run_id, step=step)
-        if self.listener is not None:
-            self.listener([event])
-        return event
 
     def cancel_target(self, target: str) -> bool:
         """Stop one target (its processes on its builder); the others go on."""
@@ -193,18 +189,16 @@ class BuildMatrix:
         slots = self._slots.setdefault(a.builder.name, asyncio.Semaphore(a.builder.max_jobs))
         self.log(BuildTarget(builder=a.builder.name, state=TargetStatus.QUEUED), run_id, a.target)
         async with slots:
-            done: list[str] = []
-            stage = STAGES[0]
+            stage = BUILD_STAGES[0]
             try:
                 executor = await self._executor(a.builder)
                 context = TargetStages(self, run_id, a, commit, executor)
-                for stage in STAGES:
+                for stage in BUILD_STAGES:
                     t0 = time.monotonic()
                     self.log(BuildStage(stage=stage, state=StageState.RUNNING), run_id, a.target)
                     detail = await getattr(context, "stage_" + stage)()
                     self.log(BuildStage(stage=stage, state=StageState.OK, detail=detail,
                                          duration=round(time.monotonic() - t0, 3)), run_id, a.target)
-                    done.append(stage)
                 return TargetStatus.OK
             except (StageFailed, BuilderError) as exc:
                 lost = isinstance(exc, BuilderError) and exc.lost
@@ -223,7 +217,7 @@ class BuildMatrix:
         self.log(Output(text=end, count=1), run_id, target)
         self.log(BuildStage(stage=stage, state=StageState.FAILED, detail=message, lost=lost,
                              cancelled=cancelled), run_id, target)
-        for later in STAGES[STAGES.index(stage) + 1:]:
+        for later in BUILD_STAGES[BUILD_STAGES.index(stage) + 1:]:
             self.log(BuildStage(stage=later, state=StageState.SKIPPED), run_id, target)
 
     def _checksums(self) -> None:

@@ -38,7 +38,7 @@ def release_files(config: Config) -> list[str]:
 
 
 def dist_dir(config: Config) -> Path:
-    return config.resolve(config.build.dist_dir) / config.release.version
+    return config.release_dist
 
 
 def dist_files(config: Config) -> list[Path]:

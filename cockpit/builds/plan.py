@@ -15,6 +15,17 @@ class Assignment:
     builder: BuilderConfig
 
 
+def serves(builder: BuilderConfig, target: str) -> bool:
+    """A builder serves the targets it lists; a local builder that lists none, this host's."""
+    return target in builder.targets or (builder.kind == "local" and not builder.targets)
+
+
+def alternative(config: Config, target: str, current: str) -> str | None:
+    """Another builder that serves `target`, to retry it on."""
+    return next((b.name for b in config.builders if b.name != current and serves(b, target)),
+                None)
+
+
 def assign(config: Config, targets: list[str] | None = None,
            builder: str | None = None) -> list[Assignment]:
     """Each target on the first builder that serves it (or on `builder` when given)."""
@@ -25,8 +36,8 @@ def assign(config: Config, targets: list[str] | None = None,
     wanted = targets or config.build.targets or [host_triple()]
     out = []
     for target in wanted:
-        candidates = [b for b in config.builders if (builder is None or b.name == builder) and
-                      (target in b.targets or (b.kind == "local" and not b.targets))]
+        candidates = [b for b in config.builders
+                      if (builder is None or b.name == builder) and serves(b, target)]
         if not candidates:
             serving = [b.name for b in config.builders if target in b.targets]
             raise CockpitError([Problem(

@@ -22,7 +22,7 @@ from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.base import Executor
 from cockpit.executors.lines import CommandResult, LineSink, text_of
-from cockpit.journal.events import BUILD_STAGES, BuildProgress, Output, Payload
+from cockpit.journal.events import BuildProgress, Output, Payload
 from cockpit.journal.row import Event
 
 
@@ -42,7 +42,6 @@ class Matrix(Protocol):
 
     def log_file(self, run_id: str, target: str) -> IO[str]: ...
 
-STAGES = BUILD_STAGES
 
 
 class StageFailed(CockpitError):
@@ -105,7 +104,7 @@ class TargetStages:
         return result
 
     async def stage_sync(self) -> str:
-        if self.src == str(self.config.repo):
+        if self.ws.in_place:
             return f"commit {self.commit[:12]} (in place)"
         archive, complaint = gitrepo.archive(self.config.repo, self.commit)
         if complaint:
@@ -217,7 +216,7 @@ class TargetStages:
     async def stage_fetch(self) -> str:
         local = self.m.dist
         local.mkdir(parents=True, exist_ok=True)
-        fetched = self.dist != str(local)
+        fetched = not self.ws.packaged_here
         if fetched:  # packaged elsewhere (a remote builder): copied here, then checked
             for name in (self.asset, self.asset + ".sha256"):
                 data = await self.x.read_file(f"{self.dist}/{name}")

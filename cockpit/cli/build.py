@@ -146,7 +146,6 @@ def command(args: argparse.Namespace) -> int:
         from cockpit.app.launch import open_cockpit
 
         return open_cockpit(config, runbook, spectate=False, build=assignments)
-    from cockpit.cli.build import run_build_headless
     from cockpit.journal.store import Journal
 
     journal = Journal.controller(config.journal_path)

@@ -176,11 +176,6 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 def command(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from cockpit.cli.run import run_headless
-    from cockpit.engine.engine import Engine
-    from cockpit.journal.events import RunStatus
     from cockpit.journal.store import Journal
 
     config, runbook = load_all(args)

@@ -14,6 +14,7 @@ from cockpit.config import Config
 from cockpit.executors.lines import text_of
 from cockpit.executors.local import LocalRunner
 from cockpit.journal.events import Output, Payload, StepConfirmed
+from cockpit.journal.recorder import Listener, Recorder
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
 from cockpit.params import prose
@@ -21,7 +22,6 @@ from cockpit.steps.base import StepBase
 from cockpit.steps.questions import Confirm, Interaction
 
 T = TypeVar("T")
-Listener = Callable[[list[Event]], None]
 Offload = Callable[[Coroutine[Any, Any, Any]], Awaitable[Any]]
 TAIL_LINES = 8
 """Lines of a failed step's output shown when asking what to do."""
@@ -34,20 +34,16 @@ class RunContext:
     run_id: str
     config: Config
     values: Mapping[str, str]
-    journal: Journal
+    record: Recorder
     runner: LocalRunner
     interaction: Interaction
     item: str
     operator: str
     templates: Mapping[str, str]
-    listener: Listener | None = None
     offload_to: Offload | None = None
 
     def log(self, payload: Payload, step: str | None = None) -> Event:
-        event = self.journal.record(payload, run_id=self.run_id, step=step)
-        if self.listener is not None:
-            self.listener([event])
-        return event
+        return self.record(payload, self.run_id, step)
 
 
 @dataclass
@@ -86,11 +82,11 @@ class StepRun:
 
     @property
     def journal(self) -> Journal:
-        return self.run.journal
+        return self.run.record.journal
 
     @property
     def listener(self) -> Listener | None:
-        return self.run.listener
+        return self.run.record.listener
 
     @property
     def item(self) -> str:

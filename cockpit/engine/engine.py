@@ -20,7 +20,7 @@ from typing import Literal
 
 from cockpit.config import Config
 from cockpit.engine import defaults
-from cockpit.engine.context import Listener, Offload, RunContext, StepRun
+from cockpit.engine.context import Offload, RunContext, StepRun
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.local import LocalRunner, group_alive, kill_group
@@ -29,7 +29,6 @@ from cockpit.journal.events import (
     DryRunStep,
     GateOverride,
     LeftoverStopped,
-    Payload,
     RunFinished,
     RunResumed,
     RunStarted,
@@ -40,6 +39,7 @@ from cockpit.journal.events import (
     StepStarted,
     StepStatus,
 )
+from cockpit.journal.recorder import Listener, Recorder
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal, operator_id
 from cockpit.params import prose, render_argv, shown
@@ -67,7 +67,7 @@ class Engine:
         self.runbook = runbook
         self.journal = journal
         self.runner = runner or LocalRunner()
-        self.listener = listener
+        self.record = Recorder(journal, listener)
         self.offload = offload
         """Where build steps run (the UI puts them on a thread of their own); None: here."""
         self.operator = operator_id()
@@ -80,15 +80,19 @@ class Engine:
         self._state.apply(self.journal.events(after=self._state.last_id))
         return self._state
 
-    def _log(self, payload: Payload, run_id: str | None = None, step: str | None = None) -> Event:
-        event = self.journal.record(payload, run_id=run_id, step=step)
-        if self.listener is not None:
-            self.listener([event])
-        return event
+    @property
+    def listener(self) -> Listener | None:
+        """Told of every event as it is journaled (the headless printer)."""
+        return self.record.listener
+
+    @listener.setter
+    def listener(self, listener: Listener | None) -> None:
+        self.record.listener = listener
 
     def emergency_defaults(self, name: str) -> dict[str, str]:
         """What H or R pre-fill (see `defaults.emergency_defaults`)."""
-        return defaults.emergency_defaults(name, self.state(), self.config, self.planner.tags())
+        tags = self.planner.tags() if name == "rollback" else []
+        return defaults.emergency_defaults(name, self.state(), self.config, tags)
 
     def rollback_defaults(self) -> dict[str, str]:
         return defaults.rollback_defaults(self.state(), self.config, self.planner.tags())
@@ -116,14 +120,14 @@ class Engine:
         run_id = uuid.uuid4().hex[:10]
         params = {k: values[k] for k in playbook.params}
         item = self.runbook.item_for(name)
-        self._log(RunStarted(playbook=name, params=params, operator=self.operator, dry_run=dry_run,
+        self.record(RunStarted(playbook=name, params=params, operator=self.operator, dry_run=dry_run,
                              steps=[s.id for s in playbook.steps], item=item.id if item else None,
                              plan_confirmed=plan_confirmed), run_id)
         if dry_run:
             plan = PlanContext(self.config, values)
             for step in playbook.steps:
-                self._log(DryRunStep(preview=preview(step, plan)), run_id, step.id)
-            self._log(RunFinished(status=RunStatus.OK), run_id)
+                self.record(DryRunStep(preview=preview(step, plan)), run_id, step.id)
+            self.record(RunFinished(status=RunStatus.OK), run_id)
             return RunOutcome(run_id, RunStatus.OK)
         run = self._context(run_id, playbook, values, interaction)
         return await self._execute(run, playbook, playbook.steps)
@@ -138,11 +142,11 @@ class Engine:
         step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
         values = await asyncio.to_thread(self.planner.values, playbook, run.params)
-        self._log(RunResumed(operator=self.operator), run_id)
+        self.record(RunResumed(operator=self.operator), run_id)
         ids = [s.id for s in playbook.steps]
         self._stop_leftovers(run_id)
         if step_state is not None:
-            self._log(StepResolved(action=action, note=note, operator=self.operator), run_id, step_state.id)
+            self.record(StepResolved(action=action, note=note, operator=self.operator), run_id, step_state.id)
             start = ids.index(step_state.id) + (0 if action == "rerun" else 1)
         else:
             start = next((i for i, s in enumerate(playbook.steps)
@@ -154,9 +158,9 @@ class Engine:
     def _context(self, run_id: str, playbook: Playbook, values: Mapping[str, str],
                  interaction: Interaction) -> RunContext:
         item = self.runbook.item_for(playbook.name)
-        return RunContext(run_id, self.config, values, self.journal, self.runner, interaction,
+        return RunContext(run_id, self.config, values, self.record, self.runner, interaction,
                           item.id if item else playbook.name, self.operator,
-                          self.runbook.timeline.templates, self.listener, self.offload)
+                          self.runbook.timeline.templates, self.offload)
 
     async def _execute(self, run: RunContext, playbook: Playbook,
                        steps: list[StepBase]) -> RunOutcome:
@@ -268,10 +272,10 @@ class Engine:
             if process.host == socket.gethostname() and group_alive(pgid):
                 kill_group(pgid)
                 said = f"stopped process group {pgid} left by the interrupted run"
-                self._log(LeftoverStopped(pgid=pgid, message=said), run_id, event.step)
+                self.record(LeftoverStopped(pgid=pgid, message=said), run_id, event.step)
 
     def override(self, item_id: str, rationale: str) -> Event:
         """Lift a NO-GO's block explicitly; journaled with who and why."""
         if not rationale.strip():
             raise CockpitError([Problem("an override needs a rationale", field="rationale")])
-        return self._log(GateOverride(item=item_id, rationale=rationale, operator=self.operator))
+        return self.record(GateOverride(item=item_id, rationale=rationale, operator=self.operator))

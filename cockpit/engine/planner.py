@@ -17,7 +17,7 @@ from cockpit.errors import ParameterError, Problem
 from cockpit.params import prose, resolve_params, substitute
 from cockpit.runbook.model import Playbook
 from cockpit.semver import next_hotfix, semver_key
-from cockpit.steps.base import PlanContext, StepBase, preview
+from cockpit.steps.base import PlanContext, StepBase, StepPlan, preview
 
 
 class Planner:
@@ -67,15 +67,25 @@ class Planner:
         if problems:
             raise ParameterError(problems)
 
-    def preview(self, step: StepBase, values: Mapping[str, str], *, probe: bool = True,
-                show_cwd: bool = True) -> str:
+    def preview(self, step: StepBase, values: Mapping[str, str], *, probe: bool = True) -> str:
         """Exactly what the step will do, as text (dry-run, confirmations); secrets masked."""
-        return preview(step, PlanContext(self.config, values, show_cwd), probe=probe)
+        return preview(step, PlanContext(self.config, values), probe=probe)
+
+    def step_plans(self, playbook: Playbook, values: Mapping[str, str], *,
+                   show_cwd: bool = True) -> tuple[StepPlan, ...]:
+        """Each step as the operator reads it before it runs: the one rendering of a plan,
+        shown whole (`plan_text`) or step by step (the timeline's detail)."""
+        plan = PlanContext(self.config, values, show_cwd)
+        return tuple(StepPlan(s.id, prose(s.title, values), preview(s, plan),
+                              prose(s.expected or "", values),
+                              tuple(prose(t, values) for t in s.troubleshooting),
+                              tuple(s.tags()), tuple(s.checks_shown()),
+                              asks_first=s.confirm and s.applies(values))
+                     for s in playbook.steps)
 
     def plan_text(self, playbook: Playbook, values: Mapping[str, str]) -> str:
         """The whole plan: each step numbered, what it will do, which ones ask first."""
         return "\n\n".join(
-            f"{i}. {prose(step.title, values)}"
-            + (" [asks first]" if step.confirm and step.applies(values) else "") + "\n"
-            + "\n".join("   " + ln for ln in self.preview(step, values).splitlines())
-            for i, step in enumerate(playbook.steps, 1))
+            f"{i}. {step.title}" + (" [asks first]" if step.asks_first else "") + "\n"
+            + "\n".join("   " + ln for ln in step.preview.splitlines())
+            for i, step in enumerate(self.step_plans(playbook, values), 1))

@@ -15,31 +15,14 @@ from dataclasses import dataclass
 from cockpit.config import Config
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError
-from cockpit.params import prose
 from cockpit.runbook.model import Playbook
-from cockpit.steps.base import PlanContext, preview
-from cockpit.steps.checks import Check
+from cockpit.steps.base import StepPlan
 
 PlanKey = tuple[str, tuple[tuple[str, str], ...]]
 
 
 def plan_key(playbook: str, params: Mapping[str, str]) -> PlanKey:
     return playbook, tuple(sorted(params.items()))
-
-
-@dataclass(frozen=True)
-class StepPlan:
-    """One step as the operator reads it before it runs."""
-
-    id: str
-    title: str
-    preview: str
-    """What the step would do now (shown until it has run: then its result says)."""
-    expected: str = ""
-    troubleshooting: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    checks: tuple[Check, ...] = ()
-    """A gate's checks, shown with their results instead of a preview."""
 
 
 @dataclass(frozen=True)
@@ -56,16 +39,11 @@ def plan_playbook(config: Config, playbook: Playbook, params: Mapping[str, str])
     problem = ""
     try:
         values = planner.values(playbook, params)
-    except CockpitError as exc:
+    except CockpitError as exc:  # the plan then says <name> where a parameter goes
         problem = str(exc)
-        values = {**config.context(), **{k: f"<{k}>" for k in playbook.params}}
-    plan = PlanContext(config, values, show_cwd=False)
-    steps = tuple(StepPlan(s.id, prose(s.title, values), preview(s, plan),
-                           prose(s.expected or "", values),
-                           tuple(prose(t, values) for t in s.troubleshooting),
-                           tuple(s.tags()), tuple(s.checks_shown()))
-                  for s in playbook.steps)
-    return PlaybookPlan(playbook.name, steps, problem)
+        values = {**planner.context(), **{k: f"<{k}>" for k in playbook.params}}
+    return PlaybookPlan(playbook.name, planner.step_plans(playbook, values, show_cwd=False),
+                        problem)
 
 
 class PlanCache:
@@ -87,25 +65,17 @@ class PlanCache:
             if generation == self.generation:
                 self._plans[key] = plan
 
-    def stale(self) -> list[PlanKey]:
-        """Forget every plan (the repository may have changed); return what was planned,
-        to plan it again."""
+    def stale(self) -> None:
+        """Forget every plan: the repository may have changed."""
         with self._lock:
             self.generation += 1
-            keys = list(self._plans)
             self._plans.clear()
-            return keys
 
     def fill(self, config: Config, playbooks: Mapping[str, Playbook],
-             keys: Iterable[PlanKey]) -> int:
-        """Plan each key not planned yet (on a worker thread); return how many it planned."""
-        generation = self.generation
-        done = 0
+             keys: Iterable[PlanKey], generation: int) -> None:
+        """Plan each key not planned yet (on a worker thread), for `generation`."""
         for key in keys:
             name, params = key
             playbook = playbooks.get(name)
-            if playbook is None or self.get(name, dict(params)) is not None:
-                continue
-            self.put(key, plan_playbook(config, playbook, dict(params)), generation)
-            done += 1
-        return done
+            if playbook is not None and self.get(name, dict(params)) is None:
+                self.put(key, plan_playbook(config, playbook, dict(params)), generation)

@@ -28,6 +28,10 @@ class Workspace:
     """Where packages and checksums are written, before they are fetched to the dist dir."""
     host: str = ""
     """The triple binaries built here run on without a runner, when known ("" : ask rustc)."""
+    in_place: bool = False
+    """`source` is the release repository itself: its checked-out commit, nothing to sync."""
+    packaged_here: bool = False
+    """`dist` is the release's dist directory itself: nothing to fetch."""
 
 
 class Executor(Protocol):

@@ -84,10 +84,6 @@ class Tail:
         return [line for batch in self._batches for line in batch][-TAIL:]
 
 
-def strip_ansi(text: str) -> str:
-    return ANSI.sub("", text) if "\x1b" in text else text
-
-
 async def pump_lines(read: Callable[[int], Awaitable[bytes]], tail: Tail, sink: LineSink | None,
                      intercept: Callable[[Lines], Lines | None] | None = None) -> None:
     """Read a stream to its end in 64 KiB chunks, delivering complete lines in batches.

@@ -149,10 +149,10 @@ class LocalExecutor:
     def workspace(self, config: Config) -> Workspace:
         from cockpit.executors.toolchain import host_triple
 
-        dist = config.resolve(config.build.dist_dir) / config.release.version
-        # another toolchain (RUSTC in the builder's env) may build for another host
-        host = "" if "RUSTC" in self.env else host_triple()
-        return Workspace(str(config.repo), str(config.repo / "target"), str(dist), host)
+        # a builder's env (RUSTC, PATH, ...) may bring another toolchain: rustc is asked then
+        host = "" if self.env else host_triple()
+        return Workspace(str(config.repo), str(config.repo / "target"),
+                         str(config.release_dist), host, in_place=True, packaged_here=True)
 
     async def run(self, command: str, *, cwd: str | None = None,
                   env: Mapping[str, str] | None = None, sink: LineSink | None = None,

@@ -4,6 +4,7 @@ problem found in them collected (file, line, field, fix) before one error is rai
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -11,7 +12,7 @@ from cockpit.config import CONTEXT_KEYS
 from cockpit.errors import ConfigError, Problem
 from cockpit.params import placeholders
 from cockpit.runbook.model import Playbook, Runbook, Timeline
-from cockpit.steps.registry import KIND_NAMES
+from cockpit.steps.registry import BY_NAME, KIND_NAMES
 from cockpit.tomlsource import line_of, read_toml, validation_problems
 
 SHIPPED = Path(__file__).resolve().parents[2] / "playbooks"
@@ -30,12 +31,29 @@ def load_playbook(path: Path) -> Playbook:
     try:
         playbook = Playbook.model_validate({"name": path.stem, **data, "source": path})
     except ValidationError as exc:
-        raise ConfigError(validation_problems(exc, file=path, text=text,
-                                              tags=KIND_NAMES)) from None
+        problems = validation_problems(exc, file=path, text=text, tags=KIND_NAMES)
+        raise ConfigError([_kind_fix(p, data) for p in problems]) from None
     problems = _placeholder_problems(playbook, text)
     if problems:
         raise ConfigError(problems)
     return playbook
+
+
+def _kind_fix(problem: Problem, data: dict[str, Any]) -> Problem:
+    """A key a step's kind does not take: say which keys that kind takes."""
+    parts = (problem.field or "").split(".")
+    if problem.message != "unknown key" or len(parts) != 3 or parts[0] != "steps":
+        return problem
+    steps = data.get("steps")
+    try:
+        kind = steps[int(parts[1])]["kind"] if isinstance(steps, list) else None
+    except (ValueError, IndexError, KeyError, TypeError):
+        return problem
+    model = BY_NAME.get(kind) if isinstance(kind, str) else None
+    if model is not None:
+        keys = ", ".join(k for k in model.model_fields if k != "kind")
+        problem.fix = f"a {kind} step takes: {keys}"
+    return problem
 
 
 def _placeholder_problems(playbook: Playbook, text: str) -> list[Problem]:

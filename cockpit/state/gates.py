@@ -39,6 +39,16 @@ def blocking_decision(runbook: Runbook, state: LaunchState, playbook: str) -> De
     return None
 
 
+def blocked_by(runbook: Runbook, state: LaunchState, playbook: str) -> str | None:
+    """What blocks a playbook, in words (None: nothing)."""
+    decision = blocking_decision(runbook, state, playbook)
+    if decision is None:
+        return None
+    gate = runbook.item(decision.item)
+    return (f"blocked by the NO-GO at {gate.title if gate else decision.item}: "
+            f"{decision.rationale}")
+
+
 def ensure_not_blocked(runbook: Runbook, state: LaunchState, playbook: str) -> None:
     decision = blocking_decision(runbook, state, playbook)
     if decision is None:

@@ -95,11 +95,14 @@ class LaunchState:
     """Latest NO-GO override per gate item."""
     live_session: str | None = None
     last_id: int = 0
+    version: int = 0
+    """Counts the events folded: output, which changes nothing here, does not move it."""
 
     def apply(self, events: Iterable[Event]) -> None:
         for event in events:
             if event.kind != ev.Kind.OUTPUT:  # the flood: nothing here is folded from it
                 self._apply(event)
+                self.version += 1
             self.last_id = max(self.last_id, event.id)
 
     def _apply(self, e: Event) -> None:

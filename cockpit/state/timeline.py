@@ -119,6 +119,13 @@ class TimelineView:
             return None
         return countdown(self.next_item.start - self.now)
 
+    def due_now(self) -> ItemView | None:
+        """The item to look at now: the latest one due, running or interrupted that has
+        started, else the next one."""
+        started = [v for v in self.items if v.start is not None and v.start <= self.now
+                   and v.status in {ItemStatus.DUE, ItemStatus.RUNNING, ItemStatus.INTERRUPTED}]
+        return started[-1] if started else self.next_item
+
 
 class ItemStatus(StrEnum):
     """Where a timeline item stands: from its latest run, its gate decision, or the clock."""

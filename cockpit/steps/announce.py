@@ -9,6 +9,8 @@ import json
 from collections.abc import Mapping
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.forge import announce
@@ -20,9 +22,9 @@ from cockpit.steps.questions import Manual
 
 class AnnounceStep(StepBase):
     kind: Literal["announce"]
-    template: str
+    template: str = Field(min_length=1)
     """The name of a template in runbook.toml's [templates]."""
-    channel: str
+    channel: str = Field(min_length=1)
     """A webhook name from [announce] webhooks in cockpit.toml; without a webhook the message
     is shown (and copied) for posting by hand."""
     needs_published: bool = False

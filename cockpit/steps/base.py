@@ -220,3 +220,20 @@ def preview(step: StepBase, ctx: PlanContext, *, probe: bool = True) -> str:
         lines.append(f"skip if: $ {shown(render_argv(step.skip_if, ctx.values))}")
     lines += step.plan(ctx)
     return redact("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One step as the operator reads it before it runs."""
+
+    id: str
+    title: str
+    preview: str
+    """What the step would do now (shown until it has run: then its result says)."""
+    expected: str = ""
+    troubleshooting: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
+    """A gate's checks, shown with their results instead of a preview."""
+    asks_first: bool = False
+    """It asks before it runs (and applies to this release)."""

@@ -69,9 +69,6 @@ class CheckResult:
     detail: str = ""
     findings: dict[str, bool] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, object]:
-        return {"title": self.title, "kind": self.kind, "ok": self.ok, "summary": self.summary,
-                "detail": self.detail, "findings": self.findings}
 
 
 def p95(samples: list[float]) -> float:

@@ -49,9 +49,9 @@ def plan_edit(path: Path, pattern: str, replace: str, values: Mapping[str, str],
 
 class EditStep(StepBase):
     kind: Literal["edit"]
-    file: str
+    file: str = Field(min_length=1)
     """The file, relative to the repository."""
-    pattern: str
+    pattern: str = Field(min_length=1)
     """A regular expression (multiline)."""
     replace: str
     """The replacement (\\1 for groups; {parameters} substituted)."""

@@ -110,9 +110,6 @@ class ForgeStep(StepBase):
 
         tag = substitute(self.tag, ctx.values)
         files = self._files(ctx)
-        if self.action in {"upload", "verify", "publish"} and not files:
-            return Outcome(StepStatus.FAILED, f"no artifacts for {tag} in the dist directory: run the "
-                                     "build step first")
         try:
             forge = open_forge(ctx.config)
         except CockpitError as exc:
@@ -130,6 +127,9 @@ class ForgeStep(StepBase):
             "latest": lambda: ops.make_latest(forge, tag, say),
         }
         try:
+            if self.action in {"upload", "verify", "publish"} and not files:
+                return Outcome(StepStatus.FAILED, f"no artifacts for {tag} in the dist "
+                                                  "directory: run the build step first")
             release = await operations[self.action]()
         except CockpitError as exc:
             return Outcome(StepStatus.FAILED, exc.problems[0].message + (

@@ -23,6 +23,7 @@ KINDS: tuple[type[StepBase], ...] = (ShellStep, ManualStep, GateStep, EditStep, 
                                      ForgeStep, AnnounceStep)
 KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
                    for k in KINDS)
+BY_NAME: dict[str, type[StepBase]] = dict(zip(KIND_NAMES, KINDS, strict=True))
 
 if TYPE_CHECKING:
     Step = StepBase

@@ -18,7 +18,7 @@ from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext, step
 
 class ShellStep(StepBase):
     kind: Literal["shell"]
-    run: str
+    run: str = Field(min_length=1)
     """The command. Words are split first, then {parameters} substituted."""
     shell: bool = False
     """Run `run` through /bin/sh (pipes, redirects); every parameter is shell-quoted."""
@@ -54,7 +54,7 @@ class ShellStep(StepBase):
         return render_argv(self.run, values)
 
     def command_line(self, values: Mapping[str, str]) -> str:
-        return shown(self.command(values)).splitlines()[0]
+        return (shown(self.command(values)).splitlines() or [""])[0]
 
     def plan(self, ctx: PlanContext) -> list[str]:
         where = f"    (in {step_cwd(self, ctx.repo, ctx.values)})" if ctx.show_cwd else ""

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from cockpit.engine.plans import StepPlan
 from cockpit.state.launch import RunState, StepState
+from cockpit.steps.base import StepPlan
 from widgets.item_detail import _render_step
 
 

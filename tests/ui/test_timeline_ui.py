@@ -42,8 +42,7 @@ def make_app(config: Config, runbook: Runbook, journal: Journal, clock: FrozenCl
 
 
 def table(app: CockpitApp) -> TimelineTable:
-    screen = app.timeline_screen()
-    assert screen is not None
+    screen = app.timeline
     return screen.query_one(TimelineTable)
 
 

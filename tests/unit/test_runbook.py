@@ -82,3 +82,22 @@ def test_override_replaces_a_shipped_playbook(tmp_path: Path) -> None:
     text = (folder / "announce.toml").read_text().replace("12:00 Launch Announcements", "Ours")
     (folder / "announce.toml").write_text(text)
     assert load_runbook(folder).playbooks["announce"].title == "Ours"
+
+
+def test_a_key_its_kind_does_not_take_is_named_with_the_keys_it_does(tmp_path: Path) -> None:
+    text = ('title = "x"\n\n[[steps]]\nid = "a"\nkind = "manual"\ntitle = "look"\n'
+            'timeout = 30\n')
+    with pytest.raises(ConfigError) as err:
+        load_runbook(_override(tmp_path, "x", text))
+    p = err.value.problems[0]
+    assert (p.line, p.field, p.message) == (7, "steps.0.timeout", "unknown key")
+    assert p.fix is not None and p.fix.startswith("a manual step takes: id, title")
+    assert "instructions" in p.fix and "timeout" not in p.fix
+
+
+def test_a_step_without_its_command_or_file_is_refused(tmp_path: Path) -> None:
+    text = ('title = "x"\n\n[[steps]]\nid = "a"\nkind = "shell"\ntitle = "a"\nrun = ""\n\n'
+            '[[steps]]\nid = "b"\nkind = "announce"\ntitle = "b"\ntemplate = ""\nchannel = "x"\n')
+    with pytest.raises(ConfigError) as err:
+        load_runbook(_override(tmp_path, "x", text))
+    assert {p.field for p in err.value.problems} == {"steps.0.run", "steps.1.template"}
