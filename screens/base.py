@@ -1,7 +1,8 @@
 """What the app feeds every mode, and what a mode asks of it.
 
-A mode screen is a projection: the app folds the journal (on a worker thread), projects the
-timeline and the header once, and hands the result to the mode on show (`ModeScreen.show`).
+A mode screen is a projection: the app reads the journal on a worker thread, folds it,
+projects the timeline and the header once, and hands the result to the mode on show
+(`ModeScreen.show`).
 The screen renders it and asks for what it lacks with messages (a log's lines, a plan), which
 the app answers off the UI thread. A screen never reads the journal, runs git or plans.
 """

@@ -144,7 +144,7 @@ class Engine:
         values = await asyncio.to_thread(self.planner.values, playbook, run.params)
         self.record(RunResumed(operator=self.operator), run_id)
         ids = [s.id for s in playbook.steps]
-        self._stop_leftovers(run_id)
+        await self._stop_leftovers(run_id)
         if step_state is not None:
             self.record(StepResolved(action=action, note=note, operator=self.operator), run_id, step_state.id)
             start = ids.index(step_state.id) + (0 if action == "rerun" else 1)
@@ -262,17 +262,24 @@ class Engine:
             ctx.confirmed_at = time.monotonic()
         return await step.execute(ctx)
 
-    def _stop_leftovers(self, run_id: str) -> None:
-        """A cockpit killed mid-step leaves its command running: stop it before going on."""
-        for event in self.journal.events(kinds=[StepProcess.KIND], run_id=run_id):
-            process = event.payload
-            if not isinstance(process, StepProcess):
-                continue
-            pgid = process.pgid
-            if process.host == socket.gethostname() and group_alive(pgid):
-                kill_group(pgid)
-                said = f"stopped process group {pgid} left by the interrupted run"
-                self.record(LeftoverStopped(pgid=pgid, message=said), run_id, event.step)
+    async def _stop_leftovers(self, run_id: str) -> None:
+        """A cockpit killed mid-step leaves its command running: stop it before going on
+        (on a thread: stopping a group waits for it to go, up to seconds)."""
+        processes = [(e.step, e.payload) for e in
+                     self.journal.events(kinds=[StepProcess.KIND], run_id=run_id)
+                     if isinstance(e.payload, StepProcess)]
+
+        def stop() -> list[tuple[str | None, int]]:
+            stopped = []
+            for step, process in processes:
+                if process.host == socket.gethostname() and group_alive(process.pgid):
+                    kill_group(process.pgid)
+                    stopped.append((step, process.pgid))
+            return stopped
+
+        for step, pgid in await asyncio.to_thread(stop):
+            said = f"stopped process group {pgid} left by the interrupted run"
+            self.record(LeftoverStopped(pgid=pgid, message=said), run_id, step)
 
     def override(self, item_id: str, rationale: str) -> Event:
         """Lift a NO-GO's block explicitly; journaled with who and why."""

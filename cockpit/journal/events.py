@@ -2,9 +2,10 @@
 
 Producers write a payload (`Journal.record`); folds read `Event.payload` and match on its
 type. A payload is stored as the JSON object of its fields, as journals always were, so a
-journal written before these types loads the same: a field it lacks takes its default, a
-field it has that the type does not know is kept in `Event.data` and ignored here, and a
-status this version does not know stays the string it was.
+journal written before these types loads the same: an optional field it lacks takes its
+default, a field it has that the type does not know is kept in `Event.data` and ignored
+here, a status this version does not know stays the string it was, and an event without a
+field its kind needs has no payload (`Event.payload` is None: the folds pass it by).
 """
 
 from __future__ import annotations

@@ -36,9 +36,15 @@ class Event:
 
     @cached_property
     def payload(self) -> Payload | None:
-        """The typed content (None for a kind this version does not know)."""
+        """The typed content; None for a kind this version does not know, or an event that
+        lacks a field its kind needs (it stays in the journal; the folds pass it by)."""
         kind = PAYLOADS.get(self.kind)
-        return kind.load(self.data) if kind is not None else None
+        if kind is None:
+            return None
+        try:
+            return kind.load(self.data)
+        except TypeError:  # a required field missing
+            return None
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Event:

@@ -357,3 +357,25 @@ async def test_check_uses_the_rustc_the_env_names_and_catches_one_too_old_for_ca
     std = checks[f"std for {HOST}"]
     assert not std.ok and std.detail.startswith("this cargo cannot drive this rustc")
     assert "PATH" in std.fix
+
+
+async def test_both_executors_write_and_read_files_the_same_way(
+        config: Config, sshd: SshFixture, tmp_path: Path) -> None:
+    """The seam the build stages use: the same calls, here and on a remote builder."""
+    from cockpit.executors.local import LocalExecutor
+
+    remote = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
+    await remote.connect()
+    data = bytes(range(256)) * 40  # binary, with newlines and NULs
+    try:
+        for executor, where in ((LocalExecutor("local"), tmp_path / "local"),
+                                (remote, sshd.home / "remote-files")):
+            path = f"{where}/deep/er/file.bin"
+            await executor.write_file(path, data)
+            assert await executor.read_file(path) == data
+            result = await executor.run(f"wc -c < {path}")
+            assert result.tail == [str(len(data))]
+        assert remote.workspace(config).packaged_here is False
+        assert LocalExecutor("local").workspace(config).in_place is True
+    finally:
+        await remote.close()

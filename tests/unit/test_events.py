@@ -66,3 +66,17 @@ def test_the_cockpit_writes_typed_payloads_only() -> None:
                     and node.args[0].value in ev.PAYLOADS):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
+
+
+def test_an_event_without_a_field_its_kind_needs_is_passed_by(tmp_path: Path) -> None:
+    from cockpit.state.launch import LaunchState
+
+    journal = Journal.controller(tmp_path / "j.sqlite")
+    journal.append("run_started", run_id="r1", steps=["a"])  # no playbook
+    journal.append("step_finished", run_id="r1", step="a")  # no status
+    events = journal.events()
+    journal.close()
+    assert [e.payload for e in events[1:]] == [None, None]
+    state = LaunchState()
+    state.apply(events)
+    assert state.runs == {}
