@@ -28,8 +28,9 @@ import cockpit
 from cockpit.app.building import Building
 from cockpit.app.feeding import Feeder
 from cockpit.app.host import Host
+from cockpit.app.modes import MODES, Modes
 from cockpit.app.palette import CockpitCommands
-from cockpit.builds.plan import Assignment, alternative
+from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
 from cockpit.engine.plans import plan_key
@@ -82,10 +83,9 @@ class CockpitApp(Host):
         self._flows: Flows | None = None
         self.role = ("CONTROLLER " + operator_id() if journal.writable
                      else "SPECTATOR (read-only)")
-        self._made_modes: dict[str, ModeScreen] = {}
-        """The modes made so far: a mode's screen is made when first shown (or fed)."""
-        for mode in ("timeline", "builds"):  # a new mode: a name here, a factory below
-            self.add_mode(mode, partial(self._mode, mode))
+        self.modes = Modes(self)
+        for mode in MODES:
+            self.add_mode(mode, partial(self.modes.screen, mode))
 
     @property
     def engine(self) -> Engine | None:
@@ -106,29 +106,9 @@ class CockpitApp(Host):
             self._flows = Flows(self, self.engine)
         return self._flows
 
-    def _mode(self, name: str) -> ModeScreen:
-        if name not in self._made_modes:
-            self._made_modes[name] = getattr(self, f"_make_{name}")()
-        return self._made_modes[name]
-
-    def _make_timeline(self) -> TimelineScreen:
-        return TimelineScreen(self.config, self.runbook, role=self.role,
-                              can_act=self.journal.writable)
-
-    def _make_builds(self) -> BuildsScreen:
-        from screens.builds import BuildsScreen  # the matrix's widgets: when first shown
-
-        release = self.config.release
-        screen = BuildsScreen(can_act=self.journal.writable, role=self.role,
-                              release=f"{release.name} v{release.version}",
-                              timezone=release.timezone,
-                              alternatives=partial(alternative, self.config))
-        screen.matrix_plan = self.matrix_plan
-        return screen
-
     @property
     def timeline(self) -> TimelineScreen:
-        screen = self._mode("timeline")
+        screen = self.modes.screen("timeline")
         assert isinstance(screen, TimelineScreen)
         return screen
 
@@ -181,10 +161,10 @@ class CockpitApp(Host):
 
     def mode_screen(self) -> ModeScreen:
         """The mode on show: the only one fed."""
-        return self._mode(self.current_mode)
+        return self.modes.screen(self.current_mode)
 
     def mode_screens(self) -> tuple[ModeScreen, ...]:
-        return tuple(self._made_modes.values())
+        return self.modes.made()
 
     def poll_journal(self) -> None:
         self.feeder.poll()

@@ -30,6 +30,8 @@ class Host(App[int]):
         """None for a spectator: nothing it presses changes anything."""
         raise NotImplementedError
     matrix_plan: str
+    role: str
+    """CONTROLLER user@host, or SPECTATOR."""
 
     @property
     def state(self) -> LaunchState:
