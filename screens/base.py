@@ -30,6 +30,8 @@ class Header:
     view: TimelineView
     active: str | None = None
     """What is running (with an emergency's clock), or None."""
+    waiting: int = 0
+    """Questions raised while another dialog was open, waiting their turn."""
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,8 @@ class BuildsScreen(ModeScreen):
         tick = feed.now.replace(microsecond=0)
         if tick != self._header_tick:
             self._header_tick = tick
-            self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active)
+            self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
+                                               waiting=feed.header.waiting)
         new_events = feed.events
         if self.state is not None and not new_events and all(
                 p.source is not None for p in self.query(LogPane)):

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -34,32 +35,77 @@ MODAL_CSS = """
 
 
 T = TypeVar("T")
+SETTLE = 0.4
+"""Seconds a dialog takes no key after it appears: a key meant for the dialog before it (or
+for the screen under it) never answers it."""
 
 
 class Modal(ModalScreen[T], Generic[T]):
+    """A dialog: one at a time (the app queues them), deaf for SETTLE seconds after it
+    appears, then the keys go to its first field or button."""
+
     DEFAULT_CSS = "Modal { align: center middle; }" + MODAL_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal-cancel",
                         tooltip="Close without answering")]
+    AUTO_FOCUS = ""  # nothing takes keys until the dialog has settled
+    settled = False
+    _answered = False
+
+    def on_mount(self) -> None:
+        self.set_timer(SETTLE, self._settle)
+
+    def _settle(self) -> None:
+        self.settled = True
+        self.focus_first()
+        self.refresh_bindings()
+
+    def focus_first(self) -> None:
+        """Where the keys go once the dialog has settled: its first field or button."""
+        chain = self.focus_chain
+        if chain:
+            chain[0].focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.settled
+
+    def dismiss(self, result: T | None = None) -> AwaitComplete:
+        """Answer once, and only while on top: Textual's dismiss pops whatever screen is on
+        top, so a key pressed twice would otherwise answer the dialog that came next."""
+        if self._answered or not self.is_current:
+            return AwaitComplete()
+        self._answered = True
+        return super().dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
 class ConfirmModal(Modal[bool]):
-    """Shows exactly what will run (a command or a diff) and asks before running it."""
+    """Shows exactly what will happen (a command, a diff, a plan) and asks. `still_needed`
+    (asked twice a second): a question events have made moot closes itself, unanswered."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Run it", id="confirm-yes",
-                        tooltip="Run exactly what is shown"),
-                Binding("n,escape", "answer(False)", "Cancel", id="confirm-no",
-                        tooltip="Do not run it")]
+    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm-yes",
+                        tooltip="Yes: what is shown"),
+                Binding("n,escape", "answer(False)", "No", id="confirm-no",
+                        tooltip="No")]
 
     def __init__(self, title: str, body: str, *, confirm_label: str = "Run it (y)",
-                 cancel_label: str | None = "Cancel (n)") -> None:
+                 cancel_label: str | None = "Cancel (n)",
+                 still_needed: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.confirm_label = confirm_label
         self.cancel_label = cancel_label
+        self.still_needed = still_needed
+
+    def on_mount(self) -> None:  # Modal's on_mount runs too (Textual calls each class's)
+        if self.still_needed is not None:
+            self.set_interval(0.5, self._check_needed)
+
+    def _check_needed(self) -> None:
+        if self.still_needed is not None and not self.still_needed():
+            self.dismiss(None)  # moot: neither yes nor no
 
     def compose(self) -> ComposeResult:
         renderable: RenderableType = Text(self.body)
@@ -201,3 +247,31 @@ class TextModal(Modal[str | None]):
             self.dismiss(value)
         elif event.button.id == "cancel":
             self.dismiss(None)
+
+
+class StepConfirmModal(ConfirmModal):
+    """A running step asks before it does something that cannot be taken back. Escape does
+    not answer it; "no" stops the run, so it is asked again (`StopRunModal`)."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Run it", id="step-yes",
+                        tooltip="Run exactly what is shown"),
+                Binding("n", "answer(False)", "Don't", id="step-no",
+                        tooltip="Do not run it (the run stops here: asked again)")]
+
+    def action_cancel(self) -> None:
+        self.notify("this run waits for your answer: y runs it, n stops the run",
+                    severity="warning")
+
+
+class StopRunModal(ConfirmModal):
+    """Stopping a run is never a side effect of a key meant for something else."""
+
+    BINDINGS = [Binding("s", "answer(True)", "Stop the run", id="stop-run",
+                        tooltip="Stop the run here; it is journaled as aborted"),
+                Binding("b,escape", "answer(False)", "Back", id="stop-back",
+                        tooltip="Back to the question")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__("Stop the run here?", f"{what}\n\nThe run ends here, journaled as "
+                         "aborted; run its item again later to go on.",
+                         confirm_label="Stop the run (s)", cancel_label="Back (b)")

@@ -3,7 +3,7 @@ to do with a step that failed. Each answers with the engine's answer types."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,6 +15,8 @@ from cockpit.steps.checks import CheckResult
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
 from screens.modals import Modal
 
+T = TypeVar("T")
+
 
 def _question(title: str, body: str, note_label: str, note_id: str) -> ComposeResult:
     """What every question with a note starts with: the title, what it is about, the note."""
@@ -24,15 +26,22 @@ def _question(title: str, body: str, note_label: str, note_id: str) -> ComposeRe
     yield Input(id=note_id)
 
 
-class ManualModal(Modal[ManualAnswer | None]):
+class _RunQuestion(Modal[T]):
+    """A running step's question: escape never answers it (stopping a run is explicit)."""
+
+    def action_cancel(self) -> None:
+        self.notify("this run waits for your answer (ctrl+t stops the run)", severity="warning")
+
+
+class ManualModal(_RunQuestion[ManualAnswer | None]):
     """A manual step: the operator does it, then says done (or not) with a note."""
 
-    BINDINGS = [Binding("ctrl+d", "answer(True)", "Done", id="manual-done",
+    BINDINGS = [Binding("ctrl+y", "answer(True)", "Done", id="manual-done",
                         tooltip="Done (enter in the note does the same)"),
                 Binding("ctrl+n", "answer(False)", "Not done", id="manual-not-done",
                         tooltip="Not done: the step fails, with your note"),
-                Binding("escape", "stop", "Stop here", id="manual-stop",
-                        tooltip="Stop the playbook here (resume later)")]
+                Binding("ctrl+t", "stop", "Stop the run", id="manual-stop",
+                        tooltip="Stop the run here (asked again; resume later)")]
 
     def __init__(self, title: str, instructions: str) -> None:
         super().__init__()
@@ -45,7 +54,7 @@ class ManualModal(Modal[ManualAnswer | None]):
                                  self.instructions or self.title_text, "note (optional)",
                                  "manual-note")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Stop here (esc)", id="stop")
+                yield Button("Stop the run (^t)", id="stop")
                 yield Button("Not done (^n)", variant="error", id="fail")
                 yield Button("Done (enter)", variant="success", id="done")
 
@@ -65,15 +74,15 @@ class ManualModal(Modal[ManualAnswer | None]):
         self.dismiss(None)
 
 
-class FailureModal(Modal[FailureAnswer | None]):
+class FailureModal(_RunQuestion[FailureAnswer | None]):
     """A step failed: run it again, skip it (a note says why), or stop the playbook."""
 
     BINDINGS = [Binding("ctrl+r", "answer('retry')", "Retry", id="failure-retry",
                         tooltip="Run the step again"),
                 Binding("ctrl+s", "answer('skip')", "Skip", id="failure-skip",
                         tooltip="Go on without it: the note says why (required)"),
-                Binding("escape", "answer('abort')", "Abort", id="failure-abort",
-                        tooltip="Stop the playbook here")]
+                Binding("ctrl+t", "answer('abort')", "Abort", id="failure-abort",
+                        tooltip="Stop the run here (asked again)")]
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
@@ -86,12 +95,12 @@ class FailureModal(Modal[FailureAnswer | None]):
                                  "note (needed to skip)", "failure-note")
             yield Static("", classes="modal-error", id="failure-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Abort (esc)", id="abort")
+                yield Button("Abort (^t)", id="abort")
                 yield Button("Skip (^s)", variant="warning", id="skip")
                 yield Button("Retry (^r)", variant="primary", id="retry")
 
-    def on_mount(self) -> None:
-        self.query_one("#failure-note", Input).focus()  # typing goes to the note at once
+    def focus_first(self) -> None:
+        self.query_one("#failure-note", Input).focus()  # typing goes to the note
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_answer(str(event.button.id))
@@ -106,7 +115,7 @@ class FailureModal(Modal[FailureAnswer | None]):
         self.dismiss(FailureAnswer(action, note))  # type: ignore[arg-type]
 
 
-class GateModal(Modal[GateAnswer | None]):
+class GateModal(_RunQuestion[GateAnswer | None]):
     """Automated results, manual checks to tick, and the GO/NO-GO decision with a rationale."""
 
     def __init__(self, title: str, results: list[CheckResult]) -> None:
@@ -138,7 +147,7 @@ class GateModal(Modal[GateAnswer | None]):
             yield Input(id="rationale", placeholder="why GO, or what blocks")
             yield Static("", classes="modal-error", id="gate-error")
             with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button("Stop the run", id="cancel")
                 yield Button("NO-GO", variant="error", id="no-go")
                 yield Button("GO", variant="success", id="go")
 
@@ -148,8 +157,8 @@ class GateModal(Modal[GateAnswer | None]):
     .manual-check Input { width: 40; }
     """
 
-    def on_mount(self) -> None:
-        """Focus the first thing to do: a manual check to tick, else the rationale."""
+    def focus_first(self) -> None:
+        """The first thing to do: a manual check to tick, else the rationale."""
         boxes = self.query(Checkbox)
         (boxes.first() if boxes else self.query_one("#rationale", Input)).focus()
 

@@ -138,7 +138,8 @@ class TimelineScreen(ModeScreen):
         table = self.query_one(TimelineTable)
         first = not table.row_count
         table.show(feed.timeline)
-        self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active)
+        self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
+                                               waiting=feed.header.waiting)
         if first:
             self.action_jump_now()
         self._show_selected()

@@ -29,11 +29,15 @@ class CockpitHeader(Static):
         self.timezone = timezone
         self._shown = ""
 
-    def show(self, view: TimelineView, *, active: str | None = None) -> None:
+    def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0) -> None:
         text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
                              (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
                              "  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
                              (relative_label(view.now_offset, 0), "bold yellow"))
+        if waiting:  # first: a question waits behind the dialog on screen
+            text.append("  │  ")
+            text.append(f"⧗ {waiting} question{'s' if waiting > 1 else ''} waiting",
+                        style="bold black on yellow")
         overdue = sum(1 for v in view.items if v.overdue)
         if overdue:  # before the long part, so a narrow terminal still shows it
             text.append("  │  ")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import signal
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from screens.builds import BuildsScreen
 
 import cockpit
+from cockpit.app.asking import Asking
 from cockpit.app.building import Building
 from cockpit.app.feeding import Feeder
 from cockpit.app.host import Host
@@ -43,6 +45,7 @@ from screens.help import HelpScreen
 from screens.timeline import TimelineScreen
 
 POLL_SECONDS = 0.2
+T = TypeVar("T")
 
 
 class CockpitApp(Host):
@@ -75,6 +78,7 @@ class CockpitApp(Host):
         self.poll_seconds = poll_seconds
         self.build_control = Building(self)
         self.feeder = Feeder(self)
+        self.asking = Asking(self)
         self._last_error = ""
         self.matrix_plan = ""
         """Which target builds where (planned after the first frame: finding the host's
@@ -243,6 +247,12 @@ class CockpitApp(Host):
         if self.current_mode != "timeline":
             self.switch_mode("timeline")
         self.start_playbook(name, show_plan=True)  # emergency defaults, as from its row
+
+    async def ask(self, dialog: Screen[T]) -> T | None:
+        return await self.asking.ask(dialog)
+
+    def waiting_questions(self) -> int:
+        return self.asking.waiting
 
     def action_help(self) -> None:
         """Help from the live bindings of the screen on show."""

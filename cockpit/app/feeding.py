@@ -87,11 +87,13 @@ class Feeder:
     def _header_at(self, now: datetime) -> Header:
         """The timeline projected, and what runs: again only when the launch's state moved
         (not a log's lines) or the clock ticked to another second."""
-        tick = (self.state.version, now.replace(microsecond=0))
+        waiting = self.app.waiting_questions()
+        tick = (self.state.version, now.replace(microsecond=0), waiting)
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
-            self._header = tick, Header(view, active_label(runbook, self.state, now))
+            self._header = tick, Header(view, active_label(runbook, self.state, now),
+                                        waiting)
         return self._header[1]
 
     # what the modes ask for -----------------------------------------------------------------

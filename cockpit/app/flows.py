@@ -1,7 +1,7 @@
 """The operator's flows: start a playbook (parameters, the whole plan, a yes, then the run),
 resolve an interrupted run, override a NO-GO, quit.
 
-Each flow is one coroutine run as a worker, asking with `push_screen_wait`; what reads the
+Each flow is one coroutine run as a worker, asking through `Host.ask` (one dialog at a time); what reads the
 repository (defaults, validation, the plan) runs on a thread, never while a key is handled.
 """
 
@@ -104,7 +104,7 @@ class Flows:
                 return []
 
             title = f"{'Dry-run' if dry_run else 'Run'}: {playbook.title}"
-            answer = await app.push_screen_wait(
+            answer = await app.ask(
                 ParamsModal(title, playbook.params, defaults, validate))
             if answer is None:
                 return
@@ -113,7 +113,7 @@ class Flows:
             planner = engine.planner
             plan = await asyncio.to_thread(
                 lambda: planner.plan_text(playbook, planner.values(playbook, values)))
-            yes = await app.push_screen_wait(ConfirmModal(
+            yes = await app.ask(ConfirmModal(
                 f"{playbook.title}: the plan", plan, confirm_label="Start it (y)"))
             if not yes:
                 return
@@ -140,7 +140,7 @@ class Flows:
                 app.journal.events, kinds=[ev.Kind.DRY_RUN_STEP], run_id=outcome.run_id)
             body = "\n\n".join(f"▷ {e.step}\n{e.payload.preview}" for e in previews
                                if isinstance(e.payload, ev.DryRunStep))
-            await app.push_screen_wait(ConfirmModal(
+            await app.ask(ConfirmModal(
                 f"Dry run: {app.runbook.playbooks[name].title} (nothing was run)", body,
                 confirm_label="Close", cancel_label=None))
             return
@@ -168,7 +168,7 @@ class Flows:
         step = None
         if playbook is not None and step_state is not None:
             step = next((s for s in playbook.steps if s.id == step_state.id), None)
-        answer = await app.push_screen_wait(ResolveModal(
+        answer = await app.ask(ResolveModal(
             run.playbook, step, step_state.id if step_state else "?",
             step_state.command if step_state else ""))
         if answer is None:
@@ -192,7 +192,7 @@ class Flows:
             self._flow(self._override(item))
 
     async def _override(self, item: str) -> None:
-        rationale = await self.app.push_screen_wait(TextModal(
+        rationale = await self.app.ask(TextModal(
             "Override the NO-GO", "Rationale (journaled with your name and the time)"))
         if rationale:
             self.engine.override(item, rationale)
@@ -202,12 +202,18 @@ class Flows:
 
 async def confirm_quit(app: Host) -> None:
     """Quit at once when nothing runs; else say what quitting stops, and ask."""
-    if await app.push_screen_wait(ConfirmModal(
-            "A playbook or build is running. Quit anyway?",
-            "Quitting cancels it: the running step's processes are stopped (on every builder)"
-            " and the run is journaled as aborted; run it again later from its item.",
-            confirm_label="Quit (y)")):
+    def still_running() -> bool:  # once it has ended, the question is moot: it closes
+        return app.running() or app.building()
+
+    answer = await app.ask(ConfirmModal(
+        "A playbook or build is running. Quit anyway?",
+        "Quitting cancels it: the running step's processes are stopped (on every builder)"
+        " and the run is journaled as aborted; run it again later from its item.",
+        confirm_label="Quit (y)", cancel_label="Stay (n)", still_needed=still_running))
+    if answer:
         app.exit(0)
+    elif answer is None:
+        app.notify("nothing runs any more: q quits at once", title="quit")
 
 
 def _default(template: str | None, context: dict[str, str]) -> str:

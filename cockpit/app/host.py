@@ -3,9 +3,10 @@ an explicit base, so they depend on it rather than on the app that wires them to
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import App
+from textual.screen import Screen
 
 if TYPE_CHECKING:  # names for annotations only: importing them is the app's business
     from cockpit.clock import Clock
@@ -18,6 +19,8 @@ if TYPE_CHECKING:  # names for annotations only: importing them is the app's bus
     from screens.base import ModeScreen
     from screens.timeline import TimelineScreen
 
+T = TypeVar("T")
+
 
 class Host(App[int]):
     config: Config
@@ -29,6 +32,7 @@ class Host(App[int]):
     def engine(self) -> Engine | None:
         """None for a spectator: nothing it presses changes anything."""
         raise NotImplementedError
+
     matrix_plan: str
     role: str
     """CONTROLLER user@host, or SPECTATOR."""
@@ -52,6 +56,18 @@ class Host(App[int]):
     def mode_screens(self) -> tuple[ModeScreen, ...]:
         raise NotImplementedError
 
+    def waiting_questions(self) -> int:
+        """Questions waiting their turn behind an open dialog."""
+        raise NotImplementedError
+
+    def running(self) -> bool:
+        """A playbook runs."""
+        raise NotImplementedError
+
+    def building(self) -> bool:
+        """A build runs."""
+        raise NotImplementedError
+
     def poll_journal(self) -> None:
         """Read the journal now (after the app wrote to it)."""
         raise NotImplementedError
@@ -61,4 +77,8 @@ class Host(App[int]):
         raise NotImplementedError
 
     def action_help(self) -> None:
+        raise NotImplementedError
+
+    async def ask(self, dialog: Screen[T]) -> T | None:
+        """Show a dialog once no other is open, and wait for its answer."""
         raise NotImplementedError

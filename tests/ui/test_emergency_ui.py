@@ -13,7 +13,7 @@ from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
 from screens.modals import ConfirmModal, ParamsModal
-from tests.ui.test_timeline_ui import SIZE, until
+from tests.ui.test_timeline_ui import SIZE, asked, until
 from widgets.header import CockpitHeader
 
 
@@ -23,12 +23,12 @@ async def test_hotfix_key_asks_parameters_then_shows_the_whole_plan(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("b")  # from another screen
         await pilot.press("H")
-        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        await until(pilot, lambda: asked(app, ParamsModal))
         assert app.current_mode == "timeline"
         assert app.screen.query_one("#param-version", Input).value == "1.1.0-beta.1"
         app.screen.query_one("#param-reason", Input).value = "crash on start; rm -rf /"
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await until(pilot, lambda: asked(app, ConfirmModal))
         plan = str(app.screen.query_one("#confirm-body", Static).render())
         for expected in ["1. Branch hotfix/v1.1.0-beta.1", "cargo test --color=never",
                          "Tag v1.1.0-beta.1 [asks first]",
@@ -46,7 +46,7 @@ async def test_rollback_key_prefills_from_the_config_and_refuses_an_unknown_vers
     app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        await until(pilot, lambda: asked(app, ParamsModal))
         modal = app.screen
         assert modal.query_one("#param-version", Input).value == "1.1.0-beta"
         assert modal.query_one("#param-previous_version", Input).value == "1.0.0"
@@ -61,7 +61,7 @@ async def test_rollback_key_prefills_from_the_config_and_refuses_an_unknown_vers
         await pilot.pause()
         assert str(modal.query_one("#params-error", Static).render()) == ""  # edited: cleared
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await until(pilot, lambda: asked(app, ConfirmModal))
         await pilot.press("y")  # the explicit yes to the whole plan, recorded with the run
         await until(pilot, lambda: bool(journal.events(kinds=["run_started"])))
         started = journal.events(kinds=["run_started"])[-1].data

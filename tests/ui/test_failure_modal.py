@@ -25,9 +25,9 @@ class Host(App[None]):
 async def test_skip_needs_a_note_retry_and_abort_answer_at_once() -> None:
     app = Host()
     async with app.run_test() as pilot:
-        await pilot.pause()
+        await pilot.pause(0.5)  # a dialog takes keys once it has settled
         modal = app.screen
-        assert isinstance(modal, FailureModal)
+        assert isinstance(modal, FailureModal) and modal.settled
         await pilot.press("ctrl+s")  # skip, without saying why: refused, nothing answered
         await pilot.pause()
         assert app.screen is modal and app.answers == []
@@ -37,11 +37,14 @@ async def test_skip_needs_a_note_retry_and_abort_answer_at_once() -> None:
         await pilot.pause()
         assert app.answers == [FailureAnswer("skip", "tag pushed by hand")]
         app.ask()
-        await pilot.pause()
+        await pilot.pause(0.5)
         await pilot.press("ctrl+r")
         await pilot.pause()
         app.ask()
+        await pilot.pause(0.5)
+        await pilot.press("escape")  # escape never answers a running step's question
         await pilot.pause()
-        await pilot.press("escape")
+        assert isinstance(app.screen, FailureModal)
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert app.answers[1:] == [FailureAnswer("retry", ""), FailureAnswer("abort", "")]

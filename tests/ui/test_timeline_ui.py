@@ -36,6 +36,12 @@ async def until(pilot: Pilot[int], predicate: Callable[[], object], timeout: flo
         await pilot.pause(0.05)
 
 
+def asked(app: object, kind: type) -> bool:
+    """A dialog of this kind is on screen and takes keys (it has settled)."""
+    screen = app.screen  # type: ignore[attr-defined]
+    return isinstance(screen, kind) and bool(getattr(screen, "settled", True))
+
+
 def make_app(config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
              **kwargs: object) -> CockpitApp:
     return CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05, **kwargs)  # type: ignore[arg-type]
@@ -77,14 +83,14 @@ async def test_run_tag_release_with_confirmations(config: Config, runbook: Runbo
         await pilot.pause()
         await select(pilot, "t0-tag")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        await until(pilot, lambda: asked(app, ParamsModal))
         assert app.screen.query_one("#param-version", Input).value == "1.1.0-beta"
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await until(pilot, lambda: asked(app, ConfirmModal))
         body = str(app.screen.query_one("#confirm-body").render())
         assert "$ git tag -a v1.1.0-beta -m 'Release v1.1.0-beta" in body
         await pilot.press("y")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal)
+        await until(pilot, lambda: asked(app, ConfirmModal)
                     and "git push origin v1.1.0-beta" in str(app.screen.query_one("#confirm-body")
                                                              .render()))
         await pilot.press("y")
@@ -102,9 +108,9 @@ async def test_gate_decision_from_the_modal_is_journaled(config: Config, runbook
         await pilot.pause()
         await select(pilot, "t-7-planning")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ParamsModal))
+        await until(pilot, lambda: asked(app, ParamsModal))
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, GateModal))
+        await until(pilot, lambda: asked(app, GateModal))
         modal = app.screen
         assert "PASS" in str(modal.query_one("#result-0").render())  # git tree is clean
         modal.query_one("#tick-1", Checkbox).value = True
@@ -190,12 +196,12 @@ async def test_interrupted_run_is_offered_for_resolution_at_start(
     journal = Journal.controller(config.journal_path, clock=clock)
     app = make_app(config, runbook, journal, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, ResolveModal))
+        await until(pilot, lambda: asked(app, ResolveModal))
         await pilot.click("#skip")
         assert "say why" in str(app.screen.query_one("#resolve-error").render())
         app.screen.query_one("#resolve-note", Input).value = "tagged by hand"
         app.screen.query_one("#skip", Button).press()
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))  # the push step
+        await until(pilot, lambda: asked(app, ConfirmModal))  # the push step
         await pilot.press("y")
         await until(pilot, lambda: app.state.runs["r1"].status == "ok")
     steps = {k: s.status for k, s in app.state.runs["r1"].steps.items()}
@@ -230,7 +236,7 @@ async def test_cancel_stops_the_running_step_and_quit_asks(
         app.start_playbook("slow")
         await until(pilot, lambda: app.state.active_runs())
         await pilot.press("q")
-        assert isinstance(app.screen, ConfirmModal)  # a playbook runs: quitting asks first
+        await until(pilot, lambda: asked(app, ConfirmModal))  # a playbook runs: it asks
         await pilot.press("n")
         await pilot.press("c")
         await until(pilot, lambda: not app.running())
