@@ -48,6 +48,12 @@ def archive(repo: Path, commit: str) -> tuple[bytes, str]:
     return (out.stdout, "") if out.returncode == 0 else (b"", out.stderr.decode().strip())
 
 
+def served(repo: Path, branch: str, path: str) -> str | None:
+    """A file as origin's `branch` serves it (as last fetched); None when it cannot say."""
+    out = _git(repo, "show", f"origin/{branch}:{path}")
+    return out.stdout if out.returncode == 0 else None
+
+
 def origin_url(repo: Path) -> str | None:
     out = _git(repo, "remote", "get-url", "origin")
     return out.stdout.strip() if out.returncode == 0 else None

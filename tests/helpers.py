@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.loader import SHIPPED
 from cockpit.state.builds import BuildState
@@ -68,3 +71,29 @@ def playbook_folder(root: Path, **playbooks: str) -> Path:
 
 
 assert SHIPPED.is_dir()
+
+
+async def forge_holds(config: Config, published: list[str], drafts: list[str]) -> None:
+    """The local forge as it is after the launch's publishes and a pulled release."""
+    from cockpit.forge.local import LocalForge
+
+    forge = LocalForge(config.local_forge)
+    for version in [*published, *drafts]:
+        if await forge.release(f"v{version}") is None:
+            release = await forge.create_draft(f"v{version}", name=version, body="",
+                                               prerelease="-" in version)
+        else:
+            release = await forge.release(f"v{version}")
+        assert release is not None
+        await forge.update(release, draft=version in drafts)
+
+
+def install_script_serves(config: Config, version: str, *, push: bool = True) -> None:
+    """Commit the install script pointing at `version` (and push it, as the playbook does)."""
+    script = config.repo / "install.sh"
+    text = re.sub(r'^VERSION=.*$', f'VERSION="v{version}"', script.read_text(), flags=re.M)
+    script.write_text(text)
+    git = ["git", "-c", "user.name=rm", "-c", "user.email=rm@test"]
+    subprocess.run([*git, "commit", "-qam", f"install {version}"], cwd=config.repo, check=True)
+    if push:
+        subprocess.run(["git", "push", "-q", "origin", "main"], cwd=config.repo, check=True)

@@ -85,9 +85,10 @@ class Flows:
         app, engine = self.app, self.engine
         playbook = app.runbook.playbooks[name]
         if playbook.emergency and not dry_run:  # from its row, the palette or H / R: the same
-            if given is None:  # from what the app has folded, and git's tags (on a thread)
-                tags = await asyncio.to_thread(engine.planner.tags) if name == "rollback" else []
-                given = emergency_defaults(name, app.state, app.config, tags)
+            # from the facts (the forge, origin, what the app has folded), as on the
+            # command line; what was given (`cockpit run rollback --param …`) wins
+            found = await emergency_defaults(name, app.state, app.config)
+            given = {**{k: v for k, v in found.items() if v}, **(given or {})}
             show_plan = True
         values: dict[str, str] = {}
         if playbook.params:

@@ -12,6 +12,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Mapping
+from contextlib import closing
 from typing import Literal
 
 from rich.console import Console
@@ -21,12 +22,14 @@ from rich.text import Text
 import cockpit
 from cockpit.cli.loading import load_all, open_ui
 from cockpit.config import Config
+from cockpit.engine.defaults import emergency_defaults
 from cockpit.engine.engine import Engine, RunOutcome
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 from cockpit.journal.events import RunStatus, StepStatus
 from cockpit.journal.row import Event
 from cockpit.runbook.model import Playbook
+from cockpit.state.launch import LaunchState
 from cockpit.steps import questions as q
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
 
@@ -194,15 +197,20 @@ def command(args: argparse.Namespace) -> int:
     from cockpit.journal.store import JournalLocked
 
     playbook = runbook.playbooks[args.playbook]
-    values = Planner(config).values(playbook, params)  # usage errors before anything runs
     try:
         journal = Journal.controller(config.journal_path)
     except JournalLocked:
         if not args.dry_run:
             raise
-        return _preview_only(config, playbook, values)  # a dry run needs no lock
+        state = LaunchState()  # a dry run needs no lock: what the journal says, read-only
+        with closing(Journal.readonly(config.journal_path)) as reader:
+            state.apply(reader.events())
+        params = _with_facts(config, playbook, args.playbook, state, params)
+        return _preview_only(config, playbook, Planner(config).values(playbook, params))
     try:
         engine = Engine(config, runbook, journal)
+        params = _with_facts(config, playbook, args.playbook, engine.state(), params)
+        Planner(config).values(playbook, params)  # usage errors before anything runs
         cockpit.started()
         outcome = asyncio.run(run_headless(engine, args.playbook, params, dry_run=args.dry_run,
                                            assume_yes=args.yes))
@@ -212,6 +220,21 @@ def command(args: argparse.Namespace) -> int:
     finally:
         journal.close()
     return 0 if outcome.status == RunStatus.OK else 1
+
+
+def _with_facts(config: Config, playbook: Playbook, name: str, state: LaunchState,
+                given: dict[str, str]) -> dict[str, str]:
+    """An emergency playbook's parameters from the facts, as H / R pre-fill them in the
+    cockpit (what users get now, what the forge published); what was given wins."""
+    if not playbook.emergency:
+        return given
+    found = asyncio.run(emergency_defaults(name, state, config))
+    console = Console(highlight=False, soft_wrap=True)
+    for key, value in found.items():
+        if value and key not in given:
+            console.print(Text(f"{key} = {value}  (from the facts; --param {key}=... to change)",
+                               style="cyan"))
+    return {**{k: v for k, v in found.items() if v}, **given}
 
 
 def _preview_only(config: Config, playbook: Playbook, values: dict[str, str]) -> int:

@@ -89,13 +89,12 @@ class Engine:
     def listener(self, listener: Listener | None) -> None:
         self.record.listener = listener
 
-    def emergency_defaults(self, name: str) -> dict[str, str]:
+    async def emergency_defaults(self, name: str) -> dict[str, str]:
         """What H or R pre-fill (see `defaults.emergency_defaults`)."""
-        tags = self.planner.tags() if name == "rollback" else []
-        return defaults.emergency_defaults(name, self.state(), self.config, tags)
+        return await defaults.emergency_defaults(name, self.state(), self.config)
 
-    def rollback_defaults(self) -> dict[str, str]:
-        return defaults.rollback_defaults(self.state(), self.config, self.planner.tags())
+    async def rollback_defaults(self) -> dict[str, str]:
+        return await defaults.rollback_defaults(self.state(), self.config)
 
     def playbook(self, name: str) -> Playbook:
         try:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from cockpit import gitrepo
 from cockpit.config import Config
 from cockpit.errors import ParameterError, Problem
+from cockpit.journal.store import operator_id
 from cockpit.params import prose, resolve_params, substitute
 from cockpit.runbook.model import Playbook
 from cockpit.semver import next_hotfix, semver_key
@@ -26,11 +27,12 @@ class Planner:
 
     def context(self) -> dict[str, str]:
         """The config's values plus those read from the repository (the next hotfix version,
-        past every tag already there)."""
+        past every tag already there) and who acts (`{operator}`)."""
         since = datetime.now(UTC) - self.config.release.launch_at
         return {**self.config.context(),
                 "release.next_hotfix": next_hotfix(self.config.release.version, self.tags()),
-                "release.hours_since_launch": str(max(0, int(since.total_seconds() // 3600)))}
+                "release.hours_since_launch": str(max(0, int(since.total_seconds() // 3600))),
+                "operator": operator_id()}
 
     def tags(self) -> list[str]:
         """The release repository's tags."""

@@ -139,14 +139,16 @@ class GitHubForge:
 
     async def release(self, tag: str) -> Release | None:
         # the tags endpoint hides drafts: list releases (drafts included for writers)
+        return next((r for r in await self.releases() if r.tag == tag), None)
+
+    async def releases(self) -> list[Release]:
+        found: list[Release] = []
         for page in range(1, 11):
             items = await self._get_json(f"/releases?per_page=100&page={page}")
-            for item in items:
-                if item.get("tag_name") == tag:
-                    return _release(item)
+            found += [_release(item) for item in items]
             if len(items) < 100:
-                return None
-        return None
+                break
+        return found
 
     async def create_draft(self, tag: str, *, name: str, body: str,
                            prerelease: bool) -> Release:

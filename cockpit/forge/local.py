@@ -96,6 +96,9 @@ class LocalForge:
         return [r for p in sorted(self.path.iterdir()) if p.is_dir()
                 for r in [self._read(p.name)] if r is not None]
 
+    async def releases(self) -> list[Release]:
+        return self._all()
+
     async def latest(self) -> Release | None:
         """The release marked latest, else (as GitHub does) the newest published one."""
         tag = self._latest_tag()

@@ -13,6 +13,7 @@ from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
 from screens.modals import ConfirmModal, ParamsModal
+from tests.helpers import forge_holds, install_script_serves
 from tests.ui.test_timeline_ui import SIZE, asked, until
 from widgets.header import CockpitHeader
 
@@ -41,15 +42,19 @@ async def test_hotfix_key_asks_parameters_then_shows_the_whole_plan(
         assert not app.running() and not app.state.runs  # nothing without the explicit yes
 
 
-async def test_rollback_key_prefills_from_the_config_and_refuses_an_unknown_version(
+async def test_rollback_key_prefills_from_the_facts_and_refuses_an_unknown_version(
         config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    # the repro: a rollback drafted 1.1.0-beta.1 again (pulled); users get 1.1.0-beta.2
+    await forge_holds(config, published=["1.0.0", "1.1.0-beta", "1.1.0-beta.2"],
+                      drafts=["1.1.0-beta.1"])
+    install_script_serves(config, "1.1.0-beta.2")
     app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("R")
         await until(pilot, lambda: asked(app, ParamsModal))
         modal = app.screen
-        assert modal.query_one("#param-version", Input).value == "1.1.0-beta"
-        assert modal.query_one("#param-previous_version", Input).value == "1.0.0"
+        assert modal.query_one("#param-version", Input).value == "1.1.0-beta.2"
+        assert modal.query_one("#param-previous_version", Input).value == "1.1.0-beta"
         modal.query_one("#param-previous_version", Input).value = "0.9.0"
         modal.query_one("#param-reason", Input).value = "bad build"
         await pilot.press("enter")

@@ -14,6 +14,7 @@ import pytest
 from cockpit.config import load_config
 from cockpit.executors.toolchain import host_triple
 from tests.conftest import needs_cargo
+from tests.helpers import forge_holds, install_script_serves
 
 
 def cockpit(*args: str, cwd: Path | None = None, stdin: str | None = None
@@ -256,3 +257,26 @@ def test_start_up_runs_without_the_collector_and_exits_frozen() -> None:
     assert _probe(started) == "True True"
     # with the collector never turned off (tests, embedding), started() changes nothing
     assert _probe("import gc, cockpit; cockpit.started(); print(gc.get_freeze_count())") == "0"
+
+
+def test_run_rollback_defaults_to_what_users_get_as_the_cockpit_does(workspace: Path) -> None:
+    """The repro: the config says 1.1.0-beta, users get 1.1.0-beta.2 (the install script),
+    1.1.0-beta.1 was pulled (a draft again): the command line pre-fills what R does."""
+    import asyncio
+
+    config = load_config(workspace)
+    asyncio.run(forge_holds(config, published=["1.0.0", "1.1.0-beta", "1.1.0-beta.2"],
+                            drafts=["1.1.0-beta.1"]))
+    install_script_serves(config, "1.1.0-beta.2")
+    for tag in ["v1.1.0-beta", "v1.1.0-beta.2"]:
+        subprocess.run(["git", "-c", "user.name=rm", "-c", "user.email=rm@test", "tag", "-a",
+                        tag, "-m", tag], cwd=config.repo, check=True)
+    out = cockpit("run", "rollback", "--headless", "--dry-run", "--param", "reason=crash",
+                  "--config", str(workspace))
+    assert out.returncode == 0, out.stderr
+    assert "version = 1.1.0-beta.2  (from the facts" in out.stdout
+    assert "previous_version = 1.1.0-beta  (from the facts" in out.stdout
+    assert "v1.1.0-beta.1" not in out.stdout  # the pulled release is never where it goes
+    given = cockpit("run", "rollback", "--headless", "--dry-run", "--param", "reason=crash",
+                    "--param", "previous_version=1.0.0", "--config", str(workspace))
+    assert "previous_version = " not in given.stdout and "1.0.0" in given.stdout  # given wins

@@ -18,7 +18,12 @@ from cockpit.runbook.loader import load_runbook
 from cockpit.runbook.model import Runbook
 from cockpit.state.gates import Blocked
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
-from tests.helpers import ScriptedOperator, playbook_folder
+from tests.helpers import (
+    ScriptedOperator,
+    forge_holds,
+    install_script_serves,
+    playbook_folder,
+)
 
 HOSTILE = ["a; touch pwned", "$(touch pwned)", "`touch pwned`", "it's \"quoted\"", "x\ny"]
 
@@ -309,19 +314,45 @@ async def test_rollback_to_a_version_never_released_is_refused_before_anything_r
                          ScriptedOperator())
 
 
-async def test_rollback_defaults_follow_what_the_journal_says_was_shipped(
+async def test_rollback_defaults_come_from_what_users_get_and_what_the_forge_published(
         config: Config, runbook: Runbook, journal: Journal) -> None:
     engine = Engine(config, runbook, journal)
-    assert engine.rollback_defaults() == {"version": "1.1.0-beta", "previous_version": "1.0.0"}
+    # before the launch, users get 1.0.0 and nothing older was published
+    assert await engine.rollback_defaults() == {"version": "1.0.0", "previous_version": ""}
+    # the repro: 1.1.0-beta shipped, a rollback drafted 1.1.0-beta.1 (pulled), the install
+    # script now points at 1.1.0-beta.2, while the config still says 1.1.0-beta
+    await forge_holds(config, published=["1.0.0", "1.1.0-beta", "1.1.0-beta.2"],
+                      drafts=["1.1.0-beta.1"])
+    install_script_serves(config, "1.1.0-beta.2")
     for run_id, version in [("r1", "1.1.0-beta"), ("r2", "1.1.0-beta.1")]:
-        engine.journal.append("run_started", run_id=run_id, playbook="hotfix",
-                              params={"version": version}, operator="rm", steps=["publish"])
-        engine.journal.append("step_finished", run_id=run_id, step="publish", status="ok")
-    # 1.1.0-beta has no tag (only published from a draft): the newest tagged one before
-    assert engine.rollback_defaults() == {"version": "1.1.0-beta.1", "previous_version": "1.0.0"}
-    subprocess.run(["git", "tag", "-a", "v1.1.0-beta", "-m", "beta"], cwd=config.repo, check=True)
-    assert engine.rollback_defaults() == {"version": "1.1.0-beta.1",
-                                          "previous_version": "1.1.0-beta"}
+        journal.append("run_started", run_id=run_id, playbook="hotfix",
+                       params={"version": version}, operator="rm", steps=["publish"])
+        journal.append("step_finished", run_id=run_id, step="publish", status="ok")
+    assert await engine.rollback_defaults() == {"version": "1.1.0-beta.2",
+                                                "previous_version": "1.1.0-beta"}
+    # the forge changes under it: beta.2 is pulled too, the script goes back to the beta;
+    # the pulled drafts are never where a rollback goes back to
+    await forge_holds(config, published=["1.0.0", "1.1.0-beta"],
+                      drafts=["1.1.0-beta.1", "1.1.0-beta.2"])
+    install_script_serves(config, "1.1.0-beta")
+    assert await engine.rollback_defaults() == {"version": "1.1.0-beta",
+                                                "previous_version": "1.0.0"}
+    # what origin serves is what users get: an edit not pushed yet does not count
+    install_script_serves(config, "1.1.0-beta.2", push=False)
+    assert (await engine.rollback_defaults())["version"] == "1.1.0-beta"
+
+
+async def test_without_a_forge_the_journal_and_the_tags_say_where_to_go_back_to(
+        config: Config, runbook: Runbook, journal: Journal) -> None:
+    forge = config.forge.model_copy(update={  # a forge that does not answer
+        "kind": "github", "repository": "wildcard/caro", "api_url": "http://127.0.0.1:9"})
+    offline = config.model_copy(update={"forge": forge})
+    engine = Engine(offline, runbook, journal)
+    install_script_serves(offline, "1.1.0-beta.1")
+    subprocess.run(["git", "tag", "-a", "v1.1.0-beta", "-m", "beta"], cwd=config.repo,
+                   check=True)
+    assert await engine.rollback_defaults() == {"version": "1.1.0-beta.1",
+                                                "previous_version": "1.0.0"}  # the config's
 
 
 async def test_versions_out_of_order_are_refused_before_anything_runs(
@@ -395,18 +426,18 @@ async def test_a_failed_step_offers_retry_skip_with_a_note_or_abort(
 async def test_h_after_a_hotfix_that_did_not_finish_picks_that_one_up(
         config: Config, runbook: Runbook, journal: Journal) -> None:
     engine = Engine(config, runbook, journal)
-    assert engine.emergency_defaults("hotfix") == {}  # nothing earlier: the playbook's defaults
+    assert await engine.emergency_defaults("hotfix") == {}  # nothing earlier: the playbook's defaults
     journal.append("run_started", run_id="h1", playbook="hotfix", operator="rm",
                    params={"version": "1.1.0-beta.1", "reason": "crash on start"},
                    steps=["tag"])
     journal.append("run_finished", run_id="h1", status="failed")
-    assert engine.emergency_defaults("hotfix") == {"version": "1.1.0-beta.1",
+    assert await engine.emergency_defaults("hotfix") == {"version": "1.1.0-beta.1",
                                                    "reason": "crash on start"}
     journal.append("run_started", run_id="h2", playbook="hotfix", operator="rm",
                    params={"version": "1.1.0-beta.1", "reason": "crash on start"},
                    steps=["tag"])
     journal.append("run_finished", run_id="h2", status="ok")
-    assert engine.emergency_defaults("hotfix") == {}  # done: the next one is a new hotfix
+    assert await engine.emergency_defaults("hotfix") == {}  # done: the next one is a new hotfix
 
 
 async def test_a_crash_while_asking_about_a_failure_resumes_at_that_step(
@@ -440,3 +471,13 @@ def test_a_publish_skipped_after_failing_is_not_shipped(
                    note="forge down", operator="rm", after="failure")
     journal.append("run_finished", run_id="h1", status="incomplete", missed=["publish"])
     assert shipped(engine.state()) == []  # R must not offer to roll back what never went out
+
+
+def test_the_manager_and_the_owner_default_to_the_operator(config: Config,
+                                                           runbook: Runbook) -> None:
+    from cockpit.engine.planner import Planner
+
+    planner = Planner(config)
+    p0 = planner.values(runbook.playbooks["p0-incident"], {"description": "crash on start"})
+    tag = planner.values(runbook.playbooks["tag-release"], {})
+    assert p0["owner"] == tag["manager"] == "rm@test"  # $COCKPIT_OPERATOR, not a literal
