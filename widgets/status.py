@@ -16,6 +16,7 @@ STATUS_STYLES = {
     "declined": "yellow",
     "aborted": "yellow",
     "cancelled": "yellow",
+    "unattended": "yellow",
     "skipped": "cyan",
     "interrupted": "bold magenta",
     "GO": "bold green",
@@ -24,7 +25,8 @@ STATUS_STYLES = {
 }
 STATUS_ICONS = {
     "pending": "·", "due": "●", "running": "⟳", "done": "✓", "ok": "✓", "failed": "✗",
-    "timeout": "⏱", "declined": "–", "aborted": "–", "cancelled": "⊘", "skipped": "↷",
+    "timeout": "⏱", "declined": "–", "aborted": "–", "cancelled": "⊘", "unattended": "⊘",
+    "skipped": "↷",
     "interrupted": "⚡", "incomplete": "◐", "GO": "▲", "NO-GO": "■", "no-go": "■",
 }
 

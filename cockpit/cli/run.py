@@ -1,8 +1,10 @@
 """`cockpit run --headless`: the same engine, with a rich progress display instead of the UI.
 
 Questions the engine asks (confirmations, manual steps, gate decisions) are asked on the
-terminal when there is one; without a terminal only `--yes` confirmations are possible, and a
-manual step or gate stops the run with a message saying to use the cockpit.
+terminal when there is one. Without a terminal only `--yes` confirmations are possible: a
+playbook with a step that needs more is refused before its first step (exit 2, each such step
+named, nothing changed), and a question that still comes (a failure) stops the run, journaled
+as unattended, never as a person's decision.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 from cockpit.journal.events import RunStatus, StepStatus
 from cockpit.journal.row import Event
+from cockpit.params import prose
 from cockpit.runbook.model import Playbook
 from cockpit.state.launch import LaunchState
 from cockpit.steps import questions as q
-from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
+from cockpit.steps.base import PlanContext
+from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer, Unattended
 
 STATUS_STYLE = {StepStatus.OK: "green", StepStatus.SKIPPED: "cyan", StepStatus.FAILED: "bold red",
                 StepStatus.TIMEOUT: "bold red", StepStatus.NO_GO: "bold red",
@@ -51,23 +55,21 @@ class TerminalInteraction:
             self.console.print("  confirmed by --yes")
             return True
         if not self.interactive:
-            self.console.print("  [red]needs confirmation: pass --yes or run from a terminal[/]")
-            return False
+            raise Unattended(question.step, "a confirmation (pass --yes, or run from a terminal)")
         return Confirm.ask("  run it?", console=self.console, default=False)
 
     async def manual(self, question: q.Manual) -> ManualAnswer | None:
         self.console.print(Text(f"  manual: {question.instructions or question.title}"))
         if not self.interactive:
-            self.console.print("  [red]a manual step needs an operator: run it in the cockpit[/]")
-            return None
+            raise Unattended(question.step, "an operator (run it in the cockpit or a terminal)")
         done = Confirm.ask("  done?", console=self.console, default=True)
         note = Prompt.ask("  note (optional)", console=self.console, default="")
         return ManualAnswer(done, note)
 
     async def failed(self, question: q.Failure) -> FailureAnswer | None:
         self.console.print(Text(f"  failed: {question.message}", style="bold red"))
-        if not self.interactive:
-            return None  # unattended: stop here; `cockpit run` again picks up where it stopped
+        if not self.interactive:  # stop here; `cockpit run` again picks up where it stopped
+            raise Unattended(question.step, "a decision after the failure (retry, skip, abort)")
         choice = Prompt.ask("  retry, skip or abort?", choices=["retry", "skip", "abort"],
                             default="abort", console=self.console)
         note = ""
@@ -88,9 +90,8 @@ class TerminalInteraction:
                 mark = "[green]PASS[/]" if result.ok else "[red]FAIL[/]"
                 self.console.print(f"  {mark} {result.title}: {result.summary}")
         if not self.interactive:
-            self.console.print("  [red]a gate needs a GO/NO-GO decision: run it in the cockpit "
-                               "or from a terminal[/]")
-            return None
+            raise Unattended(question.step, "a GO/NO-GO decision (run it in the cockpit or a "
+                             "terminal)")
         choice: Literal["GO", "NO-GO"] = "GO" if Prompt.ask(
             "  decision", choices=["GO", "NO-GO"], console=self.console) == "GO" else "NO-GO"
         rationale = Prompt.ask("  rationale", console=self.console)
@@ -210,7 +211,9 @@ def command(args: argparse.Namespace) -> int:
     try:
         engine = Engine(config, runbook, journal)
         params = _with_facts(config, playbook, args.playbook, engine.state(), params)
-        Planner(config).values(playbook, params)  # usage errors before anything runs
+        values = Planner(config).values(playbook, params)  # usage errors before anything runs
+        if not args.dry_run and not sys.stdin.isatty():
+            _attended_or_refuse(config, playbook, values, assume_yes=args.yes)
         cockpit.started()
         outcome = asyncio.run(run_headless(engine, args.playbook, params, dry_run=args.dry_run,
                                            assume_yes=args.yes))
@@ -220,6 +223,28 @@ def command(args: argparse.Namespace) -> int:
     finally:
         journal.close()
     return 0 if outcome.status == RunStatus.OK else 1
+
+
+def _attended_or_refuse(config: Config, playbook: Playbook, values: Mapping[str, str], *,
+                        assume_yes: bool) -> None:
+    """Without a terminal, every step that needs a person must be able to get one (--yes
+    gives confirmations; nothing gives a manual step's or a gate's answer): checked before
+    the first step, so an unattended run never stops halfway with things changed."""
+    plan = PlanContext(config, values)
+    lines = []
+    for step in playbook.steps:
+        asks = step.asks(plan) if step.applies(values) else None
+        if asks == "answer" or (asks == "confirm" and not assume_yes):
+            needs = ("a confirmation (--yes gives it)" if asks == "confirm" else
+                     "an operator's answer (--yes cannot give it)")
+            lines.append(f"  {step.id} ({prose(step.title, values)}): {needs}")
+    if lines:
+        only_yes = all("--yes gives" in line for line in lines)
+        fix = ("pass --yes to confirm them from the command line" if only_yes else
+               f"run it in the cockpit (`cockpit run {playbook.name}`) or from a terminal")
+        raise CockpitError([Problem(
+            "no terminal to ask on, and these steps need a person:\n" + "\n".join(lines),
+            field=f"playbook {playbook.name}", fix=f"{fix}; nothing was changed")])
 
 
 def _with_facts(config: Config, playbook: Playbook, name: str, state: LaunchState,

@@ -47,7 +47,7 @@ from cockpit.runbook.model import Playbook, Runbook
 from cockpit.state.gates import ensure_not_blocked
 from cockpit.state.launch import LaunchState
 from cockpit.steps.base import Outcome, PlanContext, StepBase, preview, step_cwd
-from cockpit.steps.questions import Failure, Interaction
+from cockpit.steps.questions import Failure, Interaction, Unattended
 
 
 @dataclass
@@ -173,10 +173,15 @@ class Engine:
                 result, ctx = await self._step(run, step)
                 while result.status in FAILING and step.on_failure == "stop":
                     tail = "\n".join(ctx.tail)
-                    answer = await run.interaction.failed(Failure(
-                        step.id, prose(step.title, run.values),
-                        (result.message or result.status)
-                        + (f"\n\nlast output:\n{tail}" if tail else "")))
+                    try:
+                        answer = await run.interaction.failed(Failure(
+                            step.id, prose(step.title, run.values),
+                            (result.message or result.status)
+                            + (f"\n\nlast output:\n{tail}" if tail else "")))
+                    except Unattended as exc:  # nobody to decide: the failure stands as is
+                        current = None
+                        run.log(RunFinished(status=RunStatus.FAILED, error=str(exc)))
+                        return RunOutcome(run.run_id, RunStatus.FAILED)
                     action = answer.action if answer is not None else "abort"
                     note = answer.note if answer is not None else ""
                     if action == "skip" and not note.strip():
@@ -202,6 +207,12 @@ class Engine:
                 elif result.status in FAILING:
                     status = RunStatus.FAILED
                     break
+        except Unattended as exc:  # a question nobody was there to answer: not a decision
+            if current is not None:
+                run.log(StepFinished(status=StepStatus.UNATTENDED, message=str(exc),
+                                     duration=round(time.monotonic() - started, 3)), current.id)
+            run.log(RunFinished(status=RunStatus.ABORTED, error=str(exc)))
+            return RunOutcome(run.run_id, RunStatus.ABORTED)
         except asyncio.CancelledError:
             if current is not None:
                 run.log(StepFinished(status=StepStatus.CANCELLED, message="cancelled by the operator",

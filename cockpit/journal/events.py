@@ -61,6 +61,8 @@ class StepStatus(StrEnum):
     NO_GO = "no-go"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    UNATTENDED = "unattended"
+    """Stopped where a person had to answer and none was there (a headless run)."""
 
 
 FAILING = frozenset({StepStatus.FAILED, StepStatus.TIMEOUT})

@@ -16,7 +16,7 @@ from cockpit.errors import CockpitError, Problem
 from cockpit.forge import announce
 from cockpit.journal.events import Announcement, StepStatus
 from cockpit.params import placeholders, prose, substitute
-from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
+from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.questions import Manual
 
 
@@ -38,6 +38,11 @@ class AnnounceStep(StepBase):
         return [Problem(f"step {self.id!r} uses template {self.template!r}, which runbook.toml "
                         "does not define", field=f"steps.{self.id}.template",
                         fix="known templates: " + ", ".join(sorted(templates)))]
+
+    def asks(self, plan: PlanContext) -> Asks:
+        # with a webhook: a yes to the message; without: a person posts it by hand
+        hooked = announce.webhook_url(self.channel, plan.config.announce.webhooks)
+        return "confirm" if hooked else "answer"
 
     def plan(self, ctx: PlanContext) -> list[str]:
         hook = ctx.config.announce.webhooks.get(self.channel)

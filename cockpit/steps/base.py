@@ -30,6 +30,9 @@ from cockpit.redact import redact
 from cockpit.steps.checks import Check
 from cockpit.steps.questions import Interaction
 
+Asks = Literal["confirm", "answer"] | None
+"""What a step needs from a person (see `StepBase.asks`)."""
+
 T = TypeVar("T")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -170,6 +173,12 @@ class StepBase(BaseModel):
     def tags(self) -> list[str]:
         """Short marks shown beside the step's title ([confirm], [manual], ...)."""
         return ["confirm"] if self.confirm else []
+
+    def asks(self, plan: PlanContext) -> Asks:
+        """What the step needs from a person when it runs: a yes to what it shows
+        ("confirm"), an answer only a person can give ("answer": done, GO/NO-GO), or nothing.
+        A headless run checks this before its first step."""
+        return "confirm" if self.confirm else None
 
     def checks_shown(self) -> Sequence[Check]:
         """Checks shown with their results instead of a preview (a gate's)."""

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from cockpit.errors import Problem
 from cockpit.journal.events import StepStatus
 from cockpit.params import check_regex, substitute
-from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
+from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 
 
 @dataclass
@@ -59,6 +59,9 @@ class EditStep(StepBase):
     """How many matches to replace (0 = all); zero matches is a failure."""
 
     confirms_itself: ClassVar[bool] = True
+
+    def asks(self, plan: PlanContext) -> Asks:
+        return "confirm"  # the diff, before it is applied
 
     @model_validator(mode="after")
     def _pattern(self) -> EditStep:

@@ -11,7 +11,7 @@ from pydantic import Field
 from cockpit.journal import events as ev
 from cockpit.journal.events import GateDecision, ManualCheck, StepStatus, Verdict
 from cockpit.params import prose, render_argv, shown
-from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
+from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.checks import Check, CheckResult, CheckRunner
 from cockpit.steps.questions import Gate
 
@@ -39,6 +39,9 @@ class GateStep(StepBase):
 
     def checks_shown(self) -> Sequence[Check]:
         return self.checks
+
+    def asks(self, plan: PlanContext) -> Asks:
+        return "answer"  # GO or NO-GO is a person's decision
 
     def plan(self, ctx: PlanContext) -> list[str]:
         lines = []

@@ -6,7 +6,7 @@ from typing import Literal
 
 from cockpit.journal.events import ManualDone, StepStatus
 from cockpit.params import prose
-from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
+from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.questions import Manual
 
 
@@ -20,6 +20,9 @@ class ManualStep(StepBase):
 
     def tags(self) -> list[str]:
         return [*super().tags(), "manual"]
+
+    def asks(self, plan: PlanContext) -> Asks:
+        return "answer"  # only a person says it is done
 
     def plan(self, ctx: PlanContext) -> list[str]:
         return [prose(self.instructions or self.title, ctx.values)]

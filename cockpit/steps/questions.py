@@ -13,6 +13,15 @@ from typing import Literal, Protocol
 from cockpit.steps.checks import CheckResult
 
 
+class Unattended(Exception):
+    """Nobody is there to answer (a headless run without a terminal): the run stops, and the
+    journal says it stopped unattended, not that a person decided."""
+
+    def __init__(self, step: str, needs: str) -> None:
+        super().__init__(f"unattended: {step} needs {needs}, and nobody is there to give it")
+        self.step = step
+
+
 @dataclass(frozen=True)
 class Confirm:
     """Run something that cannot be taken back (a command, an edit, a post)?"""

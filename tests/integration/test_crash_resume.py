@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import sys
@@ -201,10 +202,15 @@ def resume_after_kill(config: Config, clock: FrozenClock, *,
 @needs_cargo
 def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
         config: Config, clock: FrozenClock) -> None:
+    # an operator at a terminal (the hotfix has manual steps after the build: without one it
+    # is refused before its first step), --yes for its confirmations
+    controller, terminal = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "cockpit", "run", "hotfix", "--param", "reason=crash on start",
          "--headless", "--yes", "--config", str(config.source)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        stdin=terminal, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    os.close(terminal)
     deadline = time.monotonic() + 120
     while "build" not in started_steps(config.journal_path):
         assert time.monotonic() < deadline and proc.poll() is None, "the hotfix did not get far"
@@ -212,6 +218,7 @@ def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
     time.sleep(0.5)
     os.killpg(proc.pid, signal.SIGKILL)  # mid-build: tag pushed, nothing released yet
     proc.wait()
+    os.close(controller)
 
     journal, _, _ = resume_after_kill(config, clock, interrupted="build")
     git = ["git", "-C", str(config.repo)]

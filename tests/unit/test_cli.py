@@ -105,7 +105,7 @@ def test_headless_run_dry_run_then_real_then_export(workspace: Path) -> None:
     assert real.returncode == 0, real.stdout
     assert "[new tag]" in real.stdout
     failing = cockpit("run", "beta-testers", "--headless", "--config", str(workspace), stdin="")
-    assert failing.returncode == 1 and "needs an operator" in failing.stdout
+    assert failing.returncode == 2 and "an operator's answer" in failing.stderr
     jsonl = cockpit("journal", "export", "--format", "jsonl", "--config", str(workspace))
     events = [json.loads(line) for line in jsonl.stdout.splitlines()]
     assert {"run_started", "step_started", "output", "step_finished", "run_finished",
@@ -280,3 +280,28 @@ def test_run_rollback_defaults_to_what_users_get_as_the_cockpit_does(workspace: 
     given = cockpit("run", "rollback", "--headless", "--dry-run", "--param", "reason=crash",
                     "--param", "previous_version=1.0.0", "--config", str(workspace))
     assert "previous_version = " not in given.stdout and "1.0.0" in given.stdout  # given wins
+
+
+def test_headless_without_a_terminal_refuses_before_the_first_step(workspace: Path) -> None:
+    """The repro: `cockpit run hotfix --headless --param reason=x </dev/null` switched to a
+    hotfix branch, then stopped at a confirmation, journaled as the operator declining."""
+    repo = load_config(workspace).repo
+    branch = ["git", "-C", str(repo), "branch", "--show-current"]
+    before = subprocess.run(branch, capture_output=True, text=True).stdout
+    out = cockpit("run", "hotfix", "--headless", "--param", "reason=x", "--config",
+                  str(workspace), stdin="")
+    assert out.returncode == 2, out.stdout + out.stderr
+    for step in ["tag (Tag v", "push (", "publish (Publish v"]:  # every step that asks
+        assert f"\n  {step}" in out.stderr, step
+    assert "a confirmation (--yes gives it)" in out.stderr
+    assert "nothing was changed" in out.stderr
+    assert subprocess.run(branch, capture_output=True, text=True).stdout == before
+    jsonl = cockpit("journal", "export", "--format", "jsonl", "--config", str(workspace))
+    assert "run_started" not in jsonl.stdout  # nothing ran, nothing journaled as run
+    # p0-incident has manual steps: --yes cannot stand in for a person
+    p0 = cockpit("run", "p0-incident", "--headless", "--yes", "--param", "description=x",
+                 "--config", str(workspace), stdin="")
+    assert p0.returncode == 2 and "an operator's answer (--yes cannot give it)" in p0.stderr
+    assert "run it in the cockpit" in p0.stderr and "a confirmation" not in p0.stderr
+    tag = cockpit("run", "tag-release", "--headless", "--config", str(workspace), stdin="")
+    assert tag.returncode == 2 and "pass --yes to confirm them" in tag.stderr

@@ -17,7 +17,8 @@ from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_runbook
 from cockpit.runbook.model import Runbook
 from cockpit.state.gates import Blocked
-from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
+from cockpit.steps import questions as q
+from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer, Unattended
 from tests.helpers import (
     ScriptedOperator,
     forge_holds,
@@ -481,3 +482,49 @@ def test_the_manager_and_the_owner_default_to_the_operator(config: Config,
     p0 = planner.values(runbook.playbooks["p0-incident"], {"description": "crash on start"})
     tag = planner.values(runbook.playbooks["tag-release"], {})
     assert p0["owner"] == tag["manager"] == "rm@test"  # $COCKPIT_OPERATOR, not a literal
+
+
+UNATTENDED = '''
+title = "asks"
+[[steps]]
+id = "first"
+kind = "shell"
+title = "fails"
+run = "false"
+
+[[steps]]
+id = "second"
+kind = "shell"
+title = "asks first"
+confirm = true
+run = "true"
+'''
+
+
+class NobodyThere(ScriptedOperator):
+    """A headless run without a terminal: every question raises Unattended."""
+
+    async def confirm(self, question: q.Confirm) -> bool:
+        raise Unattended(question.step, "a confirmation")
+
+    async def failed(self, question: q.Failure) -> FailureAnswer | None:
+        raise Unattended(question.step, "a decision after the failure")
+
+
+async def test_an_unattended_stop_is_journaled_as_unattended_not_as_a_decision(
+        config: Config, journal: Journal, tmp_path: Path) -> None:
+    engine = engine_for(config, journal, tmp_path, asks=UNATTENDED)
+    failed = await engine.run("asks", {}, NobodyThere())
+    assert failed.status == "failed" and statuses(engine, failed.run_id) == {
+        "first": "failed", "second": "pending"}
+    assert not journal.events(kinds=["step_resolved"])  # nobody resolved the failure
+    end = journal.events(kinds=["run_finished"], run_id=failed.run_id)[-1].data
+    assert end["error"].startswith("unattended: first needs a decision after the failure")
+
+    engine = engine_for(config, journal, tmp_path, asks=UNATTENDED.replace('"false"', '"true"'))
+    stopped = await engine.run("asks", {}, NobodyThere())
+    assert stopped.status == "aborted"
+    assert statuses(engine, stopped.run_id) == {"first": "ok", "second": "unattended"}
+    assert not journal.events(kinds=["step_confirmed"])  # no one said no
+    end = journal.events(kinds=["run_finished"], run_id=stopped.run_id)[-1].data
+    assert end["error"].startswith("unattended: second needs a confirmation")
