@@ -44,6 +44,10 @@ class ReleaseConfig(_Section):
     """Local date-time of T-0 08:00, the final GO/NO-GO (e.g. 2026-01-15T08:00:00)."""
     timezone: str = "UTC"
     """IANA timezone the launch is run in (e.g. "America/New_York")."""
+    gates: Literal["block-undecided", "block-no-go"] = "block-undecided"
+    """What a GO/NO-GO gate blocks until it is passed: the playbooks after it while it is
+    undecided or NO-GO (block-undecided), or only while it is NO-GO (block-no-go). Going past
+    either without a GO is an explicit, journaled override with a rationale."""
 
     @field_validator("version", "previous_version")
     @classmethod

@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Footer
 
 from cockpit.config import Config
 from cockpit.runbook.model import Runbook
-from cockpit.state.gates import blocked_by
-from cockpit.state.timeline import ItemStatus, ItemView, TimelineView
+from cockpit.state.gates import blocked_by, overridable
+from cockpit.state.timeline import ItemView, TimelineView
 from screens.base import Feed, ModeScreen, OutputWanted
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, render_item, row_help
@@ -42,8 +42,8 @@ class TimelineScreen(ModeScreen):
                 tooltip="Run the selected item's playbook (parameters and plan shown first)"),
         Binding("d", "dry_run", "Dry-run", id="dry-run-item",
                 tooltip="Show every command the selected playbook would run; run nothing"),
-        Binding("o", "override", "Override NO-GO", id="override-gate",
-                tooltip="Lift a NO-GO's block with a journaled rationale"),
+        Binding("o", "override", "Override gate", id="override-gate",
+                tooltip="Lift a NO-GO, or pass an undecided gate, with a journaled rationale"),
         Binding("i", "resolve", "Interrupted…", id="resolve-interrupted",
                 tooltip="Re-run, mark done or skip the step a crash interrupted"),
         Binding("c", "cancel_run", "Cancel run", id="cancel-run",
@@ -59,9 +59,10 @@ class TimelineScreen(ModeScreen):
             self.dry_run = dry_run
 
     class OverrideRequested(Message):
-        def __init__(self, item: str) -> None:
+        def __init__(self, item: str, undecided: bool) -> None:
             super().__init__()
             self.item = item
+            self.undecided = undecided
 
     class ResolveRequested(Message):
         def __init__(self, run_id: str) -> None:
@@ -208,21 +209,22 @@ class TimelineScreen(ModeScreen):
             plan = feed.plans.get(view.item.playbook, params)
             if plan is None:
                 self.post_message(self.PlanWanted(view.item.playbook, params))
+        gates = self.config.release.gates
+        blocked = blocked_by(self.runbook, feed.launch, view.item.playbook, gates)
         signature = (view.slot.key, view.status, view.overdue, plan is not None,
                      run and (run.run_id, run.status, tuple(s.status for s in run.steps.values()),
                               len(run.checks)),
-                     view.decision and view.decision.event_id)
+                     view.decision and view.decision.event_id,
+                     view.override and view.override.event_id, blocked)
         if signature == self._detail_signature:
             return
         self._detail_signature = signature
         self._refresh_bindings_if_changed()
-        blocked = (blocked_by(self.runbook, feed.launch, view.item.playbook)
-                   if view.item.playbook else None)
         same_item = self._detail_item == view.slot.key
         self._detail_item = view.slot.key
         self.query_one(ItemDetail).show(render_item(view, plan, run, blocked=blocked,
                                                     can_act=self.can_act,
-                                                    tz=self.config.release.tz),
+                                                    tz=self.config.release.tz, gates=gates),
                                         keep_scroll=same_item)  # read on while it runs
 
     def _refresh_bindings_if_changed(self) -> None:
@@ -246,8 +248,8 @@ class TimelineScreen(ModeScreen):
         applicable = {  # run and dry-run stay lit from row to row: no footer rebuild per key
             "run": True,
             "dry_run": True,
-            "override": (view is not None and view.status == ItemStatus.NO_GO
-                         and view.override is None),
+            "override": (view is not None
+                         and overridable(view, self.config.release.gates) is not None),
             "resolve": bool(state and state.interrupted_runs()),
             "cancel_run": bool(state and state.active_runs()),
         }[action]
@@ -268,9 +270,9 @@ class TimelineScreen(ModeScreen):
 
     def action_override(self) -> None:
         view = self.selected()
-        if (self.can_act and view is not None and view.status == ItemStatus.NO_GO
-                and view.override is None):
-            self.post_message(self.OverrideRequested(view.item.id))
+        what = overridable(view, self.config.release.gates) if view is not None else None
+        if self.can_act and view is not None and what is not None:
+            self.post_message(self.OverrideRequested(view.item.id, what == "undecided"))
 
     def action_resolve(self) -> None:
         if self.can_act and self.feed is not None:

@@ -15,6 +15,7 @@ from cockpit.demo.workspace import create_workspace
 from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_runbook
 from cockpit.runbook.model import Runbook
+from tests.helpers import decide_gates
 
 # 10:20 in the demo's chosen zone: launch day, after the 10:00 build-and-upload slot began.
 FROZEN = datetime(2026, 1, 15, 1, 20, tzinfo=UTC)
@@ -58,3 +59,10 @@ def journal(config: Config, clock: FrozenClock) -> Iterator[Journal]:
     j = Journal.controller(config.journal_path, clock=clock)
     yield j
     j.close()
+
+
+@pytest.fixture
+def gates_go(journal: Journal, runbook: Runbook) -> None:
+    """Every gate of the timeline decided GO: the launch got this far, and the playbooks after
+    the gates run (by default an undecided gate blocks them)."""
+    decide_gates(journal, runbook)

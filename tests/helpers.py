@@ -10,6 +10,7 @@ from pathlib import Path
 from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.loader import SHIPPED
+from cockpit.runbook.model import Runbook
 from cockpit.state.builds import BuildState
 from cockpit.steps import questions as q
 from cockpit.steps.checks import CheckResult
@@ -97,3 +98,18 @@ def install_script_serves(config: Config, version: str, *, push: bool = True) ->
     subprocess.run([*git, "commit", "-qam", f"install {version}"], cwd=config.repo, check=True)
     if push:
         subprocess.run(["git", "push", "-q", "origin", "main"], cwd=config.repo, check=True)
+
+
+def decide_gates(journal: Journal, runbook: Runbook, *, before: str | None = None,
+                 verdict: str = "GO") -> None:
+    """Journal a decision for every gate of the timeline (those before item `before`, if
+    given), as the operator would have made them: the launch got this far."""
+    from cockpit.state.timeline import slots
+
+    for slot in slots(runbook):
+        if before is not None and slot.item.id == before:
+            break
+        if slot.item.gate and slot.offset is not None:
+            journal.append("gate_decision", item=slot.item.id, decision=verdict,
+                           rationale="decided in the test's history", operator="rm@test",
+                           failed_checks=0)

@@ -21,8 +21,9 @@ from textual.widgets import RichLog
 from cockpit.engine.plans import PlaybookPlan
 from cockpit.journal.events import StepStatus
 from cockpit.runbook.model import SECTION_TITLES
+from cockpit.state.gates import GatePolicy, overridable
 from cockpit.state.launch import RunState
-from cockpit.state.timeline import ItemStatus, ItemView, TimelineView
+from cockpit.state.timeline import ItemView, TimelineView
 from cockpit.steps.base import StepPlan
 from cockpit.steps.checks import Check
 from widgets.status import STATUS_STYLES, status_text
@@ -35,7 +36,7 @@ def _heading(text: str) -> Text:
 
 def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None, *,
                 blocked: str | None = None, can_act: bool = True,
-                tz: tzinfo = UTC) -> RenderableType:
+                tz: tzinfo = UTC, gates: GatePolicy = "block-undecided") -> RenderableType:
     """The item, and its playbook's plan when there is one (None while it is being planned
     off the UI thread: the steps then follow)."""
     item = view.item
@@ -62,7 +63,8 @@ def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None,
             f" by {d.operator} at {_when(d.at, tz)}: {d.rationale}"), (1, 0, 0, 0)))
     if view.override is not None:
         o = view.override
-        parts.append(Text.assemble(("OVERRIDDEN", "bold yellow"),
+        word = "PROCEEDING WITHOUT A DECISION" if o.decision == "PROCEED" else "OVERRIDDEN"
+        parts.append(Text.assemble((word, "bold yellow"),
                                    f" by {o.operator} at {_when(o.at, tz)}: {o.rationale}"))
     if item.playbook:
         parts.append(Rule(f"playbook {item.playbook}", style="dim"))
@@ -74,10 +76,11 @@ def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None,
         for number, planned in enumerate(plan.steps if plan else (), start=1):
             parts.extend(_render_step(number, planned, run))
         if can_act:
-            can_override = view.status == ItemStatus.NO_GO and view.override is None
-            parts.append(Padding(Text("enter run · d dry-run" + (" · o override NO-GO"
-                                      if can_override else ""), style="dim italic"),
-                                 (1, 0, 0, 0)))
+            over = overridable(view, gates)
+            parts.append(Padding(Text("enter run · d dry-run" + {
+                "no-go": " · o override NO-GO",
+                "undecided": " · o proceed without a decision"}.get(over or "", ""),
+                style="dim italic"), (1, 0, 0, 0)))
     if item.expected:
         parts += [Padding(_heading("Expected outputs"), (1, 0, 0, 0))]
         parts += [Text(f"  ✓ {line}") for line in item.expected]

@@ -206,7 +206,7 @@ class CockpitApp(Host):
     def on_timeline_screen_override_requested(self, message: TimelineScreen.OverrideRequested
                                               ) -> None:
         if self.flows is not None:
-            self.flows.override(message.item)
+            self.flows.override(message.item, undecided=message.undecided)
 
     def on_timeline_screen_resolve_requested(self, message: TimelineScreen.ResolveRequested
                                              ) -> None:

@@ -20,6 +20,7 @@ from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
 from cockpit.params import substitute
+from cockpit.state.gates import blocked_by
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal, TextModal
 
 
@@ -84,6 +85,11 @@ class Flows:
                      show_plan: bool) -> None:
         app, engine = self.app, self.engine
         playbook = app.runbook.playbooks[name]
+        block = blocked_by(app.runbook, app.state, name, app.config.release.gates)
+        if block is not None and not dry_run:  # said now, not after its parameters
+            app.notify(f"{block}: select the gate and press o to go past it, on record",
+                       severity="error", title=playbook.title)
+            return
         if playbook.emergency and not dry_run:  # from its row, the palette or H / R: the same
             # from the facts (the forge, origin, what the app has folded), as on the
             # command line; what was given (`cockpit run rollback --param …`) wins
@@ -188,17 +194,19 @@ class Flows:
             return
         self.app.notify(f"resumed run {run_id}: {outcome.status}")
 
-    def override(self, item: str) -> None:
+    def override(self, item: str, *, undecided: bool = False) -> None:
         if not self._asking:
-            self._flow(self._override(item))
+            self._flow(self._override(item, undecided))
 
-    async def _override(self, item: str) -> None:
+    async def _override(self, item: str, undecided: bool) -> None:
+        title = ("Proceed without a GO/NO-GO decision" if undecided else "Override the NO-GO")
         rationale = await self.app.ask(TextModal(
-            "Override the NO-GO", "Rationale (journaled with your name and the time)"))
+            title, "Rationale (journaled with your name and the time)"))
         if rationale:
-            self.engine.override(item, rationale)
+            self.engine.override(item, rationale, undecided=undecided)
             self.app.poll_journal()
-            self.app.notify(f"override recorded for {item}")
+            self.app.notify(f"{'proceeding without a decision' if undecided else 'override'} "
+                            f"recorded for {item}")
 
 
 async def confirm_quit(app: Host) -> None:

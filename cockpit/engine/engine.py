@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cockpit.config import Config
-from cockpit.engine import defaults
 from cockpit.engine.context import Offload, RunContext, StepRun
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, Problem
@@ -89,13 +88,6 @@ class Engine:
     def listener(self, listener: Listener | None) -> None:
         self.record.listener = listener
 
-    async def emergency_defaults(self, name: str) -> dict[str, str]:
-        """What H or R pre-fill (see `defaults.emergency_defaults`)."""
-        return await defaults.emergency_defaults(name, self.state(), self.config)
-
-    async def rollback_defaults(self) -> dict[str, str]:
-        return await defaults.rollback_defaults(self.state(), self.config)
-
     def playbook(self, name: str) -> Playbook:
         try:
             return self.runbook.playbooks[name]
@@ -115,7 +107,7 @@ class Engine:
         # git answers for the version parameters: on a thread, the UI's loop keeps drawing
         values = await asyncio.to_thread(self.planner.values, playbook, given)
         if not dry_run:
-            ensure_not_blocked(self.runbook, self.state(), name)
+            ensure_not_blocked(self.runbook, self.state(), name, self.config.release.gates)
         run_id = uuid.uuid4().hex[:10]
         params = {k: values[k] for k in playbook.params}
         item = self.runbook.item_for(name)
@@ -137,7 +129,8 @@ class Engine:
         run = self.state().runs.get(run_id)
         if run is None or run.status != RunStatus.INTERRUPTED:
             raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
-        ensure_not_blocked(self.runbook, self.state(), run.playbook)
+        ensure_not_blocked(self.runbook, self.state(), run.playbook,
+                           self.config.release.gates)
         step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
         values = await asyncio.to_thread(self.planner.values, playbook, run.params)
@@ -291,8 +284,10 @@ class Engine:
             said = f"stopped process group {pgid} left by the interrupted run"
             self.record(LeftoverStopped(pgid=pgid, message=said), run_id, step)
 
-    def override(self, item_id: str, rationale: str) -> Event:
-        """Lift a NO-GO's block explicitly; journaled with who and why."""
+    def override(self, item_id: str, rationale: str, *, undecided: bool = False) -> Event:
+        """Go past a gate without a GO, explicitly: lift its NO-GO, or (`undecided`) proceed
+        while nobody has decided it; journaled with who and why."""
         if not rationale.strip():
             raise CockpitError([Problem("an override needs a rationale", field="rationale")])
-        return self.record(GateOverride(item=item_id, rationale=rationale, operator=self.operator))
+        return self.record(GateOverride(item=item_id, rationale=rationale, operator=self.operator,
+                                        undecided=undecided))

@@ -321,10 +321,14 @@ class GateDecision(Payload):
 
 @dataclass(frozen=True, kw_only=True)
 class GateOverride(Payload):
+    """A gate gone past without a GO: its NO-GO lifted, or (`undecided`) proceeding while
+    nobody has decided it yet."""
+
     KIND = Kind.GATE_OVERRIDE
     item: str
     rationale: str = ""
     operator: str = ""
+    undecided: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -47,7 +47,8 @@ class CheckState:
 class Decision:
     item: str
     decision: str
-    """GO, NO-GO, or OVERRIDE (a NO-GO lifted with a rationale)."""
+    """GO, NO-GO, OVERRIDE (a NO-GO lifted with a rationale), or PROCEED (going past a gate
+    nobody decided, with a rationale)."""
     rationale: str
     operator: str
     at: datetime
@@ -116,7 +117,8 @@ class LaunchState:
                     payload.item, payload.decision, payload.rationale, payload.operator, e.ts, e.id)
             case ev.GateOverride():
                 self.overrides[payload.item] = Decision(
-                    payload.item, "OVERRIDE", payload.rationale, payload.operator, e.ts, e.id)
+                    payload.item, "PROCEED" if payload.undecided else "OVERRIDE",
+                    payload.rationale, payload.operator, e.ts, e.id)
         if e.run_id is None:
             return
         if isinstance(payload, ev.RunStarted):

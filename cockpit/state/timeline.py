@@ -95,7 +95,8 @@ class ItemView:
     run: RunState | None
     decision: Decision | None
     override: Decision | None = None
-    """A NO-GO's journaled override, when one is newer than the decision."""
+    """A gate's journaled override (a NO-GO lifted, or proceeding without a decision), when
+    one is newer than the decision."""
 
     @property
     def item(self) -> Item:
@@ -168,7 +169,7 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         when = start or (run.started if run is not None else None)  # emergencies: last run
         local = when.astimezone(tz).strftime("%a %d %b %H:%M") if when else ""
         relative = relative_label(slot.offset, slot.item.day) if slot.offset is not None else ""
-        override = state.overrides.get(slot.item.id) if decision is not None else None
+        override = state.overrides.get(slot.item.id) if slot.item.gate else None
         if override is not None and decision is not None and override.event_id < decision.event_id:
             override = None
         views.append(ItemView(slot, status, overdue, start, local, relative, run, decision,

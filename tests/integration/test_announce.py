@@ -42,6 +42,7 @@ def published(config: Config, tmp_path: Path) -> None:
     LocalForge(config.base / "forge").seed("v1.1.0-beta", [asset], prerelease=True)
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_launch_announcement_waits_out_a_429_posts_once_and_is_journaled(
         live_config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer) -> None:
     hook.received.throttle.append(0.4)
@@ -117,6 +118,7 @@ title = "post"
     assert "does not have: active_users, health, hours" in message  # issues: from the forge
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_the_hourly_status_update_counts_open_issues_on_the_forge(
         config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,6 +136,7 @@ async def test_the_hourly_status_update_counts_open_issues_on_the_forge(
                                    "- System health: All green"]
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_without_priority_labels_issue_counts_are_refused_with_the_setting_to_add(
         config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,6 +154,7 @@ async def test_without_priority_labels_issue_counts_are_refused_with_the_setting
     assert "does not have: issues, p0, p1" in message and "[forge] priority_labels" in message
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_announcing_a_release_that_is_not_on_the_forge_says_so(
         config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer) -> None:
     engine = Engine(load_config(config.source), runbook, journal)
@@ -160,6 +164,7 @@ async def test_announcing_a_release_that_is_not_on_the_forge_says_so(
     assert "v1.1.0-beta is not on the forge" in message
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_without_a_webhook_the_message_is_handed_over_to_post_by_hand(
         config: Config, runbook: Runbook, journal: Journal, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,6 +184,7 @@ def test_split_keeps_lines_whole_and_cuts_giant_lines() -> None:
     assert split("z" * 25, limit=10) == ["z" * 10, "z" * 10, "z" * 5]
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_a_draft_release_is_not_announced(
         config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer,
         tmp_path: Path) -> None:
@@ -194,6 +200,7 @@ async def test_a_draft_release_is_not_announced(
     assert "v1.1.0-beta is a draft on the forge" in message
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_an_hourly_update_rerun_in_its_hour_is_not_posted_again(
         config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

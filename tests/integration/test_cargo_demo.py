@@ -20,6 +20,7 @@ from tests.helpers import ScriptedOperator
 
 
 @needs_cargo
+@pytest.mark.usefixtures("gates_go")
 async def test_beta_build_gate_on_a_real_build(config: Config, journal: Journal) -> None:
     engine = Engine(config, load_runbook(), journal)
     operator = ScriptedOperator(gate_answers=[GateAnswer("GO", "builds, right size", [])])
@@ -81,6 +82,7 @@ async def test_launch_readiness_pii_scan_of_the_binarys_own_export(config: Confi
 
 
 @needs_cargo
+@pytest.mark.usefixtures("gates_go")
 async def test_build_and_upload_runs_the_matrix_and_keeps_full_logs(config: Config,
                                                                     journal: Journal) -> None:
     from cockpit.steps.questions import ManualAnswer

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_runbook
 from tests.conftest import needs_cargo
 from tests.forgeserver import TOKEN, ForgeServer
-from tests.helpers import ScriptedOperator
+from tests.helpers import ScriptedOperator, decide_gates
 
 SLOW = '''
 title = "slow"
@@ -241,6 +242,8 @@ def test_sigkill_mid_push_then_resume_pushes_the_tag_once(
     hook = origin / "hooks" / "pre-receive"  # the first push hangs: the cockpit dies mid-push
     hook.write_text(f"#!/bin/sh\ncat >/dev/null\nif [ -e {gate} ]; then rm {gate}; sleep 60; fi\n")
     hook.chmod(0o755)
+    with closing(Journal.controller(config.journal_path, clock=clock)) as journal:
+        decide_gates(journal, load_runbook())  # launch day: the gates went GO
     proc = subprocess.Popen(
         [sys.executable, "-m", "cockpit", "run", "tag-release", "--headless", "--yes",
          "--config", str(config.source)],

@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from cockpit.config import Config
 from cockpit.engine.engine import Engine
 from cockpit.journal.store import Journal
@@ -34,6 +36,7 @@ def output(journal: Journal, run_id: str, step: str) -> list[str]:
 
 
 @needs_cargo
+@pytest.mark.usefixtures("gates_go")
 async def test_launch_day_then_hotfix_then_rollback(config: Config, runbook: Runbook,
                                                     journal: Journal) -> None:
     engine = Engine(config, runbook, journal)
@@ -91,6 +94,7 @@ async def test_launch_day_then_hotfix_then_rollback(config: Config, runbook: Run
     assert 'VERSION="v1.1.0-beta"' in git(config, "show", "origin/main:install.sh")
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_latest_release_strategy_says_a_prerelease_is_not_picked_up(
         config: Config, runbook: Runbook, journal: Journal) -> None:
     latest = config.model_copy(update={"install": config.install.model_copy(

@@ -11,6 +11,7 @@ from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
+from tests.helpers import decide_gates
 
 SIZE = (160, 48)
 
@@ -36,6 +37,7 @@ async def planned(pilot: Pilot[int]) -> None:
 
 def test_timeline_at_launch_day_10_20(snap_compare: Any, config: Config, runbook: Runbook,
                                        journal: Journal, clock: FrozenClock) -> None:
+    decide_gates(journal, runbook, before="t0-tag")  # the gates so far went GO
     journal.append("run_started", run_id="r1", playbook="tag-release", params={"version": "1.1.0-beta"},
                    operator="rm@test", steps=["clean-tree", "manifest-version", "tag", "push", "verify"])
     for step in ["clean-tree", "manifest-version", "tag", "push", "verify"]:
@@ -48,6 +50,7 @@ def test_timeline_at_launch_day_10_20(snap_compare: Any, config: Config, runbook
 
 def test_spectator_view_of_a_no_go(snap_compare: Any, config: Config, runbook: Runbook,
                                    journal: Journal, clock: FrozenClock) -> None:
+    decide_gates(journal, runbook, before="t0-go-no-go")  # T-7 .. T-1 went GO
     journal.append("run_started", run_id="g1", playbook="final-go-no-go", params={},
                    operator="rm@test", steps=["gate"])
     journal.append("gate_decision", run_id="g1", step="gate", item="t0-go-no-go", decision="NO-GO",

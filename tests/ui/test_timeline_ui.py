@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input
 
@@ -20,6 +21,7 @@ from screens.help import HelpScreen
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal
 from screens.questions import GateModal
 from screens.timeline import TimelineScreen
+from tests.helpers import decide_gates
 from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane
 from widgets.timeline_table import NOW_KEY, TimelineTable
@@ -76,6 +78,7 @@ async def test_timeline_shows_the_runbook_with_now_marker(config: Config, runboo
         assert t.get_row_index("t0-build-upload") < now_row < t.get_row_index("t0-install-script")
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_run_tag_release_with_confirmations(config: Config, runbook: Runbook,
                                                   journal: Journal, clock: FrozenClock) -> None:
     app = make_app(config, runbook, journal, clock)
@@ -165,10 +168,10 @@ async def test_help_is_built_from_live_bindings(config: Config, runbook: Runbook
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         described = [row[1] for row in app.screen.rows]
-        assert {"Run", "Dry-run", "Help", "Quit", "Timeline", "Override NO-GO", "Interrupted…",
+        assert {"Run", "Dry-run", "Help", "Quit", "Timeline", "Override gate", "Interrupted…",
                 "Cancel run"} <= set(described)
         enabled = {row[1]: row[3] for row in app.screen.rows}
-        assert enabled["Run"] and not enabled["Override NO-GO"]  # nothing is NO-GO yet
+        assert enabled["Run"] and not enabled["Override gate"]  # the row is not a gate
         await pilot.press("escape")
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
@@ -185,6 +188,7 @@ async def test_quit_when_idle(config: Config, runbook: Runbook, journal: Journal
 async def test_interrupted_run_is_offered_for_resolution_at_start(
         config: Config, runbook: Runbook, clock: FrozenClock, tmp_path: Path) -> None:
     earlier = Journal.controller(config.journal_path, clock=clock)
+    decide_gates(earlier, runbook)
     earlier.append("run_started", run_id="r1", playbook="tag-release",
                    params={"version": "1.1.0-beta", "manager": "RM"}, operator="rm@test",
                    steps=["clean-tree", "manifest-version", "tag", "push", "verify"])

@@ -14,7 +14,7 @@ import pytest
 from cockpit.config import load_config
 from cockpit.executors.toolchain import host_triple
 from tests.conftest import needs_cargo
-from tests.helpers import forge_holds, install_script_serves
+from tests.helpers import decide_gates, forge_holds, install_script_serves
 
 
 def cockpit(*args: str, cwd: Path | None = None, stdin: str | None = None
@@ -98,7 +98,20 @@ def test_run_refuses_bad_parameters_with_exit_2(workspace: Path, param: str) -> 
     assert "Traceback" not in out.stderr
 
 
+def gates_decided(workspace: Path) -> None:
+    """The launch's gates decided GO, as the operator would have by launch day."""
+    from cockpit.journal.store import Journal
+    from cockpit.runbook.loader import load_runbook
+
+    journal = Journal.controller(load_config(workspace).journal_path)
+    try:
+        decide_gates(journal, load_runbook())
+    finally:
+        journal.close()
+
+
 def test_headless_run_dry_run_then_real_then_export(workspace: Path) -> None:
+    gates_decided(workspace)
     dry = cockpit("run", "tag-release", "--headless", "--dry-run", "--config", str(workspace))
     assert dry.returncode == 0 and "$ git push origin v1.1.0-beta" in dry.stdout
     real = cockpit("run", "tag-release", "--headless", "--yes", "--config", str(workspace))

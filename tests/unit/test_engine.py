@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.engine.defaults import shipped
+from cockpit.engine.defaults import emergency_defaults, rollback_defaults, shipped
 from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError, ParameterError
 from cockpit.journal.store import Journal
@@ -21,6 +21,7 @@ from cockpit.steps import questions as q
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer, Unattended
 from tests.helpers import (
     ScriptedOperator,
+    decide_gates,
     forge_holds,
     install_script_serves,
     playbook_folder,
@@ -158,6 +159,7 @@ async def test_missing_command_is_a_clear_failure(config: Config, journal: Journ
         "command not found: no-such-tool"
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_tag_release_is_idempotent_against_real_git(config: Config, journal: Journal,
                                                           tmp_path: Path) -> None:
     engine = engine_for(config, journal, tmp_path)
@@ -173,6 +175,7 @@ async def test_tag_release_is_idempotent_against_real_git(config: Config, journa
     assert message.startswith("already done: `git rev-parse -q --verify refs/tags/v1.1.0-beta`")
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_declining_a_confirmation_aborts_before_the_command(
         config: Config, journal: Journal, tmp_path: Path) -> None:
     engine = engine_for(config, journal, tmp_path)
@@ -183,6 +186,7 @@ async def test_declining_a_confirmation_aborts_before_the_command(
     assert "v1.1.0-beta" not in tags
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_edit_shows_a_diff_then_applies(config: Config, journal: Journal,
                                               tmp_path: Path) -> None:
     engine = engine_for(config, journal, tmp_path)
@@ -223,6 +227,7 @@ async def test_bad_parameters_are_refused_before_anything_runs(
 async def test_gate_records_decision_and_no_go_blocks_the_next_phase(
         config: Config, journal: Journal, tmp_path: Path) -> None:
     engine = engine_for(config, journal, tmp_path)
+    decide_gates(journal, engine.runbook, before="t0-go-no-go")  # T-7 .. T-1 went GO
     operator = ScriptedOperator(gate_answers=[GateAnswer("NO-GO", "P0 #127 open",
                                                          [(True, ""), (False, "two missing")])])
     outcome = await engine.run("final-go-no-go", {}, operator)
@@ -230,7 +235,7 @@ async def test_gate_records_decision_and_no_go_blocks_the_next_phase(
     results = operator.gate_results[0]
     assert results[0].ok is False and "build it first" not in results[0].summary  # no binary yet
     assert results[1].ok is True and results[1].summary == "working tree clean"
-    decision = journal.events(kinds=["gate_decision"])[0].data
+    decision = journal.events(kinds=["gate_decision"])[-1].data
     assert decision["decision"] == "NO-GO" and decision["operator"] == "rm@test"
     assert decision["item"] == "t0-go-no-go" and decision["failed_checks"] == 1
     ticks = journal.events(kinds=["manual_check"])
@@ -259,6 +264,7 @@ async def test_gate_records_decision_and_no_go_blocks_the_next_phase(
     assert (await engine.run("tag-release", {}, ScriptedOperator())).status == "ok"
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_manual_step_answers_are_journaled(config: Config, journal: Journal,
                                                  tmp_path: Path) -> None:
     engine = engine_for(config, journal, tmp_path)
@@ -276,6 +282,7 @@ async def test_interrupted_step_is_resolved_by_the_next_controller(
     path = config.journal_path
     first = Journal.controller(path, clock=clock)
     engine = engine_for(config, first, tmp_path)
+    decide_gates(first, engine.runbook)
     # what a killed controller leaves behind: a started run and step, never finished
     first.append("run_started", run_id="r1", playbook="tag-release", params={"version": "1.1.0-beta",
                  "manager": "RM"}, operator="rm@test", dry_run=False,
@@ -296,7 +303,7 @@ async def test_interrupted_step_is_resolved_by_the_next_controller(
     steps = statuses(engine, "r1")
     assert steps["tag"] == "skipped"  # the probe found the tag: not created twice
     assert steps["push"] == "ok" and steps["verify"] == "ok"
-    resolved = second.events(kinds=["step_resolved"])[0].data
+    resolved = second.events(kinds=["step_resolved"])[-1].data
     assert resolved["action"] == "rerun" and resolved["operator"] == "rm@test"
     second.close()
 
@@ -319,7 +326,8 @@ async def test_rollback_defaults_come_from_what_users_get_and_what_the_forge_pub
         config: Config, runbook: Runbook, journal: Journal) -> None:
     engine = Engine(config, runbook, journal)
     # before the launch, users get 1.0.0 and nothing older was published
-    assert await engine.rollback_defaults() == {"version": "1.0.0", "previous_version": ""}
+    assert await rollback_defaults(engine.state(), config) == {"version": "1.0.0",
+                                                               "previous_version": ""}
     # the repro: 1.1.0-beta shipped, a rollback drafted 1.1.0-beta.1 (pulled), the install
     # script now points at 1.1.0-beta.2, while the config still says 1.1.0-beta
     await forge_holds(config, published=["1.0.0", "1.1.0-beta", "1.1.0-beta.2"],
@@ -329,18 +337,18 @@ async def test_rollback_defaults_come_from_what_users_get_and_what_the_forge_pub
         journal.append("run_started", run_id=run_id, playbook="hotfix",
                        params={"version": version}, operator="rm", steps=["publish"])
         journal.append("step_finished", run_id=run_id, step="publish", status="ok")
-    assert await engine.rollback_defaults() == {"version": "1.1.0-beta.2",
+    assert await rollback_defaults(engine.state(), engine.config) == {"version": "1.1.0-beta.2",
                                                 "previous_version": "1.1.0-beta"}
     # the forge changes under it: beta.2 is pulled too, the script goes back to the beta;
     # the pulled drafts are never where a rollback goes back to
     await forge_holds(config, published=["1.0.0", "1.1.0-beta"],
                       drafts=["1.1.0-beta.1", "1.1.0-beta.2"])
     install_script_serves(config, "1.1.0-beta")
-    assert await engine.rollback_defaults() == {"version": "1.1.0-beta",
+    assert await rollback_defaults(engine.state(), engine.config) == {"version": "1.1.0-beta",
                                                 "previous_version": "1.0.0"}
     # what origin serves is what users get: an edit not pushed yet does not count
     install_script_serves(config, "1.1.0-beta.2", push=False)
-    assert (await engine.rollback_defaults())["version"] == "1.1.0-beta"
+    assert (await rollback_defaults(engine.state(), engine.config))["version"] == "1.1.0-beta"
 
 
 async def test_without_a_forge_the_journal_and_the_tags_say_where_to_go_back_to(
@@ -352,7 +360,7 @@ async def test_without_a_forge_the_journal_and_the_tags_say_where_to_go_back_to(
     install_script_serves(offline, "1.1.0-beta.1")
     subprocess.run(["git", "tag", "-a", "v1.1.0-beta", "-m", "beta"], cwd=config.repo,
                    check=True)
-    assert await engine.rollback_defaults() == {"version": "1.1.0-beta.1",
+    assert await rollback_defaults(engine.state(), engine.config) == {"version": "1.1.0-beta.1",
                                                 "previous_version": "1.0.0"}  # the config's
 
 
@@ -427,18 +435,20 @@ async def test_a_failed_step_offers_retry_skip_with_a_note_or_abort(
 async def test_h_after_a_hotfix_that_did_not_finish_picks_that_one_up(
         config: Config, runbook: Runbook, journal: Journal) -> None:
     engine = Engine(config, runbook, journal)
-    assert await engine.emergency_defaults("hotfix") == {}  # nothing earlier: the playbook's defaults
+    # nothing earlier: the playbook's defaults
+    assert await emergency_defaults("hotfix", engine.state(), config) == {}
     journal.append("run_started", run_id="h1", playbook="hotfix", operator="rm",
                    params={"version": "1.1.0-beta.1", "reason": "crash on start"},
                    steps=["tag"])
     journal.append("run_finished", run_id="h1", status="failed")
-    assert await engine.emergency_defaults("hotfix") == {"version": "1.1.0-beta.1",
+    assert await emergency_defaults("hotfix", engine.state(), engine.config) == {"version": "1.1.0-beta.1",
                                                    "reason": "crash on start"}
     journal.append("run_started", run_id="h2", playbook="hotfix", operator="rm",
                    params={"version": "1.1.0-beta.1", "reason": "crash on start"},
                    steps=["tag"])
     journal.append("run_finished", run_id="h2", status="ok")
-    assert await engine.emergency_defaults("hotfix") == {}  # done: the next one is a new hotfix
+    # done: the next one is a new hotfix
+    assert await emergency_defaults("hotfix", engine.state(), config) == {}
 
 
 async def test_a_crash_while_asking_about_a_failure_resumes_at_that_step(
@@ -528,3 +538,30 @@ async def test_an_unattended_stop_is_journaled_as_unattended_not_as_a_decision(
     assert not journal.events(kinds=["step_confirmed"])  # no one said no
     end = journal.events(kinds=["run_finished"], run_id=stopped.run_id)[-1].data
     assert end["error"].startswith("unattended: second needs a confirmation")
+
+
+async def test_an_undecided_gate_blocks_until_someone_proceeds_without_a_decision(
+        config: Config, runbook: Runbook, journal: Journal) -> None:
+    """The repro: the tag could be pushed while T-0's GO/NO-GO was undecided."""
+    engine = Engine(config, runbook, journal)
+    decide_gates(journal, runbook, before="t0-go-no-go")  # T-7 .. T-1 went GO; T-0 did not run
+    with pytest.raises(Blocked) as err:
+        await engine.run("tag-release", {}, ScriptedOperator())
+    problem = err.value.problems[0]
+    assert problem.message.startswith("blocked: Final GO/NO-GO Decision has no GO/NO-GO") and (
+        "block-undecided" in problem.message)
+    assert "proceed without a decision" in (problem.fix or "") and err.value.exit_code == 1
+    assert not engine.state().runs  # refused before the run started
+    assert (await engine.run("hotfix", {"reason": "x"}, ScriptedOperator(), dry_run=True)
+            ).status == "ok"  # emergencies are never blocked
+    event = engine.override("t0-go-no-go", "EL decided by phone; gate run after", undecided=True)
+    assert event.data["undecided"] is True and event.data["operator"] == "rm@test"
+    assert engine.state().overrides["t0-go-no-go"].decision == "PROCEED"
+    assert (await engine.run("tag-release", {}, ScriptedOperator())).status == "ok"
+
+
+async def test_block_no_go_lets_an_undecided_gate_pass(config: Config, runbook: Runbook,
+                                                       journal: Journal) -> None:
+    release = config.release.model_copy(update={"gates": "block-no-go"})
+    engine = Engine(config.model_copy(update={"release": release}), runbook, journal)
+    assert (await engine.run("tag-release", {}, ScriptedOperator())).status == "ok"

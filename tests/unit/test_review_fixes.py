@@ -21,7 +21,7 @@ from cockpit.state.gates import Blocked
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import project
 from cockpit.steps.questions import GateAnswer
-from tests.helpers import ScriptedOperator, playbook_folder
+from tests.helpers import ScriptedOperator, decide_gates, playbook_folder
 
 BAD = 'title = "x"\n[[steps]]\nid = "a"\nkind = "shell"\ntitle = "a"\n'
 
@@ -82,6 +82,7 @@ async def test_resume_stops_what_the_dead_cockpit_left_running(
 
 async def test_resume_respects_a_no_go(config: Config, journal: Journal, tmp_path: Path) -> None:
     engine = Engine(config, load_runbook(), journal)
+    decide_gates(journal, engine.runbook, before="t0-go-no-go")
     await engine.run("final-go-no-go", {}, ScriptedOperator(
         gate_answers=[GateAnswer("NO-GO", "P0 open")]))
     journal.append("run_started", run_id="r1", playbook="tag-release", params={},
@@ -94,6 +95,7 @@ async def test_resume_respects_a_no_go(config: Config, journal: Journal, tmp_pat
 async def test_standing_no_go_shows_through_an_aborted_rerun_and_overrides_show(
         config: Config, journal: Journal) -> None:
     engine = Engine(config, load_runbook(), journal)
+    decide_gates(journal, engine.runbook, before="t0-go-no-go")
     await engine.run("final-go-no-go", {}, ScriptedOperator(
         gate_answers=[GateAnswer("NO-GO", "P0 open")]))
     await engine.run("final-go-no-go", {}, ScriptedOperator(gate_answers=[None]))  # escape
@@ -138,6 +140,7 @@ async def test_a_steps_duration_excludes_the_operators_thinking(
     assert duration is not None and duration < 0.5
 
 
+@pytest.mark.usefixtures("gates_go")
 async def test_manual_instructions_are_shown_with_values(config: Config, journal: Journal) -> None:
     engine = Engine(config, load_runbook(), journal)
     operator = ScriptedOperator()
