@@ -48,6 +48,13 @@ def archive(repo: Path, commit: str) -> tuple[bytes, str]:
     return (out.stdout, "") if out.returncode == 0 else (b"", out.stderr.decode().strip())
 
 
+def changes(repo: Path) -> list[str]:
+    """What is changed in the work tree, as `git status --short` says it ([] when clean or
+    when git cannot say)."""
+    out = _git(repo, "status", "--short")
+    return out.stdout.splitlines() if out.returncode == 0 else []
+
+
 def served(repo: Path, branch: str, path: str) -> str | None:
     """A file as origin's `branch` serves it (as last fetched); None when it cannot say."""
     out = _git(repo, "show", f"origin/{branch}:{path}")

@@ -167,9 +167,8 @@ class TimelineScreen(ModeScreen):
             keys = [v.slot.key for v in view.items if v.item.id == item.id]
             due = [v.slot.key for v in view.items
                    if v.item.id == item.id and v.start is not None and v.start <= view.now]
-            candidates = due or keys
-            if candidates:
-                self.query_one(TimelineTable).select_key(candidates[-1])
+            if due or keys:
+                self.query_one(TimelineTable).select_key((due or keys)[-1])
 
     # selection ------------------------------------------------------------------------------
 
@@ -191,10 +190,11 @@ class TimelineScreen(ModeScreen):
                 self.query_one(ItemDetail).show(row_help(key, self.view))
                 self._refresh_bindings_if_changed()
             return
-        run = view.run
+        run = view.attempt  # the newest run, however it ended: none goes unseen
         log = self.query_one(LogPane)
         run_id = run.run_id if run else None
-        title = f"log: {run.playbook} {run.run_id} ({run.status})" if run else "log"
+        title = (f"log: {run.playbook} {run.run_id} ({'dry run' if run.dry_run else run.status})"
+                 if run else "log")
         if run_id != log.source:
             log.source = run_id
             if run_id is None:

@@ -113,3 +113,31 @@ def decide_gates(journal: Journal, runbook: Runbook, *, before: str | None = Non
             journal.append("gate_decision", item=slot.item.id, decision=verdict,
                            rationale="decided in the test's history", operator="rm@test",
                            failed_checks=0)
+
+
+def publish_stand_in(config: Config, version: str) -> None:
+    """Publish v`version` on the local forge as build-and-upload would (a real tarball and
+    checksum in the install script's layout), its `caro` a script that says its version: so
+    the install script really installs it."""
+    import hashlib
+    import io
+    import platform
+    import tarfile
+    import tempfile
+
+    from cockpit.forge.local import LocalForge
+
+    program = f'#!/bin/sh\necho "caro {version}"\n'.encode()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("caro")
+        info.size, info.mode = len(program), 0o755
+        tar.addfile(info, io.BytesIO(program))
+    staging = Path(tempfile.mkdtemp())
+    asset = staging / f"caro-v{version}-{platform.machine()}-unknown-linux-gnu.tar.gz"
+    asset.write_bytes(buffer.getvalue())
+    digest = hashlib.sha256(asset.read_bytes()).hexdigest()
+    checksum = asset.with_name(asset.name + ".sha256")
+    checksum.write_text(f"{digest}  {asset.name}\n")
+    LocalForge(config.local_forge).seed(f"v{version}", [asset, checksum],
+                                        prerelease="-" in version)

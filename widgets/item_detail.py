@@ -34,6 +34,25 @@ def _heading(text: str) -> Text:
     return Text(text, style="bold underline")
 
 
+def _last_run(run: RunState) -> list[RenderableType]:
+    """How the item's newest run ended; one that stopped short says where, and what it left
+    changed in the repository."""
+    if run.dry_run:
+        return [Text(f"last: a dry run {run.run_id} by {run.operator} (nothing ran)",
+                     style="dim")]
+    lines: list[RenderableType] = [Text(f"last run {run.run_id} by {run.operator}: {run.status}",
+                                        style=STATUS_STYLES.get(run.status, "dim"))]
+    stopped = run.stopped_at
+    if stopped is not None:
+        why = stopped.message.splitlines()[0] if stopped.message else ""
+        lines.append(Text(f"  stopped at {stopped.id}: {stopped.status}"
+                          + (f" ({why})" if why else ""), style="yellow"))
+    if run.left:
+        lines.append(Text("  left changed in the repository, not committed: "
+                          + ", ".join(line.strip() for line in run.left), style="bold yellow"))
+    return lines
+
+
 def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None, *,
                 blocked: str | None = None, can_act: bool = True,
                 tz: tzinfo = UTC, gates: GatePolicy = "block-undecided") -> RenderableType:
@@ -69,8 +88,7 @@ def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None,
     if item.playbook:
         parts.append(Rule(f"playbook {item.playbook}", style="dim"))
         if run is not None:
-            parts.append(Text(f"last run {run.run_id} by {run.operator}: {run.status}",
-                              style=STATUS_STYLES.get(run.status, "dim")))
+            parts.extend(_last_run(run))
         if plan is None:
             parts.append(Text("planning… (reading the repository)", style="dim italic"))
         for number, planned in enumerate(plan.steps if plan else (), start=1):

@@ -165,6 +165,10 @@ async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
     if outcome.missed:
         console.print(Text(f"not done (the run went on): {', '.join(outcome.missed)}",
                            style="bold yellow"))
+    run = engine.state().runs.get(outcome.run_id)
+    if run is not None and run.left:  # nothing half-done goes unseen
+        console.print(Text("left changed in the repository, not committed: "
+                           + ", ".join(line.strip() for line in run.left), style="bold yellow"))
     return outcome
 
 

@@ -41,6 +41,8 @@ class RunContext:
     operator: str
     templates: Mapping[str, str]
     offload_to: Offload | None = None
+    dirty_before: frozenset[str] = frozenset()
+    """What was changed in the repository before the run started (not the run's doing)."""
 
     def log(self, payload: Payload, step: str | None = None) -> Event:
         return self.record(payload, self.run_id, step)

@@ -11,29 +11,29 @@ two implementations of `Interaction`; steps never know which.
 from __future__ import annotations
 
 import asyncio
-import socket
+import contextlib
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from cockpit import gitrepo
 from cockpit.config import Config
 from cockpit.engine.context import Offload, RunContext, StepRun
+from cockpit.engine.leftovers import stop_leftovers
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, Problem
-from cockpit.executors.local import LocalRunner, group_alive, kill_group
+from cockpit.executors.local import LocalRunner
 from cockpit.journal.events import (
     FAILING,
     DryRunStep,
     GateOverride,
-    LeftoverStopped,
     RunFinished,
     RunResumed,
     RunStarted,
     RunStatus,
     StepFinished,
-    StepProcess,
     StepResolved,
     StepStarted,
     StepStatus,
@@ -136,7 +136,7 @@ class Engine:
         values = await asyncio.to_thread(self.planner.values, playbook, run.params)
         self.record(RunResumed(operator=self.operator), run_id)
         ids = [s.id for s in playbook.steps]
-        await self._stop_leftovers(run_id)
+        await stop_leftovers(self.journal, self.record, run_id)
         if step_state is not None:
             self.record(StepResolved(action=action, note=note, operator=self.operator), run_id, step_state.id)
             start = ids.index(step_state.id) + (0 if action == "rerun" else 1)
@@ -156,6 +156,7 @@ class Engine:
 
     async def _execute(self, run: RunContext, playbook: Playbook,
                        steps: list[StepBase]) -> RunOutcome:
+        run.dirty_before = frozenset(await asyncio.to_thread(gitrepo.changes, self.config.repo))
         status = RunStatus.OK
         missed: list[str] = []
         current: StepBase | None = None
@@ -172,9 +173,7 @@ class Engine:
                             (result.message or result.status)
                             + (f"\n\nlast output:\n{tail}" if tail else "")))
                     except Unattended as exc:  # nobody to decide: the failure stands as is
-                        current = None
-                        run.log(RunFinished(status=RunStatus.FAILED, error=str(exc)))
-                        return RunOutcome(run.run_id, RunStatus.FAILED)
+                        return await self._finish(run, RunStatus.FAILED, error=str(exc))
                     action = answer.action if answer is not None else "abort"
                     note = answer.note if answer is not None else ""
                     if action == "skip" and not note.strip():
@@ -204,13 +203,12 @@ class Engine:
             if current is not None:
                 run.log(StepFinished(status=StepStatus.UNATTENDED, message=str(exc),
                                      duration=round(time.monotonic() - started, 3)), current.id)
-            run.log(RunFinished(status=RunStatus.ABORTED, error=str(exc)))
-            return RunOutcome(run.run_id, RunStatus.ABORTED)
+            return await self._finish(run, RunStatus.ABORTED, error=str(exc))
         except asyncio.CancelledError:
             if current is not None:
                 run.log(StepFinished(status=StepStatus.CANCELLED, message="cancelled by the operator",
                                      duration=round(time.monotonic() - started, 3)), current.id)
-            run.log(RunFinished(status=RunStatus.ABORTED))
+            await self._finish(run, RunStatus.ABORTED)
             raise
         except Exception as exc:
             # A fault of ours or of the machine (disk full, ...): the journal still says how
@@ -227,8 +225,19 @@ class Engine:
                                exit_code=1) from exc
         if status == RunStatus.OK and missed:
             status = RunStatus.INCOMPLETE  # went to the end, with steps not done: never just "ok"
-        run.log(RunFinished(status=status, missed=missed))
-        return RunOutcome(run.run_id, status, tuple(missed))
+        return await self._finish(run, status, missed=missed)
+
+    async def _finish(self, run: RunContext, status: RunStatus, *, missed: list[str] | None = None,
+                      error: str = "") -> RunOutcome:
+        """Journal how the run ended; one that stopped short also says what it left changed
+        in the repository (an edit not committed), so nothing half-done goes unseen."""
+        left: list[str] = []
+        if status not in {RunStatus.OK, RunStatus.INCOMPLETE}:
+            with contextlib.suppress(OSError, asyncio.CancelledError):  # cancelled: once only
+                now = await asyncio.to_thread(gitrepo.changes, self.config.repo)
+                left = [line for line in now if line not in run.dirty_before]
+        run.log(RunFinished(status=status, missed=missed or [], error=error, left=left))
+        return RunOutcome(run.run_id, status, tuple(missed or ()))
 
     async def _step(self, run: RunContext, step: StepBase) -> tuple[Outcome, StepRun]:
         """Run one step and journal how it ended (the message as journaled: redacted)."""
@@ -264,25 +273,6 @@ class Engine:
                 return Outcome(StepStatus.DECLINED, "the operator declined")
             ctx.confirmed_at = time.monotonic()
         return await step.execute(ctx)
-
-    async def _stop_leftovers(self, run_id: str) -> None:
-        """A cockpit killed mid-step leaves its command running: stop it before going on
-        (on a thread: stopping a group waits for it to go, up to seconds)."""
-        processes = [(e.step, e.payload) for e in
-                     self.journal.events(kinds=[StepProcess.KIND], run_id=run_id)
-                     if isinstance(e.payload, StepProcess)]
-
-        def stop() -> list[tuple[str | None, int]]:
-            stopped = []
-            for step, process in processes:
-                if process.host == socket.gethostname() and group_alive(process.pgid):
-                    kill_group(process.pgid)
-                    stopped.append((step, process.pgid))
-            return stopped
-
-        for step, pgid in await asyncio.to_thread(stop):
-            said = f"stopped process group {pgid} left by the interrupted run"
-            self.record(LeftoverStopped(pgid=pgid, message=said), run_id, step)
 
     def override(self, item_id: str, rationale: str, *, undecided: bool = False) -> Event:
         """Go past a gate without a GO, explicitly: lift its NO-GO, or (`undecided`) proceed

@@ -195,6 +195,9 @@ class RunFinished(Payload):
     missed: list[str] = field(default_factory=list)
     """Steps not done although the run went on."""
     error: str = ""
+    left: list[str] = field(default_factory=list)
+    """A run that stopped short: what it left changed in the repository (`git status
+    --short` lines), so nothing half-done goes unseen."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -72,6 +72,18 @@ class RunState:
     decision: Decision | None = None
     missed: list[str] = field(default_factory=list)
     """Steps that failed without stopping the run (on_failure = "continue")."""
+    left: list[str] = field(default_factory=list)
+    """What a run that stopped short left changed in the repository (`git status --short`)."""
+    error: str = ""
+
+    @property
+    def stopped_at(self) -> StepState | None:
+        """The step a run that ended short stopped at (declined, failed, cancelled, ...)."""
+        if self.status in {RunStatus.RUNNING, RunStatus.OK} or self.dry_run:
+            return None
+        ended = [s for s in self.steps.values() if s.status not in {
+            StepStatus.OK, StepStatus.SKIPPED, StepStatus.PENDING, StepStatus.RUNNING}]
+        return ended[-1] if ended else None
 
     @property
     def interrupted_step(self) -> StepState | None:
@@ -174,16 +186,17 @@ class LaunchState:
                 run.decision = self.decisions.get(payload.item)
             case ev.RunFinished():
                 run.status, run.finished = payload.status, e.ts
+                run.left, run.error = list(payload.left), payload.error
                 run.missed = list(payload.missed)
 
     def latest_run(self, playbook: str, *, since: datetime | None = None,
-                   before: datetime | None = None,
-                   settled: bool = False) -> RunState | None:
+                   before: datetime | None = None, settled: bool = False,
+                   dry: bool = False) -> RunState | None:
         """The newest run of a playbook; `settled`: leave out runs aborted by the operator
-        (an attempt given up, which neither does nor undoes the item)."""
+        (an attempt given up, which neither does nor undoes the item); `dry`: dry runs count."""
         best = None
         for run in self.runs.values():
-            if run.playbook != playbook or run.dry_run:
+            if run.playbook != playbook or (run.dry_run and not dry):
                 continue
             if settled and run.status == RunStatus.ABORTED:
                 continue

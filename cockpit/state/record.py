@@ -69,7 +69,8 @@ def _decisions(events: list[Event], when: When) -> list[str]:
     for e in events:
         p = e.payload
         if isinstance(p, ev.GateDecision | ev.GateOverride):
-            said = p.decision if isinstance(p, ev.GateDecision) else "OVERRIDE"
+            said = (p.decision if isinstance(p, ev.GateDecision) else
+                    "PROCEED WITHOUT A DECISION" if p.undecided else "OVERRIDE")
             rows.append(f"| {when(e.ts)} | {_cell(p.item)} | {said} | {_cell(p.operator)} | "
                         f"{_cell(p.rationale)} |")
     if not rows:
@@ -94,10 +95,10 @@ class _Steps:
 def _run(run: RunState, steps: _Steps, when: When) -> list[str]:
     """One run, step by step: who confirmed what, and every failed attempt."""
     plan = steps.plans.get(run.run_id)
-    kind = " (dry run)" if run.dry_run else ""
+    outcome = "dry run (a preview: nothing ran)" if run.dry_run else str(run.status)
     params = ", ".join(f"{k}={v}" for k, v in run.params.items())
     approved = " after confirming the whole plan" if plan and plan.plan_confirmed else ""
-    out = [f"### {run.playbook}{kind}: {run.status}",
+    out = [f"### {run.playbook}: {outcome}",
            f"run {run.run_id}, started {when(run.started)} by {run.operator}{approved}"
            + (f"; params: {params}" if params else ""), ""]
     for step in run.steps.values():
@@ -109,7 +110,8 @@ def _run(run: RunState, steps: _Steps, when: When) -> list[str]:
                f"{asked[1].operator or '?'} at {when(asked[0].ts)})") if asked else ""
         title = steps.titles.get(key, "")
         named = f" {title}" if title and title != step.id else ""
-        out.append(f"- `{step.id}`{named}: **{step.status}**{took}{who}{note}")
+        status = "previewed" if run.dry_run else step.status  # a dry run ran nothing
+        out.append(f"- `{step.id}`{named}: **{status}**{took}{who}{note}")
         earlier = steps.failures.get(key, [])
         if step.status in FAILING:
             earlier = earlier[:-1]  # the last failure is the status line itself
@@ -118,6 +120,13 @@ def _run(run: RunState, steps: _Steps, when: When) -> list[str]:
             out.append(f"  - failed at {when(e.ts)}" + (f": {message[0]}" if message else ""))
     if run.missed:
         out.append(f"- not done (the run went on): {', '.join(run.missed)}")
+    stopped = run.stopped_at
+    if stopped is not None:
+        out.append(f"- **stopped at `{stopped.id}`** ({stopped.status})"
+                   + (f": {_cell(run.error)}" if run.error else ""))
+    if run.left:
+        out.append("- **left changed in the repository** (not committed): "
+                   + ", ".join(f"`{line.strip()}`" for line in run.left))
     out.append("")
     return out
 

@@ -97,6 +97,9 @@ class ItemView:
     override: Decision | None = None
     """A gate's journaled override (a NO-GO lifted, or proceeding without a decision), when
     one is newer than the decision."""
+    attempt: RunState | None = None
+    """The newest run whatever its outcome (given up, declined, a dry run): what the item
+    shows, with its log, so no run goes unseen; `run` is the one its status counts."""
 
     @property
     def item(self) -> Item:
@@ -157,12 +160,12 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
     for index, slot in enumerate(all_slots):
         start = launch + timedelta(minutes=slot.offset) if slot.offset is not None else None
         end = _window_end(slot, all_slots, index, launch)
-        run = None
+        run = attempt = None
         if slot.item.playbook:
-            run = state.latest_run(slot.item.playbook,
-                                   since=start if slot.item.every else None,
-                                   before=end if slot.item.every else None,
+            since, before = (start, end) if slot.item.every else (None, None)
+            run = state.latest_run(slot.item.playbook, since=since, before=before,
                                    settled=start is not None)  # a given-up try: still due
+            attempt = state.latest_run(slot.item.playbook, since=since, before=before, dry=True)
         decision = state.decisions.get(slot.item.id) if slot.item.gate else None
         status = _status(start, now, run, decision)
         overdue = status == "due" and end is not None and now >= end
@@ -173,7 +176,7 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         if override is not None and decision is not None and override.event_id < decision.event_id:
             override = None
         views.append(ItemView(slot, status, overdue, start, local, relative, run, decision,
-                              override))
+                              override, attempt or run))
     timed = [v for v in views if v.start is not None]
     now_index = next((i for i, v in enumerate(timed) if v.start and v.start > now), len(timed))
     upcoming = timed[now_index] if now_index < len(timed) else None

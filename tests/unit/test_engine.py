@@ -190,6 +190,7 @@ async def test_declining_a_confirmation_aborts_before_the_command(
 async def test_edit_shows_a_diff_then_applies(config: Config, journal: Journal,
                                               tmp_path: Path) -> None:
     engine = engine_for(config, journal, tmp_path)
+    (config.repo / "notes.txt").write_text("mine")  # changed before the run: not its doing
     operator = ScriptedOperator(confirm_answers=[True])  # apply the edit
     outcome = await engine.run("update-install-script", {}, operator)
     # v1.1.0-beta is not published here: the edited script cannot install it, so nothing is
@@ -200,6 +201,8 @@ async def test_edit_shows_a_diff_then_applies(config: Config, journal: Journal,
     diff = operator.shown[0]
     assert '-VERSION="v1.0.0"' in diff and '+VERSION="v1.1.0-beta"' in diff
     assert 'VERSION="v1.1.0-beta"' in (config.repo / "install.sh").read_text()
+    run = engine.state().runs[outcome.run_id]  # what it left half-done, on record
+    assert run.left == [" M install.sh"] and run.stopped_at and run.stopped_at.id == "try-it"
     # run again: the file already says it, so the edit is skipped, not re-applied
     again = await engine.run("update-install-script", {}, ScriptedOperator(confirm_answers=[False]))
     assert statuses(engine, again.run_id)["edit"] == "skipped"
