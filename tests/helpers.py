@@ -29,14 +29,28 @@ class ScriptedOperator:
     failure_answers: list[FailureAnswer | None] = field(default_factory=list)
     """Answers when a step fails; none left: abort, as an unattended run would."""
     failures: list[str] = field(default_factory=list)
+    doing: dict[str, Path] = field(default_factory=dict)
+    """Manual steps it does before it says done: step id -> the repository where it commits
+    the fix (`commit_fix`)."""
+    asked: dict[str, int] = field(default_factory=dict)
+    """How often each manual step asked."""
+    confirmed: list[str] = field(default_factory=list)
+    """The steps whose confirmation it was asked, in order."""
 
     async def confirm(self, question: q.Confirm) -> bool:
         self.shown.append(question.body)
+        self.confirmed.append(question.step)
         return self.confirm_answers.pop(0) if self.confirm_answers else True
 
     async def manual(self, question: q.Manual) -> ManualAnswer | None:
         self.shown.append(question.instructions)
-        return self.manual_answers.pop(0) if self.manual_answers else ManualAnswer(True)
+        self.asked[question.step] = self.asked.get(question.step, 0) + 1
+        assert self.asked[question.step] < 5, f"{question.step} asked again and again"
+        if self.manual_answers:
+            return self.manual_answers.pop(0)
+        if question.step in self.doing:
+            commit_fix(self.doing.pop(question.step))
+        return ManualAnswer(True)
 
     async def gate(self, question: q.Gate) -> GateAnswer | None:
         self.gate_results.append(question.results)
@@ -141,3 +155,11 @@ def publish_stand_in(config: Config, version: str) -> None:
     checksum.write_text(f"{digest}  {asset.name}\n")
     LocalForge(config.local_forge).seed(f"v{version}", [asset, checksum],
                                         prerelease="-" in version)
+
+
+def commit_fix(repo: Path, what: str = "crash on start") -> None:
+    """What the operator does in a hotfix's "fix" step: commit a change on the branch."""
+    (repo / "FIXES.md").write_text(f"- {what}\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=rm", "-c", "user.email=rm@test"]
+    for argv in (["add", "FIXES.md"], ["commit", "-q", "-m", f"fix: {what}"]):
+        subprocess.run([*git, *argv], check=True, capture_output=True)

@@ -118,10 +118,10 @@ class Flows:
             values = answer
         if show_plan:
             planner = engine.planner
-            plan = await asyncio.to_thread(
-                lambda: planner.plan_text(playbook, planner.values(playbook, values)))
+            plan = await asyncio.to_thread(lambda: planner.plan_text(
+                playbook, planner.values(playbook, values), to_confirm=True))
             yes = await app.ask(ConfirmModal(
-                f"{playbook.title}: the plan", plan, confirm_label="Start it (y)"))
+                f"{playbook.title}: the plan", PLAN_COVERS + plan, confirm_label="Start it (y)"))
             if not yes:
                 return
         app.timeline.follow_run(name)
@@ -207,6 +207,11 @@ class Flows:
             self.app.poll_journal()
             self.app.notify(f"{'proceeding without a decision' if undecided else 'override'} "
                             f"recorded for {item}")
+
+
+PLAN_COVERS = ("A yes starts it and covers every step below; those marked [asks again] (they "
+               "push, publish or post) ask once more before they run, and those marked [waits "
+               "for you] wait for your answer.\n\n")
 
 
 async def confirm_quit(app: Host) -> None:

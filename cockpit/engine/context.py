@@ -41,6 +41,8 @@ class RunContext:
     operator: str
     templates: Mapping[str, str]
     offload_to: Offload | None = None
+    plan_confirmed: bool = False
+    """The operator confirmed the whole plan: steps that do not reach out do not ask again."""
     dirty_before: frozenset[str] = frozenset()
     """What was changed in the repository before the run started (not the run's doing)."""
 
@@ -113,6 +115,9 @@ class StepRun:
         self.tail.extend(str(event.data["text"]).rsplit("\n", TAIL_LINES)[-TAIL_LINES:])
 
     async def confirm(self, body: str, heading: str = "Run this?") -> bool:
+        if self.run.plan_confirmed and not self.step.asks_again():
+            self.log(StepConfirmed(confirmed=True, operator=self.operator, with_plan=True))
+            return True  # what the confirmed plan showed, it covers
         yes = await self.interaction.confirm(
             Confirm(self.step.id, prose(self.step.title, self.values), body, heading))
         self.log(StepConfirmed(confirmed=yes, operator=self.operator))

@@ -120,7 +120,7 @@ class Engine:
                 self.record(DryRunStep(preview=preview(step, plan)), run_id, step.id)
             self.record(RunFinished(status=RunStatus.OK), run_id)
             return RunOutcome(run_id, RunStatus.OK)
-        run = self._context(run_id, playbook, values, interaction)
+        run = self._context(run_id, playbook, values, interaction, plan_confirmed)
         return await self._execute(run, playbook, playbook.steps)
 
     async def resume(self, run_id: str, action: Literal["rerun", "done", "skip"], note: str,
@@ -144,15 +144,15 @@ class Engine:
             start = next((i for i, s in enumerate(playbook.steps)
                           if run.steps.get(s.id) is None or run.steps[s.id].status == StepStatus.PENDING),
                          len(ids))
-        context = self._context(run_id, playbook, values, interaction)
+        context = self._context(run_id, playbook, values, interaction, run.plan_confirmed)
         return await self._execute(context, playbook, playbook.steps[start:])
 
     def _context(self, run_id: str, playbook: Playbook, values: Mapping[str, str],
-                 interaction: Interaction) -> RunContext:
+                 interaction: Interaction, plan_confirmed: bool) -> RunContext:
         item = self.runbook.item_for(playbook.name)
         return RunContext(run_id, self.config, values, self.record, self.runner, interaction,
                           item.id if item else playbook.name, self.operator,
-                          self.runbook.timeline.templates, self.offload)
+                          self.runbook.timeline.templates, self.offload, plan_confirmed)
 
     async def _execute(self, run: RunContext, playbook: Playbook,
                        steps: list[StepBase]) -> RunOutcome:

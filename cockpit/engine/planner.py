@@ -82,12 +82,23 @@ class Planner:
                               prose(s.expected or "", values),
                               tuple(prose(t, values) for t in s.troubleshooting),
                               tuple(s.tags()), tuple(s.checks_shown()),
-                              asks_first=s.confirm and s.applies(values))
+                              asks_first=s.confirm and s.applies(values),
+                              asks_again=s.asks_again() and s.applies(values)
+                              and s.asks(plan) == "confirm",
+                              waits=s.applies(values) and s.asks(plan) == "answer")
                      for s in playbook.steps)
 
-    def plan_text(self, playbook: Playbook, values: Mapping[str, str]) -> str:
-        """The whole plan: each step numbered, what it will do, which ones ask first."""
+    def plan_text(self, playbook: Playbook, values: Mapping[str, str], *,
+                  to_confirm: bool = False) -> str:
+        """The whole plan: each step numbered, what it will do, which ones ask first; or
+        (`to_confirm`: a yes to it covers the rest) which ones still ask again."""
+        def mark(step: StepPlan) -> str:
+            if to_confirm:
+                return (" [asks again]" if step.asks_again else
+                        " [waits for you]" if step.waits else "")
+            return " [asks first]" if step.asks_first else ""
+
         return "\n\n".join(
-            f"{i}. {step.title}" + (" [asks first]" if step.asks_first else "") + "\n"
+            f"{i}. {step.title}{mark(step)}\n"
             + "\n".join("   " + ln for ln in step.preview.splitlines())
             for i, step in enumerate(self.step_plans(playbook, values), 1))

@@ -239,6 +239,8 @@ class StepConfirmed(Payload):
     KIND = Kind.STEP_CONFIRMED
     confirmed: bool
     operator: str = ""
+    with_plan: bool = False
+    """Covered by the whole plan the operator confirmed, not asked again."""
 
 
 @dataclass(frozen=True, kw_only=True)

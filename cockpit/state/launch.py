@@ -64,6 +64,7 @@ class RunState:
     session: str
     started: datetime
     dry_run: bool = False
+    plan_confirmed: bool = False
     status: RunStatus | str = RunStatus.RUNNING
     finished: datetime | None = None
     steps: dict[str, StepState] = field(default_factory=dict)
@@ -136,7 +137,8 @@ class LaunchState:
         if isinstance(payload, ev.RunStarted):
             run = self.runs[e.run_id] = RunState(e.run_id, payload.playbook, payload.params,
                                                  payload.operator, e.session, e.ts,
-                                                 dry_run=payload.dry_run)
+                                                 dry_run=payload.dry_run,
+                                                 plan_confirmed=payload.plan_confirmed)
             run.steps = {step_id: StepState(step_id) for step_id in payload.steps}
             return
         if e.run_id in self.runs:

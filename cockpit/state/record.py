@@ -106,8 +106,10 @@ def _run(run: RunState, steps: _Steps, when: When) -> list[str]:
         took = f" in {step.duration:.1f}s" if step.duration is not None else ""
         note = f": {step.message.splitlines()[0]}" if step.message else ""
         asked = steps.confirmed.get(key)
-        who = (f" ({'confirmed' if asked[1].confirmed else 'declined'} by "
-               f"{asked[1].operator or '?'} at {when(asked[0].ts)})") if asked else ""
+        said = ("covered by the confirmed plan" if asked and asked[1].with_plan else
+                "confirmed" if asked and asked[1].confirmed else "declined")
+        who = (f" ({said} by {asked[1].operator or '?'} at {when(asked[0].ts)})"
+               if asked else "")
         title = steps.titles.get(key, "")
         named = f" {title}" if title and title != step.id else ""
         status = "previewed" if run.dry_run else step.status  # a dry run ran nothing

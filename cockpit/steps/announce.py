@@ -39,6 +39,9 @@ class AnnounceStep(StepBase):
                         "does not define", field=f"steps.{self.id}.template",
                         fix="known templates: " + ", ".join(sorted(templates)))]
 
+    def reaches_out(self) -> bool:
+        return True  # posts stay posted
+
     def asks(self, plan: PlanContext) -> Asks:
         # with a webhook: a yes to the message; without: a person posts it by hand
         hooked = announce.webhook_url(self.channel, plan.config.announce.webhooks)

@@ -119,6 +119,9 @@ class StepBase(BaseModel):
     """What the runbook says success looks like (shown to the operator)."""
     confirm: bool = False
     """Destructive: ask before running, showing exactly what will happen."""
+    ask_again: bool | None = None
+    """Once the operator confirmed the whole plan (H, R), does this step still ask before it
+    runs? Default: only when it reaches beyond this machine for good (`reaches_out`)."""
     skip_if: str | None = None
     """Idempotency probe: a command; exit 0 means the step's effect is already there."""
     on_failure: Literal["stop", "continue"] = "stop"
@@ -179,6 +182,16 @@ class StepBase(BaseModel):
         ("confirm"), an answer only a person can give ("answer": done, GO/NO-GO), or nothing.
         A headless run checks this before its first step."""
         return "confirm" if self.confirm else None
+
+    def reaches_out(self) -> bool:
+        """Whether the step does something beyond this machine that cannot be taken back
+        quietly (push, publish, post, delete): it asks again even after the plan was
+        confirmed."""
+        return False
+
+    def asks_again(self) -> bool:
+        """After a confirmed plan: whether its confirmation is still asked (see ask_again)."""
+        return self.ask_again if self.ask_again is not None else self.reaches_out()
 
     def checks_shown(self) -> Sequence[Check]:
         """Checks shown with their results instead of a preview (a gate's)."""
@@ -246,3 +259,7 @@ class StepPlan:
     """A gate's checks, shown with their results instead of a preview."""
     asks_first: bool = False
     """It asks before it runs (and applies to this release)."""
+    asks_again: bool = False
+    """It asks before it runs even after the whole plan was confirmed (it reaches out)."""
+    waits: bool = False
+    """It waits for the operator's answer (a manual step, a gate, a post by hand)."""

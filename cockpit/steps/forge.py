@@ -27,6 +27,9 @@ class ForgeStep(StepBase):
     tag: str = "v{version}"
     """The release's tag."""
 
+
+    def reaches_out(self) -> bool:
+        return self.action in {"publish", "unpublish", "latest"}  # what users get changes
     def own_templates(self) -> list[tuple[str, str | None]]:
         return [("tag", self.tag)]
 

@@ -45,6 +45,11 @@ class ShellStep(StepBase):
     def headline(self) -> str:
         return self.run
 
+    def reaches_out(self) -> bool:
+        words = self.run.split()
+        return (words[:1] == ["git"] and "push" in words[1:3]) or bool(
+            {"delete", "--delete"} & set(words))
+
     def commands(self) -> list[tuple[str, str, bool]]:
         return [(f"steps.{self.id}.run", self.run, self.shell)]
 

@@ -22,7 +22,7 @@ from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_runbook
 from tests.conftest import needs_cargo
 from tests.forgeserver import TOKEN, ForgeServer
-from tests.helpers import ScriptedOperator, decide_gates
+from tests.helpers import ScriptedOperator, commit_fix, decide_gates
 
 SLOW = '''
 title = "slow"
@@ -203,9 +203,16 @@ def resume_after_kill(config: Config, clock: FrozenClock, *,
 @needs_cargo
 def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
         config: Config, clock: FrozenClock) -> None:
-    # an operator at a terminal (the hotfix has manual steps after the build: without one it
-    # is refused before its first step), --yes for its confirmations
+    # an operator at a terminal (the hotfix has manual steps: without one it is refused before
+    # its first step), --yes for its confirmations; the fix is already committed on its branch,
+    # and the operator's "done" for the fix step (and an empty note) is typed ahead
+    git = ["git", "-C", str(config.repo)]
+    subprocess.run([*git, "branch", "hotfix/v1.1.0-beta.1", config.release.branch], check=True)
+    subprocess.run([*git, "switch", "-q", "hotfix/v1.1.0-beta.1"], check=True)
+    commit_fix(config.repo)
+    subprocess.run([*git, "switch", "-q", config.release.branch], check=True)
     controller, terminal = pty.openpty()
+    os.write(controller, b"y\n\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "cockpit", "run", "hotfix", "--param", "reason=crash on start",
          "--headless", "--yes", "--config", str(config.source)],
@@ -222,7 +229,6 @@ def test_sigkill_mid_hotfix_build_then_resume_does_nothing_twice(
     os.close(controller)
 
     journal, _, _ = resume_after_kill(config, clock, interrupted="build")
-    git = ["git", "-C", str(config.repo)]
     log = subprocess.run([*git, "log", "--format=%s", "hotfix/v1.1.0-beta.1"],
                          capture_output=True, text=True, check=True).stdout.splitlines()
     assert log.count("chore: Hotfix v1.1.0-beta.1") == 1

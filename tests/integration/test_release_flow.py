@@ -13,6 +13,7 @@ from cockpit.config import Config
 from cockpit.engine.engine import Engine
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
+from cockpit.steps.questions import ManualAnswer
 from tests.conftest import needs_cargo
 from tests.helpers import ScriptedOperator
 
@@ -67,8 +68,17 @@ async def test_launch_day_then_hotfix_then_rollback(config: Config, runbook: Run
     assert "caro 1.1.0-beta" in output(journal, installed.run_id, "try-it")
     assert 'VERSION="v1.1.0-beta"' in git(config, "show", "origin/main:install.sh")
 
-    hotfix = await engine.run("hotfix", {"reason": "crash on start"}, ScriptedOperator())
+    operator = ScriptedOperator(manual_answers=[ManualAnswer(True)], doing={"fix": config.repo})
+    hotfix = await engine.run("hotfix", {"reason": "crash on start"}, operator,
+                              plan_confirmed=True)  # H: the whole plan was confirmed
     assert hotfix.status == "ok", steps(engine, hotfix.run_id)
+    # the yes to the plan covers it: only what pushes, publishes or posts asks again
+    assert operator.confirmed == ["push", "publish", "install-push"]  # no webhook: the
+    assert operator.asked["announce"] == 1  # announcement waits to be posted by hand
+    assert operator.asked["fix"] == 2  # "done" before the fix was committed was not taken
+    assert "Not done yet:\n  ✗ the fix is committed on hotfix/v1.1.0-beta.1" in operator.shown[1]
+    assert "$ git log --oneline --no-decorate main..HEAD\n(nothing)" in operator.shown[1]
+    assert "fix: crash on start" in git(config, "log", "--format=%s", "v1.1.0-beta.1")
     assert engine.state().runs[hotfix.run_id].params["version"] == "1.1.0-beta.1"
     fixed = release(config, "v1.1.0-beta.1")
     assert not fixed["draft"] and len(fixed["assets"]) == len(dist)  # type: ignore[arg-type]

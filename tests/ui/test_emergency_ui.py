@@ -32,11 +32,17 @@ async def test_hotfix_key_asks_parameters_then_shows_the_whole_plan(
         await until(pilot, lambda: asked(app, ConfirmModal))
         plan = str(app.screen.query_one("#confirm-body", Static).render())
         for expected in ["1. Branch hotfix/v1.1.0-beta.1", "cargo test --color=never",
-                         "Tag v1.1.0-beta.1 [asks first]",
+                         "The fix goes in on hotfix/v1.1.0-beta.1 [waits for you]",
                          "'Hotfix v1.1.0-beta.1: crash on start; rm -rf /'",
-                         "Publish v1.1.0-beta.1 [asks first]", "(a prerelease: not made the latest)",
+                         "Publish v1.1.0-beta.1 [asks again]", "(a prerelease: not made the latest)",
                          "git switch main", "git push origin main", "VERSION="]:
             assert expected in plan, expected
+        # the yes covers the plan: what stays on this machine (the tag, the commits) is not
+        # asked again; what pushes, publishes or posts is
+        assert "[asks again]" in plan.split("Push ")[1].splitlines()[0]
+        for covered in ["Tag v1.1.0-beta.1", "Commit "]:
+            line = next(ln for ln in plan.splitlines() if covered in ln)
+            assert "[asks" not in line, line
         await pilot.press("n")
         await pilot.pause(0.2)
         assert not app.running() and not app.state.runs  # nothing without the explicit yes
