@@ -41,6 +41,12 @@ def head_commit(repo: Path) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def tag_commit(repo: Path, tag: str) -> str | None:
+    """The commit a tag points at (through an annotated tag), or None when there is no tag."""
+    out = _git(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}")
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
 def archive(repo: Path, commit: str) -> tuple[bytes, str]:
     """The commit's tree as a tar archive, and git's complaint ('' when it worked)."""
     out = subprocess.run(["git", "archive", "--format=tar", commit], cwd=repo,

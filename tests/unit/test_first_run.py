@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import needs_git
+from tests.conftest import needs_cargo, needs_git
 from tests.unit.test_cli import cockpit
 
 GIT = ["git", "-c", "user.name=rm", "-c", "user.email=rm@test"]
@@ -83,3 +83,46 @@ def test_a_hand_written_config_keeps_its_state_out_on_first_open(tmp_path: Path,
     assert status(repo) == []
     exclude = (repo / ".git" / "info" / "exclude").read_text()
     assert ("/.cockpit/" in exclude) == (where == "inside")
+
+
+def _head(repo: Path, ref: str = "HEAD") -> str:
+    return subprocess.run(["git", "rev-parse", f"{ref}^{{commit}}"], cwd=repo,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _tagged_then_moved_on(workspace: Path) -> tuple[Path, str, str]:
+    """The demo's version tagged, then a commit on top (the install script, as at 11:00)."""
+    from cockpit.config import load_config
+    from tests.helpers import install_script_serves
+
+    config = load_config(workspace)
+    subprocess.run([*GIT, "tag", "-a", "v1.1.0-beta", "-m", "Release"], cwd=config.repo,
+                   check=True)
+    install_script_serves(config, "1.1.0-beta", push=False)
+    return config.repo, _head(config.repo, "v1.1.0-beta"), _head(config.repo)
+
+
+@needs_cargo
+def test_building_a_tagged_version_builds_its_tag_not_what_is_checked_out(
+        workspace: Path) -> None:
+    repo, tagged, head = _tagged_then_moved_on(workspace)
+    out = cockpit("build", "--headless", "--config", str(workspace))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"building the tag's commit {tagged[:12]} in a worktree" in out.stdout
+    assert f"building commit {tagged}" in out.stdout.splitlines()
+    assert _head(repo) == head and status(repo) == []  # the checkout is left as it was
+    listed = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True,
+                            text=True, check=True).stdout
+    assert len(listed.splitlines()) == 1  # the tag's worktree is gone
+
+
+@needs_cargo
+def test_building_from_head_past_the_tag_is_explicit_and_said_loudly(workspace: Path) -> None:
+    _repo, tagged, head = _tagged_then_moved_on(workspace)
+    ui = cockpit("build", "--config", str(workspace))
+    assert ui.returncode == 2 and f"v1.1.0-beta is tagged at {tagged[:12]}" in ui.stderr
+    assert "--from-head" in ui.stderr
+    out = cockpit("build", "--headless", "--from-head", "--config", str(workspace))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"building commit {head}" in out.stdout.splitlines()
+    assert "WARNING" in out.stderr and "NOT the tagged v1.1.0-beta" in out.stderr
