@@ -126,3 +126,46 @@ def test_building_from_head_past_the_tag_is_explicit_and_said_loudly(workspace: 
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"building commit {head}" in out.stdout.splitlines()
     assert "WARNING" in out.stderr and "NOT the tagged v1.1.0-beta" in out.stderr
+
+
+@needs_git
+def test_the_demo_without_cargo_stops_before_the_full_screen_and_says_how(
+        tmp_path: Path) -> None:
+    import shutil
+    import sys
+
+    git = shutil.which("git")
+    assert git is not None
+    bin_dir = tmp_path / "bin"  # git and python, no cargo
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(git)
+    out = subprocess.run([sys.executable, "-m", "cockpit", "demo", "--workspace",
+                          str(tmp_path / "ws")], capture_output=True, text=True, timeout=60,
+                         stdin=subprocess.DEVNULL, env={
+                             "PATH": str(bin_dir), "HOME": str(tmp_path), "TERM": "xterm",
+                             "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "cargo is not installed" in out.stderr
+    assert "https://sh.rustup.rs" in out.stderr
+    assert "\x1b[?1049h" not in out.stdout  # no alternate screen: nothing hid the message
+    assert "Traceback" not in out.stderr
+
+
+@needs_cargo
+def test_the_demo_says_where_its_workspace_is_before_opening(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from cockpit.cli import demo
+
+    shown: list[str] = []
+
+    def full_screen(*_args: object, **_kwargs: object) -> int:
+        shown.append(capsys.readouterr().out)  # what the terminal had when it opened
+        return 0
+
+    monkeypatch.setattr(demo, "open_ui", full_screen)
+    workspace = tmp_path / "ws"
+    assert demo.command(argparse.Namespace(workspace=workspace, no_ui=False)) == 0
+    assert shown[0].startswith(f"demo workspace: {workspace} ")
+    assert capsys.readouterr().out == f"the demo workspace stays in {workspace}\n"
