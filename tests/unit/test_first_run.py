@@ -169,3 +169,31 @@ def test_the_demo_says_where_its_workspace_is_before_opening(
     assert demo.command(argparse.Namespace(workspace=workspace, no_ui=False)) == 0
     assert shown[0].startswith(f"demo workspace: {workspace} ")
     assert capsys.readouterr().out == f"the demo workspace stays in {workspace}\n"
+
+
+@needs_cargo
+async def test_the_final_gate_smoke_tests_the_binary_the_build_made(workspace: Path) -> None:
+    """T-0's "Final smoke test: --version" finds the binary where `cockpit build` put it
+    (target/<triple>/release), not in a target/release nobody built."""
+    from cockpit.builds.matrix import BuildMatrix
+    from cockpit.builds.plan import assign
+    from cockpit.config import load_config
+    from cockpit.engine.engine import Engine
+    from cockpit.journal.store import Journal
+    from cockpit.runbook.loader import load_runbook
+    from tests.helpers import ScriptedOperator, decide_gates
+
+    config, runbook = load_config(workspace), load_runbook()
+    journal = Journal.controller(config.journal_path)
+    try:
+        decide_gates(journal, runbook, before="t0-go-no-go")
+        matrix = BuildMatrix(config, journal)
+        await matrix.run(assign(config))
+        assert matrix.finished is not None and matrix.finished.status == "ok"
+        operator = ScriptedOperator()
+        await Engine(config, runbook, journal).run("final-go-no-go", {}, operator)
+    finally:
+        journal.close()
+    smoke = operator.gate_results[0][0]
+    assert smoke.title == "Final smoke test: --version"
+    assert smoke.ok, smoke.summary
