@@ -24,7 +24,7 @@ def command(args: argparse.Namespace) -> int:
             fix=f"install a Rust toolchain with rustup: {RUSTUP}; then open a new shell (or "
                 '`. "$HOME/.cargo/env"`) and run `make demo` (or `cockpit demo`) again')],
             exit_code=1)
-    path = create_workspace(args.workspace)
+    path = create_workspace(args.workspace, history=True)
     config = load_config(path)
     ship_previous(config, say=lambda line: print(line, file=sys.stderr))
     if args.no_ui:

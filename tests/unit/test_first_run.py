@@ -197,3 +197,41 @@ async def test_the_final_gate_smoke_tests_the_binary_the_build_made(workspace: P
     smoke = operator.gate_results[0][0]
     assert smoke.title == "Final smoke test: --version"
     assert smoke.ok, smoke.summary
+
+
+@needs_git
+def test_the_demo_opens_on_a_launch_that_has_gone_well_so_far(tmp_path: Path) -> None:
+    """Its first screen: T-7 .. the 09:00 tag done (gates GO, the tag really pushed), the
+    10:00 build and upload due and not blocked; no item overdue."""
+    from cockpit.clock import FrozenClock
+    from cockpit.config import load_config
+    from cockpit.demo.workspace import create_workspace
+    from cockpit.journal.store import Journal
+    from cockpit.runbook.loader import load_runbook
+    from cockpit.state.gates import blocking
+    from cockpit.state.launch import LaunchState
+    from cockpit.state.timeline import project
+    from tests.conftest import FROZEN
+
+    clock = FrozenClock(FROZEN)
+    config = load_config(create_workspace(tmp_path / "ws", clock=clock, history=True))
+    runbook, state = load_runbook(), LaunchState()
+    journal = Journal.readonly(config.journal_path)
+    try:
+        state.apply(journal.events())
+    finally:
+        journal.close()
+    view = project(runbook, config.release.launch_at, config.release.tz, state, clock.now())
+    timed = {v.slot.key: v for v in view.items if v.start is not None}
+    assert [k for k, v in timed.items() if v.overdue] == []
+    past = [v for v in timed.values() if v.start is not None and v.start < clock.now()]
+    assert [(v.slot.key, str(v.status)) for v in past] == [
+        ("t-7-planning", "GO"), ("t-6-beta-build", "GO"), ("t-5-beta-testers", "GO"),
+        ("t-4-beta-testing", "GO"), ("t-1-readiness", "GO"), ("t0-go-no-go", "GO"),
+        ("t0-tag", "done"), ("t0-build-upload", "due")]
+    assert all(v.run is not None and v.run.operator.endswith("(demo history)") for v in past[:-1])
+    assert blocking(runbook, state, "build-and-upload", config.release.gates) is None
+    remote = subprocess.run(["git", "ls-remote", "--tags", "origin", "v1.1.0-beta"],
+                            cwd=config.repo, capture_output=True, text=True, check=True).stdout
+    assert remote.strip()  # the tag the journal says was pushed, is
+    assert status(config.repo) == []
