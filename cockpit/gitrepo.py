@@ -41,6 +41,12 @@ def head_commit(repo: Path) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def tag_commit(repo: Path, tag: str) -> str | None:
+    """The commit a tag points at (through an annotated tag), or None when there is no tag."""
+    out = _git(repo, "rev-parse", "-q", "--verify", f"refs/tags/{tag}^{{commit}}")
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
 def archive(repo: Path, commit: str) -> tuple[bytes, str]:
     """The commit's tree as a tar archive, and git's complaint ('' when it worked)."""
     out = subprocess.run(["git", "archive", "--format=tar", commit], cwd=repo,
@@ -72,3 +78,28 @@ def remote_branch(repo: Path, branch: str, timeout: float = 30) -> tuple[bool, s
     out = _git(repo, "ls-remote", "--exit-code", "origin", f"refs/heads/{branch}",
                timeout=timeout)
     return out.returncode == 0, out.stderr.strip()
+
+
+def exclude(repo: Path, paths: list[Path]) -> list[str]:
+    """Keep `paths` (directories inside the repository's work tree) out of `git status`:
+    each is written, anchored, to `.git/info/exclude` unless a line there already names it.
+    Returns the lines added ([] when there was nothing to add or git cannot say where)."""
+    top = _git(repo, "rev-parse", "--show-toplevel")
+    where = _git(repo, "rev-parse", "--path-format=absolute", "--git-path", "info/exclude")
+    if top.returncode != 0 or where.returncode != 0:
+        return []
+    root, file = Path(top.stdout.strip()).resolve(), Path(where.stdout.strip())
+    lines = []
+    for path in paths:
+        resolved = path.resolve()
+        if resolved == root or not resolved.is_relative_to(root):
+            continue
+        lines.append(f"/{resolved.relative_to(root).as_posix()}/")
+    have = file.read_text().splitlines() if file.exists() else []
+    added = [line for line in dict.fromkeys(lines) if line not in have]
+    if added:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        text = "\n".join(have) + ("\n" if have else "")
+        file.write_text(text + "# the cockpit's own state (cockpit.toml)\n" + "\n".join(added)
+                        + "\n")
+    return added

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 import cockpit
 from cockpit.builds.matrix import BuildMatrix
 from cockpit.builds.plan import Assignment
+from cockpit.builds.source import at_tag, tag_drift
 from cockpit.cli.loading import load_all, load_config_of
 from cockpit.config import Config
+from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 from cockpit.journal.events import BuildStatus, GroupState, StageState, TargetStatus
 from cockpit.journal.row import Event
@@ -142,6 +144,15 @@ def command(args: argparse.Namespace) -> int:
         config, runbook = load_all(args)
     host_triple()  # collected here (it has answered by now), whether or not a target needs it
     assignments = assign(config, args.target or None, args.builder)
+    drift = tag_drift(config)
+    if drift is not None and args.from_head:
+        _complain(f"WARNING: {drift}: building {drift.head[:12]} as asked (--from-head); its "
+                  f"artifacts are NOT the tagged {drift.tag}")
+    elif drift is not None and runbook is not None:
+        raise CockpitError([Problem(
+            str(drift), file=config.repo,
+            fix=f"`git checkout {drift.tag}` and build, `cockpit build --headless` (it builds "
+                f"the tag in a worktree), or pass --from-head to build {drift.head[:12]}")])
     if runbook is not None:
         from cockpit.app.launch import open_cockpit
 
@@ -150,6 +161,11 @@ def command(args: argparse.Namespace) -> int:
 
     journal = Journal.controller(config.journal_path)
     try:
-        return run_build_headless(config, journal, assignments)
+        if drift is None or args.from_head:
+            return run_build_headless(config, journal, assignments)
+        print(f"{drift}: building the tag's commit {drift.tagged[:12]} in a worktree "
+              "(pass --from-head to build the checked-out commit)", flush=True)
+        with at_tag(config, drift) as tagged:
+            return run_build_headless(tagged, journal, assignments)
     finally:
         journal.close()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 
 from cockpit.cli.loading import open_ui
+from cockpit.errors import CockpitError, Problem
+
+RUSTUP = "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh"
+"""rustup's own installer, as https://rustup.rs gives it."""
 
 
 def command(args: argparse.Namespace) -> int:
@@ -13,10 +18,20 @@ def command(args: argparse.Namespace) -> int:
     from cockpit.demo.workspace import create_workspace, ship_previous
     from cockpit.runbook.loader import load_runbook
 
-    path = create_workspace(args.workspace)
+    if shutil.which("cargo") is None:  # said here, never behind the full screen
+        raise CockpitError([Problem(
+            "the demo builds a real Rust release, and cargo is not installed (not on PATH)",
+            fix=f"install a Rust toolchain with rustup: {RUSTUP}; then open a new shell (or "
+                '`. "$HOME/.cargo/env"`) and run `make demo` (or `cockpit demo`) again')],
+            exit_code=1)
+    path = create_workspace(args.workspace, history=True)
     config = load_config(path)
     ship_previous(config, say=lambda line: print(line, file=sys.stderr))
     if args.no_ui:
         print(path)
         return 0
-    return open_ui(config, load_runbook(), spectate=False)
+    print(f"demo workspace: {path.parent} (reopen it with `cockpit demo --workspace "
+          f"{path.parent}`, or `make demo WORKSPACE={path.parent}`)", flush=True)
+    code = open_ui(config, load_runbook(), spectate=False)
+    print(f"the demo workspace stays in {path.parent}")
+    return code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cockpit.cli.loading import config_path
+from cockpit.cli.loading import config_path, keep_state_out_of_tree
 from cockpit.errors import CockpitError, Problem
 
 
@@ -53,4 +53,17 @@ def command(args: argparse.Namespace) -> int:
         raise
     tmp.replace(path)
     print(f"wrote {path}")
+    config = load_config(path)
+    if config.forge.kind == "local":  # `cockpit check` wants it there, writable
+        config.local_forge.mkdir(parents=True, exist_ok=True)
+        print(f"made the local forge {config.local_forge}")
+    for line in keep_state_out_of_tree(config):
+        print(f"added {line} to the repository's .git/info/exclude: the cockpit's own state "
+              "never dirties the tree it checks")
+    if path.resolve().is_relative_to(config.repo.resolve()):
+        print(f"commit {path.name} with the release (git add {path.name} && git commit): it "
+              "belongs to the repository, and its tree is not clean until it is committed")
+    else:
+        print(f"{path.name} is outside the release repository: keep it with your release notes "
+              "(nothing to commit)")
     return 0

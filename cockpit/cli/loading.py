@@ -27,7 +27,26 @@ def load_config_of(args: argparse.Namespace) -> Config:
     if not path.exists():
         raise CockpitError([Problem("no cockpit.toml here", file=path,
                                     fix="pass --config F, run `cockpit init`, or try `cockpit demo`")])
-    return load_config(path)
+    config = load_config(path)
+    if not getattr(args, "spectate", False):
+        keep_state_out_of_tree(config)
+    return config
+
+
+def keep_state_out_of_tree(config: Config) -> list[str]:
+    """The cockpit's own state (journal, local forge, dist directory) never dirties the
+    release's work tree it checks: those of its directories inside the repository go to its
+    `.git/info/exclude`. Returns the lines added."""
+    from cockpit import gitrepo
+
+    own = [config.journal_path.parent, config.resolve(config.build.dist_dir)]
+    if config.forge.kind == "local":
+        own.append(config.local_forge)
+    outer = [p for p in own if not any(o != p and p.is_relative_to(o) for o in own)]
+    try:
+        return gitrepo.exclude(config.repo, outer)
+    except OSError:  # a repository we may not write to: its status says what it says
+        return []
 
 
 def load_all(args: argparse.Namespace) -> tuple[Config, Runbook]:

@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="build only this target triple (repeat); default: [build] targets")
     build.add_argument("--builder", metavar="NAME", help="use this builder for every target")
     build.add_argument("--headless", action="store_true", help="no UI: progress lines")
+    build.add_argument("--from-head", action="store_true", help="a version already tagged is "
+                       "built from its tag (headless: in a worktree of it); this builds the "
+                       "checked-out commit instead, and says so")
 
     run = sub.add_parser("run", parents=[config_opt], help="run a playbook")
     run.add_argument("playbook")

@@ -69,8 +69,10 @@ def demo_launch(clock: Clock, timezone: str) -> datetime:
     return now.replace(hour=8, minute=0, second=0, microsecond=0, tzinfo=None)
 
 
-def create_workspace(workspace: Path | None = None, *, clock: Clock | None = None) -> Path:
-    """Build the demo workspace and return the path of its cockpit.toml."""
+def create_workspace(workspace: Path | None = None, *, clock: Clock | None = None,
+                     history: bool = False) -> Path:
+    """Build the demo workspace and return the path of its cockpit.toml; `history`: with the
+    launch's past (T-7 .. the 09:00 tag) done in the journal and in git (`demo/history.py`)."""
     if shutil.which("git") is None:
         raise CockpitError([Problem("git is not installed", fix="apt-get install git")])
     root = Path(workspace) if workspace else Path(tempfile.mkdtemp(prefix="cockpit-demo-"))
@@ -124,6 +126,12 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
     config_path.write_text(
         "# Demo release written by `cockpit demo`: a real crate, git repository and forge.\n"
         + tomli_w.dumps(config))
+    if history:
+        from cockpit.config import load_config
+        from cockpit.demo.history import seed_history
+        from cockpit.runbook.loader import load_runbook
+
+        seed_history(load_config(config_path), load_runbook(), clock.now(), _git)
     return config_path
 
 

@@ -32,7 +32,17 @@ class Planner:
         return {**self.config.context(),
                 "release.next_hotfix": next_hotfix(self.config.release.version, self.tags()),
                 "release.hours_since_launch": str(max(0, int(since.total_seconds() // 3600))),
-                "operator": operator_id()}
+                "operator": operator_id(), **self.host_build()}
+
+    def host_build(self) -> dict[str, str]:
+        """This machine's target triple, and where a build for it puts the binary
+        (`target/<triple>/<profile>/<binary>`, relative to the repository): where `cockpit
+        build`'s local builder and the beta build's cargo put it, so smoke tests find it."""
+        from cockpit.executors.toolchain import host_triple
+
+        b, host = self.config.build, host_triple()
+        profile = "debug" if b.profile == "dev" else b.profile
+        return {"build.host": host, "build.binary_path": f"target/{host}/{profile}/{b.binary}"}
 
     def tags(self) -> list[str]:
         """The release repository's tags."""
