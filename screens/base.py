@@ -32,6 +32,8 @@ class Header:
     """What is running (with an emergency's clock), or None."""
     waiting: int = 0
     """Questions raised while another dialog was open, waiting their turn."""
+    asks: tuple[str, ...] = ()
+    """What the runs wait for a person to answer ("hotfix: Publish v1.1.1")."""
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ class BuildsScreen(ModeScreen):
         if tick != self._header_tick:
             self._header_tick = tick
             self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
-                                               waiting=feed.header.waiting)
+                                               waiting=feed.header.waiting, asks=feed.header.asks)
         new_events = feed.events
         if self.state is not None and not new_events and all(
                 p.source is not None for p in self.query(LogPane)):

@@ -50,6 +50,8 @@ class Modal(ModalScreen[T], Generic[T]):
     AUTO_FOCUS = ""  # nothing takes keys until the dialog has settled
     settled = False
     _answered = False
+    later = False
+    """Closed without an answer, to be taken up again (a running step's question: escape)."""
 
     def on_mount(self) -> None:
         self.set_timer(SETTLE, self._settle)
@@ -250,17 +252,19 @@ class TextModal(Modal[str | None]):
 
 
 class StepConfirmModal(ConfirmModal):
-    """A running step asks before it does something that cannot be taken back. Escape does
-    not answer it; "no" stops the run, so it is asked again (`StopRunModal`)."""
+    """A running step asks before it does something that cannot be taken back. Escape puts
+    the question back (the run keeps waiting for it); "no" stops the run, so it is asked
+    again (`StopRunModal`)."""
 
     BINDINGS = [Binding("y", "answer(True)", "Run it", id="step-yes",
                         tooltip="Run exactly what is shown"),
                 Binding("n", "answer(False)", "Don't", id="step-no",
-                        tooltip="Do not run it (the run stops here: asked again)")]
+                        tooltip="Do not run it (the run stops here: asked again)"),
+                Binding("escape", "later", "Later", id="step-later",
+                        tooltip="Close it: the run keeps waiting (w answers)")]
 
-    def action_cancel(self) -> None:
-        self.notify("this run waits for your answer: y runs it, n stops the run",
-                    severity="warning")
+    def action_later(self) -> None:
+        later(self)
 
 
 class StopRunModal(ConfirmModal):
@@ -275,3 +279,10 @@ class StopRunModal(ConfirmModal):
         super().__init__("Stop the run here?", f"{what}\n\nThe run ends here, journaled as "
                          "aborted; run its item again later to go on.",
                          confirm_label="Stop the run (s)", cancel_label="Back (b)")
+
+
+def later(dialog: Modal[T]) -> None:
+    """Close a running step's question unanswered: the run keeps waiting for it."""
+    if dialog.is_current and not dialog.later:
+        dialog.later = True
+        dialog.dismiss(None)

@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from cockpit.steps.checks import CheckResult
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
-from screens.modals import Modal
+from screens.modals import Modal, later
 
 T = TypeVar("T")
 
@@ -27,10 +27,14 @@ def _question(title: str, body: str, note_label: str, note_id: str) -> ComposeRe
 
 
 class _RunQuestion(Modal[T]):
-    """A running step's question: escape never answers it (stopping a run is explicit)."""
+    """A running step's question: escape closes it unanswered and the run keeps waiting for
+    it (`w` takes it up again); stopping a run is explicit, and asked again."""
+
+    BINDINGS = [Binding("escape", "cancel", "Later", id="question-later",
+                        tooltip="Close it: the run keeps waiting (w answers)")]
 
     def action_cancel(self) -> None:
-        self.notify("this run waits for your answer (ctrl+t stops the run)", severity="warning")
+        later(self)
 
 
 class ManualModal(_RunQuestion[ManualAnswer | None]):

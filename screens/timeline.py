@@ -140,7 +140,7 @@ class TimelineScreen(ModeScreen):
         first = not table.row_count
         table.show(feed.timeline)
         self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
-                                               waiting=feed.header.waiting)
+                                               waiting=feed.header.waiting, asks=feed.header.asks)
         if first:
             self.action_jump_now()
         self._show_selected()

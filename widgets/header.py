@@ -29,12 +29,19 @@ class CockpitHeader(Static):
         self.timezone = timezone
         self._shown = ""
 
-    def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0) -> None:
+    def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0,
+             asks: tuple[str, ...] = ()) -> None:
         text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
                              (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
                              "  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
                              (relative_label(view.now_offset, 0), "bold yellow"))
-        if waiting:  # first: a question waits behind the dialog on screen
+        if asks:  # first: a run waits for a person
+            who = "the controller" if "SPECTATOR" in self.role else "you"
+            text.append("  │  ")
+            text.append(f"⏸ {asks[0] if len(asks) == 1 else f'{len(asks)} runs'} wait"
+                        f"{'s' if len(asks) == 1 else ''} for {who}"
+                        + (" (w)" if who == "you" else ""), style="bold black on yellow")
+        if waiting:  # a question waits behind the dialog on screen
             text.append("  │  ")
             text.append(f"⧗ {waiting} question{'s' if waiting > 1 else ''} waiting",
                         style="bold black on yellow")

@@ -75,6 +75,13 @@ def render_item(view: ItemView, plan: PlaybookPlan | None, run: RunState | None,
         parts.append(Padding(Text(item.objective), (1, 0, 0, 0)))
     if blocked:
         parts.append(Padding(Text(f"⛔ {blocked}", style="bold white on red"), (1, 0, 0, 0)))
+    if run is not None and run.waiting is not None:
+        what = {"confirm": "your yes", "manual": "you", "gate": "your GO/NO-GO",
+                "failure": "your decision (retry, skip, abort)"}.get(run.waiting.question, "you")
+        parts.append(Padding(Text(
+            f"⏸ {run.waiting.title}: waits for {what}" + (
+                " · w or enter answers" if can_act else " (the controller's)"),
+            style="bold black on yellow"), (1, 0, 0, 0)))
     if view.decision is not None:
         d = view.decision
         parts.append(Padding(Text.assemble(

@@ -60,6 +60,8 @@ class CockpitApp(Host):
                 tooltip="Start a hotfix: parameters, the whole plan, then your yes"),
         Binding("R", "emergency('rollback')", "Rollback", id="rollback",
                 tooltip="Start a rollback: parameters, the whole plan, then your yes"),
+        Binding("w", "answer_waiting", "Answer", id="answer",
+                tooltip="Open the question a run waits on (the one waiting longest)"),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
         Binding("q", "quit_cockpit", "Quit", id="quit",
                 tooltip="Quit (asks first while a playbook runs)"),
@@ -214,8 +216,19 @@ class CockpitApp(Host):
 
     def on_timeline_screen_cancel_requested(self, message: TimelineScreen.CancelRequested
                                             ) -> None:
-        if self._flows is not None:
-            self._flows.cancel_run()
+        """The run of the selected item; with only one going, that one."""
+        if self._flows is None:
+            return
+        running = self._flows.running_playbooks()
+        view = self.timeline.selected()
+        chosen = view.item.playbook if view is not None else None
+        if chosen not in running:
+            chosen = running[0] if len(running) == 1 else None
+        if chosen is not None:
+            self._flows.cancel_run(chosen)
+        elif running:
+            self.notify(f"{len(running)} runs: select the item of the one to cancel",
+                        severity="warning")
 
     def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
         self.build_control.request(message.targets, message.builder, message.retry_of)
@@ -235,8 +248,18 @@ class CockpitApp(Host):
     # app actions ----------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Spectators are not offered what they cannot do (H and R leave their footer)."""
-        return not (action == "emergency" and not self.journal.writable)
+        """Spectators are not offered what they cannot do (H, R and w leave their footer)."""
+        return not (action in {"emergency", "answer_waiting"} and not self.journal.writable)
+
+    def action_answer_waiting(self) -> None:
+        """The question a run waits on: the selected item's run first, else the oldest."""
+        if self._flows is None:
+            return
+        view = self.timeline.selected() if self.current_mode == "timeline" else None
+        if not ((view is not None and view.item.playbook
+                 and self._flows.waiting.take(view.item.playbook))
+                or self._flows.waiting.take()):
+            self.notify("no run waits for an answer", timeout=3)
 
     def action_emergency(self, name: str) -> None:
         """H / R from any screen: parameters, the whole plan, an explicit yes, then the run

@@ -92,8 +92,10 @@ class Feeder:
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
+            asks = tuple(f"{run.playbook}: {run.waiting.title}" for run in self.state.waiting()
+                         if run.waiting is not None)
             self._header = tick, Header(view, active_label(runbook, self.state, now),
-                                        waiting)
+                                        waiting, asks)
         return self._header[1]
 
     # what the modes ask for -----------------------------------------------------------------

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, Literal, cast
 
 from textual.worker import Worker, WorkerState
 
 from cockpit.app.host import Host
 from cockpit.app.interaction import UiInteraction
+from cockpit.app.resources import Resources
+from cockpit.app.waiting import Waiting
 from cockpit.engine.defaults import emergency_defaults
 from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
@@ -28,18 +31,28 @@ class Flows:
     def __init__(self, app: Host, engine: Engine) -> None:
         self.app = app
         self.engine = engine
-        self._run: Worker[None] | None = None
+        self._runs: dict[str, Worker[None]] = {}
+        """The runs going on, by playbook: several at once (a hotfix while a P0 waits), one
+        of each playbook; those that need the same thing take turns (`Resources`)."""
+        self.resources = Resources()
+        self.waiting = Waiting(app)
         self._asking = False
         """A flow is asking the operator (parameters, the plan, ...): one flow at a time."""
 
-    def running(self) -> bool:
-        return self._run is not None and self._run.state in {WorkerState.PENDING,
-                                                             WorkerState.RUNNING}
+    def running(self, playbook: str | None = None) -> bool:
+        return bool(self.running_playbooks() if playbook is None
+                    else playbook in self.running_playbooks())
 
-    def cancel_run(self) -> None:
-        if self.running() and self._run is not None:
-            self._run.cancel()
-            self.app.notify("cancelling the running playbook")
+    def running_playbooks(self) -> list[str]:
+        return [name for name, worker in self._runs.items()
+                if worker.state in {WorkerState.PENDING, WorkerState.RUNNING}]
+
+    def cancel_run(self, playbook: str | None = None) -> None:
+        """Cancel `playbook`'s run (None: every run)."""
+        for name in self.running_playbooks():
+            if playbook in {None, name}:
+                self._runs[name].cancel()
+                self.app.notify(f"cancelling {name}")
 
     def start_up(self, autorun: tuple[str, dict[str, str], bool] | None) -> None:
         """At start: a run a crash interrupted is resolved first; then what the command line
@@ -56,14 +69,14 @@ class Flows:
 
     # starting a playbook --------------------------------------------------------------------
 
-    def _busy(self) -> bool:
-        """Say so, when a playbook runs or another flow is asking."""
-        if self.running():
-            self.app.notify("a playbook is already running: wait for it or cancel it (c)",
+    def _busy(self, playbook: str) -> bool:
+        """Say so, when this playbook runs already or another flow is asking."""
+        if self.running(playbook):
+            self.app.notify(f"{playbook} is running already: wait for it or cancel it (c)",
                             severity="warning")
         elif self._asking:
             self.app.notify("answer the question on screen first", severity="warning")
-        return self.running() or self._asking
+        return self.running(playbook) or self._asking
 
     def _flow(self, work: Coroutine[Any, Any, None]) -> None:
         """Run one flow as a worker; while it asks, no other flow starts."""
@@ -78,7 +91,9 @@ class Flows:
 
     def start(self, name: str, dry_run: bool = False, given: dict[str, str] | None = None, *,
               show_plan: bool = False) -> None:
-        if not self._busy():
+        if self.waiting.take(name):  # its run waits for an answer: that question
+            return
+        if not self._busy(name):
             self._flow(self._start(name, dry_run, given, show_plan))
 
     async def _start(self, name: str, dry_run: bool, given: dict[str, str] | None,
@@ -125,19 +140,24 @@ class Flows:
             if not yes:
                 return
         app.timeline.follow_run(name)
-        if self.running():  # one started while this flow asked: it goes first
-            app.notify(f"{name} not started: another playbook started meanwhile",
-                       severity="warning")
+        if self.running(name):  # it was started meanwhile (from the command palette)
+            app.notify(f"{name} not started again: it is running", severity="warning")
             return
-        self._run = app.run_worker(self._playbook(name, dry_run, values, show_plan),
-                                   group="playbook", exit_on_error=False)
+        self._runs[name] = app.run_worker(self._playbook(name, dry_run, values, show_plan),
+                                          group="playbook", exit_on_error=False)
+
+    def _hold(self, name: str) -> AbstractAsyncContextManager[None]:
+        """What the run needs, taken in turn with the other runs (dry runs change nothing)."""
+        return self.resources.hold(name, self.app.runbook.playbooks[name].uses(),
+                                   lambda said: self.app.notify(said, title=name, timeout=10))
 
     async def _playbook(self, name: str, dry_run: bool, values: Mapping[str, str],
                         plan_confirmed: bool) -> None:
         app = self.app
         try:
-            outcome = await self.engine.run(name, values, UiInteraction(app), dry_run=dry_run,
-                                            plan_confirmed=plan_confirmed)
+            async with self._hold(name) if not dry_run else nullcontext():
+                outcome = await self.engine.run(name, values, UiInteraction(
+                    app, self.waiting, name), dry_run=dry_run, plan_confirmed=plan_confirmed)
         except CockpitError as exc:
             app.notify(str(exc), severity="error", title=f"{name} not started", timeout=10)
             return
@@ -164,7 +184,7 @@ class Flows:
 
     def resolve(self, run_id: str) -> None:
         """A run a crash interrupted: re-run its step, mark it done or skip it, then go on."""
-        if run_id in self.app.state.runs and not self._busy():
+        if run_id in self.app.state.runs and not self._busy(self.app.state.runs[run_id].playbook):
             self._flow(self._resolve(run_id))
 
     async def _resolve(self, run_id: str) -> None:
@@ -181,14 +201,16 @@ class Flows:
         if answer is None:
             return
         action, note = answer
-        self._run = app.run_worker(self._resume(run_id, action, note), group="playbook",
-                                   exit_on_error=False)
+        self._runs[run.playbook] = app.run_worker(
+            self._resume(run_id, run.playbook, action, note), group="playbook",
+            exit_on_error=False)
 
-    async def _resume(self, run_id: str, action: str, note: str) -> None:
+    async def _resume(self, run_id: str, name: str, action: str, note: str) -> None:
         try:
-            outcome = await self.engine.resume(
-                run_id, cast(Literal["rerun", "done", "skip"], action), note,
-                UiInteraction(self.app))
+            async with self._hold(name):
+                outcome = await self.engine.resume(
+                    run_id, cast(Literal["rerun", "done", "skip"], action), note,
+                    UiInteraction(self.app, self.waiting, name))
         except CockpitError as exc:
             self.app.notify(str(exc), severity="error")
             return

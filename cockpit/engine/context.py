@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 from cockpit.config import Config
 from cockpit.executors.lines import text_of
 from cockpit.executors.local import LocalRunner
-from cockpit.journal.events import Output, Payload, StepConfirmed
+from cockpit.journal.events import Output, Payload, StepConfirmed, StepWaiting
 from cockpit.journal.recorder import Listener, Recorder
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
 from cockpit.params import prose
+from cockpit.steps import questions as q
 from cockpit.steps.base import StepBase
 from cockpit.steps.questions import Confirm, Interaction
 
@@ -48,6 +49,34 @@ class RunContext:
 
     def log(self, payload: Payload, step: str | None = None) -> Event:
         return self.record(payload, self.run_id, step)
+
+
+@dataclass
+class Journaled:
+    """The run's questions, each journaled as it is asked (`StepWaiting`): the item, the header
+    and every spectator see that the run waits for a person, and for what."""
+
+    inner: Interaction
+    run: RunContext
+
+    def _waits(self, question: str, step: str, title: str) -> None:
+        self.run.log(StepWaiting(question=question, title=title), step)
+
+    async def confirm(self, question: q.Confirm) -> bool:
+        self._waits("confirm", question.step, question.title)
+        return await self.inner.confirm(question)
+
+    async def manual(self, question: q.Manual) -> q.ManualAnswer | None:
+        self._waits("manual", question.step, question.title)
+        return await self.inner.manual(question)
+
+    async def gate(self, question: q.Gate) -> q.GateAnswer | None:
+        self._waits("gate", question.step, question.title)
+        return await self.inner.gate(question)
+
+    async def failed(self, question: q.Failure) -> q.FailureAnswer | None:
+        self._waits("failure", question.step, question.title)
+        return await self.inner.failed(question)
 
 
 @dataclass
@@ -82,7 +111,7 @@ class StepRun:
 
     @property
     def interaction(self) -> Interaction:
-        return self.run.interaction
+        return Journaled(self.run.interaction, self.run)
 
     @property
     def journal(self) -> Journal:

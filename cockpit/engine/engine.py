@@ -168,7 +168,7 @@ class Engine:
                 while result.status in FAILING and step.on_failure == "stop":
                     tail = "\n".join(ctx.tail)
                     try:
-                        answer = await run.interaction.failed(Failure(
+                        answer = await ctx.interaction.failed(Failure(
                             step.id, prose(step.title, run.values),
                             (result.message or result.status)
                             + (f"\n\nlast output:\n{tail}" if tail else "")))

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     STEP_PROCESS = "step_process"
     STEP_RETRY = "step_retry"
     STEP_CONFIRMED = "step_confirmed"
+    STEP_WAITING = "step_waiting"
     STEP_FINISHED = "step_finished"
     STEP_RESOLVED = "step_resolved"
     LEFTOVER_STOPPED = "leftover_stopped"
@@ -307,6 +308,16 @@ class ManualCheck(Payload):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StepWaiting(Payload):
+    """A step asked the operator and waits for the answer (until its next event)."""
+
+    KIND = Kind.STEP_WAITING
+    question: str
+    """confirm, manual, gate or failure."""
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ManualDone(Payload):
     KIND = Kind.MANUAL_DONE
     done: bool
@@ -414,6 +425,6 @@ P = TypeVar("P", bound=Payload)
 PAYLOADS: dict[str, type[Payload]] = {
     p.KIND.value: p for p in (
         SessionStarted, RunStarted, RunResumed, RunFinished, DryRunStep, StepStarted,
-        StepProcess, StepRetry, StepConfirmed, StepFinished, StepResolved, LeftoverStopped,
+        StepProcess, StepRetry, StepConfirmed, StepWaiting, StepFinished, StepResolved, LeftoverStopped,
         Output, CheckResult, ManualCheck, ManualDone, GateDecision, GateOverride, Announcement,
         BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup)}

@@ -52,6 +52,11 @@ class Playbook(_Model):
             seen.add(step.id)
         return self
 
+    def uses(self) -> frozenset[str]:
+        """What its steps change that another run must not change at the same time (the git
+        work tree): a playbook of manual steps uses nothing, and runs beside any other."""
+        return frozenset().union(*(step.uses() for step in self.steps))
+
 
 class Troubleshoot(_Model):
     problem: str

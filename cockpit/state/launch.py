@@ -76,6 +76,10 @@ class RunState:
     left: list[str] = field(default_factory=list)
     """What a run that stopped short left changed in the repository (`git status --short`)."""
     error: str = ""
+    waiting: ev.StepWaiting | None = None
+    """What the run waits for a person to answer (its step: `waiting_step`); None once the
+    run's next event comes."""
+    waiting_step: str = ""
 
     @property
     def stopped_at(self) -> StepState | None:
@@ -144,10 +148,15 @@ class LaunchState:
         if e.run_id in self.runs:
             self._apply_to_run(self.runs[e.run_id], e, payload)
 
+    def waiting(self) -> list[RunState]:
+        """Runs waiting for a person's answer, the longest waiting first."""
+        return [r for r in self.runs.values() if r.waiting is not None]
+
     def _session(self, session: str) -> None:
         """A new controller: whatever was running before it came was cut by a crash."""
         self.live_session = session
         for stale in self.runs.values():
+            stale.waiting = None
             if stale.status == RunStatus.RUNNING:
                 stale.status = RunStatus.INTERRUPTED
                 for step in stale.steps.values():
@@ -156,6 +165,8 @@ class LaunchState:
 
     def _apply_to_run(self, run: RunState, e: Event, payload: ev.Payload | None) -> None:
         step = run.steps.setdefault(e.step, StepState(e.step)) if e.step else None
+        run.waiting, run.waiting_step = ((payload, e.step or "")
+                                         if isinstance(payload, ev.StepWaiting) else (None, ""))
         match payload:
             case ev.RunResumed():
                 run.status = RunStatus.RUNNING

@@ -42,6 +42,9 @@ class AnnounceStep(StepBase):
     def reaches_out(self) -> bool:
         return True  # posts stay posted
 
+    def uses(self) -> frozenset[str]:
+        return frozenset()  # a post: the work tree is not touched
+
     def asks(self, plan: PlanContext) -> Asks:
         # with a webhook: a yes to the message; without: a person posts it by hand
         hooked = announce.webhook_url(self.channel, plan.config.announce.webhooks)

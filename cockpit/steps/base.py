@@ -105,6 +105,9 @@ class StepContext(Protocol):
         ...
 
 
+WORK_TREE = frozenset({"the git work tree"})
+
+
 class StepBase(BaseModel):
     """What every step has. Subclasses add their kind's fields and behaviour."""
 
@@ -188,6 +191,11 @@ class StepBase(BaseModel):
         quietly (push, publish, post, delete): it asks again even after the plan was
         confirmed."""
         return False
+
+    def uses(self) -> frozenset[str]:
+        """What it changes that two runs must not change at once: by default the release's
+        git work tree (commands, edits, builds and uploads read and write it)."""
+        return WORK_TREE
 
     def asks_again(self) -> bool:
         """After a confirmed plan: whether its confirmation is still asked (see ask_again)."""

@@ -50,6 +50,9 @@ class ManualStep(StepBase):
         return shows + [(f"steps.{self.id}.done_when.{i}.run", c.run, c.shell)
                         for i, c in enumerate(self.done_when) if c.run]
 
+    def uses(self) -> frozenset[str]:
+        return frozenset()  # what it shows and checks only reads
+
     def tags(self) -> list[str]:
         return [*super().tags(), "manual"]
 

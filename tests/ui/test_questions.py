@@ -14,7 +14,7 @@ from cockpit.runbook.loader import load_runbook
 from screens.modals import ConfirmModal, StepConfirmModal, StopRunModal
 from screens.questions import ManualModal
 from tests.helpers import playbook_folder
-from tests.ui.test_timeline_ui import SIZE, asked, until
+from tests.ui.test_timeline_ui import SIZE, answer, asked, until
 from widgets.header import CockpitHeader
 
 SLOW_THEN_ASK = """
@@ -61,16 +61,17 @@ async def test_a_step_question_waits_behind_the_quit_question_and_its_key(
         await pilot.press("q")
         await until(pilot, lambda: asked(app, ConfirmModal))
         quit_dialog = app.screen
-        await until(pilot, lambda: app.asking.waiting == 1, timeout=10)  # publish asks
-        assert app.screen is quit_dialog  # it waits its turn, the header says so
-        await until(pilot, lambda: "1 question waiting" in str(
+        await until(pilot, lambda: app.state.waiting(), timeout=10)  # publish asks
+        assert app.screen is quit_dialog  # no dialog opens by itself: the header says so
+        await until(pilot, lambda: "⏸ later: publish waits for you (w)" in str(
             app.screen_stack[0].query_one(CockpitHeader).render()))
         app.simulate_key("n")  # "stay", and the same key again at once, a bit too eagerly
         app.simulate_key("n")
-        await until(pilot, lambda: isinstance(app.screen, StepConfirmModal))
-        await pilot.pause()
-        assert isinstance(app.screen, StepConfirmModal)  # the second "n" answered nothing
-        await until(pilot, lambda: asked(app, StepConfirmModal))
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmModal))
+        await pilot.pause(0.5)
+        assert not isinstance(app.screen, ConfirmModal)  # the publish question waits for w
+        assert journal.events(kinds=["step_waiting"])[-1].step == "publish"
+        await answer(pilot, StepConfirmModal)
         await pilot.press("y")
         run = next(iter(app.state.runs.values()))
         await until(pilot, lambda: run.status == "ok")
@@ -100,13 +101,16 @@ async def test_escape_never_stops_a_run_and_stopping_is_asked_again(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.start_playbook("waits")
-        await until(pilot, lambda: asked(app, ManualModal))
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, ManualModal)  # still asking
+        await answer(pilot, ManualModal)
+        await pilot.press("escape")  # later: the dialog closes, the run keeps waiting
+        await until(pilot, lambda: not isinstance(app.screen, ManualModal))
+        await pilot.pause(0.3)
+        run = next(iter(app.state.runs.values()))
+        assert run.status == "running" and run.waiting is not None
+        await answer(pilot, ManualModal)
         await pilot.press("ctrl+t")
         await until(pilot, lambda: asked(app, StopRunModal))
-        await pilot.press("b")  # back: the question again
+        await pilot.press("b")  # back: the question again, at once
         await until(pilot, lambda: asked(app, ManualModal))
         await pilot.press("ctrl+t")
         await until(pilot, lambda: asked(app, StopRunModal))

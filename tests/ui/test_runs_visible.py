@@ -14,7 +14,7 @@ from cockpit.runbook.model import Runbook
 from screens.modals import ParamsModal, StepConfirmModal, StopRunModal
 from tests.helpers import decide_gates, publish_stand_in
 from tests.ui.test_projections import detail_text
-from tests.ui.test_timeline_ui import SIZE, asked, make_app, select, until
+from tests.ui.test_timeline_ui import SIZE, answer, asked, make_app, select, until
 from widgets.log_pane import LogPane
 
 
@@ -32,12 +32,11 @@ async def test_declining_the_commit_shows_where_it_stopped_and_the_edit_left_beh
         await until(pilot, lambda: asked(app, ParamsModal))
         assert app.screen.query_one("#param-version", Input).value == "1.1.0-beta"
         await pilot.press("enter")
-        await until(pilot, lambda: asked(app, StepConfirmModal))  # the edit's diff
+        await answer(pilot, StepConfirmModal)  # the edit's diff
         assert '+VERSION="v1.1.0-beta"' in app.screen.body  # type: ignore[attr-defined]
         await pilot.pause(0.5)  # a dialog takes no key before it settles
         await pilot.press("y")
-        await until(pilot, lambda: asked(app, StepConfirmModal)
-                    and "git commit" in app.screen.body)  # type: ignore[attr-defined]
+        await answer(pilot, StepConfirmModal, "git commit")
         await pilot.pause(0.5)
         await pilot.press("n")  # decline the commit: the run stops, asked again
         await until(pilot, lambda: asked(app, StopRunModal))

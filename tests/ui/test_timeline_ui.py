@@ -18,7 +18,7 @@ from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
 from screens.help import HelpScreen
-from screens.modals import ConfirmModal, ParamsModal, ResolveModal
+from screens.modals import ConfirmModal, ParamsModal, ResolveModal, StepConfirmModal
 from screens.questions import GateModal
 from screens.timeline import TimelineScreen
 from tests.helpers import decide_gates
@@ -42,6 +42,17 @@ def asked(app: object, kind: type) -> bool:
     """A dialog of this kind is on screen and takes keys (it has settled)."""
     screen = app.screen  # type: ignore[attr-defined]
     return isinstance(screen, kind) and bool(getattr(screen, "settled", True))
+
+
+async def answer(pilot: Pilot[int], kind: type, shows: str = "", timeout: float = 20) -> None:
+    """A run waits for an answer (no dialog opens by itself): take it up with w, and wait
+    until its dialog takes keys (and `shows` that)."""
+    app = pilot.app
+    flows = app.flows  # type: ignore[attr-defined]
+    await until(pilot, lambda: any(not q.open and not q.answer.done()
+                                   for q in flows.waiting.questions), timeout)
+    await pilot.press("w")
+    await until(pilot, lambda: asked(app, kind) and shows in getattr(app.screen, "body", shows))
 
 
 def make_app(config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
@@ -89,13 +100,11 @@ async def test_run_tag_release_with_confirmations(config: Config, runbook: Runbo
         await until(pilot, lambda: asked(app, ParamsModal))
         assert app.screen.query_one("#param-version", Input).value == "1.1.0-beta"
         await pilot.press("enter")
-        await until(pilot, lambda: asked(app, ConfirmModal))
+        await answer(pilot, StepConfirmModal)
         body = str(app.screen.query_one("#confirm-body").render())
         assert "$ git tag -a v1.1.0-beta -m 'Release v1.1.0-beta" in body
         await pilot.press("y")
-        await until(pilot, lambda: asked(app, ConfirmModal)
-                    and "git push origin v1.1.0-beta" in str(app.screen.query_one("#confirm-body")
-                                                             .render()))
+        await answer(pilot, StepConfirmModal, "git push origin v1.1.0-beta")
         await pilot.press("y")
         await until(pilot, lambda: table(app).views["t0-tag"].status == "done")
         log = app.screen.query_one(LogPane)
@@ -113,7 +122,7 @@ async def test_gate_decision_from_the_modal_is_journaled(config: Config, runbook
         await pilot.press("enter")
         await until(pilot, lambda: asked(app, ParamsModal))
         await pilot.press("enter")
-        await until(pilot, lambda: asked(app, GateModal))
+        await answer(pilot, GateModal)
         modal = app.screen
         assert "PASS" in str(modal.query_one("#result-0").render())  # git tree is clean
         modal.query_one("#tick-1", Checkbox).value = True
@@ -205,7 +214,7 @@ async def test_interrupted_run_is_offered_for_resolution_at_start(
         assert "say why" in str(app.screen.query_one("#resolve-error").render())
         app.screen.query_one("#resolve-note", Input).value = "tagged by hand"
         app.screen.query_one("#skip", Button).press()
-        await until(pilot, lambda: asked(app, ConfirmModal))  # the push step
+        await answer(pilot, StepConfirmModal)  # the push step
         await pilot.press("y")
         await until(pilot, lambda: app.state.runs["r1"].status == "ok")
     steps = {k: s.status for k, s in app.state.runs["r1"].steps.items()}

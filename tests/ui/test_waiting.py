@@ -1,0 +1,136 @@
+"""Waiting steps do not hold the screen: a running step's question waits (journaled, in the
+header on every screen and on its item) until the operator takes it up with w; meanwhile the
+operator switches modes, reads logs and starts an emergency playbook. Several runs go on at
+once; those that need the git work tree take turns, and say who holds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from cockpit.app.app import CockpitApp
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal.store import Journal
+from cockpit.runbook.loader import load_runbook
+from cockpit.runbook.model import Runbook
+from screens.modals import ConfirmModal, ParamsModal
+from screens.questions import ManualModal
+from tests.helpers import playbook_folder
+from tests.ui.test_projections import detail_text
+from tests.ui.test_timeline_ui import SIZE, answer, asked, until
+from widgets.header import CockpitHeader
+
+WAITS = """
+title = "waits for you"
+[[steps]]
+id = "look"
+kind = "manual"
+title = "look at it"
+"""
+
+SLOW = """
+title = "{name}"
+[[steps]]
+id = "work"
+kind = "shell"
+title = "work in the tree"
+run = "sleep 1"
+"""
+
+
+def header(app: CockpitApp) -> str:
+    return str(app.screen_stack[0].query_one(CockpitHeader).render())
+
+
+async def test_a_p0_stays_open_while_the_hotfix_it_calls_for_starts(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """The repro: the P0's manual steps were modal: H and b went into the note field, and
+    escape recorded the P0 as aborted and its clock vanished."""
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.start_playbook("p0-incident")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        app.screen.query_one("#param-description", Input).value = "crash on start"
+        await pilot.press("enter")
+        await until(pilot, lambda: asked(app, ConfirmModal))  # the whole plan
+        await pilot.press("y")
+        await until(pilot, lambda: "P0 Incident Response 0h00m" in header(app))
+        await until(pilot, lambda: "⏸ p0-incident: ALERT" in header(app))
+        assert not isinstance(app.screen, ManualModal)  # it waits: nothing took the screen
+        await pilot.press("b")  # another mode, and back: the header says it there too
+        await until(pilot, lambda: app.current_mode == "builds")
+        await until(pilot, lambda: "⏸ p0-incident: ALERT" in str(
+            app.screen.query_one(CockpitHeader).render()))
+        await pilot.press("H")  # the hotfix the P0 calls for starts while the P0 waits
+        await until(pilot, lambda: asked(app, ParamsModal))
+        assert app.screen.query_one("#param-version", Input).value == "1.1.0-beta.1"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ParamsModal))
+        assert app.timeline.selected().item.playbook == "p0-incident"  # type: ignore[union-attr]
+        await until(pilot, lambda: "waits for you · w or enter answers" in detail_text(app))
+        await answer(pilot, ManualModal)
+        assert "ALERT" in app.screen.title_text  # type: ignore[attr-defined]
+        await pilot.press("escape")  # later, not abort
+        await until(pilot, lambda: not isinstance(app.screen, ManualModal))
+        await pilot.pause(0.3)
+        (p0,) = app.state.runs.values()
+        assert p0.status == "running" and p0.waiting is not None
+        assert "P0 Incident Response" in header(app)  # its clock stays
+        await pilot.press("enter")  # on its item: enter takes up its question too
+        await until(pilot, lambda: asked(app, ManualModal))
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: p0.steps["alert"].status == "ok")
+    assert not journal.events(kinds=["run_finished"])  # nothing ended it: it goes on
+
+
+async def test_runs_go_on_at_once_and_take_turns_with_the_work_tree(
+        config: Config, journal: Journal, clock: FrozenClock, tmp_path: Path) -> None:
+    runbook = load_runbook(playbook_folder(
+        tmp_path, waits=WAITS, first=SLOW.format(name="first"),
+        second=SLOW.format(name="second")))
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.start_playbook("waits")
+        await until(pilot, lambda: app.state.waiting())
+        app.start_playbook("first")  # beside the waiting run: it needs nothing the other has
+        await until(pilot, lambda: len(app.state.active_runs()) == 2)
+        app.start_playbook("second")  # needs the work tree "first" holds: it waits its turn
+        await until(pilot, lambda: any("second waits for the git work tree: first holds it"
+                                       in n.message for n in app._notifications))
+        await until(pilot, lambda: len(app.state.runs) == 3, timeout=10)
+        await until(pilot, lambda: all(r.status == "ok" for r in app.state.runs.values()
+                                       if r.playbook != "waits"), timeout=10)
+        await answer(pilot, ManualModal)
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: not app.running())
+    ids = {(e.kind, e.data.get("playbook") or e.run_id): e.id
+           for e in journal.events(kinds=["run_started", "run_finished"])}
+    runs = {r.playbook: r.run_id for r in app.state.runs.values()}
+    assert ids[("run_started", "second")] > ids[("run_finished", runs["first"])]
+    assert ids[("run_started", "first")] < ids[("run_finished", runs["waits"])]
+
+
+async def test_a_spectator_sees_what_a_run_waits_for(
+        config: Config, journal: Journal, clock: FrozenClock, tmp_path: Path) -> None:
+    runbook = load_runbook(playbook_folder(tmp_path, waits=WAITS))
+    journal.append("run_started", run_id="w1", playbook="waits", operator="rm@test",
+                   params={}, steps=["look"])
+    journal.append("step_started", run_id="w1", step="look", command="")
+    journal.append("step_waiting", run_id="w1", step="look", question="manual",
+                   title="look at it")
+    spectator = Journal.readonly(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, spectator, clock=clock, poll_seconds=0.05,
+                     spectator_reason="--spectate")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "⏸ waits: look at it waits for the controller"
+                    in header(app))
+        await pilot.press("w")  # not offered, and nothing opens
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ManualModal)
+        journal.append("manual_done", run_id="w1", step="look", done=True)
+        await until(pilot, lambda: "⏸" not in header(app))
+    spectator.close()
