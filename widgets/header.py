@@ -38,8 +38,8 @@ class CockpitHeader(Static):
         if asks:  # first: a run waits for a person
             who = "the controller" if "SPECTATOR" in self.role else "you"
             text.append("  │  ")
-            text.append(f"⏸ {asks[0] if len(asks) == 1 else f'{len(asks)} runs'} wait"
-                        f"{'s' if len(asks) == 1 else ''} for {who}"
+            runs = asks[0].split(":")[0] if len(asks) == 1 else f"{len(asks)} runs"
+            text.append(f"⏸ {runs} wait{'s' if len(asks) == 1 else ''} for {who}"
                         + (" (w)" if who == "you" else ""), style="bold black on yellow")
         if waiting:  # a question waits behind the dialog on screen
             text.append("  │  ")

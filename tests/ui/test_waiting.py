@@ -58,11 +58,11 @@ async def test_a_p0_stays_open_while_the_hotfix_it_calls_for_starts(
         await until(pilot, lambda: asked(app, ConfirmModal))  # the whole plan
         await pilot.press("y")
         await until(pilot, lambda: "P0 Incident Response 0h00m" in header(app))
-        await until(pilot, lambda: "⏸ p0-incident: ALERT" in header(app))
+        await until(pilot, lambda: "⏸ p0-incident waits for you (w)" in header(app))
         assert not isinstance(app.screen, ManualModal)  # it waits: nothing took the screen
         await pilot.press("b")  # another mode, and back: the header says it there too
         await until(pilot, lambda: app.current_mode == "builds")
-        await until(pilot, lambda: "⏸ p0-incident: ALERT" in str(
+        await until(pilot, lambda: "⏸ p0-incident waits for you (w)" in str(
             app.screen.query_one(CockpitHeader).render()))
         await pilot.press("H")  # the hotfix the P0 calls for starts while the P0 waits
         await until(pilot, lambda: asked(app, ParamsModal))
@@ -126,7 +126,7 @@ async def test_a_spectator_sees_what_a_run_waits_for(
     app = CockpitApp(config, runbook, spectator, clock=clock, poll_seconds=0.05,
                      spectator_reason="--spectate")
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: "⏸ waits: look at it waits for the controller"
+        await until(pilot, lambda: "⏸ waits waits for the controller"
                     in header(app))
         await pilot.press("w")  # not offered, and nothing opens
         await pilot.pause(0.2)
