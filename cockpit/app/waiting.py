@@ -27,6 +27,8 @@ class Question:
     answer: asyncio.Future[Any] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
     open: bool = False
+    shown: Screen[Any] | None = None
+    """Its dialog while on screen (closed if the run stops waiting: cancelled, ended)."""
 
 
 class Waiting:
@@ -51,6 +53,8 @@ class Waiting:
             return await question.answer
         finally:
             self.questions.remove(question)
+            if question.shown is not None and question.shown.is_current:
+                question.shown.dismiss(None)  # moot: the run no longer waits for it
 
     def take(self, playbook: str | None = None) -> bool:
         """Open the question `playbook` waits on (None: the one waiting longest); False when
@@ -67,10 +71,10 @@ class Waiting:
         self.app.run_worker(self._ask(question), group="question", exit_on_error=False)
 
     async def _ask(self, question: Question) -> None:
-        dialog = question.dialog()
+        dialog = question.shown = question.dialog()
         try:
             answer = await self.app.ask(dialog)
             if not getattr(dialog, "later", False) and not question.answer.done():
                 question.answer.set_result(answer)
         finally:
-            question.open = False
+            question.open, question.shown = False, None

@@ -134,3 +134,17 @@ async def test_a_spectator_sees_what_a_run_waits_for(
         journal.append("manual_done", run_id="w1", step="look", done=True)
         await until(pilot, lambda: "⏸" not in header(app))
     spectator.close()
+
+
+async def test_a_question_whose_run_was_cancelled_closes_itself(
+        config: Config, journal: Journal, clock: FrozenClock, tmp_path: Path) -> None:
+    runbook = load_runbook(playbook_folder(tmp_path, waits=WAITS))
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.start_playbook("waits")
+        await answer(pilot, ManualModal)
+        app.flows.cancel_run("waits")  # type: ignore[union-attr]
+        await until(pilot, lambda: not isinstance(app.screen, ManualModal))
+        await until(pilot, lambda: not app.running())
+    assert journal.events(kinds=["run_finished"])[-1].data["status"] == "aborted"
