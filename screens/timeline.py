@@ -47,7 +47,7 @@ class TimelineScreen(ModeScreen):
         Binding("i", "resolve", "Interrupted…", id="resolve-interrupted",
                 tooltip="Re-run, mark done or skip the step a crash interrupted"),
         Binding("c", "cancel_run", "Cancel run", id="cancel-run",
-                tooltip="Stop the running playbook (its process group is killed)"),
+                tooltip="Stop the running playbook, asked first (its process group is killed)"),
         Binding("n", "jump_now", "Now", id="jump-now", tooltip="Select the next item due"),
         Binding("l", "focus_log", "Log", id="focus-log", tooltip="Move focus to the log pane"),
     ]

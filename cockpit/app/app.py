@@ -215,7 +215,7 @@ class CockpitApp(Host):
     def on_timeline_screen_cancel_requested(self, message: TimelineScreen.CancelRequested
                                             ) -> None:
         if self._flows is not None:
-            self._flows.cancel_run()
+            self._flows.ask_cancel()
 
     def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
         self.build_control.request(message.targets, message.builder, message.retry_of)

@@ -41,6 +41,22 @@ class Flows:
             self._run.cancel()
             self.app.notify("cancelling the running playbook")
 
+    def ask_cancel(self) -> None:
+        """`c`: stopping a run is asked first (escape or n keeps it); the question closes
+        itself once the run has ended."""
+        if self.running():
+            self.app.run_worker(self._ask_cancel(), group="flow", exit_on_error=False)
+
+    async def _ask_cancel(self) -> None:
+        answer = await self.app.ask(ConfirmModal(
+            "Cancel the running playbook?",
+            "Its running step's processes are stopped (the whole process group) and the run "
+            "is journaled as aborted; run it again later from its item.",
+            confirm_label="Stop the run (y)", cancel_label="Keep it running (n)",
+            still_needed=self.running))
+        if answer:
+            self.cancel_run()
+
     def start_up(self, autorun: tuple[str, dict[str, str], bool] | None) -> None:
         """At start: a run a crash interrupted is resolved first; then what the command line
         asked for (`cockpit run` without --headless)."""
