@@ -5,14 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from cockpit.clock import zone_label
 from cockpit.state.timeline import TimelineView, relative_label
-
-
-def zone_label(timezone: str) -> str:
-    """Etc/GMT-9 means UTC+9 (POSIX signs are inverted): say it the way people read it."""
-    if timezone.startswith("Etc/GMT") and timezone[7:]:
-        return "UTC" + ("+" if timezone[7] == "-" else "-") + timezone[8:]
-    return timezone
 
 
 class CockpitHeader(Static):
