@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -42,6 +44,7 @@ from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from screens.base import ModeScreen
 from screens.help import HelpScreen
+from screens.notifications import KEPT, Notice, NotificationsScreen
 from screens.timeline import TimelineScreen
 
 POLL_SECONDS = 0.2
@@ -63,6 +66,8 @@ class CockpitApp(Host):
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
         Binding("q", "quit_cockpit", "Quit", id="quit",
                 tooltip="Quit (asks first while a playbook runs)"),
+        Binding("N", "notifications", "Notices", id="notifications",
+                tooltip="Every notification so far, with its time"),
     ]
 
     def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
@@ -79,6 +84,8 @@ class CockpitApp(Host):
         self.build_control = Building(self)
         self.feeder = Feeder(self)
         self.asking = Asking(self)
+        self.notices: deque[Notice] = deque(maxlen=KEPT)
+        """Every toast raised, kept for the notifications log (N)."""
         self._last_error = ""
         self.matrix_plan = ""
         """Which target builds where (planned after the first frame: finding the host's
@@ -253,6 +260,16 @@ class CockpitApp(Host):
 
     def waiting_questions(self) -> int:
         return self.asking.waiting
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A toast, and kept (with its time) for the notifications log. Thread-safe, as
+        Textual's is."""
+        self.notices.append(Notice(self.clock.now(), str(message), title, severity))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_notifications(self) -> None:
+        self.push_screen(NotificationsScreen(self.notices, self.config.release.tz))
 
     def action_help(self) -> None:
         """Help from the live bindings of the screen on show."""
