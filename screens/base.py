@@ -32,6 +32,8 @@ class Header:
     """What is running (with an emergency's clock), or None."""
     waiting: int = 0
     """Questions raised while another dialog was open, waiting their turn."""
+    blocked: frozenset[str] = frozenset()
+    """The playbooks a gate blocks now (the timeline's "blocked" filter)."""
 
 
 @dataclass(frozen=True)

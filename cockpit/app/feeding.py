@@ -18,6 +18,7 @@ from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
 from cockpit.journal.row import Event
 from cockpit.state.builds import BuildState
+from cockpit.state.gates import blocked_by
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import active_label, project
 from screens.base import Feed, Header, ModeScreen, OutputWanted
@@ -39,6 +40,7 @@ class Feeder:
         """Keys whose planning failed (said once): not asked again until the plans are stale."""
         self._planned_ahead = False
         self._header: tuple[object, Header] | None = None
+        self._blocked_at: tuple[object, frozenset[str]] = (None, frozenset())
 
     def read(self, after: int, wanted: OutputWanted) -> list[Event]:
         """What the journal added after `after`, with the text of the logs `wanted`."""
@@ -93,8 +95,17 @@ class Feeder:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
             self._header = tick, Header(view, active_label(runbook, self.state, now),
-                                        waiting)
+                                        waiting, self._blocked())
         return self._header[1]
+
+    def _blocked(self) -> frozenset[str]:
+        """The playbooks a gate blocks: again only when the launch's state moved."""
+        if self._blocked_at[0] != self.state.version:
+            runbook, gates = self.app.runbook, self.app.config.release.gates
+            self._blocked_at = self.state.version, frozenset(
+                name for name in runbook.playbooks
+                if blocked_by(runbook, self.state, name, gates) is not None)
+        return self._blocked_at[1]
 
     # what the modes ask for -----------------------------------------------------------------
 

@@ -76,3 +76,74 @@ async def test_notifications_are_kept_with_their_time_in_the_release_zone(
         assert "UTC+9" in str(app.screen.query_one(".modal-title", Static).content)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, NotificationsScreen))
+
+
+def test_builds_log_filter_is_case_insensitive() -> None:
+    from screens.builds import BuildsScreen
+
+    screen = BuildsScreen(can_act=True, alternatives=lambda target, builder: None)
+    screen.filter = "error"
+    assert screen._filtered(["ERROR: linker failed", "Compiling caro", "an Error"]) == [
+        "ERROR: linker failed", "an Error"]
+
+
+async def test_timeline_search_and_status_filter_and_row_keys(
+        config: Config, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.runbook.loader import load_runbook
+    from cockpit.state.gates import blocked_by
+    from tests.helpers import decide_gates
+    from widgets.search import SearchBox
+    from widgets.timeline_table import TimelineTable
+
+    runbook = load_runbook()
+    decide_gates(journal, runbook, before="t0-go-no-go")  # T-0's gate undecided: it blocks
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.timeline.query_one(TimelineTable)
+        await until(pilot, lambda: table.row_count > 0)
+        everything = set(table.views)
+        await pilot.press("slash")
+        box = app.timeline.query_one(SearchBox)
+        await until(pilot, lambda: box.has_focus)
+        await pilot.press(*"TAG")  # any case: "Tag Release"
+        await until(pilot, lambda: set(table.views) == {"t0-tag"})
+        assert "/TAG: 1 of" in str(table.border_title)
+        await pilot.press("enter")  # keeps the search, runs nothing
+        await until(pilot, lambda: table.has_focus)
+        assert set(table.views) == {"t0-tag"} and not app.state.runs
+        await pilot.press("escape")
+        await until(pilot, lambda: set(table.views) == everything)
+        assert not table.border_title
+
+        await pilot.press("f")  # overdue
+        overdue = {k for k, v in table.views.items() if v.overdue}
+        assert set(table.views) == overdue and "t0-tag" in overdue
+        assert str(table.border_title).startswith("overdue:")
+        await pilot.press("f")  # blocked by the undecided gate
+        assert "t0-tag" in table.views and "t-7-planning" not in table.views  # after / before
+        assert all(blocked_by(runbook, app.state, v.item.playbook, "block-undecided")
+                   for v in table.views.values())
+        assert str(table.border_title).startswith("blocked:")
+        await pilot.press("f", "f")  # running, then done
+        assert str(table.border_title).startswith("done:")
+        assert table.views and all(v.status in {"done", "GO"} for v in table.views.values())
+        await pilot.press("f")  # all again
+        assert set(table.views) == everything and not table.border_title
+
+        await pilot.press("g")
+        first = table.selected_key
+        assert first == next(k for k in (str(r.key.value) for r in table.ordered_rows)
+                             if k in table.views)
+        await pilot.press("j")
+        assert table.cursor_row == table.get_row_index(first) + 1
+        await pilot.press("k")
+        assert table.selected_key == first
+        await pilot.press("G")
+        last = table.selected_key
+        assert last == [k for k in (str(r.key.value) for r in table.ordered_rows)
+                        if k in table.views][-1]
+        await pilot.press("home")
+        assert table.selected_key == first
+        await pilot.press("end")
+        assert table.selected_key == last
