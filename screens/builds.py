@@ -137,11 +137,12 @@ class BuildsScreen(ModeScreen):
     def show(self, feed: Feed) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle);
         the header once a second."""
-        tick = feed.now.replace(microsecond=0)
+        tick = (feed.now.replace(microsecond=0), feed.header.gone)
         if tick != self._header_tick:
             self._header_tick = tick
             self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
-                                               waiting=feed.header.waiting)
+                                               waiting=feed.header.waiting,
+                                               gone=feed.header.gone)
         new_events = feed.events
         if self.state is not None and not new_events and all(
                 p.source is not None for p in self.query(LogPane)):

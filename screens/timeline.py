@@ -136,7 +136,7 @@ class TimelineScreen(ModeScreen):
                 log.push(event.lines(), event.unread, event.id)
             elif not log.loading:  # shown since that poll began: its lines came without text
                 self._load_log(log, log.border_title or "log")
-        tick = (feed.launch.version, feed.now.replace(microsecond=0))
+        tick = (feed.launch.version, feed.now.replace(microsecond=0), feed.header.gone)
         if tick == self._last_tick:
             return
         self._last_tick = tick
@@ -144,8 +144,9 @@ class TimelineScreen(ModeScreen):
         table = self.query_one(TimelineTable)
         first = not table.row_count
         table.show(feed.timeline, feed.header.blocked)
-        self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
-                                               waiting=feed.header.waiting)
+        header = feed.header
+        self.query_one(CockpitHeader).show(feed.timeline, active=header.active,
+                                           waiting=header.waiting, gone=header.gone)
         if first:
             self.action_jump_now()
         self._show_selected()

@@ -23,11 +23,21 @@ class CockpitHeader(Static):
         self.timezone = timezone
         self._shown = ""
 
-    def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0) -> None:
+    def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0,
+             gone: str | None = None) -> None:
+        """`gone`: a spectator's word that the controller died (who held the journal last):
+        said beside the role (a narrow terminal still shows it), and what it was running is
+        no longer called running."""
         text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
-                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
-                             "  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
-                             (relative_label(view.now_offset, 0), "bold yellow"))
+                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"))
+        if gone is not None:
+            text.append("  ")
+            text.append(f"⚠ CONTROLLER GONE ({gone})", style="bold white on dark_red")
+        text.append_text(Text.assemble("  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
+                                       (relative_label(view.now_offset, 0), "bold yellow")))
+        if gone is not None and active:
+            text.append(f"  │  stopped mid-run: {active}", style="bold")
+            active = None
         if waiting:  # first: a question waits behind the dialog on screen
             text.append("  │  ")
             text.append(f"⧗ {waiting} question{'s' if waiting > 1 else ''} waiting",

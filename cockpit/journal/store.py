@@ -26,6 +26,7 @@ from cockpit.clock import Clock, SystemClock
 from cockpit.errors import JournalError, Problem
 from cockpit.journal.checkpoint import Checkpointer
 from cockpit.journal.events import Payload, SessionStarted
+from cockpit.journal.holder import lock_path
 from cockpit.journal.row import SELECT, Event, table_columns
 from cockpit.redact import redact_value
 
@@ -107,8 +108,7 @@ class Journal:
         clock = clock or SystemClock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            lock_path = path.with_name(path.name + ".lock")
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise _problem(path, exc, "create the journal") from None
         try:

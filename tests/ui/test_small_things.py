@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.journal.store import Journal
@@ -147,3 +149,40 @@ async def test_timeline_search_and_status_filter_and_row_keys(
         assert table.selected_key == first
         await pilot.press("end")
         assert table.selected_key == last
+
+
+async def test_the_spectator_says_when_the_controller_died(
+        config: Config, journal: Journal, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from cockpit.app import feeding
+    from cockpit.runbook.loader import load_runbook
+    from widgets.header import CockpitHeader
+
+    checked_on: set[str] = set()
+    real = feeding.controller_gone
+
+    def checked(path: Path) -> str | None:
+        checked_on.add(threading.current_thread().name)
+        return real(path)
+
+    monkeypatch.setattr(feeding, "controller_gone", checked)
+    monkeypatch.setattr(feeding, "HOLDER_EVERY", 0.05)
+    journal.append("run_started", run_id="r1", playbook="tag-release",
+                   params={"version": "1.1.0-beta"}, operator="rm@test",
+                   steps=["clean-tree", "tag"])
+    spectator = Journal.readonly(config.journal_path, clock=clock)
+    app = make_app(config, load_runbook(), spectator, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        header = app.timeline.query_one(CockpitHeader)
+        await until(pilot, lambda: "running: 09:00 Tag Release" in str(header.render()))
+        await pilot.pause(0.3)
+        assert "GONE" not in str(header.render())  # the controller holds the lock
+        journal.close()  # the controller dies: its lock goes with it
+        await until(pilot, lambda: "CONTROLLER GONE (rm@test pid" in str(header.render()))
+        shown = str(header.render())
+        assert "running:" not in shown and "stopped mid-run: 09:00 Tag Release" in shown
+        assert "CONTROLLER GONE" in shown[:70]  # beside the role: seen at 80 columns
+    assert checked_on and threading.main_thread().name not in checked_on
+    spectator.close()
