@@ -186,3 +186,49 @@ async def test_the_spectator_says_when_the_controller_died(
         assert "CONTROLLER GONE" in shown[:70]  # beside the role: seen at 80 columns
     assert checked_on and threading.main_thread().name not in checked_on
     spectator.close()
+
+
+async def test_help_lists_the_cockpits_own_keys_first_then_textuals(
+        config: Config, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.runbook.loader import load_runbook
+    from screens.help import HelpScreen
+
+    app = make_app(config, load_runbook(), journal, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        ours = [(key, what) for key, what, *_ in help_screen.rows]
+        textual = [(key, what) for key, what, *_ in help_screen.navigation]
+        described = [what for _, what in ours]
+        # the mode's keys, then the app's, then the timeline table's own
+        assert described[0] == "Run" and described.index("Log") < described.index("Timeline")
+        assert described.index("Notices") < described.index("Search")
+        keys = {what: set(key.split()) for key, what in ours}  # one row per action
+        assert {"Search": {"/"}, "Filter": {"f"}, "Down": {"j"}, "Up": {"k"},
+                "First item": {"g", "home"}, "Last item": {"G", "end"}, "Notices": {"N"},
+                "Help": {"?", "f1"}}.items() <= keys.items()
+        assert ("↑", "Cursor up") in textual and ("^q", "Quit") in textual
+        assert not {what for _, what in textual} & {"Run", "Search", "Notices", "Help"}
+
+
+def test_every_cockpit_binding_has_an_id_and_a_tooltip() -> None:
+    """Help tells the cockpit's keys from Textual's by their id."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.binding import Binding
+
+    missing = []
+    for package in ("screens", "widgets", "cockpit.app"):
+        for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            module = importlib.import_module(f"{package}.{info.name}")
+            for name, cls in vars(module).items():
+                if inspect.isclass(cls) and cls.__module__ == module.__name__:
+                    missing += [f"{module.__name__}.{name} {b}" for b in
+                                cls.__dict__.get("BINDINGS", [])
+                                if not isinstance(b, Binding) or not (b.id and b.tooltip)]
+    assert missing == []
