@@ -66,7 +66,7 @@ class CockpitApp(Host):
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
         Binding("q", "quit_cockpit", "Quit", id="quit",
                 tooltip="Quit (asks first while a playbook runs)"),
-        Binding("N", "notifications", "Notices", id="notifications",
+        Binding("N", "notifications", "Alerts", id="notifications",
                 tooltip="Every notification so far, with its time"),
     ]
 

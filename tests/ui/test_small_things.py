@@ -205,13 +205,13 @@ async def test_help_lists_the_cockpits_own_keys_first_then_textuals(
         described = [what for _, what in ours]
         # the mode's keys, then the app's, then the timeline table's own
         assert described[0] == "Run" and described.index("Log") < described.index("Timeline")
-        assert described.index("Notices") < described.index("Search")
+        assert described.index("Alerts") < described.index("Search")
         keys = {what: set(key.split()) for key, what in ours}  # one row per action
         assert {"Search": {"/"}, "Filter": {"f"}, "Down": {"j"}, "Up": {"k"},
-                "First item": {"g", "home"}, "Last item": {"G", "end"}, "Notices": {"N"},
+                "First item": {"g", "home"}, "Last item": {"G", "end"}, "Alerts": {"N"},
                 "Help": {"?", "f1"}}.items() <= keys.items()
         assert ("↑", "Cursor up") in textual and ("^q", "Quit") in textual
-        assert not {what for _, what in textual} & {"Run", "Search", "Notices", "Help"}
+        assert not {what for _, what in textual} & {"Run", "Search", "Alerts", "Help"}
 
 
 def test_every_cockpit_binding_has_an_id_and_a_tooltip() -> None:
