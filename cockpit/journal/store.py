@@ -168,9 +168,10 @@ class Journal:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
-        if self._reader is not self._conn:
-            self._reader.close()
-        self._conn.close()
+        with self._lock, self._read_lock:  # a read or write in flight on a thread ends first:
+            if self._reader is not self._conn:  # closing under it crashes SQLite
+                self._reader.close()
+            self._conn.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
