@@ -1,13 +1,34 @@
 """Time, injected.
 
 Everything that depends on "now" (the timeline, countdowns, overdue highlighting, journal
-timestamps) takes a `Clock`, so tests and snapshots can freeze it.
+timestamps) takes a `Clock`, so tests and snapshots can freeze it. Every time a person reads
+(on screen, in a toast, in an engine's message) goes through `local_time`: in the release's
+zone (`config.release.tz`), never the journal's UTC.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
+
+SHOWN = "%a %d %b %H:%M"
+"""How the screens show a moment: the weekday and date, hours and minutes."""
+
+
+def zone_label(zone: tzinfo | str) -> str:
+    """The zone's name the way people read it: Etc/GMT-9 means UTC+9 (POSIX signs are
+    inverted)."""
+    name = zone if isinstance(zone, str) else str(getattr(zone, "key", None) or zone)
+    if name.startswith("Etc/GMT") and name[7:]:
+        return "UTC" + ("+" if name[7] == "-" else "-") + name[8:]
+    return name
+
+
+def local_time(at: datetime, tz: tzinfo, fmt: str = SHOWN, *, zone: bool = False) -> str:
+    """`at` in the release's zone `tz` (`config.release.tz`), as `fmt` says; `zone`: followed
+    by the zone's name, for text read away from the header that names it."""
+    shown = at.astimezone(tz).strftime(fmt)
+    return f"{shown} {zone_label(tz)}" if zone else shown
 
 
 class Clock(Protocol):

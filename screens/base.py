@@ -34,6 +34,10 @@ class Header:
     """Questions raised while another dialog was open, waiting their turn."""
     asks: tuple[str, ...] = ()
     """What the runs wait for a person to answer ("hotfix: Publish v1.1.1")."""
+    blocked: frozenset[str] = frozenset()
+    """The playbooks a gate blocks now (the timeline's "blocked" filter)."""
+    gone: str | None = None
+    """A spectator's word that the controller died (who held the journal's lock last)."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from screens.base import Feed, ModeScreen, OutputWanted
 from widgets.build_grid import BuildGrid, target_story
 from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane
+from widgets.search import matches
 
 MAX_PANES = 4
 RETRYABLE = frozenset({TargetStatus.FAILED, TargetStatus.BUILDER_LOST, TargetStatus.CANCELLED})
@@ -53,7 +54,7 @@ class BuildsScreen(ModeScreen):
         Binding("s", "split", "Split logs", id="split-logs",
                 tooltip="Show up to four targets' logs side by side, or just the selected one"),
         Binding("slash", "filter", "Filter", id="filter-logs",
-                tooltip="Show only log lines containing some text (escape clears)"),
+                tooltip="Show only log lines containing some text, any case (escape clears)"),
     ]
 
     class BuildRequested(Message):
@@ -136,11 +137,12 @@ class BuildsScreen(ModeScreen):
     def show(self, feed: Feed) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle);
         the header once a second."""
-        tick = feed.now.replace(microsecond=0)
+        tick = (feed.now.replace(microsecond=0), feed.header.gone)
         if tick != self._header_tick:
             self._header_tick = tick
             self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
-                                               waiting=feed.header.waiting, asks=feed.header.asks)
+                                               waiting=feed.header.waiting, asks=feed.header.asks,
+                                               gone=feed.header.gone)
         new_events = feed.events
         if self.state is not None and not new_events and all(
                 p.source is not None for p in self.query(LogPane)):
@@ -179,7 +181,7 @@ class BuildsScreen(ModeScreen):
             self.refresh_bindings()
 
     def _filtered(self, lines: list[str]) -> list[str]:
-        return [ln for ln in lines if self.filter in ln] if self.filter else lines
+        return [ln for ln in lines if matches(self.filter, ln)] if self.filter else lines
 
     def _wanted(self) -> list[str]:
         if self.state is None or not self.state.targets:

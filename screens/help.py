@@ -43,19 +43,24 @@ class HelpScreen(ModalScreen[None]):
     @classmethod
     def of(cls, screen: Screen[object], role: str) -> HelpScreen:
         """Help from a screen's live bindings: the cockpit's own keys first (they have an
-        id), then navigation; each key once."""
-        ours: list[tuple[str, str, str, bool]] = []
-        navigation: list[tuple[str, str, str, bool]] = []
-        seen: set[tuple[str, str]] = set()
+        id): the mode's, the app's, then the focused widget's; then Textual's. The keys of
+        one action share a row ("g home")."""
+        rows: dict[tuple[bool, int, str, str], list[str]] = {}
+        enabled: dict[tuple[bool, int, str, str], tuple[str, str, bool]] = {}
         for active in screen.active_bindings.values():
             binding = active.binding
+            owner = 0 if active.node is screen else 1 if active.node is screen.app else 2
+            group = (not binding.id, owner, binding.id or "", binding.action)
             key = screen.app.get_key_display(binding)
-            if (key, binding.action) in seen:
-                continue
-            seen.add((key, binding.action))
-            row = (key, binding.description or binding.action, binding.tooltip, active.enabled)
-            (ours if binding.id else navigation).append(row)
-        return cls(ours, navigation, role)
+            if key not in rows.setdefault(group, []):
+                rows[group].append(key)
+            enabled[group] = (binding.description or binding.action, binding.tooltip,
+                              active.enabled)
+        ordered = sorted(rows, key=lambda g: g[:2])  # stable: each group in binding order
+        table = [(" ".join(rows[g]), *enabled[g]) for g in ordered]
+        ours = [row for g, row in zip(ordered, table, strict=True) if not g[0]]
+        textual = [row for g, row in zip(ordered, table, strict=True) if g[0]]
+        return cls(ours, textual, role)
 
     def compose(self) -> ComposeResult:
         legend = Text()
@@ -70,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(bindings_table(self.rows))
                 yield Static(Text("\nStatuses", style="bold"))
                 yield Static(legend)
-                yield Static(Text("\nNavigation", style="bold"))
+                yield Static(Text("\nTextual's keys (moving, focus, copy)", style="bold"))
                 yield Static(bindings_table(self.navigation))
                 yield Static(Text("\nctrl+p opens the command palette: every playbook and "
                                   "screen by name.", style="dim"))

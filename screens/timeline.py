@@ -21,6 +21,7 @@ from screens.base import Feed, ModeScreen, OutputWanted
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, render_item, row_help
 from widgets.log_pane import MAX_PER_FLUSH, LogPane
+from widgets.search import SearchBox
 from widgets.timeline_table import TimelineTable
 
 ACTING = ("run", "dry_run", "override", "resolve", "cancel_run")
@@ -47,7 +48,7 @@ class TimelineScreen(ModeScreen):
         Binding("i", "resolve", "Interrupted…", id="resolve-interrupted",
                 tooltip="Re-run, mark done or skip the step a crash interrupted"),
         Binding("c", "cancel_run", "Cancel run", id="cancel-run",
-                tooltip="Stop the running playbook (its process group is killed)"),
+                tooltip="Stop the running playbook, asked first (its process group is killed)"),
         Binding("n", "jump_now", "Now", id="jump-now", tooltip="Select the next item due"),
         Binding("l", "focus_log", "Log", id="focus-log", tooltip="Move focus to the log pane"),
     ]
@@ -99,7 +100,11 @@ class TimelineScreen(ModeScreen):
             with Vertical(id="right"):
                 yield ItemDetail(id="detail")
                 yield LogPane(id="log")
+        yield SearchBox(placeholder="search items (any case; enter keeps it, escape clears)")
         yield Footer()
+
+    def on_timeline_table_search_wanted(self) -> None:
+        self.query_one(SearchBox).open()
 
     def on_mount(self) -> None:
         self.query_one(TimelineTable).focus()
@@ -131,16 +136,18 @@ class TimelineScreen(ModeScreen):
                 log.push(event.lines(), event.unread, event.id)
             elif not log.loading:  # shown since that poll began: its lines came without text
                 self._load_log(log, log.border_title or "log")
-        tick = (feed.launch.version, feed.now.replace(microsecond=0))
+        tick = (feed.launch.version, feed.now.replace(microsecond=0), feed.header.gone)
         if tick == self._last_tick:
             return
         self._last_tick = tick
         self.feed = feed
         table = self.query_one(TimelineTable)
         first = not table.row_count
-        table.show(feed.timeline)
-        self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
-                                               waiting=feed.header.waiting, asks=feed.header.asks)
+        table.show(feed.timeline, feed.header.blocked)
+        header = feed.header
+        self.query_one(CockpitHeader).show(feed.timeline, active=header.active,
+                                           waiting=header.waiting, asks=header.asks,
+                                           gone=header.gone)
         if first:
             self.action_jump_now()
         self._show_selected()
@@ -162,13 +169,11 @@ class TimelineScreen(ModeScreen):
     def follow_run(self, playbook: str) -> None:
         """Select the item of a playbook that just started, so its log shows."""
         item = self.runbook.item_for(playbook)
-        view = self.view
-        if item is not None and view is not None:
-            keys = [v.slot.key for v in view.items if v.item.id == item.id]
-            due = [v.slot.key for v in view.items
-                   if v.item.id == item.id and v.start is not None and v.start <= view.now]
-            if due or keys:
-                self.query_one(TimelineTable).select_key((due or keys)[-1])
+        if item is not None and self.view is not None:
+            self.query_one(TimelineTable).follow(item.id, self.view.now)
+
+    def on_search_box_searched(self, message: SearchBox.Searched) -> None:
+        self.query_one(TimelineTable).search(message.text, done=message.done)
 
     # selection ------------------------------------------------------------------------------
 
@@ -241,7 +246,7 @@ class TimelineScreen(ModeScreen):
         """Spectators: the acting keys do not exist. Controller: shown, dimmed when moot."""
         if action not in ACTING:
             return True
-        if not self.can_act:
+        if not self.can_act or isinstance(self.focused, SearchBox):  # enter ends a search
             return False
         view = self.selected()
         state = self.feed.launch if self.feed else None
@@ -285,16 +290,10 @@ class TimelineScreen(ModeScreen):
             self.post_message(self.CancelRequested())
 
     def action_jump_now(self) -> None:
-        view = self.view
-        if view is None:
-            return
-        target = view.due_now()
+        target = self.view.due_now() if self.view is not None else None
         if target is not None:
             self.query_one(TimelineTable).select_key(target.slot.key)
 
     def action_focus_log(self) -> None:
         log = self.query_one(LogPane)
-        if log.has_focus:
-            self.query_one(TimelineTable).focus()
-        else:
-            log.focus()
+        (self.query_one(TimelineTable) if log.has_focus else log).focus()

@@ -5,14 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from cockpit.clock import zone_label
 from cockpit.state.timeline import TimelineView, relative_label
-
-
-def zone_label(timezone: str) -> str:
-    """Etc/GMT-9 means UTC+9 (POSIX signs are inverted): say it the way people read it."""
-    if timezone.startswith("Etc/GMT") and timezone[7:]:
-        return "UTC" + ("+" if timezone[7] == "-" else "-") + timezone[8:]
-    return timezone
 
 
 class CockpitHeader(Static):
@@ -30,11 +24,20 @@ class CockpitHeader(Static):
         self._shown = ""
 
     def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0,
-             asks: tuple[str, ...] = ()) -> None:
+             asks: tuple[str, ...] = (), gone: str | None = None) -> None:
+        """`gone`: a spectator's word that the controller died (who held the journal last):
+        said beside the role (a narrow terminal still shows it), and what it was running is
+        no longer called running."""
         text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
-                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
-                             "  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
-                             (relative_label(view.now_offset, 0), "bold yellow"))
+                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"))
+        if gone is not None:
+            text.append("  ")
+            text.append(f"⚠ CONTROLLER GONE ({gone})", style="bold white on dark_red")
+        text.append_text(Text.assemble("  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
+                                       (relative_label(view.now_offset, 0), "bold yellow")))
+        if gone is not None and active:
+            text.append(f"  │  stopped mid-run: {active}", style="bold")
+            active = None
         if asks:  # first: a run waits for a person
             who = "the controller" if "SPECTATOR" in self.role else "you"
             text.append("  │  ")

@@ -18,6 +18,7 @@ from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import RichLog
 
+from cockpit.clock import local_time
 from cockpit.engine.plans import PlaybookPlan
 from cockpit.journal.events import StepStatus
 from cockpit.runbook.model import SECTION_TITLES
@@ -139,7 +140,7 @@ def row_help(key: str, view: TimelineView | None) -> Text:
 
 
 def _when(at: datetime, tz: tzinfo) -> str:
-    return at.astimezone(tz).strftime("%a %d %b %H:%M")
+    return local_time(at, tz)
 
 
 def _render_step(number: int, planned: StepPlan, run: RunState | None) -> list[RenderableType]:

@@ -1,14 +1,20 @@
-"""The timeline: every runbook item in time order, grouped by section, with a now-marker."""
+"""The timeline: every runbook item in time order, grouped by section, with a now-marker;
+its keys (vi-like moves, `/` search and `f` status filter: `widgets.timeline_filter`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
 from cockpit.runbook.model import SECTION_TITLES
 from cockpit.state.timeline import ItemStatus, ItemView, TimelineView, relative_label
 from widgets.status import status_text
+from widgets.timeline_filter import RowFilter
 
 NOW_KEY = "now"
 SECTION_PREFIX = "section:"
@@ -20,12 +26,33 @@ class TimelineTable(DataTable[Text]):
     DEFAULT_CSS = """
     TimelineTable { height: 1fr; }
     """
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="timeline-search", show=False,
+                tooltip="Show only the items whose name has some text (any case)"),
+        Binding("f", "cycle_filter", "Filter", id="timeline-filter", show=False,
+                tooltip="Show all items, or only overdue, blocked, running or done ones"),
+        Binding("escape", "clear_filter", "Clear filter", id="timeline-clear", show=False,
+                tooltip="Show every item again (the search and the status filter)"),
+        Binding("j", "cursor_down", "Down", id="timeline-down", show=False,
+                tooltip="The next row"),
+        Binding("k", "cursor_up", "Up", id="timeline-up", show=False,
+                tooltip="The row before"),
+        Binding("g,home", "edge(False)", "First item", id="timeline-first", show=False,
+                tooltip="The first item"),
+        Binding("G,end", "edge(True)", "Last item", id="timeline-last", show=False,
+                tooltip="The last item"),
+    ]
+
+    class SearchWanted(Message):
+        """`/`: the screen opens its search box (`widgets.search.SearchBox`)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._signature: tuple[object, ...] = ()
         self._now_plain: tuple[str, ...] = ()
         self.views: dict[str, ItemView] = {}
+        self.row_filter = RowFilter()
+        self._shown: tuple[TimelineView, frozenset[str]] | None = None
 
     def on_mount(self) -> None:
         self.add_column("status", key="status", width=14)
@@ -33,24 +60,33 @@ class TimelineTable(DataTable[Text]):
         self.add_column("T", key="rel", width=8)
         self.add_column("item", key="item")
 
-    def show(self, view: TimelineView) -> None:
-        """Render the view; rebuild rows only when something visible changed."""
+    def show(self, view: TimelineView, blocked: frozenset[str] = frozenset()) -> None:
+        """Render the view (the rows the filter keeps; `blocked`: the playbooks a gate blocks
+        now); rebuild rows only when something visible changed."""
+        self._shown = view, blocked
+        keep = self.row_filter
         signature = (*tuple((v.slot.key, v.status, v.overdue, v.override is not None,
                              v.run.run_id if v.run else None, len(v.run.missed) if v.run else 0)
-                            for v in view.items), view.now_index)
+                            for v in view.items), view.now_index, keep,
+                     blocked if keep.status == "blocked" else None)
         self._update_now_row(view)
         if signature == self._signature:
             return
         self._signature = signature
         selected = self.selected_key
-        self.views = {v.slot.key: v for v in view.items}
+        self.views = {v.slot.key: v for v in view.items if keep.keeps(v, blocked)}
+        self.border_title = (keep.words(len(self.views), len(view.items)) if keep.active
+                             else None)
         self.clear()
         section = None
         timed_index = 0
         marker = False
         for item_view in view.items:
             needs_marker = not marker and (item_view.start is None
-                                           or timed_index == view.now_index)
+                                           or timed_index >= view.now_index)
+            if item_view.slot.key not in self.views:
+                timed_index += item_view.start is not None
+                continue
             if item_view.item.section != section:
                 if needs_marker:
                     self._add_now_row(view)
@@ -86,6 +122,44 @@ class TimelineTable(DataTable[Text]):
     def select_key(self, key: str) -> None:
         if key in self.rows_keys():
             self.move_cursor(row=self.get_row_index(key), animate=False)
+
+    def follow(self, item_id: str, now: datetime) -> None:
+        """Select an item's row: its occurrence that has started last, else its last one."""
+        keys = [v.slot.key for v in self.views.values() if v.item.id == item_id]
+        due = [v.slot.key for v in self.views.values() if v.item.id == item_id
+               and v.start is not None and v.start <= now]
+        if due or keys:
+            self.select_key((due or keys)[-1])
+
+    # keys -----------------------------------------------------------------------------------
+
+    def filter_rows(self, row_filter: RowFilter) -> None:
+        self.row_filter = row_filter
+        if self._shown is not None:
+            self.show(*self._shown)
+
+    def search(self, text: str, *, done: bool) -> None:
+        """What the search box says (as it is typed); `done`: the keys come back here."""
+        self.filter_rows(RowFilter(text, self.row_filter.status))
+        if done:
+            self.focus()
+
+    def action_search(self) -> None:
+        self.post_message(self.SearchWanted())
+
+    def action_cycle_filter(self) -> None:
+        self.filter_rows(self.row_filter.cycled())
+
+    def action_clear_filter(self) -> None:
+        self.filter_rows(RowFilter())
+
+    def action_edge(self, last: bool) -> None:
+        items = [str(row.key.value) for row in self.ordered_rows if row.key.value in self.views]
+        if items:
+            self.select_key(items[-1] if last else items[0])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.row_filter.active if action == "clear_filter" else True
 
     def _add_item_row(self, v: ItemView) -> None:
         style = "bold" if v.status in {ItemStatus.DUE, ItemStatus.RUNNING} or v.overdue else ""

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -42,6 +44,7 @@ from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from screens.base import ModeScreen
 from screens.help import HelpScreen
+from screens.notifications import KEPT, Notice, NotificationsScreen
 from screens.timeline import TimelineScreen
 
 POLL_SECONDS = 0.2
@@ -65,6 +68,8 @@ class CockpitApp(Host):
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
         Binding("q", "quit_cockpit", "Quit", id="quit",
                 tooltip="Quit (asks first while a playbook runs)"),
+        Binding("N", "notifications", "Alerts", id="notifications",
+                tooltip="Every notification so far, with its time"),
     ]
 
     def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
@@ -81,6 +86,8 @@ class CockpitApp(Host):
         self.build_control = Building(self)
         self.feeder = Feeder(self)
         self.asking = Asking(self)
+        self.notices: deque[Notice] = deque(maxlen=KEPT)
+        """Every toast raised, kept for the notifications log (N)."""
         self._last_error = ""
         self.matrix_plan = ""
         """Which target builds where (planned after the first frame: finding the host's
@@ -216,19 +223,10 @@ class CockpitApp(Host):
 
     def on_timeline_screen_cancel_requested(self, message: TimelineScreen.CancelRequested
                                             ) -> None:
-        """The run of the selected item; with only one going, that one."""
-        if self._flows is None:
-            return
-        running = self._flows.running_playbooks()
-        view = self.timeline.selected()
-        chosen = view.item.playbook if view is not None else None
-        if chosen not in running:
-            chosen = running[0] if len(running) == 1 else None
-        if chosen is not None:
-            self._flows.cancel_run(chosen)
-        elif running:
-            self.notify(f"{len(running)} runs: select the item of the one to cancel",
-                        severity="warning")
+        """The run of the selected item (with only one going, that one), asked first."""
+        if self._flows is not None:
+            view = self.timeline.selected()
+            self._flows.ask_cancel(view.item.playbook if view is not None else None)
 
     def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
         self.build_control.request(message.targets, message.builder, message.retry_of)
@@ -253,13 +251,9 @@ class CockpitApp(Host):
 
     def action_answer_waiting(self) -> None:
         """The question a run waits on: the selected item's run first, else the oldest."""
-        if self._flows is None:
-            return
-        view = self.timeline.selected() if self.current_mode == "timeline" else None
-        if not ((view is not None and view.item.playbook
-                 and self._flows.waiting.take(view.item.playbook))
-                or self._flows.waiting.take()):
-            self.notify("no run waits for an answer", timeout=3)
+        if self._flows is not None:
+            view = self.timeline.selected() if self.current_mode == "timeline" else None
+            self._flows.answer(view.item.playbook if view is not None else None)
 
     def action_emergency(self, name: str) -> None:
         """H / R from any screen: parameters, the whole plan, an explicit yes, then the run
@@ -276,6 +270,16 @@ class CockpitApp(Host):
 
     def waiting_questions(self) -> int:
         return self.asking.waiting
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """A toast, and kept (with its time) for the notifications log. Thread-safe, as
+        Textual's is."""
+        self.notices.append(Notice(self.clock.now(), str(message), title, severity))
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_notifications(self) -> None:
+        self.push_screen(NotificationsScreen(self.notices, self.config.release.tz))
 
     def action_help(self) -> None:
         """Help from the live bindings of the screen on show."""

@@ -8,6 +8,7 @@ folded and rendered on the UI's. One poll is in flight at a time.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,14 +17,18 @@ from cockpit.builds.plan import assign
 from cockpit.engine.plans import PlanCache, PlanKey, plan_key
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
+from cockpit.journal.holder import controller_gone
 from cockpit.journal.row import Event
 from cockpit.state.builds import BuildState
+from cockpit.state.gates import blocked_by
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import active_label, project
 from screens.base import Feed, Header, ModeScreen, OutputWanted
 
 LOADED_LINES = 10_000
 """A log opened in a pane starts with its last lines (the pane keeps no more)."""
+HOLDER_EVERY = 1.0
+"""Seconds between a spectator's checks that the controller still holds the journal."""
 REPLANNED = frozenset({ev.Kind.RUN_FINISHED, ev.Kind.BUILD_FINISHED})
 """Events after which the repository may say something else: plans are made again."""
 
@@ -39,11 +44,24 @@ class Feeder:
         """Keys whose planning failed (said once): not asked again until the plans are stale."""
         self._planned_ahead = False
         self._header: tuple[object, Header] | None = None
+        self._blocked_at: tuple[object, frozenset[str]] = (None, frozenset())
+        self.gone: str | None = None
+        """A spectator's word that the controller died: who held the lock last."""
+        self._holder_checked = -HOLDER_EVERY
 
     def read(self, after: int, wanted: OutputWanted) -> list[Event]:
         """What the journal added after `after`, with the text of the logs `wanted`."""
         return self.app.journal.events(after=after, output_of=wanted.sources,
                                        output_tail=wanted.tail)
+
+    def _read_polled(self, after: int, wanted: OutputWanted) -> list[Event]:
+        """A poll's read (on a worker thread); a spectator also asks, once a second, whether
+        the controller still holds the journal's lock."""
+        journal = self.app.journal
+        if not journal.writable and time.monotonic() - self._holder_checked >= HOLDER_EVERY:
+            self._holder_checked = time.monotonic()
+            self.gone = controller_gone(journal.path)
+        return self.read(after, wanted)
 
     def poll(self) -> None:
         if not self._reading:
@@ -53,7 +71,7 @@ class Feeder:
     async def _poll(self) -> None:
         wanted = self.app.mode_screen().wanted_output()  # asked here, on the UI's thread
         try:
-            events = await asyncio.to_thread(self.read, self.state.last_id, wanted)
+            events = await asyncio.to_thread(self._read_polled, self.state.last_id, wanted)
         except CockpitError as exc:
             self.app.notify(str(exc), severity="error", title="journal")
             return
@@ -88,15 +106,24 @@ class Feeder:
         """The timeline projected, and what runs: again only when the launch's state moved
         (not a log's lines) or the clock ticked to another second."""
         waiting = self.app.waiting_questions()
-        tick = (self.state.version, now.replace(microsecond=0), waiting)
+        tick = (self.state.version, now.replace(microsecond=0), waiting, self.gone)
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
             asks = tuple(f"{run.playbook}: {run.waiting.title}" for run in self.state.waiting()
                          if run.waiting is not None)
             self._header = tick, Header(view, active_label(runbook, self.state, now),
-                                        waiting, asks)
+                                        waiting, asks, self._blocked(), self.gone)
         return self._header[1]
+
+    def _blocked(self) -> frozenset[str]:
+        """The playbooks a gate blocks: again only when the launch's state moved."""
+        if self._blocked_at[0] != self.state.version:
+            runbook, gates = self.app.runbook, self.app.config.release.gates
+            self._blocked_at = self.state.version, frozenset(
+                name for name in runbook.playbooks
+                if blocked_by(runbook, self.state, name, gates) is not None)
+        return self._blocked_at[1]
 
     # what the modes ask for -----------------------------------------------------------------
 

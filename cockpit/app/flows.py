@@ -54,6 +54,33 @@ class Flows:
                 self._runs[name].cancel()
                 self.app.notify(f"cancelling {name}")
 
+    def ask_cancel(self, selected: str | None) -> None:
+        """`c`: the selected item's run (with only one going, that one); stopping it is asked
+        first (escape or n keeps it); the question closes itself once the run has ended."""
+        running = self.running_playbooks()
+        playbook = selected if selected in running else (
+            running[0] if len(running) == 1 else None)
+        if playbook is not None:
+            self.app.run_worker(self._ask_cancel(playbook), group="flow", exit_on_error=False)
+        elif running:
+            self.app.notify(f"{len(running)} runs: select the item of the one to cancel",
+                            severity="warning")
+
+    def answer(self, selected: str | None) -> None:
+        """`w`: the question the selected item's run waits on, else the one waiting longest."""
+        if not ((selected and self.waiting.take(selected)) or self.waiting.take()):
+            self.app.notify("no run waits for an answer", timeout=3)
+
+    async def _ask_cancel(self, playbook: str) -> None:
+        answer = await self.app.ask(ConfirmModal(
+            f"Cancel {playbook}?",
+            "Its running step's processes are stopped (the whole process group) and the run "
+            "is journaled as aborted; run it again later from its item.",
+            confirm_label="Stop the run (y)", cancel_label="Keep it running (n)",
+            still_needed=lambda: self.running(playbook)))
+        if answer:
+            self.cancel_run(playbook)
+
     def start_up(self, autorun: tuple[str, dict[str, str], bool] | None) -> None:
         """At start: a run a crash interrupted is resolved first; then what the command line
         asked for (`cockpit run` without --headless)."""

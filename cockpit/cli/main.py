@@ -82,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--yes", action="store_true", help="confirm destructive steps")
     run.add_argument("--headless", action="store_true", help="no UI: rich progress output")
 
-    sub.add_parser("playbooks", parents=[config_opt], help="list playbooks, steps, parameters")
+    playbooks = sub.add_parser("playbooks", parents=[config_opt],
+                               help="list playbooks, steps, parameters; or show one (NAME)")
+    playbooks.add_argument("name", nargs="?", metavar="NAME",
+                           help="one playbook in full: its steps, what each asks, parameters")
 
     journal = sub.add_parser("journal", parents=[config_opt], help="the launch journal")
     jsub = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)

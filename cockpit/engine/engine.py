@@ -107,7 +107,8 @@ class Engine:
         # git answers for the version parameters: on a thread, the UI's loop keeps drawing
         values = await asyncio.to_thread(self.planner.values, playbook, given)
         if not dry_run:
-            ensure_not_blocked(self.runbook, self.state(), name, self.config.release.gates)
+            ensure_not_blocked(self.runbook, self.state(), name, self.config.release.gates,
+                               self.config.release.tz)
         run_id = uuid.uuid4().hex[:10]
         params = {k: values[k] for k in playbook.params}
         item = self.runbook.item_for(name)
@@ -130,7 +131,7 @@ class Engine:
         if run is None or run.status != RunStatus.INTERRUPTED:
             raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
         ensure_not_blocked(self.runbook, self.state(), run.playbook,
-                           self.config.release.gates)
+                           self.config.release.gates, self.config.release.tz)
         step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
         values = await asyncio.to_thread(self.planner.values, playbook, run.params)

@@ -26,6 +26,7 @@ from cockpit.clock import Clock, SystemClock
 from cockpit.errors import JournalError, Problem
 from cockpit.journal.checkpoint import Checkpointer
 from cockpit.journal.events import Payload, SessionStarted
+from cockpit.journal.holder import lock_path
 from cockpit.journal.row import SELECT, Event, table_columns
 from cockpit.redact import redact_value
 
@@ -107,8 +108,7 @@ class Journal:
         clock = clock or SystemClock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            lock_path = path.with_name(path.name + ".lock")
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise _problem(path, exc, "create the journal") from None
         try:
@@ -168,9 +168,10 @@ class Journal:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
-        if self._reader is not self._conn:
-            self._reader.close()
-        self._conn.close()
+        with self._lock, self._read_lock:  # a read or write in flight on a thread ends first:
+            if self._reader is not self._conn:  # closing under it crashes SQLite
+                self._reader.close()
+            self._conn.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

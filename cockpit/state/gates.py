@@ -10,8 +10,10 @@ playbooks (hotfix, rollback, incident) are never blocked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Literal
 
+from cockpit.clock import local_time
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal.events import Verdict
 from cockpit.runbook.model import Runbook
@@ -83,7 +85,8 @@ def blocked_by(runbook: Runbook, state: LaunchState, playbook: str | None,
 
 
 def ensure_not_blocked(runbook: Runbook, state: LaunchState, playbook: str,
-                       policy: GatePolicy) -> None:
+                       policy: GatePolicy, tz: tzinfo) -> None:
+    """Refuse a blocked playbook, saying why; a decision's time in the release's zone `tz`."""
     block = blocking(runbook, state, playbook, policy)
     if block is None:
         return
@@ -95,7 +98,8 @@ def ensure_not_blocked(runbook: Runbook, state: LaunchState, playbook: str,
                "rationale (cockpit: select the gate and press o)")
     else:
         message = (f"blocked: {block.title} was decided NO-GO by {d.operator} at "
-                   f"{d.at:%Y-%m-%d %H:%M} UTC ({d.rationale or 'no rationale'})")
+                   f"{local_time(d.at, tz, '%Y-%m-%d %H:%M', zone=True)} "
+                   f"({d.rationale or 'no rationale'})")
         fix = ("re-run the gate and decide GO, or record an override with a rationale "
                "(cockpit: select the gate and press o)")
     raise Blocked([Problem(message, field=f"playbook {playbook}", fix=fix)], exit_code=1)

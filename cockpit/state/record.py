@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 
+from cockpit.clock import local_time
 from cockpit.journal import events as ev
 from cockpit.journal.events import FAILING
 from cockpit.journal.row import Event
@@ -179,7 +180,7 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
     state.apply(events)
 
     def when(ts: datetime) -> str:
-        return ts.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return local_time(ts, tz, "%Y-%m-%d %H:%M:%S %Z")
 
     out = [f"# Launch record: {title}", "", *_decisions(events, when), "## Runs", ""]
     steps = _Steps(events)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from cockpit.clock import local_time
 from cockpit.journal.events import RunStatus, Verdict
 from cockpit.runbook.model import Item, Runbook
 from cockpit.state.launch import Decision, LaunchState, RunState
@@ -170,7 +171,7 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         status = _status(start, now, run, decision)
         overdue = status == "due" and end is not None and now >= end
         when = start or (run.started if run is not None else None)  # emergencies: last run
-        local = when.astimezone(tz).strftime("%a %d %b %H:%M") if when else ""
+        local = local_time(when, tz) if when else ""
         relative = relative_label(slot.offset, slot.item.day) if slot.offset is not None else ""
         override = state.overrides.get(slot.item.id) if slot.item.gate else None
         if override is not None and decision is not None and override.event_id < decision.event_id:
@@ -182,7 +183,7 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
     upcoming = timed[now_index] if now_index < len(timed) else None
     offset = int((now - launch).total_seconds() // 60)
     return TimelineView(views, now, now_index, upcoming,
-                        now.astimezone(tz).strftime("%a %d %b %H:%M"), offset)
+                        local_time(now, tz), offset)
 
 
 def _window_end(slot: Slot, all_slots: list[Slot], index: int, launch: datetime) -> datetime | None:

@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from cockpit.clock import local_time
 from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.forge import announce
@@ -71,7 +72,7 @@ class AnnounceStep(StepBase):
                    if isinstance(e.payload, Announcement) and e.payload.digest == digest
                    and e.payload.posted]
         if earlier:
-            when = earlier[-1].ts.astimezone(ctx.config.release.tz).strftime("%H:%M")
+            when = local_time(earlier[-1].ts, ctx.config.release.tz, "%H:%M", zone=True)
             return Outcome(StepStatus.SKIPPED, f"already posted to {self.channel} at {when}")
         webhooks = ctx.config.announce.webhooks
         url = announce.webhook_url(self.channel, webhooks)

@@ -252,6 +252,8 @@ async def test_cancel_stops_the_running_step_and_quit_asks(
         await until(pilot, lambda: asked(app, ConfirmModal))  # a playbook runs: it asks
         await pilot.press("n")
         await pilot.press("c")
+        await until(pilot, lambda: asked(app, ConfirmModal))  # stopping a run is asked too
+        await pilot.press("y")
         await until(pilot, lambda: not app.running())
         run = next(iter(app.state.runs.values()))
         await until(pilot, lambda: run.status == "aborted")

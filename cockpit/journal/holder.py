@@ -1,0 +1,36 @@
+"""Who controls a journal: the controller holds an exclusive flock on a side file for as long
+as it lives, and writes who it is there. A spectator asks whether that lock is still held, so
+it can say a controller died instead of showing its run as running."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+
+def lock_path(journal: Path) -> Path:
+    """The side file the controller locks."""
+    return journal.with_name(journal.name + ".lock")
+
+
+def controller_gone(journal: Path) -> str | None:
+    """None while a controller holds the lock; else who held it last ("nobody" if no one
+    ever did). A quick test (a shared lock taken and given back at once): still, call it off
+    the UI's thread."""
+    path = lock_path(journal)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return "nobody"
+    except OSError:
+        return None  # cannot tell: say nothing rather than something false
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None  # held: the controller lives
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return os.pread(fd, 512, 0).decode(errors="replace").strip() or "nobody"
+    finally:
+        os.close(fd)
