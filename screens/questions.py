@@ -3,6 +3,7 @@ to do with a step that failed. Each answers with the engine's answer types."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Literal, TypeVar
 
 from rich.text import Text
@@ -47,10 +48,21 @@ class ManualModal(_RunQuestion[ManualAnswer | None]):
                 Binding("ctrl+t", "stop", "Stop the run", id="manual-stop",
                         tooltip="Stop the run here (asked again; resume later)")]
 
-    def __init__(self, title: str, instructions: str) -> None:
+    def __init__(self, title: str, instructions: str,
+                 fresh: Callable[[], Awaitable[str]] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.instructions = instructions
+        self.fresh = fresh
+
+    def on_mount(self) -> None:  # Modal's on_mount runs too
+        if self.fresh is not None:
+            self.run_worker(self._show_fresh(self.fresh), exit_on_error=False)
+
+    async def _show_fresh(self, fresh: Callable[[], Awaitable[str]]) -> None:
+        """What the step shows, read now (the operator may have committed since it asked)."""
+        self.instructions += await fresh()
+        self.query_one(".modal-body", Static).update(Text(self.instructions))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):

@@ -43,7 +43,8 @@ class ScriptedOperator:
         return self.confirm_answers.pop(0) if self.confirm_answers else True
 
     async def manual(self, question: q.Manual) -> ManualAnswer | None:
-        self.shown.append(question.instructions)
+        fresh = await question.fresh() if question.fresh is not None else ""
+        self.shown.append(question.instructions + fresh)
         self.asked[question.step] = self.asked.get(question.step, 0) + 1
         assert self.asked[question.step] < 5, f"{question.step} asked again and again"
         if self.manual_answers:

@@ -48,7 +48,7 @@ class UiInteraction:
         again = False
         while True:
             answer = await self._ask(question.title, lambda: ManualModal(
-                question.title, question.instructions), again)
+                question.title, question.instructions, question.fresh), again)
             if answer is not None or await self._stop(f"{question.title} is not done."):
                 return answer  # type: ignore[no-any-return]
             again = True

@@ -69,9 +69,10 @@ class ManualStep(StepBase):
     async def execute(self, ctx: StepContext) -> Outcome:
         unmet = ""
         while True:
-            instructions = prose(self.instructions, ctx.values) + await self._shown(ctx) + unmet
             answer = await ctx.interaction.manual(Manual(
-                self.id, prose(self.title, ctx.values), instructions))
+                self.id, prose(self.title, ctx.values),
+                prose(self.instructions, ctx.values) + unmet,
+                fresh=(lambda: self._shown(ctx)) if self.show else None))
             if answer is None:
                 return Outcome(StepStatus.DECLINED, "the operator stopped here")
             unmet = await self._unmet(ctx) if answer.done else ""
@@ -80,6 +81,7 @@ class ManualStep(StepBase):
                 return Outcome(StepStatus.OK if answer.done else StepStatus.FAILED, answer.note)
 
     async def _shown(self, ctx: StepContext) -> str:
+        """What `show` says now (read-only: run again each time the question is shown)."""
         if not self.show:
             return ""
         argv = render_argv(self.show, ctx.values)

@@ -7,6 +7,7 @@ it (no step object to dig into), so whoever asks needs nothing but the question.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -43,6 +44,9 @@ class Manual:
     instructions: str
     clipboard: str = ""
     """Text worth copying for the operator (a message to post by hand)."""
+    fresh: Callable[[], Awaitable[str]] | None = None
+    """What the step shows as it is now (a read-only command's output, e.g. the commits a
+    branch gained): read again whenever the question is shown, after the instructions."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from cockpit.runbook.loader import load_runbook
 from cockpit.runbook.model import Runbook
 from screens.modals import ConfirmModal, ParamsModal
 from screens.questions import ManualModal
-from tests.helpers import playbook_folder
+from tests.helpers import commit_fix, playbook_folder
 from tests.ui.test_projections import detail_text
 from tests.ui.test_timeline_ui import SIZE, answer, asked, until
 from widgets.header import CockpitHeader
@@ -148,3 +148,31 @@ async def test_a_question_whose_run_was_cancelled_closes_itself(
         await until(pilot, lambda: not isinstance(app.screen, ManualModal))
         await until(pilot, lambda: not app.running())
     assert journal.events(kinds=["run_finished"])[-1].data["status"] == "aborted"
+
+
+SHOWS = """
+title = "shows the branch"
+[[steps]]
+id = "fix"
+kind = "manual"
+title = "commit the fix"
+instructions = "Commit it; the newest commit:"
+show = "git log -1 --format=%s"
+"""
+
+
+async def test_a_manual_step_shows_what_its_command_says_when_it_is_opened(
+        config: Config, journal: Journal, clock: FrozenClock, tmp_path: Path) -> None:
+    """It waited a while: what it shows is read when the operator opens it, not when it asked
+    (the fix committed meanwhile is there)."""
+    runbook = load_runbook(playbook_folder(tmp_path, shows=SHOWS))
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.start_playbook("shows")
+        await until(pilot, lambda: app.state.waiting())
+        commit_fix(config.repo, "the crash on start")
+        await answer(pilot, ManualModal)
+        await until(pilot, lambda: "fix: the crash on start" in app.screen.instructions)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: not app.running())
