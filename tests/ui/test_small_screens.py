@@ -1,5 +1,6 @@
-"""Usable at 80x24 (issue 11): at the three sizes the cockpit is tried at, every dialog's
-buttons lie on the screen, however long its body."""
+"""Usable at 80x24 (issue 11): at the three sizes the cockpit is tried at, the timeline shows
+the items' names, every dialog's buttons lie on the screen however long its body, the footer
+keeps the emergency keys, help and quit, and the header keeps the role, time and badges."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Button
 
+from cockpit.app.app import CockpitApp
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal.store import Journal
 from cockpit.params import ParamSpec
+from cockpit.runbook.model import Runbook
 from cockpit.steps.checks import CheckResult
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal, TextModal
 from screens.questions import FailureModal, GateModal, ManualModal
+from widgets.timeline_table import NAME_MIN, TimelineTable
 
 SIZES = [(80, 24), (100, 30), (160, 48)]
 LONG = "\n".join(f"{i:>3}  git push origin v1.1.0-beta.{i}  # a long plan" for i in range(80))
@@ -52,3 +59,22 @@ async def test_every_dialogs_buttons_are_on_screen(size: tuple[int, int]) -> Non
                 assert button.region.height == 3, (name, button.label)
             title = dialog.query_one(".modal-title")
             assert screen.contains_region(title.region), name
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_timeline_shows_status_and_names(size: tuple[int, int], config: Config,
+                                                   runbook: Runbook, journal: Journal,
+                                                   clock: FrozenClock) -> None:
+    """Repro: at 80x24 no item names showed (the columns before them took the width), at
+    100x30 names were cut to 11 characters."""
+    app = CockpitApp(config, runbook, journal, clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.3)
+        table = app.screen.query_one(TimelineTable)
+        assert {"status", "item"} <= set(table.shown_columns)
+        assert table.shown_columns["item"] >= NAME_MIN
+        assert table.virtual_size.width <= table.size.width  # nothing hides off the right
+        if size[0] >= 160:
+            assert set(table.shown_columns) == {"status", "when", "rel", "item"}
+        names = [str(table.get_cell(key, "item")) for key in table.rows_keys()]
+        assert any("Tag Release" in name for name in names)
