@@ -11,13 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer
 
 from cockpit.config import Config
 from cockpit.runbook.model import Runbook
 from cockpit.state.gates import blocked_by, overridable
 from cockpit.state.timeline import ItemView, TimelineView
 from screens.base import Feed, ModeScreen, OutputWanted
+from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, render_item, row_help
 from widgets.log_pane import MAX_PER_FLUSH, LogPane
@@ -99,7 +99,7 @@ class TimelineScreen(ModeScreen):
             with Vertical(id="right"):
                 yield ItemDetail(id="detail")
                 yield LogPane(id="log")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_mount(self) -> None:
         self.query_one(TimelineTable).focus()
@@ -177,7 +177,7 @@ class TimelineScreen(ModeScreen):
         key = table.selected_key
         return table.views.get(key) if key else None
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: TimelineTable.RowHighlighted) -> None:
         self._show_selected()
 
     def _show_selected(self) -> None:

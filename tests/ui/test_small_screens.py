@@ -9,6 +9,7 @@ from textual.app import App
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Button
+from textual.widgets._footer import FooterKey
 
 from cockpit.app.app import CockpitApp
 from cockpit.clock import FrozenClock
@@ -19,6 +20,7 @@ from cockpit.runbook.model import Runbook
 from cockpit.steps.checks import CheckResult
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal, TextModal
 from screens.questions import FailureModal, GateModal, ManualModal
+from widgets.footer import CockpitFooter
 from widgets.timeline_table import NAME_MIN, TimelineTable
 
 SIZES = [(80, 24), (100, 30), (160, 48)]
@@ -78,3 +80,23 @@ async def test_the_timeline_shows_status_and_names(size: tuple[int, int], config
             assert set(table.shown_columns) == {"status", "when", "rel", "item"}
         names = [str(table.get_cell(key, "item")) for key in table.rows_keys()]
         assert any("Tag Release" in name for name in names)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_footer_keeps_the_emergency_keys_help_and_quit(
+        size: tuple[int, int], config: Config, runbook: Runbook, journal: Journal,
+        clock: FrozenClock) -> None:
+    """Repro: at 80x24 the footer dropped H, R, ? and q (the screen's keys came first)."""
+    app = CockpitApp(config, runbook, journal, clock=clock)
+    async with app.run_test(size=size) as pilot:
+        for mode in ("timeline", "builds"):
+            await app.switch_mode(mode)
+            await pilot.pause(0.3)
+            footer = app.screen.query_one(CockpitFooter)
+            keys = {key.key: key for key in footer.query(FooterKey)}
+            assert {"H", "R", "question_mark", "q"} <= set(keys), (mode, sorted(keys))
+            screen = Region(0, 0, *size)
+            for key in keys.values():
+                assert screen.contains_region(key.region), (mode, key.key, key.region)
+            if size[0] >= 160 and mode == "timeline":  # room for every key, as before
+                assert not footer.compact and {"enter", "d", "n", "l", "t", "b"} <= set(keys)
