@@ -28,27 +28,55 @@ class CockpitHeader(Static):
         self.role = role
         self.timezone = timezone
         self._shown = ""
+        self._last: tuple[TimelineView, str | None, int] | None = None
 
     def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0) -> None:
-        text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
-                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
-                             "  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
-                             (relative_label(view.now_offset, 0), "bold yellow"))
-        if waiting:  # first: a question waits behind the dialog on screen
-            text.append("  │  ")
-            text.append(f"⧗ {waiting} question{'s' if waiting > 1 else ''} waiting",
-                        style="bold black on yellow")
-        overdue = sum(1 for v in view.items if v.overdue)
-        if overdue:  # before the long part, so a narrow terminal still shows it
-            text.append("  │  ")
-            text.append(f"{overdue} overdue", style="bold white on dark_red")
-        if active:
-            text.append("  │  running: ", style="")
-            text.append(active, style="bold cyan")
-        elif view.next_item is not None:
-            text.append("  │  next: ")
-            text.append(view.next_item.slot.label, style="bold")
-            text.append(f" in {view.countdown()}", style="bold yellow")
+        self._last = (view, active, waiting)
+        self._render_line()
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self._render_line()
+
+    def _render_line(self) -> None:
+        """The longest form whose important part (role, time, badges) fits the width; what
+        runs or comes next ends the line, cut with an ellipsis if it must be."""
+        assert self._last is not None
+        width = self.size.width or 1000
+        for level in range(3):
+            text, core = self._line(*self._last, level=level)
+            if core <= width:
+                break
+        text.truncate(width, overflow="ellipsis")
         if text.plain != self._shown:  # one line, fixed height: never worth a screen layout
             self._shown = text.plain
             self.update(text, layout=False)
+
+    def _line(self, view: TimelineView, active: str | None, waiting: int, *,
+              level: int) -> tuple[Text, int]:
+        """level 0: everything; 1: compact (no date, narrow separators); 2: without the
+        release's name. Returns the line and the cells of its important part."""
+        bar = "  │  " if level == 0 else " │ "
+        when = view.now_local if level == 0 else view.now_local.rsplit(" ", 1)[-1]
+        text = Text.assemble(("🚀 " if level == 0 else "", ""),
+                             (self.release + bar if level < 2 else "", "bold"),
+                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"),
+                             bar, f"{when} {zone_label(self.timezone)} ",
+                             (relative_label(view.now_offset, 0), "bold yellow"))
+        if waiting:  # first: a question waits behind the dialog on screen
+            text.append(bar)
+            text.append(f"⧗ {waiting} question{'s' if waiting > 1 else ''} waiting"
+                        if level == 0 else f"⧗ {waiting} waiting", style="bold black on yellow")
+        overdue = sum(1 for v in view.items if v.overdue)
+        if overdue:  # before the long part, so a narrow terminal still shows it
+            text.append(bar)
+            text.append(f"{overdue} overdue", style="bold white on dark_red")
+        core = text.cell_len
+        if active:
+            text.append(bar + "running: ", style="")
+            text.append(active, style="bold cyan")
+        elif view.next_item is not None:
+            text.append(bar + "next: ")
+            text.append(view.next_item.slot.label, style="bold")
+            text.append(f" in {view.countdown()}", style="bold yellow")
+        return text, core if level < 2 else 0

@@ -21,6 +21,7 @@ from cockpit.steps.checks import CheckResult
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal, TextModal
 from screens.questions import FailureModal, GateModal, ManualModal
 from widgets.footer import CockpitFooter
+from widgets.header import CockpitHeader
 from widgets.timeline_table import NAME_MIN, TimelineTable
 
 SIZES = [(80, 24), (100, 30), (160, 48)]
@@ -100,3 +101,21 @@ async def test_the_footer_keeps_the_emergency_keys_help_and_quit(
                 assert screen.contains_region(key.region), (mode, key.key, key.region)
             if size[0] >= 160 and mode == "timeline":  # room for every key, as before
                 assert not footer.compact and {"enter", "d", "n", "l", "t", "b"} <= set(keys)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_header_keeps_role_time_and_badges_on_one_line(
+        size: tuple[int, int], config: Config, runbook: Runbook, journal: Journal,
+        clock: FrozenClock) -> None:
+    """Repro: at 80 columns the overdue badge fell off the end of the header."""
+    app = CockpitApp(config, runbook, journal, clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.3)
+        header = app.screen.query_one(CockpitHeader)
+        view = app.screen.view  # type: ignore[attr-defined]
+        header.show(view, waiting=1)
+        await pilot.pause()
+        line = str(header.render())
+        assert header.region.height == 1 and len(line) <= header.size.width
+        for part in ("CONTROLLER", view.now_local[-5:], "T+", "1 ", "waiting", "overdue"):
+            assert part in line, (part, line)
