@@ -20,6 +20,8 @@ from cockpit.runbook.model import Runbook
 from cockpit.steps.checks import CheckResult
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal, TextModal
 from screens.questions import FailureModal, GateModal, ManualModal
+from tests.helpers import journal_a_build
+from widgets.build_grid import BuildGrid
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 from widgets.timeline_table import NAME_MIN, TimelineTable
@@ -119,3 +121,25 @@ async def test_the_header_keeps_role_time_and_badges_on_one_line(
         assert header.region.height == 1 and len(line) <= header.size.width
         for part in ("CONTROLLER", view.now_local[-5:], "T+", "1 ", "waiting", "overdue"):
             assert part in line, (part, line)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_build_grid_shows_targets_and_status(
+        size: tuple[int, int], config: Config, runbook: Runbook, journal: Journal,
+        clock: FrozenClock) -> None:
+    """At 80 columns the grid's status ran off the right: the builder goes, then the stages
+    show as icons; the target and its status stay whole."""
+    journal_a_build(journal)
+    app = CockpitApp(config, runbook, journal, clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await app.switch_mode("builds")
+        await pilot.pause(0.5)
+        grid = app.screen.query_one(BuildGrid)
+        assert grid.row_count == 3
+        assert grid.virtual_size.width <= grid.size.width  # nothing hides off the right
+        columns = grid.shown_columns
+        assert columns["target"][1] >= len("aarch64-unknown-linux-gnu")
+        assert columns["status"][1] >= 12
+        assert str(grid.get_cell("x86_64-pc-windows-gnu", "status")) == "failed"
+        if size[0] >= 160:
+            assert "builder" in columns and columns["build"][1] == 16
