@@ -95,8 +95,8 @@ class BuildGrid(DataTable[Text]):
         self.clear(columns=True)
         for key, (label, width) in columns.items():
             self.add_column(label, key=key, width=width)
-        for name, cells in self._cells.items():
-            self.add_row(*(cells[key] for key in columns), key=name)
+        for name in self._cells:
+            self.add_row(*(self._cell(name, key) for key in columns), key=name)
         if selected is not None:
             self.move_cursor(row=self.get_row_index(selected), animate=False)
 
@@ -117,13 +117,19 @@ class BuildGrid(DataTable[Text]):
             self._cells[name] = dict(zip(("target", "builder", *BUILD_STAGES, "status"), cells,
                                          strict=True))
             if name not in self._rows:
-                self.add_row(*(self._cells[name][key] for key in self.shown_columns), key=name)
+                self.add_row(*(self._cell(name, key) for key in self.shown_columns), key=name)
             else:
                 for key in self.shown_columns:
-                    self.update_cell(name, key, self._cells[name][key])
+                    self.update_cell(name, key, self._cell(name, key))
             self._rows[name] = plain
         if len(self._cells) != targets:  # a new target: its name may need a wider column
             self._fit()
+
+    def _cell(self, name: str, key: str) -> Text:
+        """A stage's cell in a narrow column is its icon alone (a cropped "✓ 12.5s" would
+        read "✓ 1")."""
+        cell = self._cells[name][key]
+        return cell[:1] if key in BUILD_STAGES and self.shown_columns[key][1] < 8 else cell
 
     @property
     def selected_target(self) -> str | None:
