@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from cockpit.journal.events import TargetStatus
 from cockpit.state.builds import BuildState
 from screens.base import Feed, ModeScreen, OutputWanted
 from widgets.build_grid import BuildGrid, target_story
+from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 from widgets.log_pane import LogPane
 from widgets.search import matches
@@ -99,7 +100,7 @@ class BuildsScreen(ModeScreen):
         yield Static(self._hint(), id="empty", markup=False)
         yield Horizontal(id="logs")
         yield Input(placeholder="filter logs (enter applies, escape clears)", id="filter")
-        yield Footer()
+        yield CockpitFooter()
 
     def _hint(self) -> str:
         hint = ("No build yet. Press enter to build every target of [build] targets "

@@ -25,13 +25,21 @@ from cockpit.steps.registry import Step
 MODAL_CSS = """
 .modal-box { width: 110; max-width: 95%; height: auto; max-height: 90%;
              border: thick $accent; background: $surface; padding: 1 2; }
-.modal-title { text-style: bold; margin-bottom: 1; }
-.modal-body { height: auto; max-height: 30; border: round $panel-lighten-2; padding: 0 1; }
-.modal-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-.modal-buttons Button { margin-left: 2; }
+.modal-title { dock: top; width: 100%; text-style: bold; margin-bottom: 1; }
+.modal-scroll { height: auto; max-height: 1fr; }
+.modal-body { height: auto; border: round $panel-lighten-2; padding: 0 1; }
+.modal-buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
+.modal-buttons Button { margin-left: 1; min-width: 10; }
 .modal-error { color: $error; height: auto; }
 .field-label { margin-top: 1; }
 """
+"""The title and the buttons are docked to the box: at any screen size the buttons show, and
+what lies between (`.modal-scroll`: the body, the fields) takes the rest and scrolls."""
+
+
+class DialogBody(VerticalScroll, can_focus=False):
+    """The scrolling part of a dialog with fields: the keys go to the fields, and focusing
+    one scrolls it into view."""
 
 
 T = TypeVar("T")
@@ -117,7 +125,7 @@ class ConfirmModal(Modal[bool]):
             renderable = Syntax(self.body, "diff", theme="ansi_dark", word_wrap=True)
         with Vertical(classes="modal-box"):
             yield Label(self.title_text, classes="modal-title")
-            with VerticalScroll(classes="modal-body"):
+            with VerticalScroll(classes="modal-body modal-scroll"):
                 yield Static(renderable, id="confirm-body")
             with Horizontal(classes="modal-buttons"):
                 if self.cancel_label:
@@ -148,12 +156,14 @@ class ParamsModal(Modal[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(self.title_text, classes="modal-title")
-            for name, spec in self.specs.items():
-                hint = f" ({spec.type})" + (f": {spec.description}" if spec.description else "")
-                yield Label(f"{name}{hint}", classes="field-label")
-                yield Input(self.defaults.get(name, ""), id=f"param-{name}",
-                            placeholder="required" if spec.required else "optional")
-            yield Static("", classes="modal-error", id="params-error")
+            with DialogBody(classes="modal-scroll"):
+                for name, spec in self.specs.items():
+                    hint = f" ({spec.type})" + (f": {spec.description}" if spec.description
+                                                else "")
+                    yield Label(f"{name}{hint}", classes="field-label")
+                    yield Input(self.defaults.get(name, ""), id=f"param-{name}",
+                                placeholder="required" if spec.required else "optional")
+                yield Static("", classes="modal-error", id="params-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Continue (enter)", variant="primary", id="ok")
@@ -197,13 +207,14 @@ class ResolveModal(Modal[tuple[str, str] | None]):
         probe = " (its idempotency probe runs first)" if self.step and self.step.skip_if else ""
         with Vertical(classes="modal-box"):
             yield Label(f"Interrupted: {self.playbook} / {title}", classes="modal-title")
-            yield Static(Text("The cockpit stopped while this step was running. Its effect may "
-                              f"or may not have happened.\nRe-run it{probe}, mark it done, or "
-                              "skip it; the run then continues.\n\n" + self.command),
-                         classes="modal-body")
-            yield Label("note (required to mark done or skip)", classes="field-label")
-            yield Input(id="resolve-note")
-            yield Static("", classes="modal-error", id="resolve-error")
+            with DialogBody(classes="modal-scroll"):
+                yield Static(Text("The cockpit stopped while this step was running. Its effect "
+                                  f"may or may not have happened.\nRe-run it{probe}, mark it "
+                                  "done, or skip it; the run then continues.\n\n"
+                                  + self.command), classes="modal-body")
+                yield Label("note (required to mark done or skip)", classes="field-label")
+                yield Input(id="resolve-note")
+                yield Static("", classes="modal-error", id="resolve-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Later", id="later")
                 yield Button("Skip", id="skip")
@@ -233,8 +244,9 @@ class TextModal(Modal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Label(self.title_text, classes="modal-title")
-            yield Label(self.prompt, classes="field-label")
-            yield Input(id="text-value")
+            with DialogBody(classes="modal-scroll"):
+                yield Label(self.prompt, classes="field-label")
+                yield Input(id="text-value")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Record", variant="warning", id="ok")

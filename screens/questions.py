@@ -9,22 +9,27 @@ from typing import Literal, TypeVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from cockpit.steps.checks import CheckResult
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
-from screens.modals import Modal, later
+from screens.modals import DialogBody, Modal, later
 
 T = TypeVar("T")
 
 
-def _question(title: str, body: str, note_label: str, note_id: str) -> ComposeResult:
-    """What every question with a note starts with: the title, what it is about, the note."""
+def _question(title: str, body: str, note_label: str, note_id: str,
+              error_id: str | None = None) -> ComposeResult:
+    """What every question with a note starts with: the title, then (scrolling between the
+    title and the buttons) what it is about and the note."""
     yield Label(title, classes="modal-title")
-    yield Static(Text(body), classes="modal-body")
-    yield Label(note_label, classes="field-label")
-    yield Input(id=note_id)
+    with DialogBody(classes="modal-scroll"):
+        yield Static(Text(body), classes="modal-body")
+        yield Label(note_label, classes="field-label")
+        yield Input(id=note_id)
+        if error_id is not None:
+            yield Static("", classes="modal-error", id=error_id)
 
 
 class _RunQuestion(Modal[T]):
@@ -108,8 +113,7 @@ class FailureModal(_RunQuestion[FailureAnswer | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield from _question(f"Step failed: {self.title_text}", self.message,
-                                 "note (needed to skip)", "failure-note")
-            yield Static("", classes="modal-error", id="failure-error")
+                                 "note (needed to skip)", "failure-note", "failure-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Abort (^t)", id="abort")
                 yield Button("Skip (^s)", variant="warning", id="skip")
@@ -143,25 +147,26 @@ class GateModal(_RunQuestion[GateAnswer | None]):
         failed = sum(1 for r in self.results if r.ok is False)
         with Vertical(classes="modal-box"):
             yield Label(f"GO/NO-GO: {self.title_text}", classes="modal-title")
-            with VerticalScroll(classes="modal-body"):
-                for index, result in enumerate(self.results):
-                    if result.ok is None:
-                        with Horizontal(classes="manual-check"):
-                            yield Checkbox(result.title, id=f"tick-{index}")
-                            yield Input(placeholder="note", id=f"note-{index}")
-                    else:
-                        mark = ("PASS", "green") if result.ok else ("FAIL", "bold red")
-                        yield Static(Text.assemble((f"{mark[0]} ", mark[1]), result.title,
-                                                   (f"  {result.summary}", "dim")),
-                                     id=f"result-{index}")
-                        if result.kind == "pii-scan" and result.detail:
-                            yield Static(Text(result.detail, style="dim"))
-            if failed:
-                yield Static(Text(f"{failed} automated check(s) failed: a GO will be recorded "
-                                  "with that fact.", style="bold red"))
-            yield Label("rationale (required)", classes="field-label")
-            yield Input(id="rationale", placeholder="why GO, or what blocks")
-            yield Static("", classes="modal-error", id="gate-error")
+            with DialogBody(classes="modal-scroll"):
+                with Vertical(classes="modal-body"):
+                    for index, result in enumerate(self.results):
+                        if result.ok is None:
+                            with Horizontal(classes="manual-check"):
+                                yield Checkbox(result.title, id=f"tick-{index}")
+                                yield Input(placeholder="note", id=f"note-{index}")
+                        else:
+                            mark = ("PASS", "green") if result.ok else ("FAIL", "bold red")
+                            yield Static(Text.assemble((f"{mark[0]} ", mark[1]), result.title,
+                                                       (f"  {result.summary}", "dim")),
+                                         id=f"result-{index}")
+                            if result.kind == "pii-scan" and result.detail:
+                                yield Static(Text(result.detail, style="dim"))
+                if failed:
+                    yield Static(Text(f"{failed} automated check(s) failed: a GO will be recorded "
+                                      "with that fact.", style="bold red"))
+                yield Label("rationale (required)", classes="field-label")
+                yield Input(id="rationale", placeholder="why GO, or what blocks")
+                yield Static("", classes="modal-error", id="gate-error")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Stop the run", id="cancel")
                 yield Button("NO-GO", variant="error", id="no-go")

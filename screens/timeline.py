@@ -11,13 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer
 
 from cockpit.config import Config
 from cockpit.runbook.model import Runbook
 from cockpit.state.gates import blocked_by, overridable
 from cockpit.state.timeline import ItemView, TimelineView
 from screens.base import Feed, ModeScreen, OutputWanted
+from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, render_item, row_help
 from widgets.log_pane import MAX_PER_FLUSH, LogPane
@@ -43,11 +43,11 @@ class TimelineScreen(ModeScreen):
                 tooltip="Run the selected item's playbook (parameters and plan shown first)"),
         Binding("d", "dry_run", "Dry-run", id="dry-run-item",
                 tooltip="Show every command the selected playbook would run; run nothing"),
-        Binding("o", "override", "Override gate", id="override-gate",
+        Binding("o", "override", "Override", id="override-gate",
                 tooltip="Lift a NO-GO, or pass an undecided gate, with a journaled rationale"),
-        Binding("i", "resolve", "Interrupted…", id="resolve-interrupted",
+        Binding("i", "resolve", "Resume", id="resolve-interrupted",
                 tooltip="Re-run, mark done or skip the step a crash interrupted"),
-        Binding("c", "cancel_run", "Cancel run", id="cancel-run",
+        Binding("c", "cancel_run", "Cancel", id="cancel-run",
                 tooltip="Stop the running playbook, asked first (its process group is killed)"),
         Binding("n", "jump_now", "Now", id="jump-now", tooltip="Select the next item due"),
         Binding("l", "focus_log", "Log", id="focus-log", tooltip="Move focus to the log pane"),
@@ -101,7 +101,7 @@ class TimelineScreen(ModeScreen):
                 yield ItemDetail(id="detail")
                 yield LogPane(id="log")
         yield SearchBox(placeholder="search items (any case; enter keeps it, escape clears)")
-        yield Footer()
+        yield CockpitFooter()
 
     def on_timeline_table_search_wanted(self) -> None:
         self.query_one(SearchBox).open()
@@ -182,7 +182,7 @@ class TimelineScreen(ModeScreen):
         key = table.selected_key
         return table.views.get(key) if key else None
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: TimelineTable.RowHighlighted) -> None:
         self._show_selected()
 
     def _show_selected(self) -> None:

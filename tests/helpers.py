@@ -164,3 +164,30 @@ def commit_fix(repo: Path, what: str = "crash on start") -> None:
     git = ["git", "-C", str(repo), "-c", "user.name=rm", "-c", "user.email=rm@test"]
     for argv in (["add", "FIXES.md"], ["commit", "-q", "-m", f"fix: {what}"]):
         subprocess.run([*git, *argv], check=True, capture_output=True)
+
+
+def journal_a_build(journal: Journal) -> None:
+    """A matrix of three targets part way: one built and packaged, one compiling, one whose
+    smoke test failed (the pictures at each terminal size show all three kinds of row)."""
+    from cockpit.journal.events import BuildProgress, BuildStage, BuildStarted, BuildTarget, StageState
+
+    targets = {"x86_64-unknown-linux-gnu": "local", "aarch64-unknown-linux-gnu": "arm-box",
+               "x86_64-pc-windows-gnu": "local"}
+    journal.record(BuildStarted(targets=[{"target": t, "builder": b} for t, b in targets.items()],
+                                commit="abc1234"), run_id="b-1")
+    for target, builder in targets.items():
+        journal.record(BuildTarget(builder=builder, state="running"), run_id="b-1", step=target)
+    done = {"x86_64-unknown-linux-gnu": ("sync", "build", "size", "smoke", "package"),
+            "aarch64-unknown-linux-gnu": ("sync",), "x86_64-pc-windows-gnu": ("sync", "build",
+                                                                              "size")}
+    for target, stages in done.items():
+        for stage in stages:
+            journal.record(BuildStage(stage=stage, state=StageState.OK, duration=12.5),
+                           run_id="b-1", step=target)
+    journal.record(BuildStage(stage="build", state=StageState.RUNNING), run_id="b-1",
+                   step="aarch64-unknown-linux-gnu")
+    journal.record(BuildProgress(compiled=41, total=97, crate="serde"), run_id="b-1",
+                   step="aarch64-unknown-linux-gnu")
+    journal.record(BuildStage(stage="smoke", state=StageState.FAILED, duration=0.4,
+                              detail="--version exited 127"), run_id="b-1",
+                   step="x86_64-pc-windows-gnu")

@@ -31,6 +31,32 @@ def stage_cell(stage: Stage, target: TargetState, name: str) -> Text:
     return text
 
 
+GUTTER = 2
+"""A cell's padding (one each side); the vertical scrollbar takes as much."""
+STATUS_WIDTH, STATUS_MIN = 28, 12
+LAYOUTS = ((True, False), (False, False), (True, True), (False, True))
+"""(builder shown, stages as icons only), tried in order until the status gets STATUS_MIN
+cells: the target and its status are the last to shrink."""
+
+
+def fit_grid(width: int, target: int, builder: int) -> dict[str, tuple[str, int]]:
+    """The grid's columns for `width` cells: key -> (label, width)."""
+    room = width - GUTTER
+    columns: dict[str, tuple[str, int]] = {}
+    for with_builder, icons in LAYOUTS:
+        columns = {"target": ("target", target)}
+        if with_builder:
+            columns["builder"] = ("builder", builder)
+        for stage in BUILD_STAGES:
+            columns[stage] = ((stage[:3], 3) if icons
+                              else (stage, 16 if stage == "build" else 8))
+        status = room - sum(w + GUTTER for _, w in columns.values()) - GUTTER
+        if status >= STATUS_MIN:
+            break
+    columns["status"] = ("status", min(STATUS_WIDTH, max(STATUS_MIN, status)))
+    return columns
+
+
 def target_story(target: TargetState) -> str:
     """Why the target failed, and how its earlier attempts went (the last five)."""
     text = f"{target.target}: {target.failure}" if target.failure else ""
@@ -48,16 +74,35 @@ class BuildGrid(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
         self._rows: dict[str, tuple[object, ...]] = {}
+        self._cells: dict[str, dict[str, Text]] = {}
+        self.shown_columns: dict[str, tuple[str, int]] = {}
+        """The columns on show (label, width): they follow the grid's width."""
 
     def on_mount(self) -> None:
-        self.add_column("target", key="target")
-        self.add_column("builder", key="builder")
-        for stage in BUILD_STAGES:
-            self.add_column(stage, key=stage, width=16 if stage == "build" else 8)
-        self.add_column("status", key="status", width=28)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Columns for this width: rebuilt (rows and selection kept) only when they change."""
+        columns = fit_grid(self.size.width or 160, max([6, *map(len, self._cells)]),
+                           max([7, *(len(c["builder"].plain) for c in self._cells.values())]))
+        if columns == self.shown_columns:
+            return
+        selected = self.selected_target
+        self.shown_columns = columns
+        self.clear(columns=True)
+        for key, (label, width) in columns.items():
+            self.add_column(label, key=key, width=width)
+        for name in self._cells:
+            self.add_row(*(self._cell(name, key) for key in columns), key=name)
+        if selected is not None:
+            self.move_cursor(row=self.get_row_index(selected), animate=False)
 
     def show(self, state: BuildState) -> None:
         """Update only the cells that changed; add rows for new targets."""
+        targets = len(self._cells)
         for name, target in state.targets.items():
             status = Text(target.status, style=STATUS.get(target.status, ""))
             if target.stages["build"].state == StageState.RUNNING and target.crate:
@@ -69,12 +114,22 @@ class BuildGrid(DataTable[Text]):
             plain = tuple(c.plain for c in cells)
             if self._rows.get(name) == plain:
                 continue
+            self._cells[name] = dict(zip(("target", "builder", *BUILD_STAGES, "status"), cells,
+                                         strict=True))
             if name not in self._rows:
-                self.add_row(*cells, key=name)
+                self.add_row(*(self._cell(name, key) for key in self.shown_columns), key=name)
             else:
-                for key, cell in zip(("target", "builder", *BUILD_STAGES, "status"), cells, strict=True):
-                    self.update_cell(name, key, cell)
+                for key in self.shown_columns:
+                    self.update_cell(name, key, self._cell(name, key))
             self._rows[name] = plain
+        if len(self._cells) != targets:  # a new target: its name may need a wider column
+            self._fit()
+
+    def _cell(self, name: str, key: str) -> Text:
+        """A stage's cell in a narrow column is its icon alone (a cropped "✓ 12.5s" would
+        read "✓ 1")."""
+        cell = self._cells[name][key]
+        return cell[:1] if key in BUILD_STAGES and self.shown_columns[key][1] < 8 else cell
 
     @property
     def selected_target(self) -> str | None:

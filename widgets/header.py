@@ -1,12 +1,28 @@
-"""The top bar: release, role (controller or spectator), local time, T-offset, next item."""
+"""The top bar: release, role (controller or spectator), local time, T-offset, what waits for a
+person, what is overdue, what runs or comes next; in the longest form the terminal's width
+takes."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.clock import zone_label
 from cockpit.state.timeline import TimelineView, relative_label
+
+TAIL = 24
+"""Cells worth keeping for what runs or comes next, before a shorter form is taken."""
+
+
+@dataclass(frozen=True)
+class _Shown:
+    view: TimelineView
+    active: str | None
+    waiting: int
+    asks: tuple[str, ...]
+    gone: str | None
 
 
 class CockpitHeader(Static):
@@ -22,43 +38,75 @@ class CockpitHeader(Static):
         self.role = role
         self.timezone = timezone
         self._shown = ""
+        self._last: _Shown | None = None
 
     def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0,
              asks: tuple[str, ...] = (), gone: str | None = None) -> None:
-        """`gone`: a spectator's word that the controller died (who held the journal last):
-        said beside the role (a narrow terminal still shows it), and what it was running is
-        no longer called running."""
-        text = Text.assemble(("🚀 ", ""), (self.release, "bold"), "  │  ",
-                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"))
-        if gone is not None:
-            text.append("  ")
-            text.append(f"⚠ CONTROLLER GONE ({gone})", style="bold white on dark_red")
-        text.append_text(Text.assemble("  │  ", f"{view.now_local} {zone_label(self.timezone)} ",
-                                       (relative_label(view.now_offset, 0), "bold yellow")))
-        if gone is not None and active:
-            text.append(f"  │  stopped mid-run: {active}", style="bold")
-            active = None
-        if asks:  # first: a run waits for a person
-            who = "the controller" if "SPECTATOR" in self.role else "you"
-            text.append("  │  ")
-            runs = asks[0].split(":")[0] if len(asks) == 1 else f"{len(asks)} runs"
-            text.append(f"⏸ {runs} wait{'s' if len(asks) == 1 else ''} for {who}"
-                        + (" (w)" if who == "you" else ""), style="bold black on yellow")
-        if waiting:  # a question waits behind the dialog on screen
-            text.append("  │  ")
-            text.append(f"⧗ {waiting} question{'s' if waiting > 1 else ''} waiting",
-                        style="bold black on yellow")
-        overdue = sum(1 for v in view.items if v.overdue)
-        if overdue:  # before the long part, so a narrow terminal still shows it
-            text.append("  │  ")
-            text.append(f"{overdue} overdue", style="bold white on dark_red")
-        if active:
-            text.append("  │  running: ", style="")
-            text.append(active, style="bold cyan")
-        elif view.next_item is not None:
-            text.append("  │  next: ")
-            text.append(view.next_item.slot.label, style="bold")
-            text.append(f" in {view.countdown()}", style="bold yellow")
+        """`asks`: the runs waiting for a person ("hotfix: Publish …"); `gone`: a spectator's
+        word that the controller died (who held the journal last): said beside the role, and
+        what it was running is no longer called running."""
+        self._last = _Shown(view, active, waiting, asks, gone)
+        self._render_line()
+
+    def on_resize(self) -> None:
+        if self._last is not None:
+            self._render_line()
+
+    def _render_line(self) -> None:
+        """The full or compact form, if it fits whole; else the longest form that leaves what
+        runs or comes next TAIL cells (cut with an ellipsis); else the shortest."""
+        assert self._last is not None
+        width = self.size.width or 1000
+        lines = [self._line(self._last, level=level) for level in range(3)]
+        text = next((t for t, _ in lines[:2] if t.cell_len <= width),
+                    next((t for t, core in lines if core + TAIL <= width), lines[-1][0]))
+        text.truncate(width, overflow="ellipsis")
         if text.plain != self._shown:  # one line, fixed height: never worth a screen layout
             self._shown = text.plain
             self.update(text, layout=False)
+
+    def _line(self, shown: _Shown, *, level: int) -> tuple[Text, int]:
+        """level 0: everything; 1: compact (no date, narrow separators, short badges); 2:
+        without the release's name. Returns the line and the cells before what runs or comes
+        next."""
+        view, active = shown.view, shown.active
+        bar = "  │  " if level == 0 else " │ "
+        when = view.now_local if level == 0 else view.now_local.rsplit(" ", 1)[-1]
+        text = Text.assemble(("🚀 " if level == 0 else "", ""),
+                             (self.release + bar if level < 2 else "", "bold"),
+                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"))
+        if shown.gone is not None:
+            text.append(" ")
+            text.append(("⚠ CONTROLLER GONE" + (f" ({shown.gone})" if level == 0 else ""))
+                        if level < 2 else "⚠ GONE", style="bold white on dark_red")
+        text.append_text(Text.assemble(bar, f"{when} {zone_label(self.timezone)} ",
+                                       (relative_label(view.now_offset, 0), "bold yellow")))
+        if shown.asks:  # first: a run waits for a person
+            who = "the controller" if "SPECTATOR" in self.role else "you"
+            runs = (shown.asks[0].split(":")[0] if len(shown.asks) == 1
+                    else f"{len(shown.asks)} runs")
+            text.append(bar)
+            text.append(f"⏸ {runs} wait{'s' if len(shown.asks) == 1 else ''} for {who}"
+                        + (" (w)" if who == "you" else "") if level == 0
+                        else f"⏸ {runs} wait{'s' if len(shown.asks) == 1 else ''}"
+                        + (" (w)" if who == "you" else ""), style="bold black on yellow")
+        if shown.waiting:  # a question waits behind the dialog on screen
+            text.append(bar)
+            text.append(f"⧗ {shown.waiting} question{'s' if shown.waiting > 1 else ''} waiting"
+                        if level == 0 else f"⧗ {shown.waiting} waiting",
+                        style="bold black on yellow")
+        overdue = sum(1 for v in view.items if v.overdue)
+        if overdue:  # before the long part, so a narrow terminal still shows it
+            text.append(bar)
+            text.append(f"{overdue} overdue", style="bold white on dark_red")
+        core = text.cell_len
+        if shown.gone is not None and active:
+            text.append(f"{bar}stopped mid-run: {active}", style="bold")
+        elif active:
+            text.append(bar + "running: ", style="")
+            text.append(active, style="bold cyan")
+        elif view.next_item is not None:
+            text.append(bar + "next: ")
+            text.append(view.next_item.slot.label, style="bold")
+            text.append(f" in {view.countdown()}", style="bold yellow")
+        return text, core

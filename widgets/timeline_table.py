@@ -18,6 +18,29 @@ from widgets.timeline_filter import RowFilter
 
 NOW_KEY = "now"
 SECTION_PREFIX = "section:"
+COLUMNS: dict[str, tuple[str, int]] = {"status": ("status", 13), "when": ("when", 16),
+                                       "rel": ("T", 8), "item": ("item", 0)}
+"""key: (label, width); the item column takes what the others leave."""
+DROPPED_FIRST = ("when", "rel")
+"""Hidden in this order when the item names would get narrower than NAME_MIN: the status and
+the name are the last to go."""
+NAME_MIN = 24
+GUTTER = 2
+"""A cell's padding (one each side); the vertical scrollbar takes as much."""
+Cells = dict[str, Text]
+
+
+def fit_columns(width: int) -> dict[str, int]:
+    """The columns shown in `width` cells, each with its width."""
+    shown = {key: w for key, (_, w) in COLUMNS.items() if key != "item"}
+    room = width - GUTTER  # the scrollbar
+    for key in DROPPED_FIRST:
+        if room - sum(w + GUTTER for w in shown.values()) - GUTTER >= NAME_MIN:
+            break
+        del shown[key]
+    name = max(NAME_MIN, room - sum(w + GUTTER for w in shown.values()) - GUTTER)
+    return {key: shown[key] if key != "item" else name for key in COLUMNS
+            if key in shown or key == "item"}
 
 
 class TimelineTable(DataTable[Text]):
@@ -53,12 +76,33 @@ class TimelineTable(DataTable[Text]):
         self.views: dict[str, ItemView] = {}
         self.row_filter = RowFilter()
         self._shown: tuple[TimelineView, frozenset[str]] | None = None
+        self._rows: list[tuple[str, Cells]] = []
+        self.shown_columns: dict[str, int] = {}
+        """The columns on show, with their widths (they follow the table's width)."""
 
     def on_mount(self) -> None:
-        self.add_column("status", key="status", width=14)
-        self.add_column("when", key="when", width=16)
-        self.add_column("T", key="rel", width=8)
-        self.add_column("item", key="item")
+        self._fit(self.size.width or 160)
+
+    def on_resize(self) -> None:
+        self._fit(self.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Columns for this width: rebuilt (rows and selection kept) only when they change."""
+        columns = fit_columns(width)
+        if columns == self.shown_columns:
+            return
+        selected = self.selected_key
+        self.shown_columns = columns
+        self.clear(columns=True)
+        for key, column_width in columns.items():
+            self.add_column(COLUMNS[key][0], key=key, width=column_width)
+        self._add_rows(selected)
+
+    def _add_rows(self, selected: str | None) -> None:
+        for key, cells in self._rows:
+            self.add_row(*(cells[c] for c in self.shown_columns), key=key)
+        if selected is not None and selected in self.rows_keys():
+            self.move_cursor(row=self.get_row_index(selected), animate=False)
 
     def show(self, view: TimelineView, blocked: frozenset[str] = frozenset()) -> None:
         """Render the view (the rows the filter keeps; `blocked`: the playbooks a gate blocks
@@ -77,7 +121,7 @@ class TimelineTable(DataTable[Text]):
         self.views = {v.slot.key: v for v in view.items if keep.keeps(v, blocked)}
         self.border_title = (keep.words(len(self.views), len(view.items)) if keep.active
                              else None)
-        self.clear()
+        self._rows = []
         section = None
         timed_index = 0
         marker = False
@@ -92,9 +136,9 @@ class TimelineTable(DataTable[Text]):
                     self._add_now_row(view)
                     marker = True
                 section = item_view.item.section
-                self.add_row(Text(""), Text(""), Text(""),
-                             Text(SECTION_TITLES[section], style="bold underline"),
-                             key=SECTION_PREFIX + section)
+                self._rows.append((SECTION_PREFIX + section, {
+                    "status": Text(""), "when": Text(""), "rel": Text(""),
+                    "item": Text(SECTION_TITLES[section], style="bold underline")}))
             if needs_marker and not marker:
                 self._add_now_row(view)
                 marker = True
@@ -103,8 +147,8 @@ class TimelineTable(DataTable[Text]):
             self._add_item_row(item_view)
         if not marker:
             self._add_now_row(view)
-        if selected is not None and selected in self.rows_keys():
-            self.move_cursor(row=self.get_row_index(selected), animate=False)
+        self.clear()
+        self._add_rows(selected)
 
     def rows_keys(self) -> set[str]:
         return {str(k.value) for k in self.rows}
@@ -175,10 +219,11 @@ class TimelineTable(DataTable[Text]):
             title.append(f"  v{v.run.params['version']}" + (f" → v{back}" if back else ""),
                          style="dim")
 
-        self.add_row(status_text(v.status, overdue=v.overdue), Text(v.local_time),
-                     Text(v.relative, style="dim"), title, key=v.slot.key)
+        self._rows.append((v.slot.key, {"status": status_text(v.status, overdue=v.overdue),
+                                        "when": Text(v.local_time),
+                                        "rel": Text(v.relative, style="dim"), "item": title}))
 
-    def _now_cells(self, view: TimelineView) -> tuple[Text, Text, Text, Text]:
+    def _now_cells(self, view: TimelineView) -> Cells:
         label = Text("▶ NOW", style="bold reverse yellow")
         when = Text(view.now_local, style="bold yellow")
         rel = Text(relative_label(view.now_offset, 0), style="bold yellow")
@@ -190,20 +235,21 @@ class TimelineTable(DataTable[Text]):
                                  (f" in {left}", "bold yellow"))
         else:
             text = Text("no more timed items", style="yellow")
-        return label, when, rel, text
+        return {"status": label, "when": when, "rel": rel, "item": text}
 
     def _add_now_row(self, view: TimelineView) -> None:
         cells = self._now_cells(view)
-        self._now_plain = tuple(c.plain for c in cells)
-        self.add_row(*cells, key=NOW_KEY)
+        self._now_plain = tuple(c.plain for c in cells.values())
+        self._rows.append((NOW_KEY, cells))
 
     def _update_now_row(self, view: TimelineView) -> None:
         """Redraw the marker only when its text changes: a table redraw every second would
         cost an idle cockpit ~9% of a core."""
         cells = self._now_cells(view)
-        plain = tuple(c.plain for c in cells)
+        plain = tuple(c.plain for c in cells.values())
         if plain == self._now_plain or NOW_KEY not in self.rows_keys():
             return
         self._now_plain = plain
-        for column, cell in zip(("status", "when", "rel", "item"), cells, strict=True):
-            self.update_cell(NOW_KEY, column, cell)
+        self._rows = [(key, cells if key == NOW_KEY else old) for key, old in self._rows]
+        for column in self.shown_columns:
+            self.update_cell(NOW_KEY, column, cells[column])

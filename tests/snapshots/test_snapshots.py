@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from cockpit.app.app import CockpitApp
@@ -11,7 +12,8 @@ from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
-from tests.helpers import decide_gates
+from screens.modals import ConfirmModal
+from tests.helpers import decide_gates, journal_a_build
 
 SIZE = (160, 48)
 
@@ -64,3 +66,45 @@ def test_spectator_view_of_a_no_go(snap_compare: Any, config: Config, runbook: R
         assert snap_compare(app, terminal_size=SIZE, run_before=planned)
     finally:
         spectator.close()
+
+
+SIZES = [(80, 24), (100, 30), (160, 48)]
+"""Usable at 80x24 (issue 11): the smallest terminal tried, a common one, and the big one."""
+LONG_PLAN = "\n".join(f"{i:>2}. git push origin refs/tags/v1.1.0-beta.{i}  "
+                      f"# step {i} of the hotfix's whole plan, said in full" for i in range(1, 61))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_timeline_at_each_size(snap_compare: Any, size: tuple[int, int], config: Config,
+                               runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    decide_gates(journal, runbook, before="t0-tag")
+    app = CockpitApp(config, runbook, journal, clock=clock)
+    assert snap_compare(app, terminal_size=size, run_before=planned)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_builds_at_each_size(snap_compare: Any, size: tuple[int, int], config: Config,
+                             runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_a_build(journal)
+    app = CockpitApp(config, runbook, journal, clock=clock)
+
+    async def builds(pilot: Pilot[int]) -> None:
+        await pilot.press("b")
+        await pilot.pause(0.5)
+
+    assert snap_compare(app, terminal_size=size, run_before=builds)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_dialog_with_a_long_body_at_each_size(snap_compare: Any, size: tuple[int, int],
+                                                config: Config, runbook: Runbook,
+                                                journal: Journal, clock: FrozenClock) -> None:
+    app = CockpitApp(config, runbook, journal, clock=clock)
+
+    async def dialog(pilot: Pilot[int]) -> None:
+        await planned(pilot)
+        pilot.app.push_screen(ConfirmModal("Hotfix 1.1.1: the whole plan", LONG_PLAN,
+                                           confirm_label="Run it (y)"))
+        await pilot.pause(0.6)  # settled: the body has focus
+
+    assert snap_compare(app, terminal_size=size, run_before=dialog)

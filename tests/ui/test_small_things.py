@@ -176,14 +176,20 @@ async def test_the_spectator_says_when_the_controller_died(
     app = make_app(config, load_runbook(), spectator, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         header = app.timeline.query_one(CockpitHeader)
-        await until(pilot, lambda: "running: 09:00 Tag Release" in str(header.render()))
+        await until(pilot, lambda: "running: 09:00 T" in str(header.render()))  # cut at 80
         await pilot.pause(0.3)
         assert "GONE" not in str(header.render())  # the controller holds the lock
         journal.close()  # the controller dies: its lock goes with it
+        await until(pilot, lambda: "GONE" in str(header.render()))
+        shown = str(header.render())
+        assert "running:" not in shown and "stopped mid-" in shown
+        assert "⚠ GONE" in shown[:60]  # beside the role: seen at 80 columns
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: "CONTROLLER GONE" in str(header.render()))
+        await pilot.resize_terminal(220, 48)  # wide enough for who held it
         await until(pilot, lambda: "CONTROLLER GONE (rm@test pid" in str(header.render()))
         shown = str(header.render())
         assert "running:" not in shown and "stopped mid-run: 09:00 Tag Release" in shown
-        assert "CONTROLLER GONE" in shown[:70]  # beside the role: seen at 80 columns
     assert checked_on and threading.main_thread().name not in checked_on
     spectator.close()
 

@@ -177,10 +177,10 @@ async def test_help_is_built_from_live_bindings(config: Config, runbook: Runbook
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         described = [row[1] for row in app.screen.rows]
-        assert {"Run", "Dry-run", "Help", "Quit", "Timeline", "Override gate", "Interrupted…",
-                "Cancel run"} <= set(described)
+        assert {"Run", "Dry-run", "Help", "Quit", "Timeline", "Override", "Resume",
+                "Cancel"} <= set(described)
         enabled = {row[1]: row[3] for row in app.screen.rows}
-        assert enabled["Run"] and not enabled["Override gate"]  # the row is not a gate
+        assert enabled["Run"] and not enabled["Override"]  # the row is not a gate
         await pilot.press("escape")
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)

@@ -58,11 +58,11 @@ async def test_a_p0_stays_open_while_the_hotfix_it_calls_for_starts(
         await until(pilot, lambda: asked(app, ConfirmModal))  # the whole plan
         await pilot.press("y")
         await until(pilot, lambda: "P0 Incident Response 0h00m" in header(app))
-        await until(pilot, lambda: "⏸ p0-incident waits for you (w)" in header(app))
+        await until(pilot, lambda: "⏸ p0-incident waits" in header(app))
         assert not isinstance(app.screen, ManualModal)  # it waits: nothing took the screen
         await pilot.press("b")  # another mode, and back: the header says it there too
         await until(pilot, lambda: app.current_mode == "builds")
-        await until(pilot, lambda: "⏸ p0-incident waits for you (w)" in str(
+        await until(pilot, lambda: "⏸ p0-incident waits" in str(
             app.screen.query_one(CockpitHeader).render()))
         await pilot.press("H")  # the hotfix the P0 calls for starts while the P0 waits
         await until(pilot, lambda: asked(app, ParamsModal))
