@@ -81,7 +81,8 @@ class CockpitHeader(Static):
                         if level < 2 else "⚠ GONE", style="bold white on dark_red")
         text.append_text(Text.assemble(bar, f"{when} {zone_label(self.timezone)} ",
                                        (relative_label(view.now_offset, 0), "bold yellow")))
-        if shown.asks:  # first: a run waits for a person
+        if shown.asks and shown.gone is None:  # first: a run waits for a person (not once
+            # its controller died: nobody can answer it there)
             who = "the controller" if "SPECTATOR" in self.role else "you"
             runs = (shown.asks[0].split(":")[0] if len(shown.asks) == 1
                     else f"{len(shown.asks)} runs")

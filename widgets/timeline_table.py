@@ -168,7 +168,10 @@ class TimelineTable(DataTable[Text]):
             self.move_cursor(row=self.get_row_index(key), animate=False)
 
     def follow(self, item_id: str, now: datetime) -> None:
-        """Select an item's row: its occurrence that has started last, else its last one."""
+        """Select an item's row: its occurrence that has started last, else its last one (a
+        filter that hides it is cleared: a run that starts is always seen)."""
+        if self.row_filter.active and all(v.item.id != item_id for v in self.views.values()):
+            self.filter_rows(RowFilter())
         keys = [v.slot.key for v in self.views.values() if v.item.id == item_id]
         due = [v.slot.key for v in self.views.values() if v.item.id == item_id
                and v.start is not None and v.start <= now]
@@ -187,6 +190,8 @@ class TimelineTable(DataTable[Text]):
         self.filter_rows(RowFilter(text, self.row_filter.status))
         if done:
             self.focus()
+            if self.selected_key not in self.views and self.views:  # on the first match
+                self.select_key(next(iter(self.views)))
 
     def action_search(self) -> None:
         self.post_message(self.SearchWanted())

@@ -114,6 +114,7 @@ async def test_timeline_search_and_status_filter_and_row_keys(
         await pilot.press("enter")  # keeps the search, runs nothing
         await until(pilot, lambda: table.has_focus)
         assert set(table.views) == {"t0-tag"} and not app.state.runs
+        assert table.selected_key == "t0-tag"  # on the first match: enter there runs it
         await pilot.press("escape")
         await until(pilot, lambda: set(table.views) == everything)
         assert not table.border_title

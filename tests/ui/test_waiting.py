@@ -83,7 +83,7 @@ async def test_a_p0_stays_open_while_the_hotfix_it_calls_for_starts(
         await until(pilot, lambda: asked(app, ManualModal))
         await pilot.press("ctrl+y")
         await until(pilot, lambda: p0.steps["alert"].status == "ok")
-    assert not journal.events(kinds=["run_finished"])  # nothing ended it: it goes on
+        assert not journal.events(kinds=["run_finished"])  # nothing ended it: it goes on
 
 
 async def test_runs_go_on_at_once_and_take_turns_with_the_work_tree(
@@ -176,3 +176,20 @@ async def test_a_manual_step_shows_what_its_command_says_when_it_is_opened(
         await until(pilot, lambda: "fix: the crash on start" in app.screen.instructions)  # type: ignore[attr-defined]
         await pilot.press("ctrl+y")
         await until(pilot, lambda: not app.running())
+
+
+async def test_a_run_that_starts_is_shown_whatever_the_timeline_filter(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from widgets.timeline_table import TimelineTable
+
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.timeline.query_one(TimelineTable)
+        await until(pilot, lambda: table.row_count > 0)
+        await pilot.press("slash", *"tag", "enter")  # only the tag shows
+        await until(pilot, lambda: table.has_focus and "hotfix" not in {
+            v.item.playbook for v in table.views.values()})
+        app.timeline.follow_run("hotfix")  # what a run that starts does
+        await pilot.pause()
+        assert app.timeline.selected().item.playbook == "hotfix"  # type: ignore[union-attr]
+        assert not table.row_filter.active
