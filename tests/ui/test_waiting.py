@@ -133,6 +133,12 @@ async def test_a_spectator_sees_what_a_run_waits_for(
         assert not isinstance(app.screen, ManualModal)
         journal.append("manual_done", run_id="w1", step="look", done=True)
         await until(pilot, lambda: "⏸" not in header(app))
+        journal.append("step_waiting", run_id="w1", step="look", question="manual",
+                       title="look again")
+        await until(pilot, lambda: "⏸" in header(app))
+        journal.close()  # the controller dies: nobody is there to answer
+        await until(pilot, lambda: "GONE" in header(app))
+        assert "⏸" not in header(app)
     spectator.close()
 
 
