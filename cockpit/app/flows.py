@@ -136,12 +136,13 @@ class Flows:
             # from the facts (the forge, origin, what the app has folded), as on the
             # command line; what was given (`cockpit run rollback --param …`) wins
             found = await emergency_defaults(name, app.state, app.config)
-            given = {**{k: v for k, v in found.items() if v}, **(given or {})}
+            given = {**found, **(given or {})}  # "" from the facts: there is none (no
+            # published release older than the bad one): asked, not the config's guess
             show_plan = True
         values: dict[str, str] = {}
         if playbook.params:
             context = await asyncio.to_thread(engine.planner.context)
-            defaults = {k: (given or {}).get(k) or _default(spec.default, context)
+            defaults = {k: given[k] if given and k in given else _default(spec.default, context)
                         for k, spec in playbook.params.items()}
 
             async def validate(chosen: dict[str, str]) -> list[str]:

@@ -105,3 +105,16 @@ async def test_a_running_hotfix_shows_its_clock_against_the_p0_windows(
         header = app.screen.query_one(CockpitHeader)
         await until(pilot, lambda: "running:" in str(header.render()))
         assert "Hotfix Deployment 1h23m (P0 limit 2h; PII 4h)" in str(header.render())
+
+
+async def test_rollback_with_nothing_older_published_asks_instead_of_guessing(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """The demo's repro: users get 1.0.0 and nothing older was published; R offered 1.0.0 as
+    the version to go back to (the config's previous_version), the bad version itself."""
+    await forge_holds(config, published=["1.0.0"], drafts=[])  # the install script: 1.0.0
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        assert app.screen.query_one("#param-version", Input).value == "1.0.0"
+        assert app.screen.query_one("#param-previous_version", Input).value == ""
