@@ -38,6 +38,8 @@ class Header:
     """The playbooks a gate blocks now (the timeline's "blocked" filter)."""
     gone: str | None = None
     """A spectator's word that the controller died (who held the journal's lock last)."""
+    queued: tuple[str, ...] = ()
+    """Runs waiting their turn behind another ("rollback (behind hotfix)")."""
 
 
 @dataclass(frozen=True)

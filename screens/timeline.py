@@ -136,7 +136,7 @@ class TimelineScreen(ModeScreen):
                 log.push(event.lines(), event.unread, event.id)
             elif not log.loading:  # shown since that poll began: its lines came without text
                 self._load_log(log, log.border_title or "log")
-        tick = (feed.launch.version, feed.now.replace(microsecond=0), feed.header.gone)
+        tick = (feed.launch.version, feed.now.replace(microsecond=0), id(feed.header))
         if tick == self._last_tick:
             return
         self._last_tick = tick
@@ -147,7 +147,7 @@ class TimelineScreen(ModeScreen):
         header = feed.header
         self.query_one(CockpitHeader).show(feed.timeline, active=header.active,
                                            waiting=header.waiting, asks=header.asks,
-                                           gone=header.gone)
+                                           gone=header.gone, queued=header.queued)
         if first:
             self.action_jump_now()
         self._show_selected()

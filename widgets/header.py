@@ -23,6 +23,7 @@ class _Shown:
     waiting: int
     asks: tuple[str, ...]
     gone: str | None
+    queued: tuple[str, ...]
 
 
 class CockpitHeader(Static):
@@ -41,11 +42,12 @@ class CockpitHeader(Static):
         self._last: _Shown | None = None
 
     def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0,
-             asks: tuple[str, ...] = (), gone: str | None = None) -> None:
+             asks: tuple[str, ...] = (), gone: str | None = None,
+             queued: tuple[str, ...] = ()) -> None:
         """`asks`: the runs waiting for a person ("hotfix: Publish …"); `gone`: a spectator's
         word that the controller died (who held the journal last): said beside the role, and
         what it was running is no longer called running."""
-        self._last = _Shown(view, active, waiting, asks, gone)
+        self._last = _Shown(view, active, waiting, asks, gone, queued)
         self._render_line()
 
     def on_resize(self) -> None:
@@ -91,6 +93,10 @@ class CockpitHeader(Static):
                         + (" (w)" if who == "you" else "") if level == 0
                         else f"⏸ {runs} wait{'s' if len(shown.asks) == 1 else ''}"
                         + (" (w)" if who == "you" else ""), style="bold black on yellow")
+        if shown.queued:  # a run waits its turn behind another
+            text.append(bar)
+            text.append(f"⧖ {shown.queued[0]} queued" if len(shown.queued) == 1
+                        else f"⧖ {len(shown.queued)} queued", style="bold black on yellow")
         if shown.waiting:  # a question waits behind the dialog on screen
             text.append(bar)
             text.append(f"⧗ {shown.waiting} question{'s' if shown.waiting > 1 else ''} waiting"

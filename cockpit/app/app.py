@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from screens.builds import BuildsScreen
 
 import cockpit
-from cockpit.app.asking import Asking
+from cockpit.app.asking import Asking, confirm_quit
 from cockpit.app.building import Building
 from cockpit.app.feeding import Feeder
 from cockpit.app.host import Host
@@ -271,6 +271,9 @@ class CockpitApp(Host):
     def waiting_questions(self) -> int:
         return self.asking.waiting
 
+    def queued_runs(self) -> tuple[str, ...]:
+        return self._flows.resources.waits() if self._flows is not None else ()
+
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """A toast, and kept (with its time) for the notifications log. Thread-safe, as
@@ -289,6 +292,4 @@ class CockpitApp(Host):
         if not self.running() and not self.building():
             self.exit(0)
             return
-        from cockpit.app.flows import confirm_quit
-
         self.run_worker(confirm_quit(self), group="flow", exit_on_error=False)

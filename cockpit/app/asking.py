@@ -3,7 +3,8 @@
 Every dialog (a flow's, a running step's, the quit question) is asked through `Asking.ask`:
 a question raised while another is open (or help, or the palette) waits its turn, and the
 header says how many wait. A dialog takes no key for a moment after it appears
-(`screens.modals.SETTLE`), so a key meant for the one before never answers it.
+(`screens.modals.SETTLE`), so a key meant for the one before never answers it. The quit
+question lives here too (`confirm_quit`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TypeVar
 from textual.screen import ModalScreen, Screen
 
 from cockpit.app.host import Host
+from screens.modals import ConfirmModal
 
 T = TypeVar("T")
 
@@ -40,3 +42,19 @@ class Asking:
         finally:
             if not shown:  # cancelled while it waited
                 self.waiting -= 1
+
+
+async def confirm_quit(app: Host) -> None:
+    """Quit at once when nothing runs; else say what quitting stops, and ask."""
+    def still_running() -> bool:  # once it has ended, the question is moot: it closes
+        return app.running() or app.building()
+
+    answer = await app.ask(ConfirmModal(
+        "A playbook or build is running. Quit anyway?",
+        "Quitting cancels it: the running step's processes are stopped (on every builder)"
+        " and the run is journaled as aborted; run it again later from its item.",
+        confirm_label="Quit (y)", cancel_label="Stay (n)", still_needed=still_running))
+    if answer:
+        app.exit(0)
+    elif answer is None:
+        app.notify("nothing runs any more: q quits at once", title="quit")

@@ -106,14 +106,15 @@ class Feeder:
         """The timeline projected, and what runs: again only when the launch's state moved
         (not a log's lines) or the clock ticked to another second."""
         waiting = self.app.waiting_questions()
-        tick = (self.state.version, now.replace(microsecond=0), waiting, self.gone)
+        queued = self.app.queued_runs()
+        tick = (self.state.version, now.replace(microsecond=0), waiting, self.gone, queued)
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
             asks = tuple(f"{run.playbook}: {run.waiting.title}" for run in self.state.waiting()
                          if run.waiting is not None)
             self._header = tick, Header(view, active_label(runbook, self.state, now),
-                                        waiting, asks, self._blocked(), self.gone)
+                                        waiting, asks, self._blocked(), self.gone, queued)
         return self._header[1]
 
     def _blocked(self) -> frozenset[str]:

@@ -24,7 +24,7 @@ from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
 from cockpit.params import substitute
 from cockpit.state.gates import blocked_by
-from screens.modals import ConfirmModal, ParamsModal, ResolveModal, TextModal
+from screens.modals import ConfirmModal, ParamsModal, ResolveModal, StepConfirmModal, TextModal
 
 
 class Flows:
@@ -118,7 +118,7 @@ class Flows:
 
     def start(self, name: str, dry_run: bool = False, given: dict[str, str] | None = None, *,
               show_plan: bool = False) -> None:
-        if self.waiting.take(name):  # its run waits for an answer: that question
+        if not dry_run and self.waiting.take(name):  # its run waits: that question
             return
         if not self._busy(name):
             self._flow(self._start(name, dry_run, given, show_plan))
@@ -174,16 +174,35 @@ class Flows:
         self._runs[name] = app.run_worker(self._playbook(name, dry_run, values, show_plan),
                                           group="playbook", exit_on_error=False)
 
-    def _hold(self, name: str) -> AbstractAsyncContextManager[None]:
+    def _hold(self, name: str, dry_run: bool = False
+              ) -> AbstractAsyncContextManager[list[str]]:
         """What the run needs, taken in turn with the other runs (dry runs change nothing)."""
+        if dry_run:
+            return nullcontext([])
         return self.resources.hold(name, self.app.runbook.playbooks[name].uses(),
                                    lambda said: self.app.notify(said, title=name, timeout=10))
+
+    async def _still_wanted(self, name: str, waited: list[str]) -> bool:
+        """A run that waited its turn starts only on a fresh yes: what it was confirmed on
+        may have changed meanwhile (the question waits like a step's: w answers it)."""
+        if not waited:
+            return True
+        yes = await self.waiting.wait(name, "start now?", lambda: StepConfirmModal(
+            f"{name} can start now", f"It waited for {', '.join(waited)} to end; the "
+            "repository and the forge may have changed since you confirmed it. Its values "
+            "are checked again as it starts.", confirm_label="Start it (y)",
+            cancel_label="Don't (n)"))
+        if not yes:
+            self.app.notify(f"{name} not started", title=name)
+        return bool(yes)
 
     async def _playbook(self, name: str, dry_run: bool, values: Mapping[str, str],
                         plan_confirmed: bool) -> None:
         app = self.app
         try:
-            async with self._hold(name) if not dry_run else nullcontext():
+            async with self._hold(name, dry_run) as waited:
+                if not await self._still_wanted(name, waited):
+                    return
                 outcome = await self.engine.run(name, values, UiInteraction(
                     app, self.waiting, name), dry_run=dry_run, plan_confirmed=plan_confirmed)
         except CockpitError as exc:
@@ -235,7 +254,9 @@ class Flows:
 
     async def _resume(self, run_id: str, name: str, action: str, note: str) -> None:
         try:
-            async with self._hold(name):
+            async with self._hold(name) as waited:
+                if not await self._still_wanted(name, waited):
+                    return
                 outcome = await self.engine.resume(
                     run_id, cast(Literal["rerun", "done", "skip"], action), note,
                     UiInteraction(self.app, self.waiting, name))
@@ -262,22 +283,6 @@ class Flows:
 PLAN_COVERS = ("A yes starts it and covers every step below; those marked [asks again] (they "
                "push, publish or post) ask once more before they run, and those marked [waits "
                "for you] wait for your answer.\n\n")
-
-
-async def confirm_quit(app: Host) -> None:
-    """Quit at once when nothing runs; else say what quitting stops, and ask."""
-    def still_running() -> bool:  # once it has ended, the question is moot: it closes
-        return app.running() or app.building()
-
-    answer = await app.ask(ConfirmModal(
-        "A playbook or build is running. Quit anyway?",
-        "Quitting cancels it: the running step's processes are stopped (on every builder)"
-        " and the run is journaled as aborted; run it again later from its item.",
-        confirm_label="Quit (y)", cancel_label="Stay (n)", still_needed=still_running))
-    if answer:
-        app.exit(0)
-    elif answer is None:
-        app.notify("nothing runs any more: q quits at once", title="quit")
 
 
 def _default(template: str | None, context: dict[str, str]) -> str:

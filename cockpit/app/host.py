@@ -60,6 +60,10 @@ class Host(App[int]):
         """Questions waiting their turn behind an open dialog."""
         raise NotImplementedError
 
+    def queued_runs(self) -> tuple[str, ...]:
+        """Runs waiting their turn for what another run holds ("rollback (behind hotfix)")."""
+        raise NotImplementedError
+
     def running(self) -> bool:
         """A playbook runs."""
         raise NotImplementedError

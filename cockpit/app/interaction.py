@@ -45,7 +45,7 @@ class UiInteraction:
     async def manual(self, question: q.Manual) -> q.ManualAnswer | None:
         if question.clipboard:  # to post by hand: the message is on the clipboard
             self.app.copy_to_clipboard(question.clipboard)
-        again = False
+        again = question.again  # "not done yet": the operator is on it, it opens at once
         while True:
             answer = await self._ask(question.title, lambda: ManualModal(
                 question.title, question.instructions, question.fresh), again)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual.screen import Screen
+from textual.worker import Worker
 
 from cockpit.app.host import Host
 
@@ -29,6 +30,8 @@ class Question:
     open: bool = False
     shown: Screen[Any] | None = None
     """Its dialog while on screen (closed if the run stops waiting: cancelled, ended)."""
+    asking: Worker[None] | None = None
+    """The worker showing it (cancelled if the run stops waiting before it is on screen)."""
 
 
 class Waiting:
@@ -55,6 +58,8 @@ class Waiting:
             self.questions.remove(question)
             if question.shown is not None and question.shown.is_current:
                 question.shown.dismiss(None)  # moot: the run no longer waits for it
+            elif question.asking is not None:
+                question.asking.cancel()  # still waiting its turn: never shown
 
     def take(self, playbook: str | None = None) -> bool:
         """Open the question `playbook` waits on (None: the one waiting longest); False when
@@ -68,7 +73,8 @@ class Waiting:
 
     def _open(self, question: Question) -> None:
         question.open = True
-        self.app.run_worker(self._ask(question), group="question", exit_on_error=False)
+        question.asking = self.app.run_worker(self._ask(question), group="question",
+                                              exit_on_error=False)
 
     async def _ask(self, question: Question) -> None:
         dialog = question.shown = question.dialog()

@@ -34,9 +34,6 @@ class GateStep(StepBase):
         return [(f"steps.{self.id}.checks.{i}.run", c.run, c.shell)
                 for i, c in enumerate(self.checks) if c.run]
 
-    def uses(self) -> frozenset[str]:
-        return frozenset()  # its checks read; the decision is journaled
-
     def tags(self) -> list[str]:
         return [*super().tags(), "gate"]
 

@@ -15,7 +15,7 @@ from cockpit.executors.lines import text_of
 from cockpit.journal import events as ev
 from cockpit.journal.events import ManualDone, StepStatus
 from cockpit.params import check_words, prose, render_argv, shown
-from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
+from cockpit.steps.base import WORK_TREE, Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.checks import Check, CheckRunner
 from cockpit.steps.questions import Manual
 
@@ -51,7 +51,9 @@ class ManualStep(StepBase):
                         for i, c in enumerate(self.done_when) if c.run]
 
     def uses(self) -> frozenset[str]:
-        return frozenset()  # what it shows and checks only reads
+        """What it shows and checks reads the work tree: not while another run changes it
+        (a manual step that only asks uses nothing, and runs beside anything)."""
+        return WORK_TREE if self.show or self.done_when else frozenset()
 
     def tags(self) -> list[str]:
         return [*super().tags(), "manual"]
@@ -72,7 +74,7 @@ class ManualStep(StepBase):
             answer = await ctx.interaction.manual(Manual(
                 self.id, prose(self.title, ctx.values),
                 prose(self.instructions, ctx.values) + unmet,
-                fresh=(lambda: self._shown(ctx)) if self.show else None))
+                fresh=(lambda: self._shown(ctx)) if self.show else None, again=bool(unmet)))
             if answer is None:
                 return Outcome(StepStatus.DECLINED, "the operator stopped here")
             unmet = await self._unmet(ctx) if answer.done else ""

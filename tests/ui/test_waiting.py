@@ -15,7 +15,7 @@ from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_runbook
 from cockpit.runbook.model import Runbook
-from screens.modals import ConfirmModal, ParamsModal
+from screens.modals import ConfirmModal, ParamsModal, StepConfirmModal
 from screens.questions import ManualModal
 from tests.helpers import commit_fix, playbook_folder
 from tests.ui.test_projections import detail_text
@@ -101,6 +101,13 @@ async def test_runs_go_on_at_once_and_take_turns_with_the_work_tree(
         app.start_playbook("second")  # needs the work tree "first" holds: it waits its turn
         await until(pilot, lambda: any("second waits for the git work tree: first holds it"
                                        in n.message for n in app._notifications))
+        await until(pilot, lambda: "⧖ second (behind first) queued" in header(app))
+        # its turn: it starts on a fresh yes (what it was confirmed on may have changed)
+        await until(pilot, lambda: "second" in app.flows.waiting.playbooks())  # type: ignore[union-attr]
+        app.flows.waiting.take("second")  # type: ignore[union-attr]
+        await until(pilot, lambda: asked(app, StepConfirmModal))
+        assert "It waited for first to end" in app.screen.body  # type: ignore[attr-defined]
+        await pilot.press("y")
         await until(pilot, lambda: len(app.state.runs) == 3, timeout=10)
         await until(pilot, lambda: all(r.status == "ok" for r in app.state.runs.values()
                                        if r.playbook != "waits"), timeout=10)
@@ -153,7 +160,17 @@ async def test_a_question_whose_run_was_cancelled_closes_itself(
         app.flows.cancel_run("waits")  # type: ignore[union-attr]
         await until(pilot, lambda: not isinstance(app.screen, ManualModal))
         await until(pilot, lambda: not app.running())
-    assert journal.events(kinds=["run_finished"])[-1].data["status"] == "aborted"
+        assert journal.events(kinds=["run_finished"])[-1].data["status"] == "aborted"
+        app.start_playbook("waits")  # again: its question is asked for, then the run goes
+        await until(pilot, lambda: app.state.waiting())
+        await pilot.press("question_mark")  # help on top: the question waits its turn
+        await pilot.pause(0.2)
+        app.flows.waiting.take("waits")  # type: ignore[union-attr]
+        app.flows.cancel_run("waits")  # type: ignore[union-attr]
+        await until(pilot, lambda: not app.running())
+        await pilot.press("escape")  # help closes: no question of a run that is gone
+        await pilot.pause(0.6)
+        assert not isinstance(app.screen, ManualModal)
 
 
 SHOWS = """
@@ -164,6 +181,12 @@ kind = "manual"
 title = "commit the fix"
 instructions = "Commit it; the newest commit:"
 show = "git log -1 --format=%s"
+
+[[steps.done_when]]
+kind = "command"
+title = "the fix is committed"
+run = "git log -1 --format=%s"
+expect_output = "^fix:"
 """
 
 
@@ -177,6 +200,11 @@ async def test_a_manual_step_shows_what_its_command_says_when_it_is_opened(
         await pilot.pause()
         app.start_playbook("shows")
         await until(pilot, lambda: app.state.waiting())
+        await answer(pilot, ManualModal)
+        await pilot.press("ctrl+y")  # done, before the fix is in: asked again at once, saying why
+        await until(pilot, lambda: asked(app, ManualModal)
+                    and "Not done yet" in app.screen.instructions)  # type: ignore[attr-defined]
+        await pilot.press("escape")  # later
         commit_fix(config.repo, "the crash on start")
         await answer(pilot, ManualModal)
         await until(pilot, lambda: "fix: the crash on start" in app.screen.instructions)  # type: ignore[attr-defined]
