@@ -46,9 +46,15 @@ class ShellStep(StepBase):
         return self.run
 
     def reaches_out(self) -> bool:
+        """Unless it is known to stay on this machine (a git commit, tag or switch; a cargo
+        build or test), a confirmed command asks again: `cargo publish`, `gh release`, `git -C
+        dir push`, a pipeline all do."""
         words = self.run.split()
-        return (words[:1] == ["git"] and "push" in words[1:3]) or bool(
-            {"delete", "--delete"} & set(words))
+        if {"delete", "--delete", "push", "publish"} & set(words) or set("|;&`$") & set(self.run):
+            return True
+        sub = _subcommand(words)
+        return not ((words[:1] == ["git"] and sub in LOCAL_GIT)
+                    or (words[:1] == ["cargo"] and sub in LOCAL_CARGO))
 
     def commands(self) -> list[tuple[str, str, bool]]:
         return [(f"steps.{self.id}.run", self.run, self.shell)]
@@ -97,3 +103,19 @@ class ShellStep(StepBase):
             else:
                 return Outcome(StepStatus.OK, f"exit code {code}", code)
         return Outcome(status, message, code)
+
+
+LOCAL_GIT = frozenset({"commit", "tag", "switch", "checkout", "branch", "merge", "add", "mv",
+                       "rm", "stash", "restore", "status", "log", "diff", "rev-parse"})
+LOCAL_CARGO = frozenset({"build", "test", "check", "fmt", "clippy", "run"})
+
+
+def _subcommand(words: list[str]) -> str:
+    """git's or cargo's subcommand: the first word after the options (`-C dir`, `-c k=v`)."""
+    rest = iter(words[1:])
+    for word in rest:
+        if word in {"-C", "-c"}:
+            next(rest, None)
+        elif not word.startswith("-"):
+            return word
+    return ""
