@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from cockpit.executors.lines import text_of
-from cockpit.journal import events as ev
 from cockpit.journal.events import ManualDone, StepStatus
 from cockpit.params import check_words, prose, render_argv, shown
 from cockpit.steps.base import WORK_TREE, Asks, Outcome, PlanContext, StepBase, StepContext
@@ -92,14 +91,15 @@ class ManualStep(StepBase):
         return f"\n\n$ {shown(argv)}\n" + (text_of(lines) or "(nothing)")
 
     async def _unmet(self, ctx: StepContext) -> str:
-        """The done_when checks that fail, in words ('' when all pass); each result journaled."""
+        """The done_when checks that fail, in words ('' when all pass); each result journaled
+        in the step's log."""
         runner = CheckRunner(ctx.cwd, ctx.values, max_size_mb=ctx.config.build.max_size_mb,
                              runner=ctx.runner)
         failed = []
-        for index, check in enumerate(self.done_when):
+        for check in self.done_when:  # in the step's log (a gate's checks are its own)
             result = await runner.run(check)
-            ctx.log(ev.CheckResult(index=index, title=result.title, kind=result.kind,
-                                   ok=result.ok, summary=result.summary, detail=result.detail))
+            mark = "?" if result.ok is None else "✓" if result.ok else "✗"
+            ctx.sink([f"{mark} {prose(check.title, ctx.values)}: {result.summary}"])
             if result.ok is False:
                 failed.append(f"  ✗ {prose(check.title, ctx.values)}: {result.summary}")
         return "\n\nNot done yet:\n" + "\n".join(failed) if failed else ""
