@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.worker import Worker, WorkerState
@@ -54,11 +55,22 @@ class Building:
 
     async def _run(self, assignments: list[Assignment], retry_of: str | None) -> None:
         from cockpit.builds.matrix import BuildMatrix
+        from cockpit.builds.source import at_tag, tag_drift
 
         app = self.app
-        matrix = self._matrix = BuildMatrix(app.config, app.journal)
+        drift = await asyncio.to_thread(tag_drift, app.config)  # git: on a thread
+        tagged = at_tag(app.config, drift) if drift is not None else nullcontext(app.config)
         try:
-            await self.off_loop(matrix.run(assignments, retry_of=retry_of))
+            config = await asyncio.to_thread(tagged.__enter__)
+            if drift is not None:  # what ships is the tagged release, said loudly
+                app.notify(f"{drift}: building the tag's commit {drift.tagged[:12]} in a "
+                           "worktree, not the checkout", severity="warning", timeout=15,
+                           title="building the tag")
+            matrix = self._matrix = BuildMatrix(config, app.journal)
+            try:
+                await self.off_loop(matrix.run(assignments, retry_of=retry_of))
+            finally:
+                await asyncio.to_thread(tagged.__exit__, None, None, None)
         except CockpitError as exc:
             app.notify(str(exc), severity="error", title="build not started", timeout=10)
             return

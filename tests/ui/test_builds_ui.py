@@ -136,3 +136,35 @@ async def test_quitting_mid_build_stops_its_processes(
         app.exit()
     assert running_with(marker) == []
     assert journal.events(kinds=["build_finished"])[-1].data["status"] == "cancelled"
+
+
+@needs_cargo
+async def test_a_build_in_the_cockpit_of_a_tagged_version_builds_its_tag(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """The repro: the published version was rebuilt from a commit other than its tag without
+    a word. In the cockpit too, the tag's commit is built (in a worktree), and it says so."""
+    import subprocess
+
+    from tests.helpers import install_script_serves
+
+    git = ["git", "-C", str(config.repo), "-c", "user.name=rm", "-c", "user.email=rm@test"]
+    subprocess.run([*git, "tag", "-a", "v1.1.0-beta", "-m", "Release"], check=True)
+    tagged = subprocess.run([*git, "rev-parse", "v1.1.0-beta^{commit}"], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    install_script_serves(config, "1.1.0-beta", push=False)  # a commit on top of the tag
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        empty = app.screen.query_one("#empty", Static)
+        await until(pilot, lambda: f"{HOST}  on local (local)" in str(empty.render()))
+        await pilot.press("enter")
+        await until(pilot, lambda: any("building the tag's commit" in n.message
+                                       for n in app._notifications))
+        await until(pilot, lambda: HOST in app.builds.targets
+                    and app.builds.targets[HOST].status == "ok", timeout=60)
+    started = journal.events(kinds=["build_started"])[-1].data
+    assert started["commit"] == tagged
+    listed = subprocess.run([*git, "worktree", "list"], capture_output=True, text=True,
+                            check=True).stdout
+    assert len(listed.splitlines()) == 1  # the tag's worktree is gone
