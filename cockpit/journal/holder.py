@@ -1,6 +1,7 @@
-"""Who controls a journal: the controller holds an exclusive flock on a side file for as long
-as it lives, and writes who it is there. A spectator asks whether that lock is still held, so
-it can say a controller died instead of showing its run as running."""
+"""Who controls a journal: the controller holds an exclusive flock on the journal file itself
+for as long as it lives (deleting or editing any file cannot make a second one), and writes
+who it is in a side file ("…, exited" once it closes). A spectator asks whether that lock is
+still held, so it can say a controller died instead of showing its run as running."""
 
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ def controller_gone(journal: Path) -> str | None:
     """None while a controller holds the lock; else who held it last ("nobody" if no one
     ever did). A quick test (a shared lock taken and given back at once): still, call it off
     the UI's thread."""
-    path = lock_path(journal)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(journal, os.O_RDONLY)  # the claim is a lock on the journal itself
     except FileNotFoundError:
         return "nobody"
     except OSError:
@@ -31,6 +31,9 @@ def controller_gone(journal: Path) -> str | None:
         except BlockingIOError:
             return None  # held: the controller lives
         fcntl.flock(fd, fcntl.LOCK_UN)
-        return os.pread(fd, 512, 0).decode(errors="replace").strip() or "nobody"
     finally:
         os.close(fd)
+    try:  # who held it last (the side file the controller writes)
+        return lock_path(journal).read_text(errors="replace").strip()[:512] or "nobody"
+    except OSError:
+        return "nobody"

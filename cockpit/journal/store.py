@@ -1,12 +1,14 @@
 """The journal: an append-only SQLite (WAL) record of every fact of the launch.
 
 Facts are committed here before anything shows them; the UI, spectators and exports are
-projections of it. One controller per journal holds an exclusive lock (flock on a side file);
-everyone else opens the database with ``mode=ro``, so a spectator physically cannot write.
+projections of it. One controller per journal holds an exclusive lock (flock on the journal
+file itself; a side file says who); everyone else opens the database with ``mode=ro``, so a
+spectator physically cannot write.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import getpass
@@ -15,6 +17,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -89,6 +92,8 @@ class Journal:
         self.clock = clock
         self.session = session
         self._lock_fd = lock_fd
+        self._claim_fd: int | None = None
+        """The controller's lock on the journal file itself (the claim that counts)."""
         self._select = SELECT
         self._lock = threading.RLock()
         """The writing connection is used from the UI and from the build thread: a
@@ -111,11 +116,16 @@ class Journal:
             fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise _problem(path, exc, "create the journal") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        try:  # the claim is a lock on the journal itself: deleting the side file (or writing
+            # in it) cannot make a second controller; the side file says who holds it
+            claim = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            os.close(fd)
+            raise _problem(path, exc, "create the journal") from None
+        if not (_take(claim) and _take(fd)):
             holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
+            os.close(claim)
             raise JournalLocked([Problem(
                 f"another cockpit controls this release ({holder})",
                 file=path,
@@ -136,9 +146,11 @@ class Journal:
             reader.execute("PRAGMA query_only=1")
         except sqlite3.Error as exc:
             os.close(fd)
+            os.close(claim)
             raise _problem(path, exc, "write the journal") from None
         journal = cls(path, conn, writable=True, clock=clock, session=session, lock_fd=fd,
                       reader=reader)
+        journal._claim_fd = claim
         journal._checkpointer = Checkpointer(path)
         journal.record(SessionStarted(operator=operator_id(), pid=os.getpid()))
         return journal
@@ -172,9 +184,16 @@ class Journal:
             if self._reader is not self._conn:  # closing under it crashes SQLite
                 self._reader.close()
             self._conn.close()
-        if self._lock_fd is not None:
+        if self._lock_fd is not None:  # who held it says it exited: never a stale claim
+            who = os.pread(self._lock_fd, 512, 0).decode(errors="replace").strip()
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._lock_fd, 0)
+                os.pwrite(self._lock_fd, f"{who}, exited".encode(), 0)
             os.close(self._lock_fd)
             self._lock_fd = None
+        if self._claim_fd is not None:
+            os.close(self._claim_fd)
+            self._claim_fd = None
 
     # writing ----------------------------------------------------------------------------
 
@@ -310,3 +329,16 @@ class Journal:
         with self._read_lock:
             row = self._reader.execute("SELECT max(id) FROM events").fetchone()
         return int(row[0] or 0)
+
+
+def _take(fd: int) -> bool:
+    """An exclusive lock, tried a few times: a spectator's probe holds a shared one for a
+    moment (`holder.controller_gone`)."""
+    for attempt in range(3):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if attempt < 2:
+                time.sleep(0.05)
+    return False

@@ -36,6 +36,27 @@ def test_second_controller_is_refused_and_told_why(tmp_path: Path) -> None:
     Journal.controller(path).close()  # the lock goes with its holder
 
 
+def test_deleting_or_editing_the_lock_file_makes_no_second_controller(tmp_path: Path) -> None:
+    """The repro: rm .cockpit/journal.sqlite.lock while the TUI controlled the release, and a
+    headless run then tagged and pushed as a second controller."""
+    from cockpit.journal.holder import controller_gone, lock_path
+
+    path = tmp_path / "j.sqlite"
+    first = Journal.controller(path)
+    lock_path(path).unlink()
+    with pytest.raises(JournalLocked):
+        Journal.controller(path)
+    lock_path(path).write_text("nobody at all")
+    with pytest.raises(JournalLocked):
+        Journal.controller(path)
+    assert controller_gone(path) is None  # held: the controller lives
+    first.close()
+    second = Journal.controller(path)  # the claim went with its holder
+    second.close()
+    gone = controller_gone(path)  # not stale: who held it says it exited
+    assert gone is not None and gone.endswith(", exited") and "rm@test" in gone
+
+
 def test_spectator_cannot_write_even_through_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     controller = Journal.controller(path)
