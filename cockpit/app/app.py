@@ -251,9 +251,11 @@ class CockpitApp(Host):
 
     def action_answer_waiting(self) -> None:
         """The question a run waits on: the selected item's run first, else the oldest."""
-        if self._flows is not None:
-            view = self.timeline.selected() if self.current_mode == "timeline" else None
-            self._flows.answer(view.item.playbook if view is not None else None)
+        if self._flows is None:  # nothing started yet: nothing can wait
+            self.notify("no run waits for an answer", timeout=3)
+            return
+        view = self.timeline.selected() if self.current_mode == "timeline" else None
+        self._flows.answer(view.item.playbook if view is not None else None)
 
     def action_emergency(self, name: str) -> None:
         """H / R from any screen: parameters, the whole plan, an explicit yes, then the run

@@ -23,51 +23,42 @@ class UiInteraction:
         self.waiting = waiting
         self.playbook = playbook
 
-    async def _ask(self, title: str, dialog: Callable[[], Screen[Any]], again: bool) -> Any:
-        """Wait for the operator's answer; `again`: after "back" from stopping, at once."""
-        return await self.waiting.wait(self.playbook, title, dialog, now=again)
-
-    async def _stop(self, what: str) -> bool:
-        """Stop the run here? Only an explicit yes stops it."""
-        stop = await self.app.ask(StopRunModal(what))
-        return bool(stop)
+    async def _answer(self, title: str, dialog: Callable[[], Screen[Any]],
+                      goes_on: Callable[[Any], bool], stopping: str, again: bool = False) -> Any:
+        """Wait for the operator's answer (`again`: open it at once, the operator is on it);
+        an answer that would stop the run is asked again, explicitly: only a yes to
+        "Stop the run here?" stops it."""
+        while True:
+            answer = await self.waiting.wait(self.playbook, title, dialog, now=again)
+            if goes_on(answer) or await self.app.ask(StopRunModal(stopping)):
+                return answer
+            again = True
 
     async def confirm(self, question: q.Confirm) -> bool:
-        again = False
-        while True:
-            answer = await self._ask(question.title, lambda: StepConfirmModal(
-                f"{question.heading} {question.title}", question.body,
-                confirm_label="Run it (y)", cancel_label="Don't (n)"), again)
-            if answer or await self._stop(f"{question.title} is not run."):
-                return bool(answer)
-            again = True
+        return bool(await self._answer(question.title, lambda: StepConfirmModal(
+            f"{question.heading} {question.title}", question.body,
+            confirm_label="Run it (y)", cancel_label="Don't (n)"),
+            bool, f"{question.title} is not run."))
 
     async def manual(self, question: q.Manual) -> q.ManualAnswer | None:
         if question.clipboard:  # to post by hand: the message is on the clipboard
             self.app.copy_to_clipboard(question.clipboard)
-        again = question.again  # "not done yet": the operator is on it, it opens at once
-        while True:
-            answer = await self._ask(question.title, lambda: ManualModal(
-                question.title, question.instructions, question.fresh), again)
-            if answer is not None or await self._stop(f"{question.title} is not done."):
-                return answer  # type: ignore[no-any-return]
-            again = True
+        answer: q.ManualAnswer | None = await self._answer(
+            question.title, lambda: ManualModal(question.title, question.instructions,
+                                                question.fresh),
+            lambda a: a is not None, f"{question.title} is not done.",
+            again=question.again)  # "not done yet": the operator is on it, it opens at once
+        return answer
 
     async def gate(self, question: q.Gate) -> q.GateAnswer | None:
-        again = False
-        while True:
-            answer = await self._ask(question.title, lambda: GateModal(
-                question.title, question.results), again)
-            if answer is not None or await self._stop(f"{question.title}: no decision."):
-                return answer  # type: ignore[no-any-return]
-            again = True
+        answer: q.GateAnswer | None = await self._answer(
+            question.title, lambda: GateModal(question.title, question.results),
+            lambda a: a is not None, f"{question.title}: no decision.")
+        return answer
 
     async def failed(self, question: q.Failure) -> q.FailureAnswer | None:
-        again = False
-        while True:
-            answer = await self._ask(f"{question.title} failed", lambda: FailureModal(
-                question.title, question.message), again)
-            if (answer is not None and answer.action != "abort") or await self._stop(
-                    f"{question.title} failed and is not retried."):
-                return answer  # type: ignore[no-any-return]
-            again = True
+        answer: q.FailureAnswer | None = await self._answer(
+            f"{question.title} failed", lambda: FailureModal(question.title, question.message),
+            lambda a: a is not None and a.action != "abort",
+            f"{question.title} failed and is not retried.")
+        return answer

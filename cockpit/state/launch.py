@@ -149,7 +149,7 @@ class LaunchState:
             self._apply_to_run(self.runs[e.run_id], e, payload)
 
     def waiting(self) -> list[RunState]:
-        """Runs waiting for a person's answer, the longest waiting first."""
+        """Runs waiting for a person's answer, in the order they started."""
         return [r for r in self.runs.values() if r.waiting is not None]
 
     def _session(self, session: str) -> None:

@@ -11,16 +11,7 @@ from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.journal.store import Journal
 from screens.modals import ConfirmModal
-from tests.ui.test_timeline_ui import SIZE, asked, make_app, until
-
-SLOW = """
-title = "slow"
-[[steps]]
-id = "work"
-kind = "shell"
-title = "long work"
-run = "sh -c 'echo working; sleep 30'"
-"""
+from tests.ui.test_timeline_ui import SIZE, SLOW, asked, make_app, until
 
 
 async def test_c_asks_before_cancelling_and_escape_or_n_keeps_the_run(

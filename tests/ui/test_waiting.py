@@ -19,16 +19,9 @@ from screens.modals import ConfirmModal, ParamsModal, StepConfirmModal
 from screens.questions import ManualModal
 from tests.helpers import commit_fix, playbook_folder
 from tests.ui.test_projections import detail_text
+from tests.ui.test_questions import WAITS
 from tests.ui.test_timeline_ui import SIZE, answer, asked, until
 from widgets.header import CockpitHeader
-
-WAITS = """
-title = "waits for you"
-[[steps]]
-id = "look"
-kind = "manual"
-title = "look at it"
-"""
 
 SLOW = """
 title = "{name}"
