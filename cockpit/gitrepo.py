@@ -61,6 +61,18 @@ def changes(repo: Path) -> list[str]:
     return out.stdout.splitlines() if out.returncode == 0 else []
 
 
+def branch(repo: Path) -> str:
+    """The branch checked out ('' when HEAD is detached or git cannot say)."""
+    out = _git(repo, "symbolic-ref", "--short", "-q", "HEAD")
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def switch(repo: Path, name: str) -> str:
+    """Check out a branch; '' when done, else what git said."""
+    out = _git(repo, "switch", "-q", name)
+    return "" if out.returncode == 0 else (out.stderr.strip() or f"git switch {name} failed")
+
+
 def served(repo: Path, branch: str, path: str) -> str | None:
     """A file as origin's `branch` serves it (as last fetched); None when it cannot say."""
     out = _git(repo, "show", f"origin/{branch}:{path}")

@@ -19,6 +19,9 @@ class Received:
     throttle: list[float] = field(default_factory=list)
     """retry_after values to answer with (429), one per request, before accepting."""
     refused: int = 0
+    hang: list[float] = field(default_factory=list)
+    """Seconds to hold the reply after taking a post, one per post (the post is made: a
+    client killed meanwhile never learns it)."""
 
 
 class WebhookServer:
@@ -51,9 +54,12 @@ class WebhookServer:
                     received.posts.append(content)
                     received.times.append(time.monotonic())
                     message_id = str(1_000_000 + len(received.posts))
-                    if "wait=true" not in url.query:
-                        return self.send(204, None)
-                    return self.send(200, {"id": message_id, "content": content})
+                    hang = received.hang.pop(0) if received.hang else 0.0
+                if hang:
+                    time.sleep(hang)
+                if "wait=true" not in url.query:
+                    return self.send(204, None)
+                return self.send(200, {"id": message_id, "content": content})
 
             def send(self, status: int, payload: Any, headers: dict[str, str] | None = None
                      ) -> None:

@@ -81,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="print every command, run nothing")
     run.add_argument("--yes", action="store_true", help="confirm destructive steps")
     run.add_argument("--headless", action="store_true", help="no UI: rich progress output")
+    again = run.add_mutually_exclusive_group()
+    again.add_argument("--resume", choices=["rerun", "done", "skip"],
+                       help="with --headless: go on with the playbook's interrupted run; its "
+                       "interrupted step is run again (its probe first), marked done, or skipped")
+    again.add_argument("--discard", action="store_true",
+                       help="with --headless: give up the playbook's interrupted run (with "
+                       "--note why), then start afresh")
+    run.add_argument("--note", default="", help="why (journaled): for --resume skip, --discard")
 
     playbooks = sub.add_parser("playbooks", parents=[config_opt],
                                help="list playbooks, steps, parameters; or show one (NAME)")

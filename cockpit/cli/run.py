@@ -15,139 +15,30 @@ import signal
 import sys
 from collections.abc import Mapping
 from contextlib import closing
-from typing import Literal
 
 from rich.console import Console
-from rich.prompt import Confirm, Prompt
 from rich.text import Text
 
 import cockpit
 from cockpit.cli.loading import load_all, open_ui
+from cockpit.cli.terminal import ProgressPrinter, TerminalInteraction
 from cockpit.config import Config
 from cockpit.engine.defaults import emergency_defaults
 from cockpit.engine.engine import Engine, RunOutcome
 from cockpit.errors import CockpitError, Problem
-from cockpit.journal import events as ev
-from cockpit.journal.events import RunStatus, StepStatus
-from cockpit.journal.row import Event
+from cockpit.journal.events import RunStatus
 from cockpit.params import prose
 from cockpit.runbook.model import Playbook
 from cockpit.state.launch import LaunchState
-from cockpit.steps import questions as q
 from cockpit.steps.base import PlanContext
-from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer, Unattended
-
-STATUS_STYLE = {StepStatus.OK: "green", StepStatus.SKIPPED: "cyan", StepStatus.FAILED: "bold red",
-                StepStatus.TIMEOUT: "bold red", StepStatus.NO_GO: "bold red",
-                StepStatus.DECLINED: "yellow"}
-
-
-class TerminalInteraction:
-    def __init__(self, console: Console, *, assume_yes: bool, interactive: bool) -> None:
-        self.console = console
-        self.assume_yes = assume_yes
-        self.interactive = interactive
-
-    async def confirm(self, question: q.Confirm) -> bool:
-        self.console.print(Text("  about to run:", style="bold yellow"))
-        self.console.print(Text(question.body), style="yellow")
-        if self.assume_yes:
-            self.console.print("  confirmed by --yes")
-            return True
-        if not self.interactive:
-            raise Unattended(question.step, "a confirmation (pass --yes, or run from a terminal)")
-        return Confirm.ask("  run it?", console=self.console, default=False)
-
-    async def manual(self, question: q.Manual) -> ManualAnswer | None:
-        fresh = await question.fresh() if question.fresh is not None else ""
-        self.console.print(Text(f"  manual: {question.instructions or question.title}{fresh}"))
-        if not self.interactive:
-            raise Unattended(question.step, "an operator (run it in the cockpit or a terminal)")
-        done = Confirm.ask("  done?", console=self.console, default=True)
-        note = Prompt.ask("  note (optional)", console=self.console, default="")
-        return ManualAnswer(done, note)
-
-    async def failed(self, question: q.Failure) -> FailureAnswer | None:
-        self.console.print(Text(f"  failed: {question.message}", style="bold red"))
-        if not self.interactive:  # stop here; `cockpit run` again picks up where it stopped
-            raise Unattended(question.step, "a decision after the failure (retry, skip, abort)")
-        choice = Prompt.ask("  retry, skip or abort?", choices=["retry", "skip", "abort"],
-                            default="abort", console=self.console)
-        note = ""
-        while choice == "skip" and not note.strip():  # a skip is on record with its reason
-            note = Prompt.ask("  why is it safe to go on without it? (journaled)",
-                              console=self.console)
-        return FailureAnswer(choice, note)  # type: ignore[arg-type]
-
-    async def gate(self, question: q.Gate) -> GateAnswer | None:
-        ticks: list[tuple[bool, str]] = []
-        for result in question.results:
-            if result.ok is None:
-                if not self.interactive:
-                    continue
-                ticked = Confirm.ask(f"  [manual] {result.title}?", console=self.console)
-                ticks.append((ticked, ""))
-            else:
-                mark = "[green]PASS[/]" if result.ok else "[red]FAIL[/]"
-                self.console.print(f"  {mark} {result.title}: {result.summary}")
-        if not self.interactive:
-            raise Unattended(question.step, "a GO/NO-GO decision (run it in the cockpit or a "
-                             "terminal)")
-        choice: Literal["GO", "NO-GO"] = "GO" if Prompt.ask(
-            "  decision", choices=["GO", "NO-GO"], console=self.console) == "GO" else "NO-GO"
-        rationale = Prompt.ask("  rationale", console=self.console)
-        return GateAnswer(choice, rationale, ticks)
-
-
-class ProgressPrinter:
-    """Prints journal events as they happen: step lines, then indented output."""
-
-    def __init__(self, console: Console, *, quiet_output: bool = False) -> None:
-        self.console = console
-        self.quiet_output = quiet_output
-        self.steps: list[str] = []
-
-    def __call__(self, events: list[Event]) -> None:
-        for e in events:
-            if e.kind == ev.Kind.OUTPUT:
-                lines = e.lines()
-                if lines and not self.quiet_output:  # one write per batch, not per line
-                    self.console.print(Text("\n".join("  │ " + ln for ln in lines), style="dim"),
-                                       highlight=False)
-                continue
-            self._print(e, e.payload)
-
-    def _print(self, e: Event, payload: ev.Payload | None) -> None:
-        match payload:
-            case ev.RunStarted():
-                self.steps = list(payload.steps)
-            case ev.StepStarted():
-                position = (f"[{self.steps.index(e.step) + 1}/{len(self.steps)}] "
-                            if e.step in self.steps else "")
-                self.console.print(Text.assemble(("▶ ", "bold"), (position, "dim"),
-                                                 (payload.title or e.step or "", "bold")))
-                if payload.runs:
-                    self.console.print(Text(f"  $ {payload.runs}", style="dim"))
-            case ev.StepRetry():
-                self.console.print(f"  [yellow]retry {payload.attempt}/{payload.of}[/] after: "
-                                   f"{payload.after}")
-            case ev.StepFinished():
-                took = f" ({payload.duration:.1f}s)" if payload.duration is not None else ""
-                self.console.print(Text.assemble(
-                    ("  ", ""), (payload.status.upper(), STATUS_STYLE.get(payload.status, "")),
-                    (f"{took} {payload.message}".rstrip(), "")))
-            case ev.DryRunStep():
-                self.console.print(Text(f"▷ {e.step}", style="bold"))
-                for line in payload.preview.splitlines():
-                    self.console.print(Text("  " + line), highlight=False)
-            case ev.GateDecision():
-                self.console.print(f"  [bold]{payload.decision}[/] recorded by "
-                                   f"{payload.operator}: {payload.rationale}")
 
 
 async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
-                       dry_run: bool, assume_yes: bool, console: Console | None = None
+                       dry_run: bool, assume_yes: bool, console: Console | None = None,
+                       resume: tuple[str, str, str] | None = None, discard: str | None = None,
                        ) -> RunOutcome:
+    """Run the playbook, or (`resume`: its interrupted run's id, the action for its step and a
+    note) go on with its interrupted run; `discard`: give that run up first, with this note."""
     console = console or Console(highlight=False, soft_wrap=True)
     engine.listener = ProgressPrinter(console)
     interaction = TerminalInteraction(console, assume_yes=assume_yes,
@@ -159,7 +50,16 @@ async def run_headless(engine: Engine, name: str, params: Mapping[str, str], *,
     for sig in (signal.SIGHUP, signal.SIGTERM):  # a closed terminal stops the step, cleanly
         if task is not None:
             loop.add_signal_handler(sig, task.cancel)
-    outcome = await engine.run(name, params, interaction, dry_run=dry_run)
+    if resume is not None:
+        run_id, action, note = resume
+        outcome = await engine.resume(run_id, action, note, interaction)  # type: ignore[arg-type]
+    else:
+        if discard is not None:
+            for old in engine.state().interrupted_runs():
+                if old.playbook == name:
+                    await engine.discard(old.run_id, discard)
+                    console.print(Text(f"discarded run {old.run_id}: {discard}", style="yellow"))
+        outcome = await engine.run(name, params, interaction, dry_run=dry_run)
     style = {RunStatus.OK: "green", RunStatus.INCOMPLETE: "bold yellow"}.get(outcome.status,
                                                                              "bold red")
     console.print(Text(f"run {outcome.run_id}: {outcome.status}", style=style))
@@ -193,6 +93,11 @@ def command(args: argparse.Namespace) -> int:
         raise CockpitError([Problem(f"no playbook named {args.playbook!r}", field="playbook",
                                     fix="see `cockpit playbooks`")])
     if not args.headless:
+        if args.resume or args.discard:
+            raise CockpitError([Problem("--resume and --discard apply with --headless",
+                                        field="--resume" if args.resume else "--discard",
+                                        fix="the cockpit offers the interrupted run at start "
+                                        "(i on the timeline); add --headless here")])
         if args.yes:
             raise CockpitError([Problem("--yes only applies with --headless", field="--yes",
                                         fix="the cockpit asks on screen; add --headless to "
@@ -217,17 +122,34 @@ def command(args: argparse.Namespace) -> int:
         engine = Engine(config, runbook, journal)
         params = _with_facts(config, playbook, args.playbook, engine.state(), params)
         values = Planner(config).values(playbook, params)  # usage errors before anything runs
+        resume = _interrupted(engine, args)
         if not args.dry_run and not sys.stdin.isatty():
             _attended_or_refuse(config, playbook, values, assume_yes=args.yes)
         cockpit.started()
-        outcome = asyncio.run(run_headless(engine, args.playbook, params, dry_run=args.dry_run,
-                                           assume_yes=args.yes))
+        outcome = asyncio.run(run_headless(
+            engine, args.playbook, params, dry_run=args.dry_run, assume_yes=args.yes,
+            resume=resume, discard=args.note if args.discard else None))
     except asyncio.CancelledError:
         print("stopped by a signal: the running step's processes were stopped", file=sys.stderr)
         return 1
     finally:
         journal.close()
     return 0 if outcome.status == RunStatus.OK else 1
+
+
+def _interrupted(engine: Engine, args: argparse.Namespace) -> tuple[str, str, str] | None:
+    """--resume / --discard: the playbook's interrupted run to go on with or give up."""
+    if not (args.resume or args.discard):
+        return None
+    runs = [r for r in engine.state().interrupted_runs() if r.playbook == args.playbook]
+    flag = "--resume" if args.resume else "--discard"
+    if not runs:
+        raise CockpitError([Problem(f"{args.playbook} has no interrupted run", field=flag,
+                                    fix=f"run it without {flag}")])
+    if args.discard and not args.note.strip():
+        raise CockpitError([Problem("discarding a run needs a reason on record",
+                                    field="--note", fix='add --note "why"')])
+    return (runs[-1].run_id, args.resume, args.note) if args.resume else None
 
 
 def _attended_or_refuse(config: Config, playbook: Playbook, values: Mapping[str, str], *,

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cockpit.config import Config
+from cockpit.engine import intents
 from cockpit.executors.lines import text_of
 from cockpit.executors.local import LocalRunner
-from cockpit.journal.events import Output, Payload, StepConfirmed, StepWaiting
+from cockpit.journal.events import Intent, IntentSettled, Output, Payload, StepConfirmed, StepWaiting
 from cockpit.journal.recorder import Listener, Recorder
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
@@ -151,6 +152,19 @@ class StepRun:
             Confirm(self.step.id, prose(self.step.title, self.values), body, heading))
         self.log(StepConfirmed(confirmed=yes, operator=self.operator))
         return yes
+
+    async def earlier(self, key: str, shown: str, *,
+                      verify: intents.Verify | None = None) -> intents.Go:
+        return await intents.earlier(
+            self.journal, self.log, self.interaction, step=self.step.id,
+            title=prose(self.step.title, self.values), key=key, shown=shown,
+            tz=self.config.release.tz, verify=verify)
+
+    def intend(self, key: str, what: str) -> None:
+        self.log(Intent(key=key, what=what))
+
+    def settle(self, key: str, done: bool, how: str) -> None:
+        self.log(IntentSettled(key=key, done=done, how=how))
 
     def offload(self, work: Coroutine[Any, Any, T]) -> Awaitable[T]:
         if self.run.offload_to is None:

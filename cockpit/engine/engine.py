@@ -20,8 +20,9 @@ from typing import Literal
 
 from cockpit import gitrepo
 from cockpit.config import Config
+from cockpit.engine import intents, resuming
 from cockpit.engine.context import Offload, RunContext, StepRun
-from cockpit.engine.leftovers import stop_leftovers
+from cockpit.engine.intents import unsettled
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.local import LocalRunner
@@ -30,7 +31,6 @@ from cockpit.journal.events import (
     DryRunStep,
     GateOverride,
     RunFinished,
-    RunResumed,
     RunStarted,
     RunStatus,
     StepFinished,
@@ -45,7 +45,7 @@ from cockpit.params import prose, render_argv, shown
 from cockpit.runbook.model import Playbook, Runbook
 from cockpit.state.gates import ensure_not_blocked
 from cockpit.state.launch import LaunchState
-from cockpit.steps.base import Outcome, PlanContext, StepBase, preview, step_cwd
+from cockpit.steps.base import WORK_TREE, Outcome, PlanContext, StepBase, preview, step_cwd
 from cockpit.steps.questions import Failure, Interaction, Unattended
 
 
@@ -109,6 +109,7 @@ class Engine:
         if not dry_run:
             ensure_not_blocked(self.runbook, self.state(), name, self.config.release.gates,
                                self.config.release.tz)
+            resuming.refuse_if_interrupted(self.state(), name, self.config.release.tz)
         run_id = uuid.uuid4().hex[:10]
         params = {k: values[k] for k in playbook.params}
         item = self.runbook.item_for(name)
@@ -132,21 +133,20 @@ class Engine:
             raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
         ensure_not_blocked(self.runbook, self.state(), run.playbook,
                            self.config.release.gates, self.config.release.tz)
-        step_state = run.interrupted_step
         playbook = self.playbook(run.playbook)
         values = await asyncio.to_thread(self.planner.values, playbook, run.params)
-        self.record(RunResumed(operator=self.operator), run_id)
-        ids = [s.id for s in playbook.steps]
-        await stop_leftovers(self.journal, self.record, run_id)
-        if step_state is not None:
-            self.record(StepResolved(action=action, note=note, operator=self.operator), run_id, step_state.id)
-            start = ids.index(step_state.id) + (0 if action == "rerun" else 1)
-        else:
-            start = next((i for i, s in enumerate(playbook.steps)
-                          if run.steps.get(s.id) is None or run.steps[s.id].status == StepStatus.PENDING),
-                         len(ids))
+        start = await resuming.prepare(self.config.repo, self.journal, self.record,
+                                       self.operator, run, [s.id for s in playbook.steps],
+                                       action, note)
         context = self._context(run_id, playbook, values, interaction, run.plan_confirmed)
         return await self._execute(context, playbook, playbook.steps[start:])
+
+    async def discard(self, run_id: str, note: str) -> None:
+        """Give up an interrupted run (see `resuming.discard`)."""
+        run = self.state().runs.get(run_id)
+        if run is None or run.status != RunStatus.INTERRUPTED:
+            raise CockpitError([Problem(f"run {run_id} is not interrupted", field="run")])
+        await resuming.discard(self.config.repo, self.journal, self.record, self.operator, run, note)
 
     def _context(self, run_id: str, playbook: Playbook, values: Mapping[str, str],
                  interaction: Interaction, plan_confirmed: bool) -> RunContext:
@@ -245,8 +245,10 @@ class Engine:
         t0 = time.monotonic()
         ctx = StepRun(run, step, step_cwd(step, self.config.repo, run.values))
         plan = PlanContext(self.config, run.values)
+        branch = (await asyncio.to_thread(gitrepo.branch, self.config.repo)
+                  if step.uses() >= WORK_TREE else "")
         run.log(StepStarted(title=prose(step.title, run.values), kind=step.kind, command=preview(step, plan),
-                            runs=step.command_line(run.values)), step.id)
+                            runs=step.command_line(run.values), branch=branch), step.id)
         outcome = await self._outcome(ctx, plan)
         if ctx.confirmed_at is not None:
             t0 = ctx.confirmed_at  # the step's time is the work's, not the operator's
@@ -262,18 +264,24 @@ class Engine:
             name = (step.when or "").split("=", 1)[0]
             return Outcome(StepStatus.SKIPPED, f"not for this release: {name} is "
                                       f"{ctx.values.get(name)!r}")
+        key = step.effect_key(ctx.values)  # what it does beyond this machine, if anything
         if step.skip_if:
             probe_argv = render_argv(step.skip_if, ctx.values)
             probe = await self.runner.run(probe_argv, cwd=ctx.cwd, timeout=120)
             if probe.exit_code == 0:
-                return Outcome(StepStatus.SKIPPED, f"already done: `{shown(probe_argv)}` succeeded")
+                said = f"`{shown(probe_argv)}` succeeded"
+                if key and unsettled(self.journal, key):
+                    ctx.settle(key, True, f"verified: {said}")
+                return Outcome(StepStatus.SKIPPED, f"already done: {said}")
+        if key and (settled := await intents.earlier_attempt(ctx, step, key)):
+            return settled
         if step.confirm and (done := await step.already_done(ctx)):
             return Outcome(StepStatus.SKIPPED, done)  # nothing to confirm: it is already there
         if step.confirm and not step.confirms_itself:
             if not await ctx.confirm(preview(step, plan, probe=False)):
                 return Outcome(StepStatus.DECLINED, "the operator declined")
             ctx.confirmed_at = time.monotonic()
-        return await step.execute(ctx)
+        return await (step.execute(ctx) if key is None else intents.effect(ctx, step, key))
 
     def override(self, item_id: str, rationale: str, *, undecided: bool = False) -> Event:
         """Go past a gate without a GO, explicitly: lift its NO-GO, or (`undecided`) proceed

@@ -23,8 +23,11 @@ MAX_WAIT = 60.0
 
 
 class AnnounceError(CockpitError):
-    def __init__(self, message: str, fix: str = "") -> None:
+    def __init__(self, message: str, fix: str = "", *, maybe_posted: bool = False) -> None:
         super().__init__([Problem(message, field="announce", fix=fix or None)], exit_code=1)
+        self.maybe_posted = maybe_posted
+        """Some of it may have gone out (a part posted, or a request sent without a reply):
+        a new attempt must ask, not post again."""
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
@@ -89,18 +92,26 @@ async def post(url: str, message: str, say: Callable[[str], None],
                 try:
                     response = await client.post(url, params={"wait": "true"},
                                                  json={"content": part})
-                except httpx.HTTPError as exc:
+                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never sent
                     if attempt == ATTEMPTS:
-                        raise AnnounceError(f"the webhook did not answer: {type(exc).__name__}",
-                                            "check the network; re-running posts only what "
-                                            "was not posted") from None
+                        raise AnnounceError(
+                            f"the webhook could not be reached: {type(exc).__name__}",
+                            "check the network, then re-run the step",
+                            maybe_posted=bool(posted)) from None
                     await asyncio.sleep(attempt)
                     continue
+                except httpx.HTTPError as exc:  # sent, no reply: it may be posted; never again blindly
+                    raise AnnounceError(
+                        f"part {index}/{len(parts)} was sent and the webhook did not answer "
+                        f"({type(exc).__name__}): it may have been posted",
+                        "look at the channel; re-running the step asks whether it was posted",
+                        maybe_posted=True) from None
                 if response.status_code == 429:
                     wait = _retry_after(response)
                     if wait > MAX_WAIT or attempt == ATTEMPTS:
                         raise AnnounceError(f"the webhook is rate limited for {wait:.0f}s",
-                                            "wait, then re-run the step")
+                                            "wait, then re-run the step",
+                                            maybe_posted=bool(posted))
                     say(f"part {index}/{len(parts)}: rate limited, waiting {wait:.1f}s as asked")
                     waited += wait
                     await asyncio.sleep(wait)
@@ -111,7 +122,8 @@ async def post(url: str, message: str, say: Callable[[str], None],
                 if response.status_code not in {200, 204}:
                     raise AnnounceError(f"the webhook refused the post: {response.status_code} "
                                         f"{response.text[:200]}",
-                                        "check the webhook (it may have been deleted)")
+                                        "check the webhook (it may have been deleted)",
+                                        maybe_posted=bool(posted))
                 message_id = ""
                 if response.status_code == 200:
                     try:

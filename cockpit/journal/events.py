@@ -45,6 +45,8 @@ class Kind(StrEnum):
     BUILD_PROGRESS = "build_progress"
     BUILD_FINISHED = "build_finished"
     REMOTE_GROUP = "remote_group"
+    INTENT = "intent"
+    INTENT_SETTLED = "intent_settled"
 
 
 BUILD_STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
@@ -216,6 +218,9 @@ class StepStarted(Payload):
     """What the step will do, as previewed (a command, a diff, a plan)."""
     runs: str = ""
     """The command it runs, on one line; empty for steps that run none."""
+    branch: str = ""
+    """The branch checked out when it started (steps that use the work tree): a resume puts
+    the repository back there before running it again."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -271,6 +276,30 @@ class LeftoverStopped(Payload):
     KIND = Kind.LEFTOVER_STOPPED
     pgid: int
     message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intent(Payload):
+    """About to do something outside the journal that cannot be taken back (post, push, upload,
+    publish): journaled before it is done, so a crash in between leaves an intent without an
+    outcome, which is verified or asked about, never repeated blindly."""
+
+    KIND = Kind.INTENT
+    key: str
+    """The effect's idempotency key: the same post, push or publish has the same key in any run."""
+    what: str
+    """What is about to happen, as the operator would say it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IntentSettled(Payload):
+    """How an intent ended: done, or not done (failed, or found not done after a crash)."""
+
+    KIND = Kind.INTENT_SETTLED
+    key: str
+    done: bool
+    how: str = ""
+    """The reply, the check that verified it, or who said so."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -427,4 +456,5 @@ PAYLOADS: dict[str, type[Payload]] = {
         SessionStarted, RunStarted, RunResumed, RunFinished, DryRunStep, StepStarted,
         StepProcess, StepRetry, StepConfirmed, StepWaiting, StepFinished, StepResolved, LeftoverStopped,
         Output, CheckResult, ManualCheck, ManualDone, GateDecision, GateOverride, Announcement,
-        BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup)}
+        BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup,
+        Intent, IntentSettled)}

@@ -93,17 +93,30 @@ class AnnounceStep(StepBase):
             ctx.sink(message.splitlines())
             return Outcome(StepStatus.OK if answer.done else StepStatus.FAILED, answer.note or (
                 "posted by hand" if answer.done else "not posted"))
+        key = f"post:{digest}"
+        go = await ctx.earlier(key, message)
+        if go == "stop":
+            return Outcome(StepStatus.DECLINED, "the operator stopped here")
+        if go == "done":  # an interrupted earlier attempt posted it: never twice
+            ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest,
+                                 posted=True, chars=len(message), operator=ctx.operator))
+            return Outcome(StepStatus.SKIPPED, f"already posted to {self.channel} (by an earlier "
+                                               "attempt that was cut off)")
         parts = announce.split(message)
         shown = (f"post to {self.channel} (webhook from ${webhooks[self.channel]}): "
                  f"{len(message)} characters, {len(parts)} part(s)\n\n{message}")
         if not await ctx.confirm(shown):  # posts stay posted
             return Outcome(StepStatus.DECLINED, "the operator declined")
+        ctx.intend(key, f"post {self.template!r} to {self.channel}")
         try:
             posted = await announce.post(url, message, lambda line: ctx.sink([line]))
         except CockpitError as exc:
+            if not getattr(exc, "maybe_posted", False):  # else the intent stays open: asked
+                ctx.settle(key, False, exc.problems[0].message)
             ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest, posted=False,
                                  error=exc.problems[0].message))
             return Outcome(StepStatus.FAILED, str(exc))
+        ctx.settle(key, True, f"{len(posted)} part(s) posted")
         ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest, posted=True,
                              parts=len(posted), chars=len(message),
                              message_ids=[p.message_id for p in posted], operator=ctx.operator))

@@ -100,6 +100,23 @@ class StepContext(Protocol):
         """Ask before something that cannot be taken back; the answer is journaled."""
         ...
 
+    async def earlier(self, key: str, shown: str, *,
+                      verify: Callable[[], Awaitable[bool | None]] | None = None
+                      ) -> Literal["go", "done", "stop"]:
+        """Before an effect outside the journal (post, push, upload, publish) with this
+        idempotency `key`: settle what an interrupted earlier attempt left, verified (`verify`:
+        True done, False not, None cannot say) or asked, showing `shown`. "done": it happened,
+        do not do it again; "stop": the operator stopped instead of answering."""
+        ...
+
+    def intend(self, key: str, what: str) -> None:
+        """Journal the intent, right before the effect."""
+        ...
+
+    def settle(self, key: str, done: bool, how: str) -> None:
+        """The intent's outcome, journaled as soon as it is known."""
+        ...
+
     def offload(self, work: Coroutine[Any, Any, T]) -> Awaitable[T]:
         """Run long work where it cannot delay the operator's keys (the build thread)."""
         ...
@@ -191,6 +208,13 @@ class StepBase(BaseModel):
         quietly (push, publish, post, delete): it asks again even after the plan was
         confirmed."""
         return False
+
+    def effect_key(self, values: Mapping[str, str]) -> str | None:
+        """The idempotency key of the command it runs beyond this machine (see
+        `StepContext.earlier`); None when it runs none, or keeps its own intents (a post)."""
+        line = self.command_line(values)
+        return f"run:{substitute(self.cwd or '.', values)}:{line}" if line and self.reaches_out() \
+            else None
 
     def uses(self) -> frozenset[str]:
         """What it changes that two runs must not change at once: by default the release's

@@ -9,11 +9,13 @@ from typing import Literal
 
 from cockpit.builds.naming import dist_files
 from cockpit.errors import CockpitError
-from cockpit.forge.model import Release, is_prerelease
+from cockpit.forge.model import Forge, Release, is_prerelease
 from cockpit.journal.events import StepStatus
 from cockpit.params import substitute
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext
 
+CHANGES = frozenset({"release", "upload", "publish", "unpublish", "latest"})
+"""Actions that change the forge: each journals its intent first."""
 Action = Literal["release", "upload", "verify", "publish", "unpublish", "latest", "is-latest"]
 
 
@@ -104,6 +106,20 @@ class ForgeStep(StepBase):
         finally:
             await forge.close()
 
+    @staticmethod
+    async def _check(forge: Forge, action: str, tag: str, files: list[Path]) -> bool:
+        """Whether the forge already shows the action done (what a crash may have left)."""
+        release = await forge.release(tag)
+        if action == "latest":
+            latest = await forge.latest()
+            return latest is not None and latest.tag == tag
+        if release is None or action == "release":
+            return release is not None
+        if action == "upload":
+            return all((a := release.asset(p.name)) is not None and a.state == "uploaded"
+                       and a.size == p.stat().st_size for p in files)
+        return release.draft == (action == "unpublish")
+
     async def execute(self, ctx: StepContext) -> Outcome:
         from cockpit.forge import ops
         from cockpit.forge.factory import open_forge
@@ -129,11 +145,18 @@ class ForgeStep(StepBase):
             "is-latest": lambda: ops.check_latest(forge, tag, say),
             "latest": lambda: ops.make_latest(forge, tag, say),
         }
+        key = f"forge:{self.action}:{tag}" if self.action in CHANGES else ""
         try:
             if self.action in {"upload", "verify", "publish"} and not files:
                 return Outcome(StepStatus.FAILED, f"no artifacts for {tag} in the dist "
                                                   "directory: run the build step first")
+            if key:  # an attempt a crash cut off is verified on the forge, never redone blindly
+                await ctx.earlier(key, f"{self.action} {tag} on {forge.where}",
+                                  verify=lambda: self._check(forge, self.action, tag, files))
+                ctx.intend(key, f"{self.action} {tag} on {forge.where}")
             release = await operations[self.action]()
+            if key:
+                ctx.settle(key, True, "done; the forge says so")
         except CockpitError as exc:
             return Outcome(StepStatus.FAILED, exc.problems[0].message + (
                 f" (fix: {exc.problems[0].fix})" if exc.problems[0].fix else ""))

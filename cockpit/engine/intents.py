@@ -1,0 +1,101 @@
+"""Exactly once across a crash: an effect outside the journal (a post, a push, an upload, a
+publish) is journaled as an intent before it is done and settled after. An intent a crash left
+without an outcome is verified where the far side can say, and otherwise the operator is asked
+("was this posted?", showing it); it is never repeated blindly."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import tzinfo
+from typing import Literal
+
+from cockpit.clock import local_time
+from cockpit.journal.events import Intent, IntentSettled, StepStatus
+from cockpit.journal.row import Event
+from cockpit.journal.store import Journal
+from cockpit.steps.base import Outcome, StepBase, StepContext
+from cockpit.steps.questions import Interaction, Manual
+
+Verify = Callable[[], Awaitable[bool | None]]
+"""Asks the far side whether the effect happened: True done, False not done, None cannot say."""
+Go = Literal["go", "done", "stop"]
+"""go: do it now (the intent is journaled); done: an earlier attempt did it; stop: the operator
+stopped the run instead of answering."""
+
+
+def unsettled(journal: Journal, key: str) -> Event | None:
+    """The newest intent with this key that has no outcome (a crash came in between)."""
+    open_: Event | None = None
+    for event in journal.events(kinds=[Intent.KIND, IntentSettled.KIND]):
+        payload = event.payload
+        if isinstance(payload, Intent) and payload.key == key:
+            open_ = event
+        elif isinstance(payload, IntentSettled) and payload.key == key:
+            open_ = None
+    return open_
+
+
+def open_intents(journal: Journal, run_id: str) -> list[Event]:
+    """The run's intents that have no outcome."""
+    open_: dict[str, Event] = {}
+    for event in journal.events(kinds=[Intent.KIND, IntentSettled.KIND]):
+        payload = event.payload
+        if isinstance(payload, Intent) and event.run_id == run_id:
+            open_[payload.key] = event
+        elif isinstance(payload, IntentSettled):
+            open_.pop(payload.key, None)
+    return list(open_.values())
+
+
+async def earlier(journal: Journal, log: Callable[[IntentSettled], Event],
+                  interaction: Interaction, *, step: str, title: str, key: str, shown: str,
+                  tz: tzinfo, verify: Verify | None = None) -> Go:
+    """Before the effect `key` (and before asking to do it): settle what an earlier, interrupted
+    attempt left. `verify` asks the far side; without one (or when it cannot say) a person is
+    asked, and nobody there to answer stops the run (`Unattended`), as a question should.
+    "go": nothing open, or it had not happened; the caller journals its intent (`Intent`)
+    right before the effect."""
+    found = unsettled(journal, key)
+    if found is None:
+        return "go"
+    verdict = await verify() if verify is not None else None
+    how = "verified: " + ("it happened" if verdict else "it had not happened")
+    if verdict is None:
+        when = local_time(found.ts, tz, "%H:%M", zone=True)
+        answer = await interaction.manual(Manual(
+            step, title,
+            f"An earlier attempt (run {found.run_id}, {when}) was cut off while doing this, "
+            f"and whether it happened cannot be checked from here:\n\n{shown}\n\n"
+            "Look where it goes. Done: it happened, and it is not done again. Not done: it "
+            "did not happen, and it is done now.", clipboard=shown))
+        if answer is None:
+            return "stop"
+        verdict = answer.done
+        how = "the operator said it " + ("happened" if verdict else "did not happen") + (
+            f": {answer.note}" if answer.note else "")
+    log(IntentSettled(key=key, done=verdict, how=how))
+    return "done" if verdict else "go"
+
+
+async def _not_done() -> bool:
+    return False  # the step's probe (skip_if) ran just before and said it is not done
+
+
+async def earlier_attempt(ctx: StepContext, step: StepBase, key: str) -> Outcome | None:
+    """For a step's command that reaches beyond this machine: an attempt a crash cut off is
+    verified by the step's probe (which just failed: not done) or asked about. None: go on."""
+    go = await ctx.earlier(key, f"$ {step.command_line(ctx.values)}",
+                           verify=_not_done if step.skip_if else None)
+    if go == "done":
+        return Outcome(StepStatus.SKIPPED, "done by an earlier attempt that was cut off: not "
+                                           "run again")
+    return Outcome(StepStatus.DECLINED, "the operator stopped here") if go == "stop" else None
+
+
+async def effect(ctx: StepContext, step: StepBase, key: str) -> Outcome:
+    """Run the step's command between its intent and its outcome, both journaled."""
+    ctx.intend(key, f"run `{step.command_line(ctx.values)}`")
+    outcome = await step.execute(ctx)
+    if outcome.status in {StepStatus.OK, StepStatus.FAILED}:  # a timeout may have done it
+        ctx.settle(key, outcome.status == StepStatus.OK, outcome.message or outcome.status)
+    return outcome

@@ -1,0 +1,141 @@
+"""Exactly once across a crash: an effect outside the journal is journaled as an intent before
+it is made; after a kill, an intent without an outcome is verified or asked about, never
+repeated blindly; a playbook with an interrupted run is resumed or discarded, not run beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from cockpit.clock import FrozenClock
+from cockpit.config import Config, load_config
+from cockpit.engine.engine import Engine
+from cockpit.errors import CockpitError
+from cockpit.forge.local import LocalForge
+from cockpit.journal.store import Journal
+from cockpit.runbook.loader import load_runbook
+from cockpit.steps.questions import ManualAnswer
+from tests.helpers import ScriptedOperator, playbook_folder
+from tests.webhookserver import WebhookServer
+
+POST = '''
+title = "post"
+[params.version]
+type = "semver"
+default = "{release.version}"
+
+[[steps]]
+id = "discord"
+kind = "announce"
+template = "launch"
+channel = "discord"
+title = "Discord announcement"
+'''
+
+
+def cockpit(config: Config, *args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "cockpit", *args, "--config", str(config.source)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            env={**os.environ, **env})
+
+
+@pytest.fixture
+def posting(config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The demo with a one-step `post` playbook, a published release to announce, and a
+    webhook that takes the first post and holds its reply (the cockpit is killed meanwhile)."""
+    hook = WebhookServer()
+    monkeypatch.setenv("DISCORD_WEBHOOK", hook.url)
+    folder = playbook_folder(tmp_path, post=POST)
+    config.source.write_text(f'playbooks = "{folder}"\n' + config.source.read_text())
+    asset = tmp_path / "caro-v1.1.0-beta-x86_64-unknown-linux-gnu.tar.gz"
+    asset.write_bytes(b"binary")
+    LocalForge(config.base / "forge").seed("v1.1.0-beta", [asset], prerelease=True)
+    hook.received.hang.append(30)
+    proc = cockpit(config, "run", "post", "--headless", "--yes", env={"DISCORD_WEBHOOK": hook.url})
+    deadline = time.monotonic() + 30
+    while not hook.received.posts:  # the post is made; its reply is held
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stdout and proc.stdout.read()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    yield load_config(config.source), load_runbook(folder), hook
+    hook.close()
+
+
+def test_a_post_cut_off_in_flight_is_asked_about_on_resume_and_never_posted_twice(
+        posting: tuple, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    config, runbook, hook = posting
+    with closing(Journal.controller(config.journal_path, clock=clock)) as journal:
+        intents = journal.events(kinds=["intent"])
+        assert [e.data["what"] for e in intents] == ["post 'launch' to discord"]  # before the post
+        engine = Engine(config, runbook, journal)
+        run = next(iter(engine.state().runs.values()))
+        assert run.status == "interrupted"
+        # the person looks at the channel: it is there
+        operator = ScriptedOperator(manual_answers=[ManualAnswer(True, "seen in #announcements")])
+        outcome = asyncio.run(engine.resume(run.run_id, "rerun", "", operator))
+        assert outcome.status == "ok"
+        assert len(hook.received.posts) == 1  # never again
+        asked = operator.shown[-1]
+        assert "was cut off while doing this" in asked and hook.received.posts[0] in asked
+        step = engine.state().runs[run.run_id].steps["discord"]
+        assert step.status == "skipped" and "earlier attempt" in step.message
+        settled = journal.events(kinds=["intent_settled"])[-1].data
+        assert settled["done"] and "seen in #announcements" in settled["how"]
+        # and a later run knows it was posted: not asked, not posted
+        again = asyncio.run(engine.run("post", {}, ScriptedOperator()))
+        assert engine.state().runs[again.run_id].steps["discord"].status == "skipped"
+        assert len(hook.received.posts) == 1
+
+
+def test_a_post_that_did_not_go_out_is_posted_once_when_the_operator_says_so(
+        posting: tuple, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    config, runbook, hook = posting
+    hook.received.posts.clear()  # as if the far side had dropped it
+    with closing(Journal.controller(config.journal_path, clock=clock)) as journal:
+        engine = Engine(config, runbook, journal)
+        run = next(iter(engine.state().runs.values()))
+        operator = ScriptedOperator(manual_answers=[ManualAnswer(False)])
+        assert asyncio.run(engine.resume(run.run_id, "rerun", "", operator)).status == "ok"
+        assert len(hook.received.posts) == 1
+        assert engine.state().runs[run.run_id].steps["discord"].status == "ok"
+
+
+def test_headless_rerun_beside_an_interrupted_run_is_refused_then_discard_still_never_reposts(
+        posting: tuple) -> None:  # type: ignore[type-arg]
+    config, _, hook = posting
+    env = {"DISCORD_WEBHOOK": hook.url}
+    refused = cockpit(config, "run", "post", "--headless", "--yes", env=env)
+    out, _ = refused.communicate(timeout=60)
+    assert refused.returncode == 2, out
+    assert "was interrupted at step discord" in out and "--resume" in out and "--discard" in out
+    assert len(hook.received.posts) == 1
+    # discarded (with a reason), the playbook starts afresh; the post's intent is still open:
+    # with nobody at a terminal to say whether it went out, the run stops unattended
+    fresh = cockpit(config, "run", "post", "--headless", "--yes", "--discard", "--note",
+                    "starting over", env=env)
+    out, _ = fresh.communicate(timeout=60)
+    assert fresh.returncode == 1, out
+    assert "unattended" in out and len(hook.received.posts) == 1
+
+
+def test_discard_needs_a_reason(posting: tuple, clock: FrozenClock) -> None:  # type: ignore[type-arg]
+    config, runbook, _ = posting
+    with closing(Journal.controller(config.journal_path, clock=clock)) as journal:
+        engine = Engine(config, runbook, journal)
+        run = next(iter(engine.state().runs.values()))
+        with pytest.raises(CockpitError, match="reason on record"):
+            asyncio.run(engine.discard(run.run_id, " "))
+        with pytest.raises(CockpitError, match="was interrupted"):
+            asyncio.run(engine.run("post", {}, ScriptedOperator()))
+        asyncio.run(engine.discard(run.run_id, "the channel was archived"))
+        assert engine.state().runs[run.run_id].status == "aborted"
