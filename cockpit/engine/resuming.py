@@ -79,14 +79,14 @@ async def prepare(repo: Path, journal: Journal, record: Recorder, operator: str,
     """Journal the resumption and what the operator said to do with the interrupted step; stop
     what the dead run left running; put the repository back where a step run again started.
     The index of the step to go on from."""
-    record(RunResumed(operator=operator), run.run_id)
     await stop_leftovers(journal, record, run.run_id)
     step = run.interrupted_step
+    if step is not None and action == "rerun":  # where it started, or stop saying what differs
+        await restore_branch(repo, journal, record, run.run_id, step.id)
+    record(RunResumed(operator=operator), run.run_id)
     if step is None:  # it stopped between steps: the first one not done
         return next((i for i, s in enumerate(steps) if run.steps.get(s) is None
                      or run.steps[s].status == StepStatus.PENDING), len(steps))
-    if action == "rerun":  # where it started, or stop saying what differs
-        await restore_branch(repo, journal, record, run.run_id, step.id)
     record(StepResolved(action=action, note=note, operator=operator), run.run_id, step.id)
     if action == "done":  # the operator says it happened: its intents did
         settle_open(journal, record, run.run_id, step.id, f"{operator} marked {step.id} done")

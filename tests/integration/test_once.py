@@ -139,3 +139,80 @@ def test_discard_needs_a_reason(posting: tuple, clock: FrozenClock) -> None:  # 
             asyncio.run(engine.run("post", {}, ScriptedOperator()))
         asyncio.run(engine.discard(run.run_id, "the channel was archived"))
         assert engine.state().runs[run.run_id].status == "aborted"
+
+
+EFFECT = '''
+title = "effect"
+
+[[steps]]
+id = "away"
+kind = "shell"
+title = "away"
+run = "git switch -q -c elsewhere"
+
+[[steps]]
+id = "effect"
+kind = "shell"
+title = "an effect nobody here can check"
+shell = true
+run = "echo made >> {effects}; test -e {effects}.again || sleep 30"
+
+[params.effects]
+type = "string"
+'''
+
+
+def interrupted_effect(config: Config, tmp_path: Path, clock: FrozenClock
+                       ) -> tuple[Journal, Engine, str, Path]:
+    """A command that reaches out (no probe can say whether it happened), killed mid-way."""
+    folder = playbook_folder(tmp_path, effect=EFFECT)
+    config.source.write_text(f'playbooks = "{folder}"\n' + config.source.read_text())
+    effects = tmp_path / "effects.log"
+    proc = cockpit(config, "run", "effect", "--headless", "--yes", "--param",
+                   f"effects={effects}", env={})
+    deadline = time.monotonic() + 30
+    while not effects.exists():
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stdout and proc.stdout.read()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    journal = Journal.controller(config.journal_path, clock=clock)
+    engine = Engine(load_config(config.source), load_runbook(folder), journal)
+    run = next(iter(engine.state().runs.values()))
+    assert run.status == "interrupted" and run.interrupted_step is not None
+    return journal, engine, run.run_id, effects
+
+
+def test_a_command_cut_off_is_asked_about_and_not_run_again_when_it_happened(
+        config: Config, tmp_path: Path, clock: FrozenClock) -> None:
+    journal, engine, run_id, effects = interrupted_effect(config, tmp_path, clock)
+    with closing(journal):
+        operator = ScriptedOperator(manual_answers=[ManualAnswer(True)])
+        assert asyncio.run(engine.resume(run_id, "rerun", "", operator)).status == "ok"
+        assert effects.read_text() == "made\n"  # once
+        assert f"$ echo made >> {effects};" in operator.shown[-1]
+        assert engine.state().runs[run_id].steps["effect"].status == "skipped"
+
+
+def test_a_step_run_again_starts_on_its_branch_or_the_resume_says_what_differs(
+        config: Config, tmp_path: Path, clock: FrozenClock) -> None:
+    journal, engine, run_id, effects = interrupted_effect(config, tmp_path, clock)
+    git = ["git", "-C", str(config.repo)]
+    subprocess.run([*git, "switch", "-q", "main"], check=True)  # someone moved the repository
+    readme = config.repo / "Cargo.toml"
+    readme.write_text(readme.read_text() + "an edit\n")
+    with closing(journal):
+        operator = ScriptedOperator(manual_answers=[ManualAnswer(False)])
+        with pytest.raises(CockpitError, match=r"started on elsewhere.*Cargo\.toml"):
+            asyncio.run(engine.resume(run_id, "rerun", "", operator))
+        assert engine.state().runs[run_id].status == "interrupted"  # nothing resumed
+        subprocess.run([*git, "checkout", "--", "Cargo.toml"], check=True)
+        Path(f"{effects}.again").touch()  # run again, it ends at once
+        outcome = asyncio.run(engine.resume(run_id, "rerun", "", operator))
+        branch = subprocess.run([*git, "branch", "--show-current"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        assert branch == "elsewhere" and outcome.status == "ok"
+        assert effects.read_text() == "made\nmade\n"  # the operator said it had not happened
+        said = [e.lines() for e in journal.events(kinds=["output"], run_id=run_id)]
+        assert ["the repository was on main: switched back to elsewhere, where this step "
+                "started"] in said
