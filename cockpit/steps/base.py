@@ -123,6 +123,9 @@ class StepContext(Protocol):
 
 
 WORK_TREE = frozenset({"the git work tree"})
+EFFECT_WORDS = frozenset({"push", "publish", "delete", "--delete", "upload", "yank", "curl", "wget",
+                          "gh", "ssh", "scp", "rsync"})
+"""Words in a command that make it an effect beyond this machine (see `StepBase.effect`)."""
 
 
 class StepBase(BaseModel):
@@ -144,6 +147,11 @@ class StepBase(BaseModel):
     runs? Default: only when it reaches beyond this machine for good (`reaches_out`)."""
     skip_if: str | None = None
     """Idempotency probe: a command; exit 0 means the step's effect is already there."""
+    effect: bool | None = None
+    """Does its command change something beyond this machine (a push, an upload, a post)?
+    Then its intent is journaled first, and after a crash it is verified (skip_if) or asked
+    about, never run again blindly. Default: when the command names a push, publish, delete,
+    upload or a network client (`EFFECT_WORDS`)."""
     on_failure: Literal["stop", "continue"] = "stop"
     when: str | None = None
     """Run only when a value has a given value, e.g. "install.strategy=version-line"."""
@@ -210,11 +218,15 @@ class StepBase(BaseModel):
         return False
 
     def effect_key(self, values: Mapping[str, str]) -> str | None:
-        """The idempotency key of the command it runs beyond this machine (see
+        """The idempotency key of the command it runs beyond this machine (see `effect` and
         `StepContext.earlier`); None when it runs none, or keeps its own intents (a post)."""
         line = self.command_line(values)
-        return f"run:{substitute(self.cwd or '.', values)}:{line}" if line and self.reaches_out() \
-            else None
+        if not line:
+            return None
+        named = any(EFFECT_WORDS & set(re.split(r"[^\w-]+", text)) for _, text, _ in self.commands())
+        if not (self.effect if self.effect is not None else named):
+            return None
+        return f"run:{substitute(self.cwd or '.', values)}:{line}"
 
     def uses(self) -> frozenset[str]:
         """What it changes that two runs must not change at once: by default the release's

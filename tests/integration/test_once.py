@@ -155,6 +155,7 @@ id = "effect"
 kind = "shell"
 title = "an effect nobody here can check"
 shell = true
+effect = true
 run = "echo made >> {effects}; test -e {effects}.again || sleep 30"
 
 [params.effects]
