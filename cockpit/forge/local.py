@@ -1,10 +1,13 @@
 """The local forge: releases in a directory, with GitHub's semantics (drafts, asset states,
-latest). The embedded default, the demo's forge, and a forge that needs no network."""
+latest). The embedded default, the demo's forge, and a forge that needs no network. Every
+change it takes is appended to <path>/audit.jsonl (what, which release, when), as a hosted
+forge's audit log would show it."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +47,11 @@ class LocalForge:
         tmp.replace(meta)  # atomic: a crash leaves the old or the new state, never half
         return release
 
+    def _audit(self, action: str, tag: str, **what: object) -> None:
+        line = json.dumps({"action": action, "tag": tag, **what, "at": round(time.time(), 3)})
+        with open(self.path / "audit.jsonl", "a") as log:
+            log.write(line + "\n")
+
     async def release(self, tag: str) -> Release | None:
         return self._read(tag)
 
@@ -53,8 +61,10 @@ class LocalForge:
         ids = [r.id for r in self._all()]
         (self.path / tag).mkdir(parents=True, exist_ok=True)
         (self.path / tag / "notes.md").write_text(f"# {name}\n\n{body}\n")
-        return self._write(Release(max(ids, default=0) + 1, tag, True, prerelease,
-                                   url=str(self.path / tag)))
+        release = self._write(Release(max(ids, default=0) + 1, tag, True, prerelease,
+                                      url=str(self.path / tag)))
+        self._audit("create", tag, draft=True)
+        return release
 
     async def upload_once(self, release: Release, path: Path) -> Asset:
         current = self._read(release.tag) or release
@@ -66,20 +76,24 @@ class LocalForge:
         ids = [a.id for r in self._all() for a in r.assets]
         asset = Asset(max(ids, default=0) + 1, path.name, target.stat().st_size, "uploaded")
         self._write(replace(current, assets=(*current.assets, asset)))
+        self._audit("upload", release.tag, asset=path.name, size=asset.size)
         return asset
 
     async def delete_asset(self, release: Release, asset: Asset) -> None:
         current = self._read(release.tag) or release
         (self.path / release.tag / asset.name).unlink(missing_ok=True)
         self._write(replace(current, assets=tuple(a for a in current.assets if a.id != asset.id)))
+        self._audit("delete-asset", release.tag, asset=asset.name)
 
     async def update(self, release: Release, *, draft: bool | None = None,
                      latest: bool | None = None) -> Release:
         current = self._read(release.tag) or release
-        if draft is not None:
+        if draft is not None and draft != current.draft:
             current = self._write(replace(current, draft=draft))
+            self._audit("unpublish" if draft else "publish", current.tag)
         if latest:
             (self.path / "LATEST").write_text(current.tag + "\n")
+            self._audit("latest", current.tag)
         elif draft and self._latest_tag() == current.tag:
             (self.path / "LATEST").unlink(missing_ok=True)
         return current
