@@ -5,7 +5,9 @@ command with the values in it; `cockpit check` warns of placeholders inside quot
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -114,6 +116,22 @@ def test_check_warns_of_a_placeholder_inside_quotes(config: Config, tmp_path: Pa
     assert "{v} (in double quotes)" in warning.message
     assert warning.message.startswith("warning:") and "environment variable" in warning.message
     assert warning.fix == "take the placeholder out of the quotes: printf '[%s]\n' \"q\"{v}\"q\""
+
+
+def test_cockpit_check_prints_the_warning_with_playbook_step_and_fix(
+        workspace: Path, tmp_path: Path) -> None:
+    playbook_folder(tmp_path, repro=REPRO)
+    workspace.write_text(f'playbooks = "{tmp_path / "playbooks-override"}"\n'
+                         + workspace.read_text())
+    out = subprocess.run([sys.executable, "-m", "cockpit", "check", "--config", str(workspace)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "COLUMNS": "200"})
+    assert out.returncode == 1, out.stdout + out.stderr
+    # a table: its cells fold, so look for what fits on a line of one
+    assert "playbooks-override/repro.toml: steps.say.run" in out.stdout
+    assert "warning: {v} (in double quotes) inside quotes" in out.stdout
+    assert "take the placeholder out of the quotes" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
 
 
 def test_check_says_nothing_of_unquoted_placeholders_or_argv_commands(
