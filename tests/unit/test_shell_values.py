@@ -20,6 +20,7 @@ from cockpit.engine.engine import Engine
 from cockpit.engine.preflight import check_commands
 from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_runbook
+from cockpit.steps.base import PlanContext
 from cockpit.steps.checks import Check, CheckRunner
 from tests.helpers import ScriptedOperator, playbook_folder
 
@@ -95,6 +96,31 @@ async def test_a_gate_command_checked_through_a_shell_takes_values_as_data(
     assert result.ok, result.summary
     assert not (config.repo / "X").exists()
     assert (config.repo / "gate.out").read_text() == "[q$(touch X)`touch X`q]"
+
+
+GATE = r'''
+title = "gate"
+[params.v]
+type = "text"
+
+[[steps]]
+id = "g"
+kind = "gate"
+title = "g"
+
+[[steps.checks]]
+kind = "command"
+title = "says"
+shell = true
+run = 'printf %s "q{v}q" | grep -q q && echo ok'
+'''
+
+
+def test_a_gate_plan_shows_a_shell_check_as_the_shell_runs_it(
+        config: Config, tmp_path: Path) -> None:
+    step = load_runbook(playbook_folder(tmp_path, gate=GATE)).playbooks["gate"].steps[0]
+    lines = step.plan(PlanContext(config, {"v": "$(touch X)"}))
+    assert lines[0] == '[auto] says: $ printf %s "q\\$(touch X)q" | grep -q q && echo ok'
 
 
 def test_a_step_env_may_not_take_the_names_that_carry_values(tmp_path: Path) -> None:
