@@ -2,7 +2,8 @@
 
 Values never reach a shell unquoted. Commands are split into words *before* parameters are
 substituted, so a value containing ``;``, ``$(...)``, backticks, quotes or newlines stays one
-argument. Steps that ask for a shell get every value through `shlex.quote`.
+argument. Commands run through a shell get every value in an environment variable, never in
+their text (`cockpit.shellvalues`).
 """
 
 from __future__ import annotations

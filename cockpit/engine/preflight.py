@@ -3,8 +3,9 @@
 Schema errors come from loading; this module adds the cross-checks that only make sense
 with both the config and the runbook in hand: parameter defaults resolving to valid values,
 files that edit steps change (and what they expect in them), cargo targets that commands
-name (`cargo metadata --no-deps`), programs that commands start, origin reachable, the
-forge answering with the permissions the token needs.
+name (`cargo metadata --no-deps`), programs that commands start, no {placeholder} inside
+quotes in a shell command (a warning), origin reachable, the forge answering with the
+permissions the token needs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from cockpit.config import Config
 from cockpit.errors import ParameterError, Problem
 from cockpit.params import resolve_params
 from cockpit.runbook.model import Runbook
+from cockpit.shellvalues import quote_problems
 from cockpit.steps.base import PlanContext
 
 if TYPE_CHECKING:
@@ -103,8 +105,9 @@ def cargo_targets(config: Config) -> dict[str, set[str]] | Problem:
 
 
 def check_commands(config: Config, runbook: Runbook) -> list[Problem]:
-    """Every `cargo run --bin X` / `cargo test --test X` names a real target, and every
-    program a playbook starts exists on this machine."""
+    """Every `cargo run --bin X` / `cargo test --test X` names a real target, every
+    program a playbook starts exists on this machine, and no shell command has a
+    {placeholder} inside quotes (a warning: `shellvalues.quote_problems`)."""
     problems: list[Problem] = []
     commands = commands_of(runbook)
     targets: dict[str, set[str]] | Problem | None = None
@@ -124,6 +127,8 @@ def check_commands(config: Config, runbook: Runbook) -> list[Problem]:
                     file=source, field=where,
                     fix=f"its {kind} targets are: {known}; change the command (or override this "
                     "playbook in the repository's playbooks folder)"))
+    for source, where, command, shell in commands:
+        problems += quote_problems(source, where, command) if shell else []
     missing: dict[str, tuple[Path, str]] = {}
     for source, where, command, _ in commands:
         for program in programs(command):

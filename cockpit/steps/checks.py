@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from cockpit.executors.lines import LineSink
 from cockpit.executors.local import LocalRunner
 from cockpit.params import check_regex, check_words, render_argv, substitute
+from cockpit.shellvalues import script
 from cockpit.steps.pii import CATEGORIES, scan_text
 
 
@@ -30,7 +31,8 @@ class Check(BaseModel):
     kind: Literal["command", "git-clean", "binary-size", "p95-latency", "pii-scan", "manual"]
     title: str
     run: str | None = None
-    """command: the command (split into words before parameters are substituted)."""
+    """command: the command (split into words before parameters are substituted; with
+    `shell`, run by /bin/sh with the values in environment variables)."""
     shell: bool = False
     expect_exit: int | None = 0
     expect_output: str | None = None
@@ -114,11 +116,10 @@ class CheckRunner:
 
     async def _command(self, check: Check, sink: LineSink | None) -> CheckResult:
         assert check.run is not None
-        command: list[str] | str = (
-            substitute(check.run, self.values, quote=True) if check.shell
-            else render_argv(check.run, self.values)
-        )
-        result = await self.runner.run(command, cwd=self.repo, timeout=check.timeout, sink=sink)
+        command, env = (script(check.run, self.values) if check.shell  # values: data, in env
+                        else (render_argv(check.run, self.values), {}))
+        result = await self.runner.run(command, cwd=self.repo, env=env, timeout=check.timeout,
+                                       sink=sink)
         if result.error:
             return CheckResult(check.title, check.kind, False, result.error)
         if result.timed_out:

@@ -11,6 +11,7 @@ from pydantic import Field
 from cockpit.journal import events as ev
 from cockpit.journal.events import GateDecision, ManualCheck, StepStatus, Verdict
 from cockpit.params import prose, render_argv, shown
+from cockpit.shellvalues import shown_script
 from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.checks import Check, CheckResult, CheckRunner
 from cockpit.steps.questions import Gate
@@ -47,7 +48,9 @@ class GateStep(StepBase):
         lines = []
         for check in self.checks:
             if check.kind == "command" and check.run:
-                lines.append(f"[auto] {check.title}: $ {shown(render_argv(check.run, ctx.values))}")
+                command = (shown_script(check.run, ctx.values) if check.shell
+                           else shown(render_argv(check.run, ctx.values)))
+                lines.append(f"[auto] {check.title}: $ {command}")
             elif check.kind == "manual":
                 lines.append(f"[manual] {check.title}")
             else:

@@ -1,5 +1,6 @@
 """Shell steps: a command, split into words before parameters fill it (or run through /bin/sh
-with every value quoted), retried, timed out, its exit code and output checked."""
+with every value in an environment variable, never in its text: `cockpit.shellvalues`),
+retried, timed out, its exit code and output checked."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import Field, model_validator
 
 from cockpit.journal.events import StepProcess, StepRetry, StepStatus
 from cockpit.params import check_regex, check_words, literal_pattern, render_argv, shown, substitute
+from cockpit.shellvalues import PREFIX, script, shown_script
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext, step_cwd
 
 
@@ -21,7 +23,8 @@ class ShellStep(StepBase):
     run: str = Field(min_length=1)
     """The command. Words are split first, then {parameters} substituted."""
     shell: bool = False
-    """Run `run` through /bin/sh (pipes, redirects); every parameter is shell-quoted."""
+    """Run `run` through /bin/sh (pipes, redirects); every {parameter} reaches it in an
+    environment variable (COCKPIT_VALUE_...), never as shell text."""
     env: dict[str, str] = Field(default_factory=dict)
     expect_exit: int = 0
     expect_output: str | None = None
@@ -36,6 +39,10 @@ class ShellStep(StepBase):
         check_regex("expect_output", self.expect_output)
         if not self.shell:
             check_words("run", self.run)
+        taken = [k for k in self.env if k.startswith(PREFIX)]
+        if taken:
+            raise ValueError(f"env {taken[0]}: names starting {PREFIX} carry the step's "
+                             "{parameters} to its shell; choose another name")
         return self
 
     def own_templates(self) -> list[tuple[str, str | None]]:
@@ -59,21 +66,27 @@ class ShellStep(StepBase):
     def commands(self) -> list[tuple[str, str, bool]]:
         return [(f"steps.{self.id}.run", self.run, self.shell)]
 
-    def command(self, values: Mapping[str, str]) -> list[str] | str:
+    def command(self, values: Mapping[str, str]) -> tuple[list[str] | str, dict[str, str]]:
+        """What runs, and the environment it needs: argv with the values in its words, or
+        shell text that refers to the values in the environment."""
         if self.shell:
-            return substitute(self.run, values, quote=True)
-        return render_argv(self.run, values)
+            return script(self.run, values)
+        return render_argv(self.run, values), {}
+
+    def shown(self, values: Mapping[str, str]) -> str:
+        """What runs, with the values in it, as the operator reads it."""
+        return shown_script(self.run, values) if self.shell else shown(render_argv(self.run, values))
 
     def command_line(self, values: Mapping[str, str]) -> str:
-        return (shown(self.command(values)).splitlines() or [""])[0]
+        return (self.shown(values).splitlines() or [""])[0]
 
     def plan(self, ctx: PlanContext) -> list[str]:
         where = f"    (in {step_cwd(self, ctx.repo, ctx.values)})" if ctx.show_cwd else ""
-        return [f"$ {shown(self.command(ctx.values))}{where}"]
+        return [f"$ {self.shown(ctx.values)}{where}"]
 
     async def execute(self, ctx: StepContext) -> Outcome:
-        command = self.command(ctx.values)
-        env = {k: substitute(v, ctx.values) for k, v in self.env.items()}
+        command, values_env = self.command(ctx.values)
+        env = {**{k: substitute(v, ctx.values) for k, v in self.env.items()}, **values_env}
         pattern = literal_pattern(self.expect_output, ctx.values) if self.expect_output else None
         status = StepStatus.FAILED
         message, code = "", None
