@@ -102,8 +102,8 @@ def stop_leftover_command(group: ProcessGroup) -> str:
                       f"[ \"$b\" = {shlex.quote(group.boot)} ] || gone")
     checks += [
         # the leader lives: the same process, or the group ended and its id went to another
-        f"if read -r t 2>/dev/null </proc/{pgid}/stat; then "
-        f"t=${{t##*\") \"}}; set -- $t; shift 19; {leader} || gone; else "
+        f"if read -r t 2>/dev/null </proc/{pgid}/stat && t=${{t##*\") \"}} && set -- $t && "
+        f"[ \"$1\" != Z ]; then shift 19; {leader} || gone; else "
         # the leader is gone: the group is ours while a member carries the job's tag
         f"ours=; for s in /proc/[0-9]*/stat; do read -r t 2>/dev/null <\"$s\" || continue; "
         f"t=${{t##*\") \"}}; set -- $t; [ \"$3\" = {pgid} ] || continue; "
