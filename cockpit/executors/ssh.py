@@ -2,8 +2,9 @@
 
 Strict host-key checking always; `connect_timeout` and `keepalive_interval` always set, so a
 dead link is noticed within seconds. Every remote command runs under `setsid` in its own
-process group and reports its group id first, so cancelling kills the whole group over a
-second channel (closing the channel alone would leave cargo running on the builder).
+process group and reports its group id first (`groups.py`), so cancelling kills the whole group
+over a second channel (closing the channel alone would leave cargo running on the builder),
+and a later connection can stop what a lost one left (`sweep`).
 asyncssh's exceptions are translated here into `BuilderError`s that say what to do.
 """
 
