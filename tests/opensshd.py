@@ -6,8 +6,10 @@ Only loopback and addresses inside namespaces created here are ever contacted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -35,6 +37,27 @@ class Sshd:
     identity: Path
     known_hosts: Path
     root: Path
+    pid: int = 0
+    """The listening sshd's."""
+
+    def cut(self) -> None:
+        """Cut every connection as a dead link would: kill sshd's per-connection processes.
+        The commands they started live on in sessions of their own (setsid)."""
+        parents: dict[int, tuple[int, str]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                head, _, rest = stat.read_text().rpartition(") ")
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = (int(rest.split()[1]), head.partition("(")[2])
+        mine = {self.pid}
+        while grown := {pid for pid, (ppid, _) in parents.items()
+                        if ppid in mine and pid not in mine}:
+            mine |= grown
+        for pid in mine - {self.pid}:
+            if parents[pid][1].startswith("sshd"):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
     def builder(self, name: str, **extra: object) -> dict[str, object]:
         return {"name": name, "kind": "ssh", "host": self.host, "port": self.port,
@@ -83,7 +106,7 @@ def opensshd(root: Path, *, host: str = "127.0.0.1", netns: str | None = None) -
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("sshd did not start: " + (root / "sshd.log").read_text())
             time.sleep(0.1)
-        yield Sshd(host, port, root / "client_key", root / "known_hosts", root)
+        yield Sshd(host, port, root / "client_key", root / "known_hosts", root, proc.pid)
     finally:
         proc.terminate()
         proc.wait(5)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from cockpit import gitrepo
+from cockpit.builds.leftovers import WORKING, Working, group_recorder, stop_leftovers
 from cockpit.builds.naming import dist_dir, release_files
 from cockpit.builds.plan import Assignment
 from cockpit.builds.stages import StageFailed, TargetStages
@@ -35,30 +36,13 @@ from cockpit.journal.events import (
     BuildStarted,
     BuildStatus,
     BuildTarget,
-    GroupState,
     Output,
-    RemoteGroup,
     StageState,
     TargetStatus,
 )
 from cockpit.journal.recorder import Recorder
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
-
-
-def leftover_groups(journal: Journal, builder: str) -> list[tuple[str, int]]:
-    """(job, pgid) of the remote process groups on `builder` that started and never ended
-    (their connection was lost): candidates to stop on the next connection."""
-    running: dict[str, int] = {}
-    for event in journal.events(kinds=[RemoteGroup.KIND]):
-        group = event.payload
-        if not isinstance(group, RemoteGroup) or group.builder != builder:
-            continue
-        if group.state == GroupState.RUNNING:
-            running[group.job] = group.pgid
-        else:
-            running.pop(group.job, None)
-    return list(running.items())
 
 
 class BuildMatrix:
@@ -174,26 +158,20 @@ class BuildMatrix:
         """Connect, then stop what a lost connection to this builder left running: the
         journal knows every remote process group that started and never ended."""
         await remote.connect()
-        name = remote.name
-
-        def on_group(job: str, pgid: int, state: str) -> None:
-            self.log(RemoteGroup(builder=name, job=job, pgid=pgid, state=GroupState(state)), None)
-
-        remote.on_group = on_group
-        settled = await remote.sweep(leftover_groups(self.journal, name))
-        for job, pgid, outcome in settled:
-            self.log(RemoteGroup(builder=name, job=job, pgid=pgid, state=GroupState(outcome),
-                                  leftover=True), None)
+        remote.on_group = group_recorder(self, remote.name)
+        await stop_leftovers(self, remote)
 
     async def _target(self, run_id: str, a: Assignment, commit: str) -> str:
         slots = self._slots.setdefault(a.builder.name, asyncio.Semaphore(a.builder.max_jobs))
         self.log(BuildTarget(builder=a.builder.name, state=TargetStatus.QUEUED), run_id, a.target)
         async with slots:
             stage = BUILD_STAGES[0]
+            WORKING.set(Working(run_id, a.target, stage))
             try:
                 executor = await self._executor(a.builder)
                 context = TargetStages(self, run_id, a, commit, executor)
                 for stage in BUILD_STAGES:
+                    WORKING.set(Working(run_id, a.target, stage))
                     t0 = time.monotonic()
                     self.log(BuildStage(stage=stage, state=StageState.RUNNING), run_id, a.target)
                     detail = await getattr(context, "stage_" + stage)()

@@ -2,15 +2,16 @@
 
 Strict host-key checking always; `connect_timeout` and `keepalive_interval` always set, so a
 dead link is noticed within seconds. Every remote command runs under `setsid` in its own
-process group and reports its group id first, so cancelling kills the whole group over a
-second channel (closing the channel alone would leave cargo running on the builder).
+process group and reports its group id first (`groups.py`), so cancelling kills the whole group
+over a second channel (closing the channel alone would leave cargo running on the builder),
+and a later connection can stop what a lost one left (`sweep`).
 asyncssh's exceptions are translated here into `BuilderError`s that say what to do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import dataclasses
 import ipaddress
 import shlex
 import uuid
@@ -21,13 +22,18 @@ from typing import TYPE_CHECKING, Any
 from cockpit.config import BuilderConfig, Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.base import Workspace
+from cockpit.executors.groups import (
+    ProcessGroup,
+    kill_command,
+    remote_script,
+    stop_leftover_command,
+    take_group_mark,
+)
 from cockpit.executors.lines import CommandResult, Lines, LineSink, Tail, pump_lines
 
 if TYPE_CHECKING:
     import asyncssh
 
-PGID_MARK = "__cockpit_pgid__"
-JOB_VAR = "COCKPIT_JOB"
 KEEPALIVE_INTERVAL = 2.0
 KEEPALIVE_COUNT = 3
 CONNECT_TIMEOUT = 10.0
@@ -49,40 +55,6 @@ class BuilderError(CockpitError):
         return f"{self.builder}: {self.message}" + (f" (fix: {self.fix})" if self.fix else "")
 
 
-def take_group_mark(lines: Lines) -> tuple[int | None, Lines | None]:
-    """The process group id our script prints first (after any login banner), and the batch
-    without that line (None when nothing is left)."""
-    if PGID_MARK not in lines.text:
-        return None, lines
-    pgid: int | None = None
-    kept = []
-    for line in lines:
-        if pgid is None and line.startswith(PGID_MARK):
-            with contextlib.suppress(IndexError, ValueError):
-                pgid = int(line.split()[1])
-                continue
-        kept.append(line)
-    return pgid, Lines("\n".join(kept)) if kept else None
-
-
-def remote_script(command: str, *, cwd: str | None = None,
-                  env: Mapping[str, str] | None = None, job: str | None = None) -> str:
-    """The shell text that runs `command` in its own process group, announcing the group.
-
-    `setsid -w` starts a new session (so the group id is the inner shell's pid) and waits,
-    so the channel still reports the command's exit status. `job` goes into the group
-    leader's environment (COCKPIT_JOB), so a later connection can tell a group this cockpit
-    left behind from an unrelated one that reuses its id.
-    """
-    inner = f"echo {PGID_MARK} $$; exec 2>&1; "
-    if cwd:
-        inner += f"mkdir -p {shlex.quote(cwd)} && cd {shlex.quote(cwd)} && "
-    tagged = {**(env or {}), **({JOB_VAR: job} if job else {})}
-    assignments = "".join(f"{k}={shlex.quote(v)} " for k, v in tagged.items())
-    inner += f"exec env {assignments}sh -c {shlex.quote(command)}"
-    return "exec setsid -w sh -c " + shlex.quote(inner)
-
-
 class SshBuilder:
     """One connection to one builder, reused for every command of a build."""
 
@@ -92,9 +64,9 @@ class SshBuilder:
         self.name = config.name
         self._conn: asyncssh.SSHClientConnection | None = None
         self.home = ""
-        self.on_group: Callable[[str, int, str], None] | None = None
-        """Told (job, pgid, "running" | "ended") as remote process groups start and end, so
-        the journal knows which ones a lost link left behind."""
+        self.on_group: Callable[[ProcessGroup, str], None] | None = None
+        """Told (group, "running" | "ended") as remote process groups start and end, so the
+        journal knows which ones a lost link left behind."""
 
     def _path(self, path: Path | None) -> str | None:
         if path is None:
@@ -210,7 +182,7 @@ class SshBuilder:
         job = uuid.uuid4().hex[:12]
         script = remote_script(command, cwd=cwd, env=env, job=job)
         tail = Tail()
-        pgid: int | None = None
+        group: ProcessGroup | None = None
         try:
             proc = await self.conn.create_process(script, encoding=None)
         except (asyncssh.Error, OSError) as exc:
@@ -220,76 +192,66 @@ class SshBuilder:
             if stdin is not None:
                 proc.stdin.write(stdin)
             proc.stdin.write_eof()
-            await pump_lines(proc.stdout.read, tail, sink, intercept=take_pgid)
+            await pump_lines(proc.stdout.read, tail, sink, intercept=take_group)
 
-        def take_pgid(lines: Lines) -> Lines | None:
-            nonlocal pgid
-            if pgid is not None:
+        def take_group(lines: Lines) -> Lines | None:
+            nonlocal group
+            if group is not None:
                 return lines
-            pgid, rest = take_group_mark(lines)
-            if pgid is not None:
-                self._group(job, pgid, "running")
+            mark, rest = take_group_mark(lines)
+            if mark is not None:
+                group = dataclasses.replace(mark, job=job)
+                self._group(group, "running")
             return rest
 
         try:
             await asyncio.wait_for(pump(), timeout)
             completed = await proc.wait()
         except TimeoutError:
-            await self._end_group(job, pgid)
+            await self._end_group(group)
             return CommandResult(None, timed_out=True, tail=tail.lines())
         except asyncio.CancelledError:
-            await asyncio.shield(self._end_group(job, pgid))
+            await asyncio.shield(self._end_group(group))
             proc.close()
             raise
         except (asyncssh.Error, OSError) as exc:  # lost: the group may live on (see sweep)
             raise self._lost(exc) from None
-        self._group(job, pgid, "ended")
+        self._group(group, "ended")
         code = completed.exit_status
         return CommandResult(code if code is not None and code >= 0 else None, tail=tail.lines(),
                              error=None if code is not None and code >= 0 else
                              f"killed by signal {completed.exit_signal}")
 
-    def _group(self, job: str, pgid: int | None, state: str) -> None:
-        if pgid is not None and self.on_group is not None:
-            self.on_group(job, pgid, state)
+    def _group(self, group: ProcessGroup | None, state: str) -> None:
+        if group is not None and self.on_group is not None:
+            self.on_group(group, state)
 
-    async def _end_group(self, job: str, pgid: int | None) -> None:
-        if await self.kill_group(pgid) is not None:
-            self._group(job, pgid, "ended")
+    async def _end_group(self, group: ProcessGroup | None) -> None:
+        if group is not None and await self._ask(kill_command(group.pgid)) is not None:
+            self._group(group, "ended")
 
-    async def kill_group(self, pgid: int | None, job: str | None = None) -> str | None:
-        """TERM, then KILL, the remote process group, over a channel of its own. With `job`,
-        only if the group's leader is still that job (ids are reused). Returns "stopped", or
-        "gone" when `job` no longer runs there; None when the builder could not be asked."""
-        if pgid is None or self._conn is None:
+    async def _ask(self, command: str) -> str | None:
+        """Run a short command over a channel of its own; its output, or None when the
+        builder could not be asked (the link may be gone: nothing to do then)."""
+        if self._conn is None:
             return None
         import asyncssh
 
-        # `kill -SIG -PGID`, not `kill -- -PGID`: dash's builtin kill has no `--`
-        command = (f"kill -TERM -{pgid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do "
-                   f"kill -0 -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
-                   f"kill -KILL -{pgid} 2>/dev/null; exit 0")
-        if job is not None:
-            mine = shlex.quote(f"{JOB_VAR}={job}")
-            command = (f"tr '\\0' '\\n' < /proc/{pgid}/environ 2>/dev/null | grep -qxF {mine} "
-                       f"|| {{ echo gone; exit 0; }}; echo stopped; {command}")
         try:
             result = await asyncio.wait_for(self._conn.run(command, check=False), 10)
-        except (OSError, TimeoutError, asyncssh.Error):  # the link may be gone: nothing to do
+        except (OSError, TimeoutError, asyncssh.Error):
             return None
-        if result.exit_status != 0:
-            return None
-        said = str(result.stdout or "").split()
-        return "gone" if job and said[:1] != ["stopped"] else "stopped"
+        return str(result.stdout or "") if result.exit_status == 0 else None
 
-    async def sweep(self, groups: list[tuple[str, int]]) -> list[tuple[str, int, str]]:
-        """Stop process groups an earlier, lost connection left running on this builder.
-        Returns (job, pgid, "stopped" | "gone") for each group it could settle."""
+    async def sweep(self, groups: list[ProcessGroup]) -> list[tuple[ProcessGroup, str]]:
+        """Stop process groups an earlier, lost connection left running on this builder, each
+        only if it is still the same group (same boot, same leader, or a member with its tag).
+        Returns (group, "stopped" | "gone") for each group it could settle."""
         settled = []
-        for job, pgid in groups:
-            outcome = await self.kill_group(pgid, job)
-            if outcome is not None:
-                settled.append((job, pgid, outcome))
+        for group in groups:
+            said = await self._ask(stop_leftover_command(group))
+            if said is not None:
+                settled.append((group, "stopped" if said.split()[:1] == ["stopped"] else "gone"))
         return settled
 
     def workspace(self, config: Config) -> Workspace:

@@ -440,6 +440,9 @@ class BuildFinished(Payload):
 
 @dataclass(frozen=True, kw_only=True)
 class RemoteGroup(Payload):
+    """A build command's process group on a builder (its event's run and step: the build
+    and target it ran for): started, ended, or settled on a later connection."""
+
     KIND = Kind.REMOTE_GROUP
     builder: str
     job: str
@@ -447,6 +450,12 @@ class RemoteGroup(Payload):
     state: GroupState
     leftover: bool = False
     """Settled on a later connection: a lost link had left it."""
+    boot: str = ""
+    """The builder's boot id when the group started: after a reboot it is not ours."""
+    start: str = ""
+    """Its leader's start time (clock ticks since boot): a recycled id is not ours."""
+    stage: str = ""
+    """The build stage whose command it ran."""
 
 
 P = TypeVar("P", bound=Payload)

@@ -10,9 +10,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from cockpit.builds.matrix import BuildMatrix, leftover_groups
+from cockpit.builds.leftovers import leftover_groups
+from cockpit.builds.matrix import BuildMatrix
 from cockpit.builds.plan import assign
 from cockpit.config import BuilderConfig, Config
+from cockpit.executors.groups import JOB_VAR, ProcessGroup
 from cockpit.executors.ssh import BuilderError, SshBuilder
 from cockpit.journal.store import Journal
 from cockpit.state.builds import BuildState
@@ -173,7 +175,7 @@ async def test_a_login_banner_is_output_and_the_group_is_still_known(
     (sshd.home / ".banner").write_text("Welcome to the build farm\n\n")
     builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
     groups: list[tuple[int, str]] = []
-    builder.on_group = lambda job, pgid, state: groups.append((pgid, state))
+    builder.on_group = lambda group, state: groups.append((group.pgid, state))
     await builder.connect()
     seen: list[str] = []
     result = await builder.run("echo built; echo done", sink=lambda lines: seen.extend(lines))
@@ -320,16 +322,31 @@ async def test_what_a_lost_link_left_running_is_stopped_on_the_next_connection(
     assert leftover_groups(journal, "remote") == []
 
 
+def start_time(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[19]
+
+
 async def test_a_reused_group_id_is_never_killed(config: Config, sshd: SshFixture) -> None:
-    """Only a group whose leader still carries the job's tag is stopped: ids get reused."""
+    """Only the very group that was journaled is stopped: ids get reused, builders reboot.
+    The stranger here even carries the job's tag: its start time (or the boot) gives it away."""
     marker = "74.2727"
-    stranger = subprocess.Popen(["sleep", marker], start_new_session=True)
+    job = "0123456789ab"
+    stranger = subprocess.Popen(["sleep", marker], start_new_session=True,
+                                env={JOB_VAR: job, "PATH": "/usr/bin:/bin"})
+    boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    started = start_time(stranger.pid)
     try:
         builder = SshBuilder(BuilderConfig(**sshd.builder()), config.base)  # type: ignore[arg-type]
         await builder.connect()
-        assert await builder.sweep([("0123456789ab", stranger.pid)]) == [
-            ("0123456789ab", stranger.pid, "gone")]
-        assert stranger.poll() is None
+        untagged = ProcessGroup(stranger.pid, job="fedcba987654")
+        recycled = ProcessGroup(stranger.pid, boot, str(int(started) - 1), job)
+        rebooted = ProcessGroup(stranger.pid, "another-boot", started, job)
+        for group in (untagged, recycled, rebooted):
+            assert await builder.sweep([group]) == [(group, "gone")]
+            assert stranger.poll() is None
+        same = ProcessGroup(stranger.pid, boot, started, job)  # and the real one is stopped
+        assert await builder.sweep([same]) == [(same, "stopped")]
+        assert stranger.wait(10) is not None
         await builder.close()
     finally:
         stranger.kill()

@@ -11,9 +11,9 @@ from cockpit.builds.plan import assign
 from cockpit.builds.stages import TargetStages
 from cockpit.config import Config
 from cockpit.errors import CockpitError
+from cockpit.executors.groups import remote_script
 from cockpit.executors.lines import Lines
 from cockpit.executors.local import LocalExecutor
-from cockpit.executors.ssh import remote_script
 from cockpit.journal.store import Journal
 
 
@@ -60,7 +60,9 @@ def test_remote_script_quotes_everything_and_reports_its_group(tmp_path: Path) -
     out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, cwd=tmp_path)
     lines = out.stdout.splitlines()
     assert out.returncode == 3
-    assert lines[0].startswith("__cockpit_pgid__ ")
+    mark = lines[0].split()  # the group, the boot it started in, its leader's start time
+    assert mark[0] == "__cockpit_pgid__" and int(mark[1]) > 1 and mark[3].isdigit()
+    assert mark[2] == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     assert lines[1:] == ["x; $(touch pwned) `id`", str(tmp_path / "a b")]
     assert not (tmp_path / "pwned").exists()
 

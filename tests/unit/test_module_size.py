@@ -10,7 +10,6 @@ LIMIT = 300
 LONGER = {
     "cockpit/journal/events.py": "the catalogue of event kinds: one small dataclass each",
     "cockpit/journal/store.py": "the journal's one class: lock, open, write, read with log tails",
-    "cockpit/executors/ssh.py": "one SSH connection: host-key errors, process groups, files",
     "screens/builds.py": "the builds mode: grid, log panes, split and filter, its actions",
 }
 

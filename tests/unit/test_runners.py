@@ -61,11 +61,12 @@ def test_lines_equal_the_same_lines_however_held_and_a_string_is_not_a_batch() -
 
 
 def test_the_group_mark_is_taken_after_a_banner_and_only_when_well_formed() -> None:
-    from cockpit.executors.ssh import PGID_MARK, take_group_mark
+    from cockpit.executors.groups import PGID_MARK, ProcessGroup, take_group_mark
 
-    pgid, rest = take_group_mark(Lines(f"Welcome\n\n{PGID_MARK} 4242\nbuilt"))
-    assert pgid == 4242 and rest == ["Welcome", "", "built"]
-    assert take_group_mark(Lines(f"{PGID_MARK} 7")) == (7, None)  # nothing else in the batch
+    group, rest = take_group_mark(Lines(f"Welcome\n\n{PGID_MARK} 4242 b00t 987\nbuilt"))
+    assert group == ProcessGroup(4242, "b00t", "987") and rest == ["Welcome", "", "built"]
+    # a builder without /proc says the group alone: still known, checked by its tag later
+    assert take_group_mark(Lines(f"{PGID_MARK} 7")) == (ProcessGroup(7), None)
     odd = Lines(f"{PGID_MARK} soon")
     assert take_group_mark(odd) == (None, ["__cockpit_pgid__ soon"])  # output, not a crash
     plain = Lines("just output")
