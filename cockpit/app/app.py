@@ -31,9 +31,8 @@ import cockpit
 from cockpit.app.asking import Asking, confirm_quit
 from cockpit.app.building import Building
 from cockpit.app.feeding import Feeder
-from cockpit.app.host import Host
 from cockpit.app.modes import MODES, Modes
-from cockpit.app.palette import CockpitCommands
+from cockpit.app.palette import CockpitCommands, PaletteHost
 from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
@@ -51,7 +50,7 @@ POLL_SECONDS = 0.2
 T = TypeVar("T")
 
 
-class CockpitApp(Host):
+class CockpitApp(PaletteHost):
     TITLE = "Launch Cockpit"
     COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS = [
