@@ -77,8 +77,10 @@ class PaletteHost(Host):
     """An app whose palettes (ctrl+p's, and Textual's theme search) are `CockpitPalette`s."""
 
     def action_command_palette(self) -> None:
+        """Without Textual's fixed id: a ctrl+p handled after enter closed the palette but
+        before Textual removed it made a second widget with that id (DuplicateIds)."""
         if self.use_command_palette and not CockpitPalette.is_open(cast("App[object]", self)):
-            self.push_screen(CockpitPalette(id="--command-palette"))
+            self.push_screen(CockpitPalette())
 
     def search_themes(self) -> None:
         self.push_screen(CockpitPalette(providers=[ThemeProvider],

@@ -63,3 +63,19 @@ async def test_a_command_chosen_with_two_enters_runs_once_and_keeps_its_screen(
         await pilot.pause(0.2)
         assert app.is_running and isinstance(app.screen, HelpScreen)
         assert [type(s) for s in app.screen_stack] == [TimelineScreen, HelpScreen]
+
+
+async def test_ctrl_p_while_the_palette_that_just_closed_is_being_removed_opens_a_new_one(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """The next try of the loop: ctrl+p lands after enter closed the palette, before Textual
+    has removed it (two palettes with one id: DuplicateIds)."""
+    app = make_app(config, runbook, journal, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = await _palette_showing(pilot, "Show timeline")
+        first.dismiss()  # as its enter does: off the stack now, removed a moment later
+        app.action_command_palette()
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette)
+                    and app.screen is not first)
+        await pilot.pause(0.2)
+        assert app.is_running and app.return_code is None
