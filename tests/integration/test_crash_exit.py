@@ -159,7 +159,22 @@ def test_a_bug_while_a_step_runs_leaves_it_interrupted_journals_the_crash_and_ex
     run = state.runs[run_id]
     assert run.status == ev.RunStatus.INTERRUPTED  # spectators see it at once
     assert run.interrupted_step is not None and run.interrupted_step.id == "work"
+    # and its processes did not outlive the cockpit (nothing orphaned for resume to find)
+    group = next(e.payload.pgid for e in events
+                 if isinstance(e.payload, ev.StepProcess) and e.step == "work")
+    deadline = time.monotonic() + 10
+    while _alive(group):
+        assert time.monotonic() < deadline, f"the step's process group {group} outlived it"
+        time.sleep(0.05)
     assert not (config.repo / "work.done").exists()
+
+
+def _alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_a_spectator_that_crashes_writes_its_crash_file_and_exits_non_zero_journaling_nothing(
