@@ -4,8 +4,8 @@ The controller owns the journal's lock and an `Engine`; a spectator opens the jo
 read-only and has no engine at all, so nothing it can press changes anything. Both render
 the same projection of the journal, polled every 200 ms on a worker thread (the controller's
 own writes and a spectator's view of them travel the same path: journal first, screen
-second). The app folds, projects and feeds the mode on show; flows, the build thread and the
-palette live in modules of their own.
+second). The app folds, projects and feeds the mode on show; flows, the build thread, the
+palette and what a crash does live in modules of their own.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 if TYPE_CHECKING:
     from cockpit.app.flows import Flows
@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 import cockpit
 from cockpit.app.asking import Asking, confirm_quit
 from cockpit.app.building import Building
+from cockpit.app.crash import Faults
 from cockpit.app.feeding import Feeder
-from cockpit.app.host import Host
 from cockpit.app.modes import MODES, Modes
-from cockpit.app.palette import CockpitCommands
+from cockpit.app.palette import CockpitCommands, PaletteHost
 from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
@@ -51,7 +51,7 @@ POLL_SECONDS = 0.2
 T = TypeVar("T")
 
 
-class CockpitApp(Host):
+class CockpitApp(PaletteHost):
     TITLE = "Launch Cockpit"
     COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS = [
@@ -88,7 +88,7 @@ class CockpitApp(Host):
         self.asking = Asking(self)
         self.notices: deque[Notice] = deque(maxlen=KEPT)
         """Every toast raised, kept for the notifications log (N)."""
-        self._last_error = ""
+        self.faults = Faults(self)
         self.matrix_plan = ""
         """Which target builds where (planned after the first frame: finding the host's
         triple runs rustc)."""
@@ -235,13 +235,12 @@ class CockpitApp(Host):
         self.build_control.cancel(message.target)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that failed (a flow, a poll, a plan): said once, the cockpit goes on."""
-        if event.state != WorkerState.ERROR:
-            return
-        said = f"{event.worker.group} stopped by an error: {event.worker.error!r}"
-        if said != self._last_error:
-            self._last_error = said
-            self.notify(said, severity="error", title="internal error", timeout=15)
+        self.faults.worker_changed(event)  # a failed worker: said once, the cockpit goes on
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Nothing handled it: a crash, said as one (`crash.py`) before Textual exits."""
+        self.faults.crashed(error)
+        super()._handle_exception(error)
 
     # app actions ----------------------------------------------------------------------------
 

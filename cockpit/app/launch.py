@@ -3,6 +3,9 @@ as a spectator that says why."""
 
 from __future__ import annotations
 
+import sys
+
+from cockpit.app.crash import CRASHED
 from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock
 from cockpit.config import Config
@@ -25,6 +28,8 @@ def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
 def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
                  autorun: tuple[str, dict[str, str], bool] | None = None,
                  build: list[Assignment] | None = None) -> int:
+    """The cockpit until it exits: its exit code (`CRASHED` when it died of a bug of its
+    own, said on stderr once the terminal is back, with where the traceback is)."""
     from cockpit.app.app import CockpitApp
 
     journal, reason = open_journal(config, spectate=spectate)
@@ -34,4 +39,7 @@ def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
         result = app.run()
     finally:
         journal.close()
+    if app.faults.said:
+        print("\n".join(app.faults.said), file=sys.stderr)
+        return CRASHED
     return int(result or 0)

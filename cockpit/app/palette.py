@@ -1,5 +1,6 @@
 """The command palette (ctrl+p): every playbook, to run or dry-run (controller only), and
-every screen."""
+every screen; and the palette itself, without Textual's race on keys typed ahead.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import cast
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual import on
+from textual.app import App
+from textual.await_complete import AwaitComplete
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
+from textual.theme import ThemeProvider
+from textual.widgets import Button, Input, OptionList
 
 from cockpit.app.host import Host
 
@@ -38,3 +45,43 @@ class CockpitCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class CockpitPalette(CommandPalette):
+    """Textual's palette, closed once. Its enter dismisses it and runs the command, but an
+    enter queued behind the first (typed ahead while the UI was busy) dismissed it again:
+    `dismiss` pops whatever is on top, so the mode's own screen went and the app died of
+    ScreenStackError, or a screen the command had just opened was closed and the command
+    ran twice. What reaches it after it closed is dropped."""
+
+    closed = False
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        if self.closed or self.app.screen is not self:
+            return AwaitComplete()  # gone already: pop nothing under it
+        self.closed = True
+        return super().dismiss(result)
+
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    @on(OptionList.OptionSelected)
+    def _drop_after_close(self, event: Message) -> None:
+        """Runs before the palette's own handlers (subclass first); after the palette
+        closed, the event goes no further: nothing selected, nothing run, nothing popped."""
+        if self.closed or self.app.screen is not self:
+            event.prevent_default()
+            event.stop()
+
+
+class PaletteHost(Host):
+    """An app whose palettes (ctrl+p's, and Textual's theme search) are `CockpitPalette`s."""
+
+    def action_command_palette(self) -> None:
+        """Without Textual's fixed id: a ctrl+p handled after enter closed the palette but
+        before Textual removed it made a second widget with that id (DuplicateIds)."""
+        if self.use_command_palette and not CockpitPalette.is_open(cast("App[object]", self)):
+            self.push_screen(CockpitPalette())
+
+    def search_themes(self) -> None:
+        self.push_screen(CockpitPalette(providers=[ThemeProvider],
+                                        placeholder="Search for themes…"))

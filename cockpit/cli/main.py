@@ -21,7 +21,8 @@ DESCRIPTION = """Launch Cockpit: run a Rust CLI's release runbook from one full-
 Without a command, opens the cockpit on ./cockpit.toml (or --config F) as the controller;
 a second cockpit on the same release opens as a read-only spectator."""
 
-EPILOG = """exit codes: 0 success, 1 a step or check failed, 2 bad usage or config.
+EPILOG = """exit codes: 0 success, 1 a step or check failed, 2 bad usage or config,
+70 the cockpit crashed (a bug of its own: it says where the traceback is).
 quick start: `cockpit demo` builds a real demo release and opens it."""
 
 

@@ -70,6 +70,10 @@ class Engine:
         self.offload = offload
         """Where build steps run (the UI puts them on a thread of their own); None: here."""
         self.operator = operator_id()
+        self.crashed = False
+        """The process is dying of a bug of its own: a run cancelled now was stopped by
+        nobody, so neither its step nor its end is journaled (no "cancelled by the
+        operator"): it stays interrupted, for the resume path."""
         self._state = LaunchState()
         self.planner = Planner(config)
 
@@ -206,6 +210,8 @@ class Engine:
                                      duration=round(time.monotonic() - started, 3)), current.id)
             return await self._finish(run, RunStatus.ABORTED, error=str(exc))
         except asyncio.CancelledError:
+            if self.crashed:  # stopped by nobody: left interrupted, as a kill leaves it
+                raise
             if current is not None:
                 run.log(StepFinished(status=StepStatus.CANCELLED, message="cancelled by the operator",
                                      duration=round(time.monotonic() - started, 3)), current.id)

@@ -47,6 +47,7 @@ class Kind(StrEnum):
     REMOTE_GROUP = "remote_group"
     INTENT = "intent"
     INTENT_SETTLED = "intent_settled"
+    COCKPIT_CRASHED = "cockpit_crashed"
 
 
 BUILD_STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
@@ -458,6 +459,24 @@ class RemoteGroup(Payload):
     """The build stage whose command it ran."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class CockpitCrashed(Payload):
+    """The controller died of an error of its own (a bug, never anyone's decision): the runs
+    it had going stopped with it and are left interrupted, for the resume path."""
+
+    KIND = Kind.COCKPIT_CRASHED
+    error: str
+    """The exception: "ScreenStackError: Can't pop screen; ..."."""
+    where: str = ""
+    """Where it was raised: "file.py:123 in function"."""
+    runs: dict[str, str] = field(default_factory=dict)
+    """Run id -> the step it was running ("" between steps)."""
+    crash_file: str = ""
+    """The traceback in full."""
+    operator: str = ""
+    pid: int = 0
+
+
 P = TypeVar("P", bound=Payload)
 
 PAYLOADS: dict[str, type[Payload]] = {
@@ -466,4 +485,4 @@ PAYLOADS: dict[str, type[Payload]] = {
         StepProcess, StepRetry, StepConfirmed, StepWaiting, StepFinished, StepResolved, LeftoverStopped,
         Output, CheckResult, ManualCheck, ManualDone, GateDecision, GateOverride, Announcement,
         BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup,
-        Intent, IntentSettled)}
+        Intent, IntentSettled, CockpitCrashed)}

@@ -129,6 +129,9 @@ class LaunchState:
             case ev.SessionStarted():
                 self._session(e.session)
                 return
+            case ev.CockpitCrashed():  # its runs stopped with it: nobody runs them now
+                self._interrupt()
+                return
             case ev.GateDecision():
                 self.decisions[payload.item] = Decision(
                     payload.item, payload.decision, payload.rationale, payload.operator, e.ts, e.id)
@@ -155,6 +158,9 @@ class LaunchState:
     def _session(self, session: str) -> None:
         """A new controller: whatever was running before it came was cut by a crash."""
         self.live_session = session
+        self._interrupt()
+
+    def _interrupt(self) -> None:
         for stale in self.runs.values():
             stale.waiting = None
             if stale.status == RunStatus.RUNNING:

@@ -54,3 +54,21 @@ def test_widgets_still_update_scrollbars_with_scroll_update() -> None:
 def test_logpane_overrides_what_it_means_to() -> None:
     assert LogPane._update_size is not Log._update_size
     assert "virtual_size" in vars(LogPane)
+
+
+def test_an_unhandled_exception_still_goes_through_app_handle_exception() -> None:
+    """A crash is said as one (cockpit/app/crash.py) from CockpitApp's override of App's
+    private _handle_exception, before Textual exits on it."""
+    from textual.app import App
+
+    from cockpit.app.app import CockpitApp
+
+    why = "CockpitApp._handle_exception relies on it: re-read Textual's App and adapt it"
+    found = getattr(App, "_handle_exception", None)
+    assert found is not None, f"Textual's App._handle_exception is gone. {why}"
+    assert list(inspect.signature(found).parameters) == ["self", "error"], why
+    from textual.message_pump import MessagePump
+
+    assert "self.app._handle_exception(error)" in inspect.getsource(
+        MessagePump._process_messages_loop), f"a handler's exception goes elsewhere. {why}"
+    assert "_handle_exception" in vars(CockpitApp)
