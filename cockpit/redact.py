@@ -21,6 +21,7 @@ from urllib.parse import quote, quote_plus
 
 SECRET_ENV = ("GITHUB_TOKEN", "GH_TOKEN")
 _MIN_LENGTH = 8  # shorter values would mask ordinary words
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _SCHEMES = "basic|bearer|token|digest|negotiate|ntlm"
 _AUTH = re.compile(
@@ -30,16 +31,18 @@ _AUTH = re.compile(
 
 
 def _has_auth(text: str) -> bool:
-    """Whether "authoriz" is there in any case ("AuThOrIzAtIoN"): looked for around each z only
-    (a z is rare in build logs; lowering the whole text costs more than a scan)."""
+    """Whether "authorization" is there in any case ("AuThOrIzAtIoN"): looked for around each
+    z (a z is rare in build logs: a few look-ups cost less than lowering the whole text, more
+    than a few cost as much)."""
+    seen = 0
     for z in "zZ":
-        at, seen = text.find(z), 0
+        at = text.find(z)
         while at >= 0:
             if at >= 7 and text[at - 7:at].lower() == "authori":
                 return True
             seen += 1
-            if seen > 32:  # a text full of z: one scan of it lowered
-                return "authoriz" in text.lower()
+            if seen > 8:  # a text with many: one scan of it lowered
+                return "authorization" in text.lower()
             at = text.find(z, at + 1)
     return False
 
@@ -73,24 +76,28 @@ def register_secret(value: str) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _forms(value: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A known secret's forms: as it is and URL-encoded (longest first), and its base64 cores.
+def _forms(value: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A known secret's forms: as it is (and URL-encoded without a `%`), URL-encoded with a `%`
+    (looked for only in a text with a `%`: most secrets are URLs, whose encoded forms are
+    many), and its base64 cores.
 
     Base64 encodes three bytes at a time, so the value inside `user:VALUE` encodes one of three
     ways, by the length of what precedes it. Each core is the part of one of those that does not
     depend on the neighbours (the groups holding only the value's bytes): whatever encoded
-    string holds a core holds the value.
+    string holds a core holds the value. A URL (a webhook's) is not sent in base64: it has none.
     """
-    plain = {value, quote(value, safe=""), quote(value), quote_plus(value)}
-    plain |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form) for form in plain}
-    raw = value.encode()
+    encoded = {value, quote(value, safe=""), quote(value), quote_plus(value)}
+    encoded |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form) for form in encoded}
     cores = set()
-    for offset in range(3):
-        encoded = base64.b64encode(bytes(offset) + raw).decode("ascii")
-        core = encoded[4 if offset else 0:(offset + len(raw)) // 3 * 4]
+    raw = value.encode()
+    for offset in range(0 if _URL.match(value) else 3):
+        base = base64.b64encode(bytes(offset) + raw).decode("ascii")
+        core = base[4 if offset else 0:(offset + len(raw)) // 3 * 4]
         if len(core) >= _MIN_LENGTH:
             cores.add(core)
-    return tuple(sorted(plain, key=len, reverse=True)), tuple(sorted(cores))
+    plain = sorted(encoded, key=len, reverse=True)
+    return (tuple(f for f in plain if "%" not in f), tuple(f for f in plain if "%" in f),
+            tuple(sorted(cores)))
 
 
 def _mask_base64(text: str, core: str, label: str) -> str:
@@ -126,9 +133,10 @@ def _known() -> dict[str, str]:
 
 
 def redact(text: str) -> str:
+    percent = "%" in text
     for value, label in _known().items():
-        plain, cores = _forms(value)
-        for form in plain:
+        plain, escaped, cores = _forms(value)
+        for form in plain + escaped if percent else plain:
             if form in text:
                 text = text.replace(form, label)
         for core in cores:

@@ -97,3 +97,17 @@ def test_ordinary_build_output_is_left_alone() -> None:
         "user@example.com pushed to https://github.com/o/r",
     ])
     assert redact(text) == text
+
+
+def test_a_registered_webhook_url_is_masked_url_encoded() -> None:
+    url = "https://example.org/hooks/42/s3cr3t-Hook-Value"
+    register_secret(url)
+    assert redact(f"GET /proxy?to={quote(url, safe='')} 200") == "GET /proxy?to=[secret] 200"
+    assert redact(f"posting to {url}") == "posting to [secret]"
+
+
+def test_a_header_in_any_case_is_found_in_a_text_full_of_zs() -> None:
+    secret = b64("someone:zzzzzzzzzzzzzzzzzzzz")
+    text = "\n".join(["lazy_static zstd zlib"] * 40 + [f"AuThOrIzAtIoN: bAsIc {secret}"])
+    assert secret not in redact(text)
+    assert redact(text).endswith("AuThOrIzAtIoN: bAsIc [redacted]")
