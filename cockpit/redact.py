@@ -25,7 +25,7 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _SCHEMES = "basic|bearer|token|digest|negotiate|ntlm"
 _AUTH = re.compile(
-    r"(?i)(authorization[\"']?[ \t]*[:=][ \t]*[\"']?"  # the header, as sent, printed or quoted
+    r"(?i)(authorization(?:\\?[\"'])?[ \t]*[:=][ \t]*(?:\\?[\"'])?"  # as sent, printed, quoted
     rf"(?:(?:{_SCHEMES})[ \t]+|(?=[\w.~+/=-]{{16}})))"  # a scheme, or what can only be a token
     r"(?!\[[A-Za-z_]+\])[^\s\"'\\,;]+")  # a secret already named keeps its name
 

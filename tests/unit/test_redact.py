@@ -33,7 +33,8 @@ def test_the_actions_checkout_header_in_git_config_is_masked() -> None:
 
 @pytest.mark.parametrize("header", ["Authorization: Basic", "authorization: basic",
                                     "AuThOrIzAtIoN:   BASIC", "Proxy-Authorization: Basic",
-                                    '"Authorization": "Basic', "'authorization': 'basic"])
+                                    '"Authorization": "Basic', "'authorization': 'basic",
+                                    r'{\"Authorization\": \"Basic'])
 def test_basic_auth_of_any_token_is_masked_whatever_the_header_case(header: str) -> None:
     secret = b64("someone:hunter2-is-not-a-token")
     out = redact(f"> {header} {secret}")

@@ -87,7 +87,8 @@ def basic_headers(draw: st.DrawFn) -> tuple[str, str]:
     credential = b64(f"{draw(users)}:{secret}")
     form = draw(st.sampled_from(["{n}: {s} {c}", "{n}:{s} {c}", '"{n}": "{s} {c}"',
                                  "http.https://github.com/.extraheader={n}: {s} {c}",
-                                 "-H '{n}: {s} {c}'", "{n}:\t{s}  {c}"]))
+                                 "-H '{n}: {s} {c}'", "{n}:\t{s}  {c}", r'{{\"{n}\": \"{s} {c}\"}}',
+                                 "{{'{n}': '{s} {c}'}}"]))
     return form.format(n=header_case(draw, name), s=scheme, c=credential), credential
 
 
