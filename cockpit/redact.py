@@ -66,13 +66,14 @@ _PATTERNS: list[tuple[Callable[[str], object], list[_Sub]]] = [
         (re.compile(r"(hooks\.slack\.com/(?:services|workflows|triggers)/(?:[A-Za-z0-9]+/){0,2})[\w-]+"),
          r"\1[redacted]")]),
 ]
-_extra: set[str] = set()
+_extra: frozenset[str] = frozenset()  # replaced, never changed: redacting threads read it
 
 
 def register_secret(value: str) -> None:
     """Mask this exact value from now on (e.g. a token read from `gh auth token`)."""
     if len(value) >= _MIN_LENGTH:
-        _extra.add(value)
+        global _extra
+        _extra = _extra | {value}
 
 
 @functools.lru_cache(maxsize=64)
