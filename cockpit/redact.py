@@ -51,7 +51,14 @@ def _has_auth(text: str) -> bool:
 # pattern runs only where a cheap test says it could match. Each test is one fast scan of the
 # text (a literal, or a regex that starts with one); a single character (`"z" in text`) costs
 # almost nothing when it is absent.
-_Sub = tuple[re.Pattern[str], str]
+_Sub = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
+
+
+def _slack(match: re.Match[str]) -> str:
+    """The URL with its last part (the secret) masked; the team and channel ids stay."""
+    head, _, last = match.group().rstrip("/").rpartition("/")
+    masked = last if last.startswith("[") else "[redacted]"  # masked already: kept so
+    return head + "/" + masked + match.group()[len(head) + 1 + len(last):]
 _PATTERNS: list[tuple[Callable[[str], object], list[_Sub]]] = [
     # no \b before a token: `%3Aghp_...` and `TOKEN_ghp_...` hold one after a word character
     (re.compile("g(?:h[pousr]_|ithub_pat_)").search, [  # one scan for both token shapes
@@ -63,8 +70,7 @@ _PATTERNS: list[tuple[Callable[[str], object], list[_Sub]]] = [
         # discord.com, discordapp.com, canary., ptb.; /api/ or /api/vN/
         (re.compile(r"(?i)((?:canary\.|ptb\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/\d+/)[\w-]+"),
          r"\1[redacted]"),
-        (re.compile(r"(hooks\.slack\.com/(?:services|workflows|triggers)/(?:[A-Za-z0-9]+/){0,2})[\w-]+"),
-         r"\1[redacted]")]),
+        (re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/[\w-][\w/\[\]-]*"), _slack)]),
 ]
 _extra: frozenset[str] = frozenset()  # replaced, never changed: redacting threads read it
 

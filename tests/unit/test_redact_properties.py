@@ -2,8 +2,9 @@
 
 Each property plants a secret in random surroundings, in the shapes and encodings it is seen in
 (after a word character, URL-encoded, in Basic auth headers of any case, in base64 of
-`user:VALUE`), and asserts its secret part is gone; the last ones assert that commit hashes,
-sha256 sums and base64 of non-secrets come through unchanged.
+`user:VALUE`), and asserts its secret part is gone and that redacting again changes nothing
+(an export redacts what the journal holds, redacted already); the last ones assert that commit
+hashes, sha256 sums and base64 of non-secrets come through unchanged.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def test_a_github_token_is_masked_wherever_it_sits(before: str, word: str, token
     assume(body_of(token) not in before and body_of(token) not in after)
     with known({}):
         out = redact(before + word + planted + after)
+        assert redact(out) == out  # an export redacts again: nothing changes
     assert body_of(token) not in out
 
 
@@ -99,6 +101,7 @@ def test_basic_auth_is_masked_in_any_case_and_quoting(before: str, header: tuple
     line, credential = header
     with known({}):
         out = redact(f"{before}\n{line}\n{after}")
+        assert redact(out) == out  # an export redacts again: nothing changes
     assert credential not in out
     assert "[redacted]" in out
 
@@ -114,6 +117,7 @@ def test_a_known_secret_is_masked_in_its_encodings(before: str, value: str, user
     env = {name: value} if name else {}
     with known(env, set() if name else {value}):
         out = redact(before + planted + after)
+        assert redact(out) == out  # an export redacts again: nothing changes
     assert planted not in out
     assert value not in out
 
@@ -145,6 +149,7 @@ def test_discord_webhooks_are_masked(host: str, app: str, version: str, hook: in
     assume(secret not in before)
     with known({}):
         out = redact(before + " " + url + after)
+        assert redact(out) == out  # an export redacts again: nothing changes
     assert secret not in out
     assert f"webhooks/{hook}/[redacted]" in out
 
@@ -159,6 +164,7 @@ def test_slack_webhooks_are_masked(team: str, bot: str, secret: str, before: str
     assume(secret not in before)
     with known({}):
         out = redact(f"{before} {url}\n")
+        assert redact(out) == out  # an export redacts again: nothing changes
     assert secret not in out
 
 
