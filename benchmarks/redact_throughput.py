@@ -72,7 +72,7 @@ def main() -> None:
             if v is None:
                 os.environ.pop(k, None)
         for module in modules.values():
-            module._extra = frozenset()
+            module._extra = type(module._extra)()  # a set in older checkouts
         print(f"{label:26} " + "   ".join(f"{name}: {r / 1e6:5.2f}M lines/s" for name, r in best.items()))
 
 
