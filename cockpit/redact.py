@@ -47,18 +47,18 @@ def _has_auth(text: str) -> bool:
     return False
 
 
-# (cheap test, [(pattern, replacement), ...]). Build logs are scanned at full speed, so each
-# pattern runs only where a cheap test says it could match. Each test is one fast scan of the
-# text (a literal, or a regex that starts with one); a single character (`"z" in text`) costs
-# almost nothing when it is absent.
-_Sub = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
-
-
 def _slack(match: re.Match[str]) -> str:
     """The URL with its last part (the secret) masked; the team and channel ids stay."""
     head, _, last = match.group().rstrip("/").rpartition("/")
     masked = last if last.startswith("[") else "[redacted]"  # masked already: kept so
     return head + "/" + masked + match.group()[len(head) + 1 + len(last):]
+
+
+# (cheap test, [(pattern, replacement), ...]). Build logs are scanned at full speed, so each
+# pattern runs only where a cheap test says it could match. Each test is one fast scan of the
+# text (a literal, or a regex that starts with one); a single character (`"z" in text`) costs
+# almost nothing when it is absent.
+_Sub = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 _PATTERNS: list[tuple[Callable[[str], object], list[_Sub]]] = [
     # no \b before a token: `%3Aghp_...` and `TOKEN_ghp_...` hold one after a word character
     (re.compile("g(?:h[pousr]_|ithub_pat_)").search, [  # one scan for both token shapes
@@ -90,8 +90,9 @@ def _forms(value: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...
 
     Base64 encodes three bytes at a time, so the value inside `user:VALUE` encodes one of three
     ways, by the length of what precedes it. Each core is the part of one of those that does not
-    depend on the neighbours (the groups holding only the value's bytes): whatever encoded
-    string holds a core holds the value. A URL (a webhook's) is not sent in base64: it has none.
+    depend on the neighbours (the groups holding only the value's bytes): a base64 string that
+    holds a core holds the value, but for a byte or two at its ends, and is masked whole. A URL
+    (a webhook's) is not sent in base64: it has no cores.
     """
     encoded = {value, quote(value, safe=""), quote(value), quote_plus(value)}
     encoded |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form) for form in encoded}
