@@ -190,9 +190,8 @@ class BuildMatrix:
     def _fail(self, run_id: str, target: str, stage: str, message: str, *,
               lost: bool = False, cancelled: bool = False) -> None:
         # the log says how it ended, so one read later (pane, file, journal) is not a mystery
-        end = f"── {stage} stopped: {message} ──"
-        self.log_file(run_id, target).write(end + "\n")
-        self.log(Output(text=end, count=1), run_id, target)
+        end = self.log(Output(text=f"── {stage} stopped: {message} ──", count=1), run_id, target)
+        self.log_file(run_id, target).write(f"{end.data['text']}\n")  # as journaled: redacted
         self.log(BuildStage(stage=stage, state=StageState.FAILED, detail=message, lost=lost,
                              cancelled=cancelled), run_id, target)
         for later in BUILD_STAGES[BUILD_STAGES.index(stage) + 1:]:

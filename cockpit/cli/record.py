@@ -11,6 +11,7 @@ from cockpit.errors import CockpitError, Problem
 
 def command(args: argparse.Namespace) -> int:
     from cockpit.journal.store import Journal
+    from cockpit.redact import redact
     from cockpit.state.record import to_jsonl, to_markdown
 
     config = load_config_of(args)
@@ -22,6 +23,8 @@ def command(args: argparse.Namespace) -> int:
     else:
         text = to_markdown(events, title=f"{config.release.name} v{config.release.version}",
                            tz=config.release.tz)
+    # redacted as written too: a journal from an older cockpit holds shapes it did not know
+    text = redact(text)
     if args.output:
         try:
             args.output.write_text(text)
