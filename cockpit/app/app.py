@@ -39,6 +39,7 @@ from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
 from cockpit.engine.plans import plan_key
 from cockpit.journal.store import Journal, operator_id
+from cockpit.redact import redact
 from cockpit.runbook.model import Runbook
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
@@ -278,8 +279,9 @@ class CockpitApp(PaletteHost):
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """A toast, and kept (with its time) for the notifications log. Thread-safe, as
-        Textual's is."""
-        self.notices.append(Notice(self.clock.now(), str(message), title, severity))
+        Textual's is. Redacted: an error's text may carry what a far side said."""
+        message = redact(str(message))
+        self.notices.append(Notice(self.clock.now(), message, title, severity))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_notifications(self) -> None:

@@ -134,13 +134,15 @@ def _print_error(exc: CockpitError) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from cockpit.redact import redact
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    for problem in exc.problems:
+    for problem in exc.problems:  # redacted: a message may quote what a far side answered
         where = problem.where()
         console.print(Text.assemble(("error: ", "bold red"), (f"{where}: " if where else "", "bold"),
-                                    problem.message))
+                                    redact(problem.message)))
         if problem.fix:
-            console.print(Text.assemble(("  fix: ", "green"), problem.fix))
+            console.print(Text.assemble(("  fix: ", "green"), redact(problem.fix)))
 
 
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",

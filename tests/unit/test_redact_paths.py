@@ -62,3 +62,25 @@ def test_an_export_is_redacted_even_of_a_journal_written_before_a_shape_was_know
         assert TOKEN not in exported[form] and header not in exported[form]
     assert "extraheader=AUTHORIZATION: basic [redacted]" in exported["jsonl"]
     assert "token was %3A[redacted]" in exported["jsonl"]
+
+
+def test_an_error_message_is_redacted_on_the_terminal(config: Config,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # a value that is a token by mistake, in the message that quotes it back
+    code = main(["run", "hotfix", "--headless", "--param", f"version={TOKEN}",
+                 "--config", str(config.source)])
+    err = capsys.readouterr().err
+    assert code == 2 and "error:" in err
+    assert TOKEN not in err and "[redacted]" in err
+
+
+async def test_a_toast_and_the_notifications_log_are_redacted(config: Config,
+                                                              journal: Journal) -> None:
+    from cockpit.app.app import CockpitApp
+    from cockpit.runbook.loader import load_runbook
+
+    app = CockpitApp(config, load_runbook(), journal)
+    async with app.run_test() as pilot:
+        app.notify(f"the forge said: bad credentials {TOKEN}")
+        await pilot.pause()
+        assert TOKEN not in app.notices[-1].message and "[redacted]" in app.notices[-1].message
