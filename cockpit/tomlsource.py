@@ -11,11 +11,24 @@ import re
 import tomllib
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from cockpit.errors import ConfigError, Problem
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A size, budget or timeout: above zero and finite (TOML also spells -1e308, inf and nan)."""
+
+
+
+def field_error(field: str, message: str, *, fix: str) -> PydanticCustomError:
+    """An error a model's own validator finds in one of its fields (it sees them all): the
+    problem is then located at that field, as a field's validator's would be."""
+    return PydanticCustomError("field_error", "{message}",
+                               {"message": message, "loc": field, "fix": fix})
+
 
 _TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
@@ -109,6 +122,10 @@ def _common_prefix(a: list[str], b: list[str]) -> int:
 _FIXES = {
     "extra_forbidden": "remove it, or check its spelling against the documented keys",
     "missing": "add it",
+    "greater_than": "give a positive number",
+    "greater_than_equal": "give a larger number",
+    "less_than_equal": "give a smaller number",
+    "finite_number": "give a finite number (not inf or nan)",
 }
 
 
@@ -122,7 +139,8 @@ def validation_problems(
     problems = []
     for item in err.errors():
         loc: list[str | int] = [*prefix]
-        for part in item["loc"]:
+        ctx = item.get("ctx") or {}
+        for part in [*item["loc"], *([ctx["loc"]] if isinstance(ctx.get("loc"), str) else [])]:
             if str(part).startswith("function-") or (
                     part in tags and loc and isinstance(loc[-1], int)):
                 continue
@@ -140,7 +158,6 @@ def validation_problems(
             if len(shown) < 60 and shown not in message:
                 message = f"{message} (got {shown})"
         fix = _FIXES.get(item["type"])
-        ctx = item.get("ctx") or {}
         if isinstance(ctx.get("fix"), str):
             fix = ctx["fix"]
         problems.append(Problem(message, file, line_of(text, loc), field, fix))

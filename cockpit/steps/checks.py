@@ -20,6 +20,7 @@ from cockpit.executors.lines import LineSink
 from cockpit.executors.local import LocalRunner
 from cockpit.params import check_regex, check_words, render_argv, substitute
 from cockpit.steps.pii import CATEGORIES, scan_text
+from cockpit.tomlsource import Positive
 
 
 class Check(BaseModel):
@@ -37,11 +38,11 @@ class Check(BaseModel):
     """command: a regular expression the output must contain."""
     path: str | None = None
     """binary-size: the binary; p95-latency: hyperfine --export-json file; pii-scan: export."""
-    max_ms: float = 1000
+    max_ms: Positive = 1000
     """p95-latency budget in milliseconds."""
-    max_mb: float | None = None
+    max_mb: Positive | None = None
     """binary-size budget; default: build.max_size_mb."""
-    timeout: float | None = 600
+    timeout: Positive | None = 600
 
     @property
     def by_hand(self) -> bool:

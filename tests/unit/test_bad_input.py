@@ -1,0 +1,93 @@
+"""Bad input ends in a clear message (what, where, the right fix) and exit 2, or works: never
+a traceback, never a wrong hint (issue 12). Most run the real `cockpit` command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from cockpit.config import load_config
+from cockpit.errors import ConfigError
+from cockpit.steps.checks import Check
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cockpit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cockpit", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL,
+                          env={"PATH": "/usr/bin:/bin:/usr/local/bin:" + str(Path.home() /
+                               ".cargo/bin"), "COCKPIT_OPERATOR": "rm@test",
+                               "HOME": str(cwd or "/tmp"), "COLUMNS": "200",
+                               "PYTHONPATH": str(ROOT)})
+
+
+def plain(out: subprocess.CompletedProcess[str]) -> str:
+    """What the user read, on one line per problem (rich wraps nothing at 200 columns)."""
+    text = out.stdout + out.stderr
+    assert "Traceback" not in text, text
+    return text
+
+
+def set_key(config: Path, key: str, value: str) -> None:
+    text = re.sub(rf"^{key} = .*$", f"{key} = {value}", config.read_text(), count=1, flags=re.M)
+    config.write_text(text)
+
+
+# 1: a launch so far out that the timeline overflows ---------------------------------------
+
+
+def test_a_launch_in_the_year_9999_is_refused_by_check_naming_the_key(workspace: Path) -> None:
+    set_key(workspace, "launch", "9999-12-31 23:59:59")
+    out = cockpit("check", "--config", str(workspace))
+    text = plain(out)
+    assert out.returncode == 2, text
+    assert "release.launch" in text and "too far out" in text and "2026-01-15 08:00:00" in text
+
+
+@pytest.mark.parametrize("launch", ["9999-12-31 23:59:59", "9999-06-01 08:00:00",
+                                    "0001-01-01 00:00:00"])
+def test_a_launch_the_timeline_cannot_reach_names_file_line_and_field(
+        workspace: Path, launch: str) -> None:
+    set_key(workspace, "launch", launch)
+    with pytest.raises(ConfigError) as err:
+        load_config(workspace)
+    problem = err.value.problems[0]
+    assert problem.field == "release.launch" and problem.line is not None
+    assert workspace.read_text().splitlines()[problem.line - 1].startswith("launch =")
+    assert problem.fix and "e.g." in problem.fix
+
+
+# 4: sizes, budgets, timeouts and ports are positive and finite -----------------------------
+
+
+@pytest.mark.parametrize("value", ["-1e308", "0", "-5", "inf", "nan"])
+def test_a_size_budget_that_is_not_positive_and_finite_is_refused(workspace: Path,
+                                                                  value: str) -> None:
+    set_key(workspace, "max_size_mb", value)
+    with pytest.raises(ConfigError) as err:
+        load_config(workspace)
+    problem = err.value.problems[0]
+    assert problem.field == "build.max_size_mb" and problem.line is not None and problem.fix
+
+
+def test_a_port_outside_1_to_65535_is_refused(workspace: Path) -> None:
+    workspace.write_text(workspace.read_text().replace(
+        '{ name = "local", kind = "local" },',
+        '{ name = "local", kind = "local" },\n    { name = "arm", kind = "ssh", host = "h", '
+        'port = -1 },'))
+    with pytest.raises(ConfigError) as err:
+        load_config(workspace)
+    assert err.value.problems[0].field == "builders.1.port"
+
+
+@pytest.mark.parametrize("field", ["max_mb", "max_ms", "timeout"])
+@pytest.mark.parametrize("value", [-1e308, 0.0, float("inf"), float("nan")])
+def test_a_checks_budgets_and_timeout_are_positive_and_finite(field: str, value: float) -> None:
+    with pytest.raises(ValidationError):
+        Check.model_validate({"kind": "binary-size", "title": "size", "path": "x", field: value})
