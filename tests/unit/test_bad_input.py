@@ -3,9 +3,11 @@ a traceback, never a wrong hint (issue 12). Most run the real `cockpit` command.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,82 @@ def test_a_port_outside_1_to_65535_is_refused(workspace: Path) -> None:
 def test_a_checks_budgets_and_timeout_are_positive_and_finite(field: str, value: float) -> None:
     with pytest.raises(ValidationError):
         Check.model_validate({"kind": "binary-size", "title": "size", "path": "x", field: value})
+
+
+# 10: an expect_output pattern that backtracks without end ----------------------------------
+
+SLOW_MATCH = """
+title = "Slow match"
+[[steps]]
+id = "look"
+kind = "shell"
+title = "look at the output"
+run = "printf aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab"
+expect_output = "^(a+)+$"
+"""
+
+
+def with_playbooks(workspace: Path, **playbooks: str) -> None:
+    """The workspace's cockpit.toml takes playbooks from a folder holding these."""
+    folder = workspace.parent / "pb"
+    folder.mkdir(exist_ok=True)
+    for name, text in playbooks.items():
+        (folder / f"{name}.toml").write_text(text)
+    workspace.write_text(f'playbooks = "{folder}"\n' + workspace.read_text())
+
+
+def matchers() -> list[str]:
+    """The expect_output matcher processes alive on this machine."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"cockpit: an expect_output match" in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_pattern_that_backtracks_without_end_fails_its_step_saying_so(workspace: Path) -> None:
+    with_playbooks(workspace, slowmatch=SLOW_MATCH)
+    out = cockpit("run", "slowmatch", "--headless", "--config", str(workspace))
+    text = plain(out)
+    assert out.returncode == 1, text
+    assert "expect_output /^(a+)+$/" in text and "backtracks" in text and "rewrite it" in text
+    assert matchers() == []
+
+
+def test_sigterm_stops_the_cockpit_while_a_pattern_backtracks(workspace: Path) -> None:
+    with_playbooks(workspace, slowmatch=SLOW_MATCH)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cockpit", "run", "slowmatch", "--headless", "--config",
+         str(workspace)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+        stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                                       "COCKPIT_OPERATOR": "rm@test", "COLUMNS": "200",
+                                       "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:  # the output is in: the match comes next
+        seen.append(line)
+        if "│ aaaa" in line:
+            break
+    spent = cpu_seconds(proc.pid)
+    for _ in range(6000):  # until it matches: in a matcher, or (before) on its own loop
+        if matchers() or cpu_seconds(proc.pid) > spent + 0.5:
+            break
+        time.sleep(0.01)
+    proc.terminate()
+    try:  # before: the match held the loop (and its signal handler) for minutes
+        rest, _ = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("SIGTERM did not stop the cockpit while it matched") from None
+    text = "".join(seen) + rest
+    assert "CANCELLED" in text and "still matching" not in text, text
+    assert matchers() == []
