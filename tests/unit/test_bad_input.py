@@ -172,3 +172,108 @@ def test_sigterm_stops_the_cockpit_while_a_pattern_backtracks(workspace: Path) -
     text = "".join(seen) + rest
     assert "CANCELLED" in text and "still matching" not in text, text
     assert matchers() == []
+
+
+# 5, 6, 11: the journal: a directory, a full disk, read-only media ---------------------------
+
+
+def test_a_journal_path_that_is_a_directory_says_so_and_names_a_file_in_it(
+        workspace: Path) -> None:
+    folder = workspace.parent / "jdir"
+    folder.mkdir()
+    workspace.write_text(workspace.read_text() + '\n[journal]\npath = "jdir"\n')
+    for args in (["run", "tag-release", "--headless"], ["journal", "export"]):
+        out = cockpit(*args, "--config", str(workspace))
+        text = plain(out)
+        assert out.returncode == 2, text
+        assert "is a directory, not a journal file" in text and "journal.path" in text
+        assert "jdir/journal.sqlite" in text and "writable" not in text
+    assert list(folder.iterdir()) == [] and not (workspace.parent / "jdir.lock").exists()
+
+
+def test_a_full_disk_says_so_where_and_that_nothing_journaled_is_lost(tmp_path: Path) -> None:
+    from cockpit.errors import JournalError
+    from cockpit.journal.store import Journal
+
+    journal = Journal.controller(tmp_path / "journal.sqlite")
+    try:
+        for n in range(20):
+            journal.append("note", text=f"note {n}")
+        before = journal.events()
+        pages = journal._conn.execute("PRAGMA page_count").fetchone()[0]
+        # SQLITE_FULL, as a full disk gives: the database may not grow past what it has
+        journal._conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(JournalError) as err:
+            journal.append("output", text="x" * 1_000_000)
+        problem = err.value.problems[0]
+        assert "the disk holding it is full" in problem.message
+        assert str(tmp_path) in problem.message and problem.fix is not None
+        assert "df -h" in problem.fix and "every event journaled before this one is kept" \
+            in problem.fix and "check the journal path" not in str(err.value)
+        assert [e.id for e in journal.events()] == [e.id for e in before]
+        journal._conn.execute(f"PRAGMA max_page_count = {pages * 1000}")
+        journal.append("note", text="space again")  # and it goes on once there is room
+    finally:
+        journal.close()
+
+
+def read_only(*paths: Path) -> None:
+    """Make these files and directories read-only as read-only media are: for root too (the
+    immutable attribute: even root may not write), else by their mode."""
+    for path in paths:
+        if os.geteuid() == 0:
+            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+            if done.returncode != 0:
+                pytest.skip(f"chattr +i is not possible here ({done.stderr.strip()}): root "
+                            "writes through any file mode")
+        else:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+def writable_again(*paths: Path) -> None:
+    for path in paths:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+        else:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_a_journal_on_read_only_media_is_exported_and_spectated(workspace: Path) -> None:
+    from cockpit.journal.store import Journal
+
+    out = cockpit("run", "tag-release", "--headless", "--dry-run", "--config", str(workspace))
+    assert out.returncode == 0, out.stderr
+    path = load_config(workspace).journal_path
+    files = [path.parent, *path.parent.iterdir()]
+    read_only(*files)
+    try:
+        out = cockpit("journal", "export", "--config", str(workspace))
+        text = plain(out)
+        assert out.returncode == 0, text
+        assert "tag-release" in out.stdout
+        spectator = Journal.readonly(path)  # what --spectate opens
+        try:
+            assert any(e.kind == "run_started" for e in spectator.events())
+        finally:
+            spectator.close()
+    finally:
+        writable_again(*files)
+
+
+def test_a_journal_on_read_only_media_with_unmerged_events_says_how_to_read_it(
+        workspace: Path) -> None:
+    path = load_config(workspace).journal_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = cockpit("run", "tag-release", "--headless", "--dry-run", "--config", str(workspace))
+    assert out.returncode == 0, out.stderr
+    wal = path.with_name(path.name + "-wal")
+    wal.write_bytes(b"\0" * 4096)  # as a controller that died leaves it
+    files = [path.parent, *path.parent.iterdir()]
+    read_only(*files)
+    try:
+        out = cockpit("journal", "export", "--config", str(workspace))
+    finally:
+        writable_again(*files)
+    text = plain(out)
+    assert out.returncode == 2, text
+    assert "journal.sqlite-wal" in text and "copy" in text and "writable" in text
