@@ -277,3 +277,74 @@ def test_a_journal_on_read_only_media_with_unmerged_events_says_how_to_read_it(
     text = plain(out)
     assert out.returncode == 2, text
     assert "journal.sqlite-wal" in text and "copy" in text and "writable" in text
+
+
+# 7: a parameter too long for a command line ----------------------------------------------
+
+LONG_NOTE = """
+title = "Long note"
+[params.note]
+type = "text"
+[[steps]]
+id = "say"
+kind = "shell"
+shell = true
+title = "say it twice"
+run = "printf '%s\\\\n' {note}{note}"
+"""
+
+
+def test_a_100_kb_parameter_is_refused_naming_it_and_the_limit(workspace: Path) -> None:
+    with_playbooks(workspace, longnote=LONG_NOTE)
+    out = cockpit("run", "longnote", "--headless", "--yes", "--param", "note=" + "x" * 100_000,
+                  "--config", str(workspace))
+    text = plain(out)
+    assert out.returncode == 2, text
+    assert "param note" in text and "100,000 bytes" in text and "16,384 bytes" in text
+    assert "internal error" not in text and "x" * 200 not in text
+
+
+def test_a_parameter_at_the_limit_is_taken() -> None:
+    from cockpit.params import MAX_VALUE_BYTES, ParamSpec, resolve_params
+
+    value = "é" * (MAX_VALUE_BYTES // 2)
+    assert resolve_params({"n": ParamSpec(type="text")}, {"n": value}, {}) == {"n": value}
+
+
+# 8: defaults that refer to each other ------------------------------------------------------
+
+CYCLIC = """
+title = "Cyclic"
+[params.a]
+default = "{b}"
+[params.b]
+default = "x{a}"
+[params.c]
+default = "{release.version}"
+[[steps]]
+id = "s"
+kind = "shell"
+title = "echo"
+run = "echo {a} {b} {c}"
+"""
+
+
+def test_a_circle_of_defaults_names_the_playbook_file_and_the_circle(workspace: Path) -> None:
+    with_playbooks(workspace, cyclic=CYCLIC)
+    out = cockpit("run", "cyclic", "--headless", "--dry-run", "--config", str(workspace))
+    text = plain(out)
+    assert out.returncode == 2, text
+    assert "cyclic.toml" in text and "{a} -> {b} -> {a}" in text and "--param" in text
+    out = cockpit("run", "cyclic", "--headless", "--dry-run", "--param", "b=1", "--config",
+                  str(workspace))  # given one, the circle is broken
+    assert out.returncode == 0, plain(out)
+    assert "$ echo 1 1 1.1.0-beta" in out.stdout
+
+
+def test_a_default_may_refer_to_another_parameter() -> None:
+    from cockpit.params import ParamSpec, resolve_params
+
+    specs = {"tag": ParamSpec(default="v{version}"), "version": ParamSpec(type="semver",
+                                                                           default="1.2.3")}
+    assert resolve_params(specs, {}, {}) == {"tag": "v1.2.3", "version": "1.2.3"}
+    assert resolve_params(specs, {"version": "2.0.0"}, {})["tag"] == "v2.0.0"
