@@ -348,3 +348,43 @@ def test_a_default_may_refer_to_another_parameter() -> None:
                                                                            default="1.2.3")}
     assert resolve_params(specs, {}, {}) == {"tag": "v1.2.3", "version": "1.2.3"}
     assert resolve_params(specs, {"version": "2.0.0"}, {})["tag"] == "v2.0.0"
+
+
+# 9: the dist directory deleted during an upload -------------------------------------------
+
+
+async def test_dist_deleted_mid_upload_names_the_missing_artifact_and_how_to_rebuild(
+        tmp_path: Path) -> None:
+    import shutil
+
+    from cockpit.forge import ops
+    from cockpit.forge.local import LocalForge
+    from cockpit.forge.model import Asset, ForgeError, Release
+
+    dist = tmp_path / "dist" / "1.1.0"
+    dist.mkdir(parents=True)
+    files = [dist / "caro-x86_64.tar.gz", dist / "caro-x86_64.tar.gz.sha256"]
+    for path in files:
+        path.write_bytes(b"artifact " * 100)
+
+    class DeletedMidUpload(LocalForge):
+        """The local forge, while someone runs `rm -rf dist` once the first file is sent."""
+
+        async def upload_once(self, release: Release, path: Path) -> Asset:
+            asset = await super().upload_once(release, path)
+            shutil.rmtree(tmp_path / "dist")
+            return asset
+
+    forge = DeletedMidUpload(tmp_path / "forge")
+    said: list[str] = []
+    await ops.ensure_draft(forge, "v1.1.0", "caro v1.1.0", "", said.append)
+    with pytest.raises(ForgeError) as err:
+        await ops.upload_all(forge, "v1.1.0", files, said.append)
+    problem = err.value.problems[0]
+    assert "caro-x86_64.tar.gz.sha256 is missing from" in problem.message
+    assert str(dist) in problem.message
+    assert problem.fix and "cockpit build" in problem.fix and "re-run this step" in problem.fix
+    release = await forge.release("v1.1.0")
+    assert release is not None and [a.name for a in release.assets] == ["caro-x86_64.tar.gz"]
+    with pytest.raises(ForgeError, match=r"caro-x86_64\.tar\.gz is missing"):
+        await ops.verify(forge, "v1.1.0", files, said.append)
