@@ -388,3 +388,4 @@ async def test_dist_deleted_mid_upload_names_the_missing_artifact_and_how_to_reb
     assert release is not None and [a.name for a in release.assets] == ["caro-x86_64.tar.gz"]
     with pytest.raises(ForgeError, match=r"caro-x86_64\.tar\.gz is missing"):
         await ops.verify(forge, "v1.1.0", files, said.append)
+
