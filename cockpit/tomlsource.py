@@ -7,6 +7,7 @@ e.g. ``("builders", 1, "port")``) was written on.
 
 from __future__ import annotations
 
+import errno
 import re
 import tomllib
 from collections.abc import Collection, Sequence
@@ -42,10 +43,22 @@ def read_toml(path: Path, *, what: str = "file") -> tuple[dict[str, Any], str]:
         raise ConfigError.single(
             f"{what} not found", file=path, fix="check the path, or create it with `cockpit init`"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError.single(f"cannot read {what}: {exc}", file=path) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ConfigError.single(
+                f"{what} is a symbolic link that loops (it leads back to itself)", file=path,
+                fix=f"point it at the real file: ln -sfn TARGET {path}") from None
+        raise ConfigError.single(f"cannot read {what}: {exc.strerror or exc}", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError.single(f"cannot read {what}: {exc}", file=path,
+                                 fix="save it as UTF-8 text") from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError.single(
+            "arrays or inline tables nested too deeply to read", file=path,
+            line=_deep_line(text),
+            fix="flatten it: no key of a cockpit file takes more than a few levels") from None
     except tomllib.TOMLDecodeError as exc:
         line = _decode_error_line(exc)
         raise ConfigError.single(
@@ -55,6 +68,20 @@ def read_toml(path: Path, *, what: str = "file") -> tuple[dict[str, Any], str]:
             fix="correct the TOML syntax on that line (quotes, brackets, '=' between key and value)",
         ) from None
     return data, text
+
+
+def _deep_line(text: str, deep: int = 64) -> int | None:
+    """The first line where brackets and braces open past `deep` levels (counted plainly:
+    a hint of where to look, for a file too deep to parse)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _TABLE.match(line):
+            continue
+        for char in line:
+            depth += (char in "[{") - (char in "]}")
+            if depth > deep:
+                return number
+    return None
 
 
 def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:

@@ -389,3 +389,37 @@ async def test_dist_deleted_mid_upload_names_the_missing_artifact_and_how_to_reb
     with pytest.raises(ForgeError, match=r"caro-x86_64\.tar\.gz is missing"):
         await ops.verify(forge, "v1.1.0", files, said.append)
 
+
+
+# 2, 3: files that cannot be read: nested too deeply, a link that loops ----------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_a_config_nested_100k_deep_names_the_file_and_line(workspace: Path) -> None:
+    workspace.write_text(workspace.read_text() + f"\n[extra]\nx = {DEEP}\n")
+    line = len(workspace.read_text().splitlines())
+    for command in ("check", "playbooks"):
+        out = cockpit(command, "--config", str(workspace))
+        text = plain(out)
+        assert out.returncode == 2, text
+        assert f"cockpit.toml:{line}" in text and "nested too deeply" in text
+
+
+def test_a_playbook_nested_100k_deep_names_the_playbook(workspace: Path) -> None:
+    with_playbooks(workspace, deep=f'title = "deep"\nsteps = {DEEP}\n')
+    out = cockpit("playbooks", "--config", str(workspace))
+    text = plain(out)
+    assert out.returncode == 2, text
+    assert "deep.toml:2" in text and "nested too deeply" in text
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["playbooks"], ["journal", "export"],
+                                     ["run", "tag-release", "--headless"]])
+def test_a_config_that_is_a_symlink_to_itself_says_so(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "cockpit.toml").symlink_to("cockpit.toml")
+    out = cockpit(*command, cwd=tmp_path)
+    text = plain(out)
+    assert out.returncode == 2, text
+    assert "cockpit.toml" in text and "symbolic link that loops" in text and "ln -sfn" in text
+    assert "no cockpit.toml here" not in text
