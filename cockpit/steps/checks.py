@@ -56,8 +56,9 @@ async def search_output(pattern: str, text: str, *, limit: float = MATCH_SECONDS
         sys.executable, "-I", "-S", "-c", _MATCHER.format(cpu=math.ceil(limit) + 1),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL)
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(data), limit)
+    try:  # asyncio.timeout: wait_for (3.11) drops a cancellation that comes as it ends
+        async with asyncio.timeout(limit):
+            out, _ = await proc.communicate(data)
     except TimeoutError:
         raise MatchTooSlow(
             f"expect_output /{pattern}/ was still matching {len(text):,} characters of output "

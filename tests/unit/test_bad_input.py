@@ -174,6 +174,25 @@ def test_sigterm_stops_the_cockpit_while_a_pattern_backtracks(workspace: Path) -
     assert matchers() == []
 
 
+def test_sigterm_as_the_steps_command_ends_is_not_lost(workspace: Path) -> None:
+    """Sent as the output arrives, SIGTERM came while the command ended: 3.11's wait_for
+    dropped it (5 of 8 tries), and the run went on to match for the full time limit."""
+    with_playbooks(workspace, slowmatch=SLOW_MATCH)
+    for _ in range(3):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cockpit", "run", "slowmatch", "--headless", "--config",
+             str(workspace)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+            stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                                           "COLUMNS": "200", "PYTHONUNBUFFERED": "1"})
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "│ aaaa" in line:
+                break
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=120)
+        assert "CANCELLED" in rest and "still matching" not in rest, rest
+
+
 # 5, 6, 11: the journal: a directory, a full disk, read-only media ---------------------------
 
 
