@@ -31,6 +31,22 @@ def local_time(at: datetime, tz: tzinfo, fmt: str = SHOWN, *, zone: bool = False
     return f"{shown} {zone_label(tz)}" if zone else shown
 
 
+LAUNCH_MARGIN = timedelta(days=366)
+"""How far either side of T-0 the cockpit counts: the timeline (T-7 to T+7 days and the
+windows after), countdowns and hours since the launch all fit in it."""
+
+
+def spans(at: datetime, tz: tzinfo, margin: timedelta) -> bool:
+    """Whether every moment within `margin` of the local time `at` (in zone `tz`) is a date
+    Python can hold, in that zone and in UTC (a launch in the year 9999 is not)."""
+    try:
+        for moment in (at - margin, at + margin):
+            moment.replace(tzinfo=tz).astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware (UTC)."""

@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cockpit.clock import LAUNCH_MARGIN, spans
 from cockpit.errors import ConfigError, Problem
 from cockpit.redact import register_secret
 from cockpit.semver import is_semver, strip_v
-from cockpit.tomlsource import line_of, read_toml, validation_problems
+from cockpit.tomlsource import Positive, field_error, line_of, read_toml, validation_problems
 
 CONFIG_NAME = "cockpit.toml"
 
@@ -52,10 +53,8 @@ class ReleaseConfig(_Section):
     @field_validator("version", "previous_version")
     @classmethod
     def _semver(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        bare = strip_v(value)
-        if not is_semver(bare):
+        bare = None if value is None else strip_v(value)
+        if bare is not None and not is_semver(bare):
             raise ValueError(
                 f"{value!r} is not a semantic version (MAJOR.MINOR.PATCH[-PRE], e.g. 1.1.0-beta)"
             )
@@ -79,6 +78,14 @@ class ReleaseConfig(_Section):
             raise ValueError("write launch as a local date-time without offset; set timezone")
         return value
 
+    @model_validator(mode="after")
+    def _countable(self) -> ReleaseConfig:
+        if not spans(self.launch, self.tz, LAUNCH_MARGIN):  # the timeline would overflow
+            raise field_error("launch", f"{self.launch} is too far out: the cockpit counts a "
+                              "year either side of T-0, and dates run 0001-01-01 to 9999-12-31",
+                              fix="write the real launch, e.g. 2026-01-15 08:00:00")
+        return self
+
     @property
     def tz(self) -> tzinfo:
         return ZoneInfo(self.timezone)
@@ -101,7 +108,7 @@ class BuildConfig(_Section):
     """Archive per target, or the bare binary (as the real caro release does)."""
     artifact_name: str = "{binary}-v{version}-{target}"
     """Template for asset names: {binary}, {version}, {target}."""
-    max_size_mb: float = 50
+    max_size_mb: Positive = 50
     """Binary size budget; the size check fails above it."""
     dist_dir: Path = Path("dist")
     """Where artifacts land, under <dist_dir>/<version>/."""
@@ -113,7 +120,7 @@ class BuilderConfig(_Section):
     targets: list[str] = Field(default_factory=list)
     """Target triples this builder serves; a local builder with none serves the host."""
     host: str | None = None
-    port: int = 22
+    port: int = Field(default=22, ge=1, le=65535)
     user: str | None = None
     identity: Path | None = None
     """Private key file (relative to this file); never a key itself."""
@@ -255,9 +262,7 @@ class Config(_Section):
 
 
 def find_config(explicit: Path | None) -> Path:
-    if explicit is not None:
-        return explicit
-    return Path.cwd() / CONFIG_NAME
+    return explicit if explicit is not None else Path.cwd() / CONFIG_NAME
 
 
 def load_config(path: Path) -> Config:

@@ -16,7 +16,10 @@ _SHIPPED = Path(__file__).resolve().parent.parent / "playbooks"
 def display_path(path: Path) -> str:
     """Short and still unambiguous: relative to the working directory, or to the shipped
     playbooks, else absolute."""
-    resolved = path.resolve() if path.is_absolute() else path
+    try:
+        resolved = path.resolve() if path.is_absolute() else path
+    except (OSError, RuntimeError):  # a symbolic link that loops: shown as given
+        return str(path)
     for base, prefix in ((Path.cwd(), ""), (_SHIPPED, "<shipped playbooks>/")):
         try:
             return prefix + str(resolved.relative_to(base))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +20,11 @@ from cockpit.errors import ParameterError, Problem
 from cockpit.semver import is_semver, strip_v
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+
+MAX_VALUE_BYTES = 16 * 1024
+"""The longest value a parameter takes. Values are substituted into commands, and Linux
+refuses a word over 128 KiB ("Argument list too long"); quoted for a shell, a value can grow
+several times over (each ' becomes '"'"'), so the limit leaves room."""
 
 ParamType = Literal["semver", "string", "text", "int", "bool", "path"]
 
@@ -55,6 +61,12 @@ def validate_value(name: str, spec: ParamSpec, raw: str) -> str:
     def fail(message: str, fix: str) -> ParameterError:
         return ParameterError([Problem(message, field=f"param {name}", fix=fix)])
 
+    size = len(raw.encode("utf-8", "surrogatepass"))
+    if size > MAX_VALUE_BYTES:  # before anything quotes it back: it is too long to show
+        raise fail(f"is {size:,} bytes long; a value may be at most {MAX_VALUE_BYTES:,} bytes "
+                   f"({MAX_VALUE_BYTES // 1024} KiB)",
+                   "shorten it (values go onto command lines, which take at most 128 KiB per "
+                   "word); for long text, put it in a file and give the file's path")
     value = raw
     if spec.type == "semver":
         value = strip_v(raw.strip())
@@ -87,8 +99,12 @@ def resolve_params(
     specs: Mapping[str, ParamSpec],
     given: Mapping[str, str],
     context: Mapping[str, str],
+    *,
+    source: Path | None = None,
 ) -> dict[str, str]:
-    """Validate given values against specs; fill defaults from the config context."""
+    """Validate given values against specs; fill defaults from the config context and from
+    the other parameters (``default = "{version}"``). `source`: the playbook's file, which
+    problems with its defaults name."""
     problems: list[Problem] = []
     for name in given:
         if name not in specs:
@@ -97,15 +113,26 @@ def resolve_params(
                 Problem(f"unknown parameter (this playbook takes: {known})", field=f"param {name}",
                         fix="drop it or check its spelling")
             )
+    order, cycle = _default_order(specs, given)
+    if cycle:
+        problems.append(Problem(
+            "defaults refer to each other in a circle: " + " -> ".join(f"{{{n}}}" for n in cycle),
+            file=source, field=f"param {cycle[0]}",
+            fix="give one of them a literal default or a config value (e.g. {release.version}), "
+                "or pass it with --param"))
     values: dict[str, str] = {}
-    for name, spec in specs.items():
+    for name in order:
+        spec = specs[name]
         raw = given.get(name)
         if raw is None and spec.default is not None:
             try:
-                raw = substitute(spec.default, context)
+                raw = substitute(spec.default, {**context, **values})
             except KeyError as exc:
-                problems.append(Problem(f"default refers to unknown value {{{exc.args[0]}}}",
-                                        field=f"param {name}"))
+                missing = exc.args[0]
+                problems.append(Problem(
+                    f"default refers to {{{missing}}}, which has no value" if missing in specs
+                    else f"default refers to unknown value {{{missing}}}",
+                    file=source, field=f"param {name}"))
                 continue
         if raw is None or raw == "":
             if spec.required:
@@ -120,7 +147,41 @@ def resolve_params(
             problems.extend(exc.problems)
     if problems:
         raise ParameterError(problems)
-    return values
+    return {name: values[name] for name in specs if name in values}
+
+
+def _default_order(specs: Mapping[str, ParamSpec], given: Mapping[str, str]
+                   ) -> tuple[list[str], list[str]]:
+    """The parameters in an order that resolves each default after those it refers to, and
+    the first circle of defaults found (e.g. [a, b, a]; its parameters are left out)."""
+    def refers(name: str) -> list[str]:
+        default = specs[name].default
+        if name in given or default is None:
+            return []
+        return [n for n in sorted(placeholders(default)) if n in specs]
+
+    order: list[str] = []
+    cycle: list[str] = []
+    state: dict[str, str] = {}  # "visiting" | "done"
+
+    def visit(name: str, path: list[str]) -> None:
+        nonlocal cycle
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            if not cycle:
+                cycle = [*path[path.index(name):], name]
+            return
+        state[name] = "visiting"
+        for other in refers(name):
+            visit(other, [*path, name])
+        state[name] = "done"
+        if name not in cycle:
+            order.append(name)
+
+    for name in specs:
+        visit(name, [])
+    return [n for n in order if n not in cycle], cycle
 
 
 def substitute(template: str, values: Mapping[str, str], *, quote: bool = False) -> str:

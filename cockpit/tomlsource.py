@@ -7,15 +7,29 @@ e.g. ``("builders", 1, "port")``) was written on.
 
 from __future__ import annotations
 
+import errno
 import re
 import tomllib
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from cockpit.errors import ConfigError, Problem
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A size, budget or timeout: above zero and finite (TOML also spells -1e308, inf and nan)."""
+
+
+
+def field_error(field: str, message: str, *, fix: str) -> PydanticCustomError:
+    """An error a model's own validator finds in one of its fields (it sees them all): the
+    problem is then located at that field, as a field's validator's would be."""
+    return PydanticCustomError("field_error", "{message}",
+                               {"message": message, "loc": field, "fix": fix})
+
 
 _TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'.]+)\s*=")
@@ -29,10 +43,22 @@ def read_toml(path: Path, *, what: str = "file") -> tuple[dict[str, Any], str]:
         raise ConfigError.single(
             f"{what} not found", file=path, fix="check the path, or create it with `cockpit init`"
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError.single(f"cannot read {what}: {exc}", file=path) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ConfigError.single(
+                f"{what} is a symbolic link that loops (it leads back to itself)", file=path,
+                fix=f"point it at the real file: ln -sfn TARGET {path}") from None
+        raise ConfigError.single(f"cannot read {what}: {exc.strerror or exc}", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError.single(f"cannot read {what}: {exc}", file=path,
+                                 fix="save it as UTF-8 text") from None
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError.single(
+            "arrays or inline tables nested too deeply to read", file=path,
+            line=_deep_line(text),
+            fix="flatten it: no key of a cockpit file takes more than a few levels") from None
     except tomllib.TOMLDecodeError as exc:
         line = _decode_error_line(exc)
         raise ConfigError.single(
@@ -42,6 +68,20 @@ def read_toml(path: Path, *, what: str = "file") -> tuple[dict[str, Any], str]:
             fix="correct the TOML syntax on that line (quotes, brackets, '=' between key and value)",
         ) from None
     return data, text
+
+
+def _deep_line(text: str, deep: int = 64) -> int | None:
+    """The first line where brackets and braces open past `deep` levels (counted plainly:
+    a hint of where to look, for a file too deep to parse)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _TABLE.match(line):
+            continue
+        for char in line:
+            depth += (char in "[{") - (char in "]}")
+            if depth > deep:
+                return number
+    return None
 
 
 def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
@@ -109,6 +149,10 @@ def _common_prefix(a: list[str], b: list[str]) -> int:
 _FIXES = {
     "extra_forbidden": "remove it, or check its spelling against the documented keys",
     "missing": "add it",
+    "greater_than": "give a positive number",
+    "greater_than_equal": "give a larger number",
+    "less_than_equal": "give a smaller number",
+    "finite_number": "give a finite number (not inf or nan)",
 }
 
 
@@ -122,7 +166,8 @@ def validation_problems(
     problems = []
     for item in err.errors():
         loc: list[str | int] = [*prefix]
-        for part in item["loc"]:
+        ctx = item.get("ctx") or {}
+        for part in [*item["loc"], *([ctx["loc"]] if isinstance(ctx.get("loc"), str) else [])]:
             if str(part).startswith("function-") or (
                     part in tags and loc and isinstance(loc[-1], int)):
                 continue
@@ -140,7 +185,6 @@ def validation_problems(
             if len(shown) < 60 and shown not in message:
                 message = f"{message} (got {shown})"
         fix = _FIXES.get(item["type"])
-        ctx = item.get("ctx") or {}
         if isinstance(ctx.get("fix"), str):
             fix = ctx["fix"]
         problems.append(Problem(message, file, line_of(text, loc), field, fix))

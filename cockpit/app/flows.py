@@ -22,7 +22,7 @@ from cockpit.engine.defaults import emergency_defaults
 from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
-from cockpit.params import substitute
+from cockpit.params import prose, substitute
 from cockpit.state.gates import blocked_by
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal, StepConfirmModal, TextModal
 
@@ -242,6 +242,9 @@ class Flows:
         step = None
         if playbook is not None and step_state is not None:
             step = next((s for s in playbook.steps if s.id == step_state.id), None)
+        if step is not None:  # its title as it ran: filled with the run's journaled values
+            values = {**app.config.context(), **run.params}
+            step = step.model_copy(update={"title": prose(step.title, values)})
         answer = await app.ask(ResolveModal(
             run.playbook, step, step_state.id if step_state else "?",
             step_state.command if step_state else ""))

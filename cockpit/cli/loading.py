@@ -24,7 +24,7 @@ def load_config_of(args: argparse.Namespace) -> Config:
     from cockpit.config import load_config
 
     path = config_path(args)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a link that loops: read_toml says so
         raise CockpitError([Problem("no cockpit.toml here", file=path,
                                     fix="pass --config F, run `cockpit init`, or try `cockpit demo`")])
     config = load_config(path)

@@ -52,7 +52,8 @@ class Planner:
         """Every value the playbook's steps may use; raises ParameterError naming each bad
         parameter and its fix."""
         context = self.context()
-        values = {**context, **resolve_params(playbook.params, given, context)}
+        values = {**context, **resolve_params(playbook.params, given, context,
+                                              source=playbook.source)}
         self._check_versions(playbook, values)
         return values
 

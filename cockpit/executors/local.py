@@ -55,8 +55,9 @@ class LocalRunner:
         tail = Tail()
         reader = asyncio.ensure_future(self._pump(proc, tail, sink, stdin))
         timed_out = False
-        try:
-            await asyncio.wait_for(asyncio.shield(reader), timeout)
+        try:  # asyncio.timeout, not wait_for: 3.11's wait_for drops a cancellation (SIGTERM)
+            async with asyncio.timeout(timeout):  # that comes as the command ends
+                await asyncio.shield(reader)
         except TimeoutError:
             timed_out = True
             await self._kill(proc)

@@ -34,7 +34,7 @@ async def upload_all(forge: Forge, tag: str, files: list[Path], say: Say) -> Rel
     up `starter` leftovers and same-name assets; verify everything at the end."""
     release = await _existing(forge, tag)
     for path in files:
-        size = path.stat().st_size
+        size = _size(path)
         current = release.asset(path.name)
         if current is not None and current.state == "uploaded" and current.size == size:
             say(f"{path.name}: already uploaded ({size:,} bytes)")
@@ -45,6 +45,8 @@ async def upload_all(forge: Forge, tag: str, files: list[Path], say: Say) -> Rel
                 await forge.delete_asset(release, current)
             try:
                 asset = await forge.upload_once(release, path)
+            except FileNotFoundError:  # deleted while it was being sent
+                raise _missing(path) from None
             except ForgeError as exc:
                 if not (exc.retryable or exc.conflict) or attempt == UPLOAD_ATTEMPTS:
                     raise
@@ -65,7 +67,7 @@ async def verify(forge: Forge, tag: str, files: list[Path], say: Say) -> Release
     wrong = []
     for path in files:
         asset = release.asset(path.name)
-        size = path.stat().st_size
+        size = _size(path)
         if asset is None or asset.state != "uploaded" or asset.size != size:
             got = "missing" if asset is None else f"{asset.state}, {asset.size:,} bytes"
             wrong.append(f"{path.name} ({got}; want uploaded, {size:,} bytes)")
@@ -129,6 +131,21 @@ async def check_latest(forge: Forge, tag: str, say: Say) -> Release:
                          "run build-and-upload's publish step")
     raise ForgeError(f"the latest release is {now}, not {tag}",
                      "make it the latest (the rollback playbook's latest step does this)")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        raise _missing(path) from None
+
+
+def _missing(path: Path) -> ForgeError:
+    """An artifact listed when the step began is gone (dist deleted mid-upload)."""
+    return ForgeError(
+        f"{path.name} is missing from {path.parent}: it was removed after the build",
+        "rebuild it (`cockpit build`, or re-run the playbook's build step), then re-run this "
+        "step: what is already uploaded stays, and only what is missing is sent")
 
 
 async def _existing(forge: Forge, tag: str) -> Release:

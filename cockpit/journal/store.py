@@ -24,12 +24,15 @@ from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from cockpit.clock import Clock, SystemClock
 from cockpit.errors import JournalError, Problem
 from cockpit.journal.checkpoint import Checkpointer
 from cockpit.journal.events import Payload, SessionStarted
-from cockpit.journal.holder import lock_path
+from cockpit.journal.holder import controller_gone, lock_path
+from cockpit.journal.problems import journal_problem as _problem
+from cockpit.journal.problems import unmerged_wal, writable
 from cockpit.journal.row import SELECT, Event, table_columns
 from cockpit.redact import redact_value
 
@@ -65,21 +68,6 @@ class JournalLocked(JournalError):
     """Another controller holds this journal."""
 
 
-def _problem(path: Path, exc: BaseException, action: str) -> JournalError:
-    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    denied = isinstance(exc, OSError) and exc.errno in {errno.EROFS, errno.EACCES, errno.EPERM}
-    if "not a database" in text or "malformed" in text:
-        fix = f"this file is not a cockpit journal: move it away (mv {path} {path}.bad) or set [journal] path"
-        message = "is not an SQLite journal"
-    elif denied or "readonly" in text or "read-only" in text.lower() or "unable to open" in text:
-        fix = "make the journal's directory writable, or set [journal] path to a writable place"
-        message = f"cannot {action}: {text}"
-    else:
-        fix = "check the journal path in [journal] path"
-        message = f"cannot {action}: {text}"
-    return JournalError([Problem(message, file=path, fix=fix)])
-
-
 class Journal:
     """Append and read events. Open with `Journal.controller` or `Journal.readonly`."""
 
@@ -111,6 +99,8 @@ class Journal:
     def controller(cls, path: Path, *, clock: Clock | None = None) -> Journal:
         """Open for writing, taking the controller lock; raise JournalLocked if it is held."""
         clock = clock or SystemClock()
+        if path.is_dir():
+            raise _problem(path, IsADirectoryError(errno.EISDIR, "is a directory"), "open")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
@@ -164,13 +154,22 @@ class Journal:
                 file=path,
                 fix="start `cockpit` (the controller) first, then spectate",
             )])
+        if path.is_dir():
+            raise _problem(path, IsADirectoryError(errno.EISDIR, "is a directory"), "open")
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("SELECT count(*) FROM events").fetchone()
-            columns = table_columns(conn)
+            conn, columns = _open_readonly(path, "mode=ro")
         except sqlite3.Error as exc:
-            raise _problem(path, exc, "read the journal") from None
+            # on read-only media (or where this user may not write) SQLite cannot make the
+            # journal's -shm file and mode=ro fails: with no controller writing it, the
+            # journal cannot change, and is read as immutable
+            if writable(path) or controller_gone(path) is None:
+                raise _problem(path, exc, "read the journal") from None
+            if (stale := unmerged_wal(path)) is not None:
+                raise stale from None
+            try:
+                conn, columns = _open_readonly(path, "immutable=1")
+            except sqlite3.Error as again:
+                raise _problem(path, again, "read the journal") from None
         journal = cls(path, conn, writable=False, clock=clock or SystemClock(), session="spectator")
         if "text" not in columns:  # the controller adds it when it next opens this journal
             journal._select = SELECT.replace("text FROM", "NULL FROM")
@@ -251,7 +250,8 @@ class Journal:
             try:
                 yield
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite ends it itself on some errors (a
+                    self._conn.execute("ROLLBACK")  # full disk): its error is the one to tell
                 raise
             self._conn.execute("COMMIT")
 
@@ -329,6 +329,17 @@ class Journal:
         with self._read_lock:
             row = self._reader.execute("SELECT max(id) FROM events").fetchone()
         return int(row[0] or 0)
+
+
+def _open_readonly(path: Path, mode: str) -> tuple[sqlite3.Connection, set[str]]:
+    conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM events").fetchone()
+        return conn, table_columns(conn)
+    except sqlite3.Error:
+        conn.close()
+        raise
 
 
 def _take(fd: int) -> bool:

@@ -6,9 +6,11 @@ to act on a failure. Manual checks are not run here: the operator ticks them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,56 @@ from cockpit.executors.local import LocalRunner
 from cockpit.params import check_regex, check_words, render_argv, substitute
 from cockpit.shellvalues import script
 from cockpit.steps.pii import CATEGORIES, scan_text
+from cockpit.tomlsource import Positive
+
+MATCH_SECONDS = 5.0
+"""How long matching an `expect_output` pattern against a step's output may take."""
+
+_MATCHER = """# cockpit: an expect_output match, off the event loop
+import re, resource, sys
+resource.setrlimit(resource.RLIMIT_CPU, ({cpu}, {cpu}))
+size, _, rest = sys.stdin.buffer.read().partition(b"\\n")
+pattern, text = rest[:int(size)].decode(), rest[int(size):].decode()
+found = re.search(pattern, text, re.MULTILINE)
+sys.stdout.buffer.write(b"" if found is None else b"=" + found.group(0).encode())
+"""
+
+
+class MatchTooSlow(ValueError):
+    """An expect_output pattern that backtracks without end on this output."""
+
+
+async def search_output(pattern: str, text: str, *, limit: float = MATCH_SECONDS) -> str | None:
+    """What `pattern` finds in `text` (re.search, MULTILINE), or None; raise MatchTooSlow
+    past `limit` seconds.
+
+    A pattern such as ``^(a+)+$`` backtracks for minutes on a line like ``aaa…ab``, inside
+    one C call that holds the GIL: run in the cockpit, it froze the event loop (keys,
+    journal polls, SIGTERM) until it ended. A thread cannot be stopped, and spotting such
+    patterns when a playbook loads cannot be done reliably: so the match runs in a small
+    child process (~20 ms) the loop awaits, killed at the limit or when the step is
+    cancelled; its CPU limit ends it even if the cockpit itself is killed."""
+    data = f"{len(pattern.encode())}\n{pattern}{text}".encode()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-I", "-S", "-c", _MATCHER.format(cpu=math.ceil(limit) + 1),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL)
+    try:  # asyncio.timeout: wait_for (3.11) drops a cancellation that comes as it ends
+        async with asyncio.timeout(limit):
+            out, _ = await proc.communicate(data)
+    except TimeoutError:
+        raise MatchTooSlow(
+            f"expect_output /{pattern}/ was still matching {len(text):,} characters of output "
+            f"after {limit:g} s: it backtracks without end (nested repetition such as (a+)+); "
+            "rewrite it without a repeated group that repeats (e.g. ^a+$)") from None
+    finally:
+        if proc.returncode is None:  # timed out, or the step was cancelled
+            proc.kill()
+            await asyncio.shield(proc.wait())
+    if proc.returncode != 0:
+        raise MatchTooSlow(f"expect_output /{pattern}/ could not be matched against the output "
+                           f"(the matcher exited {proc.returncode})")
+    return out[1:].decode() if out else None
 
 
 class Check(BaseModel):
@@ -39,11 +91,11 @@ class Check(BaseModel):
     """command: a regular expression the output must contain."""
     path: str | None = None
     """binary-size: the binary; p95-latency: hyperfine --export-json file; pii-scan: export."""
-    max_ms: float = 1000
+    max_ms: Positive = 1000
     """p95-latency budget in milliseconds."""
-    max_mb: float | None = None
+    max_mb: Positive | None = None
     """binary-size budget; default: build.max_size_mb."""
-    timeout: float | None = 600
+    timeout: Positive | None = 600
 
     @property
     def by_hand(self) -> bool:
@@ -130,7 +182,7 @@ class CheckRunner:
                                "\n".join(result.tail[-20:]))
         expect = check.expect_output and substitute(
             check.expect_output, {k: re.escape(v) for k, v in self.values.items()})
-        if expect and not re.search(expect, result.text, re.MULTILINE):
+        if expect and await search_output(expect, result.text) is None:
             return CheckResult(check.title, check.kind, False,
                                f"output does not match /{expect}/",
                                "\n".join(result.tail[-20:]))

@@ -5,7 +5,6 @@ retried, timed out, its exit code and output checked."""
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 from collections.abc import Mapping
 from typing import Literal
@@ -16,6 +15,7 @@ from cockpit.journal.events import StepProcess, StepRetry, StepStatus
 from cockpit.params import check_regex, check_words, literal_pattern, render_argv, shown, substitute
 from cockpit.shellvalues import PREFIX, script, shown_script
 from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext, step_cwd
+from cockpit.steps.checks import MatchTooSlow, search_output
 
 
 class ShellStep(StepBase):
@@ -103,15 +103,20 @@ class ShellStep(StepBase):
             code = result.exit_code
             if result.error:
                 return Outcome(StepStatus.FAILED, result.error)
-            found = re.search(pattern, result.text, re.MULTILINE) if pattern else None
+            found = None
+            if pattern and not result.timed_out and code == self.expect_exit:
+                try:  # off the loop, with a time limit: a pattern may backtrack without end
+                    found = await search_output(pattern, result.text)
+                except MatchTooSlow as exc:
+                    return Outcome(StepStatus.FAILED, str(exc), code)
             if result.timed_out:
                 status, message = StepStatus.TIMEOUT, f"timed out after {self.timeout:g}s"
             elif code != self.expect_exit:
                 status, message = StepStatus.FAILED, f"exit code {code} (expected {self.expect_exit})"
-            elif pattern and not found:
+            elif pattern and found is None:
                 status, message = StepStatus.FAILED, f"output does not match /{pattern}/"
             elif found:  # say what was checked, in the words of the output
-                return Outcome(StepStatus.OK, f"exit code {code}; output has {found.group(0).strip()!r}",
+                return Outcome(StepStatus.OK, f"exit code {code}; output has {found.strip()!r}",
                                code)
             else:
                 return Outcome(StepStatus.OK, f"exit code {code}", code)
