@@ -54,9 +54,11 @@ class ManualModal(_RunQuestion[ManualAnswer | None]):
                         tooltip="Stop the run here (asked again; resume later)")]
 
     def __init__(self, title: str, instructions: str,
-                 fresh: Callable[[], Awaitable[str]] | None = None) -> None:
+                 fresh: Callable[[], Awaitable[str]] | None = None,
+                 heading: str = "Manual step") -> None:
         super().__init__()
         self.title_text = title
+        self.heading = heading
         self.instructions = instructions
         self.fresh = fresh
 
@@ -71,7 +73,7 @@ class ManualModal(_RunQuestion[ManualAnswer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
-            yield from _question(f"Manual step: {self.title_text}",
+            yield from _question(f"{self.heading}: {self.title_text}",
                                  self.instructions or self.title_text, "note (optional)",
                                  "manual-note")
             with Horizontal(classes="modal-buttons"):

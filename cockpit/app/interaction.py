@@ -45,7 +45,7 @@ class UiInteraction:
             self.app.copy_to_clipboard(question.clipboard)
         answer: q.ManualAnswer | None = await self._answer(
             question.title, lambda: ManualModal(question.title, question.instructions,
-                                                question.fresh),
+                                                question.fresh, question.heading),
             lambda a: a is not None, f"{question.title} is not done.",
             again=question.again)  # "not done yet": the operator is on it, it opens at once
         return answer

@@ -38,7 +38,8 @@ class TerminalInteraction:
 
     async def manual(self, question: q.Manual) -> ManualAnswer | None:
         fresh = await question.fresh() if question.fresh is not None else ""
-        self.console.print(Text(f"  manual: {question.instructions or question.title}{fresh}"))
+        self.console.print(Text(f"  {question.heading.lower()}: "
+                                f"{question.instructions or question.title}{fresh}"))
         if not self.interactive:
             raise Unattended(question.step, "an operator (run it in the cockpit or a terminal)")
         done = Confirm.ask("  done?", console=self.console, default=True)

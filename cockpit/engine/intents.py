@@ -67,7 +67,8 @@ async def earlier(journal: Journal, log: Callable[[IntentSettled], Event],
             f"An earlier attempt (run {found.run_id}, {when}) was cut off while doing this, "
             f"and whether it happened cannot be checked from here:\n\n{shown}\n\n"
             "Look where it goes. Done: it happened, and it is not done again. Not done: it "
-            "did not happen, and it is done now.", clipboard=shown))
+            "did not happen, and it is done now.", clipboard=shown,
+            heading="Did it happen?"))
         if answer is None:
             return "stop"
         verdict = answer.done

@@ -46,6 +46,8 @@ class Manual:
     """Text worth copying for the operator (a message to post by hand)."""
     again: bool = False
     """Asked again at once: the operator said done and the step says why it is not."""
+    heading: str = "Manual step"
+    """What kind of question it is (shown before the title)."""
     fresh: Callable[[], Awaitable[str]] | None = None
     """What the step shows as it is now (a read-only command's output, e.g. the commits a
     branch gained): read again whenever the question is shown, after the instructions."""
