@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Mapping
+from typing import Any
 from dataclasses import dataclass
 
 from cockpit.errors import CockpitError, Problem
@@ -79,62 +80,66 @@ def webhook_url(channel: str, webhooks: Mapping[str, str]) -> str | None:
     return os.environ.get(env) or None
 
 
-async def post(url: str, message: str, say: Callable[[str], None],
-               timeout: float = 20.0) -> list[Posted]:
+def client(timeout: float = 20.0) -> Any:
+    """The HTTP client a post's parts go through (one connection for them all)."""
     import httpx
 
-    posted: list[Posted] = []
-    parts = split(message)
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        for index, part in enumerate(parts, 1):
-            waited = 0.0
-            for attempt in range(1, ATTEMPTS + 1):
-                try:
-                    response = await client.post(url, params={"wait": "true"},
-                                                 json={"content": part})
-                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never sent
-                    if attempt == ATTEMPTS:
-                        raise AnnounceError(
-                            f"the webhook could not be reached: {type(exc).__name__}",
-                            "check the network, then re-run the step",
-                            maybe_posted=bool(posted)) from None
-                    await asyncio.sleep(attempt)
-                    continue
-                except httpx.HTTPError as exc:  # sent, no reply: it may be posted; never again blindly
-                    raise AnnounceError(
-                        f"part {index}/{len(parts)} was sent and the webhook did not answer "
-                        f"({type(exc).__name__}): it may have been posted",
-                        "look at the channel; re-running the step asks whether it was posted",
-                        maybe_posted=True) from None
-                if response.status_code == 429:
-                    wait = _retry_after(response)
-                    if wait > MAX_WAIT or attempt == ATTEMPTS:
-                        raise AnnounceError(f"the webhook is rate limited for {wait:.0f}s",
-                                            "wait, then re-run the step",
-                                            maybe_posted=bool(posted))
-                    say(f"part {index}/{len(parts)}: rate limited, waiting {wait:.1f}s as asked")
-                    waited += wait
-                    await asyncio.sleep(wait)
-                    continue
-                if response.status_code >= 500 and attempt < ATTEMPTS:
-                    await asyncio.sleep(attempt)
-                    continue
-                if response.status_code not in {200, 204}:
-                    raise AnnounceError(f"the webhook refused the post: {response.status_code} "
-                                        f"{response.text[:200]}",
-                                        "check the webhook (it may have been deleted)",
-                                        maybe_posted=bool(posted))
+    return httpx.AsyncClient(timeout=timeout)
+
+
+async def post_part(client: Any, url: str, part: str, index: int, total: int,
+                    say: Callable[[str], None]) -> Posted:
+    """Post one part. Retried only where it certainly did not go out (not reached, 429); an
+    error after it was sent says it may have been posted (`maybe_posted`): never again blindly."""
+    import httpx
+
+    waited = 0.0
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response = await client.post(url, params={"wait": "true"}, json={"content": part})
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol,
+                httpx.ProxyError, httpx.PoolTimeout, httpx.InvalidURL) as exc:  # never sent
+            if attempt == ATTEMPTS or isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+                raise AnnounceError(f"the webhook could not be reached: {type(exc).__name__}",
+                                    "check the webhook URL and the network, then re-run the "
+                                    "step") from None
+            await asyncio.sleep(attempt)
+            continue
+        except httpx.HTTPError as exc:  # sent, no reply: it may be posted
+            raise AnnounceError(
+                f"part {index}/{total} was sent and the webhook did not answer "
+                f"({type(exc).__name__}): it may have been posted",
+                "look at the channel; re-running the step asks whether it was posted",
+                maybe_posted=True) from None
+        if response.status_code == 429:  # refused, not posted: wait as asked
+            wait = _retry_after(response)
+            if wait > MAX_WAIT or attempt == ATTEMPTS:
+                raise AnnounceError(f"the webhook is rate limited for {wait:.0f}s",
+                                    "wait, then re-run the step")
+            say(f"part {index}/{total}: rate limited, waiting {wait:.1f}s as asked")
+            waited += wait
+            await asyncio.sleep(wait)
+            continue
+        if response.status_code >= 500:  # the far side failed after taking it: may be posted
+            raise AnnounceError(
+                f"part {index}/{total}: the webhook answered {response.status_code} after "
+                "taking it: it may have been posted",
+                "look at the channel; re-running the step asks whether it was posted",
+                maybe_posted=True)
+        if response.status_code not in {200, 204}:
+            raise AnnounceError(f"the webhook refused the post: {response.status_code} "
+                                f"{response.text[:200]}",
+                                "check the webhook (it may have been deleted)")
+        message_id = ""
+        if response.status_code == 200:
+            try:
+                message_id = str(response.json().get("id", ""))
+            except ValueError:
                 message_id = ""
-                if response.status_code == 200:
-                    try:
-                        message_id = str(response.json().get("id", ""))
-                    except ValueError:
-                        message_id = ""
-                posted.append(Posted(index, message_id, waited))
-                say(f"part {index}/{len(parts)} posted ({len(part)} characters)"
-                    + (f", message {message_id}" if message_id else ""))
-                break
-    return posted
+        say(f"part {index}/{total} posted ({len(part)} characters)"
+            + (f", message {message_id}" if message_id else ""))
+        return Posted(index, message_id, waited)
+    raise AssertionError("unreachable: the last attempt raises or returns")
 
 
 def _retry_after(response: object) -> float:
