@@ -7,6 +7,7 @@ remote builder. A stage that cannot go on raises `StageFailed` with what to do.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import shlex
@@ -42,6 +43,21 @@ class Matrix(Protocol):
 
     def log_file(self, run_id: str, target: str) -> IO[str]: ...
 
+    synced: dict[str, asyncio.Future[str]]
+    """Each builder's source sync in this build (its targets share one)."""
+
+
+def sync_script(src: str, commit: str) -> str:
+    """Shell text that makes `src` the tar archive on stdin, with cargo's incremental builds
+    kept right: the archive is extracted beside `src` with fresh times (`tar -m`); a file whose
+    content is unchanged then takes back its old time, so cargo rebuilds exactly what changed.
+    (Extracting with the commit's times would make an older commit look older than the last
+    build: cargo would call it fresh and ship the newer binary.)"""
+    s, new = shlex.quote(src), shlex.quote(src + ".new")
+    keep = "for f; do if cmp -s \"$f\" \"$0/$f\"; then touch -r \"$0/$f\" \"$f\"; fi; done"
+    return (f"rm -rf {new} && mkdir -p {new} {s} && tar -xmf - -C {new} && "
+            f"(cd {new} && find . -type f -exec sh -c {shlex.quote(keep)} {s} {{}} +) && "
+            f"echo {shlex.quote(commit)} > {new}/.cockpit-commit && rm -rf {s} && mv {new} {s}")
 
 
 class StageFailed(CockpitError):
@@ -104,15 +120,26 @@ class TargetStages:
         return result
 
     async def stage_sync(self) -> str:
+        """The commit's tree into the builder's source dir, once per builder and build (its
+        targets share it); what the work tree has uncommitted is said, and not built."""
         if self.ws.in_place:
             return f"commit {self.commit[:12]} (in place)"
+        name = self.a.builder.name
+        if name not in self.m.synced:
+            self.m.synced[name] = asyncio.ensure_future(self._sync())
+        synced = await asyncio.shield(self.m.synced[name])
+        left = gitrepo.changes(self.config.repo)
+        if not left:
+            return synced
+        paths = ", ".join(line[3:] for line in left[:5]) + (", ..." if len(left) > 5 else "")
+        changes = "change" if len(left) == 1 else "changes"
+        return f"{synced}; not built: {len(left)} uncommitted {changes} ({paths})"
+
+    async def _sync(self) -> str:
         archive, complaint = gitrepo.archive(self.config.repo, self.commit)
         if complaint:
             raise StageFailed(f"git archive failed: {complaint}")
-        src = shlex.quote(self.src)
-        await self.sh(f"rm -rf {src} && mkdir -p {src} && tar -xf - -C {src} && "
-                      f"echo {shlex.quote(self.commit)} > {src}/.cockpit-commit",
-                      what="source sync", stdin=archive)
+        await self.sh(sync_script(self.src, self.commit), what="source sync", stdin=archive)
         return f"commit {self.commit[:12]} ({len(archive) // 1024} KiB)"
 
     async def stage_build(self) -> str:
