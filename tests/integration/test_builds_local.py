@@ -96,3 +96,20 @@ async def test_local_builds_stay_incremental_and_follow_the_commit_either_way(
     assert smoke() == "caro 1.1.0-beta"
     started = journal.events(kinds=["build_started"])
     assert started[-1].data["commit"] == older and started[0].run_id == first
+
+
+def test_check_warns_that_uncommitted_changes_are_not_part_of_the_build(workspace: Path) -> None:
+    config = load_config(workspace)
+    says(config.repo, "UNCOMMITTED")
+    (config.repo / "notes.txt").write_text("scratch\n")
+    out = subprocess.run([sys.executable, "-m", "cockpit", "check", "--config", str(workspace)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr  # a warning, not a failure
+    warning = out.stdout[out.stdout.index("warning:"):]
+    assert "2 uncommitted changes" in warning and "not part of a build" in warning
+    assert "src/main.rs" in warning and "notes.txt" in warning
+    git(config.repo, "checkout", "src/main.rs")
+    (config.repo / "notes.txt").unlink()
+    clean = subprocess.run([sys.executable, "-m", "cockpit", "check", "--config", str(workspace)],
+                           capture_output=True, text=True)
+    assert clean.returncode == 0 and "warning:" not in clean.stdout
