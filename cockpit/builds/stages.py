@@ -49,15 +49,20 @@ class Matrix(Protocol):
 
 def sync_script(src: str, commit: str) -> str:
     """Shell text that makes `src` the tar archive on stdin, with cargo's incremental builds
-    kept right: the archive is extracted beside `src` with fresh times (`tar -m`); a file whose
-    content is unchanged then takes back its old time, so cargo rebuilds exactly what changed.
-    (Extracting with the commit's times would make an older commit look older than the last
-    build: cargo would call it fresh and ship the newer binary.)"""
-    s, new = shlex.quote(src), shlex.quote(src + ".new")
-    keep = "for f; do if cmp -s \"$f\" \"$0/$f\"; then touch -r \"$0/$f\" \"$f\"; fi; done"
-    return (f"rm -rf {new} && mkdir -p {new} {s} && tar -xmf - -C {new} && "
-            f"(cd {new} && find . -type f -exec sh -c {shlex.quote(keep)} {s} {{}} +) && "
-            f"echo {shlex.quote(commit)} > {new}/.cockpit-commit && rm -rf {s} && mv {new} {s}")
+    kept right: the archive is extracted beside `src` with fresh times (`tar -m`), then the
+    files whose content is unchanged (same path and sha256) are copied over from `src` with
+    their old times, so cargo rebuilds exactly what changed. (Extracting with the commit's
+    times would make an older commit look older than the last build: cargo would call it
+    fresh and ship the newer binary.) A constant number of processes, however many files."""
+    s, new, sums = shlex.quote(src), shlex.quote(src + ".new"), shlex.quote(src + ".sums")
+    listed = "find . -type f -exec sha256sum {} + | sort"
+    return (f"export LC_ALL=C; rm -rf {new} {sums} && mkdir -p {new} {s} {sums} && "
+            f"tar -xmf - -C {new} && (cd {new} && {listed} > {sums}/new) && "
+            f"(cd {s} && {listed} > {sums}/old) && "
+            f"comm -12 {sums}/new {sums}/old | cut -c67- > {sums}/same && "
+            f"if [ -s {sums}/same ]; then (cd {s} && tar -cf - -T {sums}/same) | "
+            f"tar -xf - -C {new}; fi && echo {shlex.quote(commit)} > {new}/.cockpit-commit && "
+            f"rm -rf {s} {sums} && mv {new} {s}")
 
 
 class StageFailed(CockpitError):
