@@ -104,7 +104,9 @@ class CommitStep(StepBase):
 
     def plan(self, ctx: PlanContext) -> list[str]:
         where = step_cwd(self, ctx.repo, ctx.values)
-        return [survey(where, self._paths(ctx.values)).text(self.argv(ctx.values))]
+        text = survey(where, self._paths(ctx.values)).text(self.argv(ctx.values))
+        first, _, rest = text.partition("\n")
+        return [f"{first}    (in {where})" if ctx.show_cwd else first, rest]
 
     def preflight(self, plan: PlanContext) -> list[Problem]:
         try:

@@ -53,7 +53,7 @@ def test_the_plan_shows_the_command_the_files_their_stat_and_what_stays_out(
     edit(config)
     plan = preview(step(["Cargo.toml", "Cargo.lock"]), PlanContext(config, {"version": "1.1.1"}))
     assert plan.splitlines()[:4] == [
-        "$ git commit -m 'm 1.1.1' -- Cargo.toml Cargo.lock",
+        f"$ git commit -m 'm 1.1.1' -- Cargo.toml Cargo.lock    (in {config.repo})",
         "files committed: Cargo.toml",
         "named, unchanged: Cargo.lock",
         " Cargo.toml | 2 +-"]
