@@ -295,6 +295,6 @@ CONTEXT_KEYS = frozenset({
     "release.timezone", "build.package", "build.binary", "build.profile", "build.max_size_mb",
     "build.dist_dir", "install.script", "forge.repository", "install.strategy",
     "release.next_hotfix", "release.hours_since_launch", "forge.downloads", "operator",
-    "build.host", "build.binary_path",
+    "build.host", "build.binary_path", "build.built_binary",
 })
 """Every key `Config.context` provides; playbooks are checked against it when they load."""

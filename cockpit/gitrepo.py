@@ -115,3 +115,26 @@ def exclude(repo: Path, paths: list[Path]) -> list[str]:
         file.write_text(text + "# the cockpit's own state (cockpit.toml)\n" + "\n".join(added)
                         + "\n")
     return added
+
+
+def untracked(repo: Path, paths: list[str]) -> list[str]:
+    """Which of `paths` (relative to `repo`) git tracks neither in HEAD nor in the index."""
+    return [p for p in paths if _git(repo, "ls-files", "--error-unmatch", "--with-tree=HEAD",
+                                     "--", p).returncode != 0]
+
+
+def changed_files(repo: Path, paths: list[str]) -> list[str]:
+    """The files under `paths` that differ from HEAD (staged or not), as git names them."""
+    out = _git(repo, "diff", "--name-only", "HEAD", "--", *paths)
+    return out.stdout.splitlines() if out.returncode == 0 else []
+
+
+def diff_stat(repo: Path, paths: list[str]) -> str:
+    """`git diff --stat HEAD` of exactly `paths` ('' when none of them differ)."""
+    return _git(repo, "diff", "--stat", "HEAD", "--", *paths).stdout.rstrip()
+
+
+def changes_besides(repo: Path, paths: list[str]) -> list[str]:
+    """`git status --short` lines of every change in the work tree outside `paths`."""
+    out = _git(repo, "status", "--short", "--", ":/", *(f":(exclude){p}" for p in paths))
+    return out.stdout.splitlines() if out.returncode == 0 else []

@@ -1,7 +1,8 @@
 """The build matrix: every target built on a builder that serves it, then verified and packaged.
 
-Stages per target: sync (the release repository's checked-out commit, sent as a `git archive`
-over the SSH connection itself), build (cargo, with progress from its JSON messages), size,
+Stages per target: sync (the release repository's checked-out commit as a `git archive`, sent
+over the SSH connection itself to a remote builder, extracted beside the journal for the local
+one: the work tree is never built), build (cargo, with progress from its JSON messages), size,
 smoke (`--version` on the builder or under a configured runner such as qemu-aarch64), package
 (reproducible tar.gz or bare binary), checksum (`<asset>.sha256` in `shasum -a 256` form) and
 fetch (remote artifacts copied back and their checksums verified here). Targets run in parallel,
@@ -60,6 +61,8 @@ class BuildMatrix:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self.hosts: dict[str, str] = {}
         """Each builder's host triple, once asked."""
+        self.synced: dict[str, asyncio.Future[str]] = {}
+        """Each builder's source sync in the current run (its targets share it)."""
         self.total: int | None = None
         self.finished: BuildFinished | None = None
         """How the last run ended (also in the journal)."""
@@ -108,6 +111,7 @@ class BuildMatrix:
         run_id = "b-" + uuid.uuid4().hex[:8]
         commit = self.commit()
         self.total = self.total_units()
+        self.synced = {}
         targets = [{"target": a.target, "builder": a.builder.name} for a in assignments]
         self.log(BuildStarted(targets=targets, commit=commit, retry_of=retry_of), run_id)
         results: dict[str, str] = {}

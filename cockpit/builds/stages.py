@@ -7,6 +7,7 @@ remote builder. A stage that cannot go on raises `StageFailed` with what to do.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import shlex
@@ -42,6 +43,26 @@ class Matrix(Protocol):
 
     def log_file(self, run_id: str, target: str) -> IO[str]: ...
 
+    synced: dict[str, asyncio.Future[str]]
+    """Each builder's source sync in this build (its targets share one)."""
+
+
+def sync_script(src: str, commit: str) -> str:
+    """Shell text that makes `src` the tar archive on stdin, with cargo's incremental builds
+    kept right: the archive is extracted beside `src` with fresh times (`tar -m`), then the
+    files whose content is unchanged (same path and sha256) are copied over from `src` with
+    their old times, so cargo rebuilds exactly what changed. (Extracting with the commit's
+    times would make an older commit look older than the last build: cargo would call it
+    fresh and ship the newer binary.) A constant number of processes, however many files."""
+    s, new, sums = shlex.quote(src), shlex.quote(src + ".new"), shlex.quote(src + ".sums")
+    listed = "find . -type f -exec sha256sum {} + | sort"
+    return (f"export LC_ALL=C; rm -rf {new} {sums} && mkdir -p {new} {s} {sums} && "
+            f"tar -xmf - -C {new} && (cd {new} && {listed} > {sums}/new) && "
+            f"(cd {s} && {listed} > {sums}/old) && "
+            f"comm -12 {sums}/new {sums}/old | cut -c67- > {sums}/same && "
+            f"if [ -s {sums}/same ]; then (cd {s} && tar -cf - -T {sums}/same) | "
+            f"tar -xf - -C {new}; fi && echo {shlex.quote(commit)} > {new}/.cockpit-commit && "
+            f"rm -rf {s} {sums} && mv {new} {s}")
 
 
 class StageFailed(CockpitError):
@@ -104,15 +125,26 @@ class TargetStages:
         return result
 
     async def stage_sync(self) -> str:
+        """The commit's tree into the builder's source dir, once per builder and build (its
+        targets share it); what the work tree has uncommitted is said, and not built."""
         if self.ws.in_place:
             return f"commit {self.commit[:12]} (in place)"
+        name = self.a.builder.name
+        if name not in self.m.synced:
+            self.m.synced[name] = asyncio.ensure_future(self._sync())
+        synced = await asyncio.shield(self.m.synced[name])
+        left = gitrepo.changes(self.config.repo)
+        if not left:
+            return synced
+        paths = ", ".join(line[3:] for line in left[:5]) + (", ..." if len(left) > 5 else "")
+        changes = "change" if len(left) == 1 else "changes"
+        return f"{synced}; not built: {len(left)} uncommitted {changes} ({paths})"
+
+    async def _sync(self) -> str:
         archive, complaint = gitrepo.archive(self.config.repo, self.commit)
         if complaint:
             raise StageFailed(f"git archive failed: {complaint}")
-        src = shlex.quote(self.src)
-        await self.sh(f"rm -rf {src} && mkdir -p {src} && tar -xf - -C {src} && "
-                      f"echo {shlex.quote(self.commit)} > {src}/.cockpit-commit",
-                      what="source sync", stdin=archive)
+        await self.sh(sync_script(self.src, self.commit), what="source sync", stdin=archive)
         return f"commit {self.commit[:12]} ({len(archive) // 1024} KiB)"
 
     async def stage_build(self) -> str:

@@ -47,6 +47,11 @@ def command(args: argparse.Namespace) -> int:
         failed = _probe_builders(config, console)
         if failed:
             code = max(code, 1)
+    if config is not None and runbook is not None:
+        from cockpit.engine.preflight import dirty_tree
+
+        if warning := dirty_tree(config):
+            console.print(Text(f"warning: {warning}", style="yellow"))
     builders = (f"; [bold red]{failed} builder check(s) failed[/] (the fix for each is in the "
                 "table above)" if failed else "")
     if not problems:

@@ -35,14 +35,19 @@ class Planner:
                 "operator": operator_id(), **self.host_build()}
 
     def host_build(self) -> dict[str, str]:
-        """This machine's target triple, and where a build for it puts the binary
-        (`target/<triple>/<profile>/<binary>`, relative to the repository): where `cockpit
-        build`'s local builder and the beta build's cargo put it, so smoke tests find it."""
+        """This machine's target triple; where a cargo build in the repository puts the binary
+        (`build.binary_path`: `target/<triple>/<profile>/<binary>`, relative to it, as the beta
+        build's cargo does); and where `cockpit build`'s local builder put the binary it built
+        from the commit (`build.built_binary`, absolute), so the final smoke test runs that."""
+        from cockpit.executors.local import LocalExecutor
         from cockpit.executors.toolchain import host_triple
 
         b, host = self.config.build, host_triple()
         profile = "debug" if b.profile == "dev" else b.profile
-        return {"build.host": host, "build.binary_path": f"target/{host}/{profile}/{b.binary}"}
+        local = next((x.name for x in self.config.builders if x.kind == "local"), "local")
+        built = LocalExecutor(local).workspace(self.config).target_dir
+        return {"build.host": host, "build.binary_path": f"target/{host}/{profile}/{b.binary}",
+                "build.built_binary": f"{built}/{host}/{profile}/{b.binary}"}
 
     def tags(self) -> list[str]:
         """The release repository's tags."""

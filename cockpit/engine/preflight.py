@@ -5,7 +5,8 @@ with both the config and the runbook in hand: parameter defaults resolving to va
 files that edit steps change (and what they expect in them), cargo targets that commands
 name (`cargo metadata --no-deps`), programs that commands start, no {placeholder} inside
 quotes in a shell command (a warning), origin reachable, the forge answering with the
-permissions the token needs.
+permissions the token needs. An uncommitted change is a warning (`dirty_tree`): it is not
+part of a build.
 """
 
 from __future__ import annotations
@@ -37,6 +38,20 @@ def preflight(config: Config, runbook: Runbook) -> list[Problem]:
     problems += check_origin(config)
     problems += check_forge(config)
     return problems
+
+
+def dirty_tree(config: Config) -> str:
+    """A warning when the work tree has uncommitted changes ('' when clean): a build builds
+    the checked-out commit, so they would not ship."""
+    changed = gitrepo.changes(config.repo)
+    if not changed:
+        return ""
+    shown = "\n".join(f"  {line}" for line in changed[:20])
+    more = f"\n  ... and {len(changed) - 20} more" if len(changed) > 20 else ""
+    changes = "change" if len(changed) == 1 else "changes"
+    return (f"{config.repo} has {len(changed)} uncommitted {changes}, not part of a build "
+            f"(`cockpit build` builds the commit {(gitrepo.head_commit(config.repo) or '?')[:12]}"
+            f"):\n{shown}{more}\ncommit what should ship, or stash or discard the rest")
 
 
 def _files(config: Config, runbook: Runbook) -> list[Problem]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -139,7 +140,10 @@ def kill_group(pgid: int) -> None:
 
 
 class LocalExecutor:
-    """This machine, as a builder: it builds the repository in place."""
+    """This machine, as a builder. It builds a copy of the commit (as a remote builder does),
+    never the work tree: an uncommitted edit is never shipped under a clean commit's id. The
+    copy and cargo's target dir stay in one place per builder under the cockpit's state
+    directory (beside the journal), so a rebuild is incremental."""
 
     def __init__(self, name: str, runner: LocalRunner | None = None, *,
                  env: Mapping[str, str] | None = None) -> None:
@@ -152,8 +156,9 @@ class LocalExecutor:
 
         # a builder's env (RUSTC, PATH, ...) may bring another toolchain: rustc is asked then
         host = "" if self.env else host_triple()
-        return Workspace(str(config.repo), str(config.repo / "target"),
-                         str(config.release_dist), host, in_place=True, packaged_here=True)
+        base = config.journal_path.parent / "builds" / re.sub(r"[^\w.-]", "_", self.name)
+        return Workspace(str(base / "src"), str(base / "target"), str(config.release_dist),
+                         host, packaged_here=True)
 
     async def run(self, command: str, *, cwd: str | None = None,
                   env: Mapping[str, str] | None = None, sink: LineSink | None = None,

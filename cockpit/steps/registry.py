@@ -13,6 +13,7 @@ from pydantic import Field
 from cockpit.steps.announce import AnnounceStep
 from cockpit.steps.base import StepBase
 from cockpit.steps.build import BuildStep
+from cockpit.steps.commit import CommitStep
 from cockpit.steps.edit import EditStep
 from cockpit.steps.forge import ForgeStep
 from cockpit.steps.gate import GateStep
@@ -20,7 +21,7 @@ from cockpit.steps.manual import ManualStep
 from cockpit.steps.shell import ShellStep
 
 KINDS: tuple[type[StepBase], ...] = (ShellStep, ManualStep, GateStep, EditStep, BuildStep,
-                                     ForgeStep, AnnounceStep)
+                                     ForgeStep, AnnounceStep, CommitStep)
 KIND_NAMES = tuple(k.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
                    for k in KINDS)
 BY_NAME: dict[str, type[StepBase]] = dict(zip(KIND_NAMES, KINDS, strict=True))

@@ -393,6 +393,6 @@ async def test_both_executors_write_and_read_files_the_same_way(
             result = await executor.run(f"wc -c < {path}")
             assert result.tail == [str(len(data))]
         assert remote.workspace(config).packaged_here is False
-        assert LocalExecutor("local").workspace(config).in_place is True
+        assert LocalExecutor("local").workspace(config).in_place is False  # a copy of the commit
     finally:
         await remote.close()

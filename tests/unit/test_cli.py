@@ -220,8 +220,9 @@ def test_headless_build_prints_each_stage_in_order_then_the_outcome(workspace: P
 
 @needs_cargo
 def test_headless_build_that_fails_says_why_and_exits_1(workspace: Path) -> None:
-    main = load_config(workspace).repo / "src" / "main.rs"
-    main.write_text("fn main() { let x: u32 = \"not a number\"; }\n")
+    repo = load_config(workspace).repo
+    (repo / "src" / "main.rs").write_text("fn main() { let x: u32 = \"not a number\"; }\n")
+    subprocess.run(["git", "commit", "-qam", "broken"], cwd=repo, check=True)  # builds commits
     out = cockpit("build", "--headless", "--config", str(workspace))
     assert out.returncode == 1
     lines = out.stdout.splitlines()

@@ -25,7 +25,7 @@ def test_shipped_runbook_covers_every_section_of_the_runbook() -> None:
     assert sections == {"pre-release", "launch-day", "post-launch", "emergency", "standing"}
     assert all(i.playbook in runbook.playbooks for i in runbook.timeline.items if i.playbook)
     kinds = {s.kind for pb in runbook.playbooks.values() for s in pb.steps}
-    assert kinds == {"shell", "manual", "gate", "edit", "build", "forge", "announce"}
+    assert kinds == {"shell", "manual", "gate", "edit", "build", "forge", "announce", "commit"}
 
 
 def test_launch_readiness_gate_has_the_runbooks_builtin_checks() -> None:
