@@ -19,6 +19,9 @@ class Received:
     throttle: list[float] = field(default_factory=list)
     """retry_after values to answer with (429), one per request, before accepting."""
     refused: int = 0
+    fail: list[int] = field(default_factory=list)
+    """Statuses (5xx) to answer with after taking a post, one per post: a far side that fails
+    after it took it (the post is made)."""
     hang: list[float] = field(default_factory=list)
     """Seconds to hold the reply after taking a post, one per post (the post is made: a
     client killed meanwhile never learns it)."""
@@ -55,6 +58,9 @@ class WebhookServer:
                     received.times.append(time.monotonic())
                     message_id = str(1_000_000 + len(received.posts))
                     hang = received.hang.pop(0) if received.hang else 0.0
+                    if received.fail:
+                        status = received.fail.pop(0)
+                        return self.send(status, {"message": "Bad Gateway", "code": 0})
                 if hang:
                     time.sleep(hang)
                 if "wait=true" not in url.query:

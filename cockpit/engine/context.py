@@ -153,12 +153,13 @@ class StepRun:
         self.log(StepConfirmed(confirmed=yes, operator=self.operator))
         return yes
 
-    async def earlier(self, key: str, shown: str, *,
-                      verify: intents.Verify | None = None) -> intents.Go:
+    async def earlier(self, key: str, shown: str, *, verify: intents.Verify | None = None,
+                      this_run: bool = False) -> intents.Go:
         return await intents.earlier(
             self.journal, self.log, self.interaction, step=self.step.id,
             title=prose(self.step.title, self.values), key=key, shown=shown,
-            tz=self.config.release.tz, verify=verify)
+            tz=self.config.release.tz, verify=verify,
+            done_within=self.run_id if this_run else None)
 
     def intend(self, key: str, what: str) -> None:
         self.log(Intent(key=key, what=what))

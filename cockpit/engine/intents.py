@@ -23,16 +23,24 @@ Go = Literal["go", "done", "stop"]
 stopped the run instead of answering."""
 
 
-def unsettled(journal: Journal, key: str) -> Event | None:
-    """The newest intent with this key that has no outcome (a crash came in between)."""
-    open_: Event | None = None
+def newest(journal: Journal, key: str) -> tuple[Event | None, IntentSettled | None]:
+    """The newest intent with this key and how it was settled (None: it has no outcome: a
+    crash came in between)."""
+    found: Event | None = None
+    settled: IntentSettled | None = None
     for event in journal.events(kinds=[Intent.KIND, IntentSettled.KIND]):
         payload = event.payload
         if isinstance(payload, Intent) and payload.key == key:
-            open_ = event
+            found, settled = event, None
         elif isinstance(payload, IntentSettled) and payload.key == key:
-            open_ = None
-    return open_
+            settled = payload
+    return found, settled
+
+
+def unsettled(journal: Journal, key: str) -> Event | None:
+    """The newest intent with this key if it has no outcome."""
+    found, settled = newest(journal, key)
+    return found if settled is None else None
 
 
 def open_intents(journal: Journal, run_id: str) -> list[Event]:
@@ -49,14 +57,19 @@ def open_intents(journal: Journal, run_id: str) -> list[Event]:
 
 async def earlier(journal: Journal, log: Callable[[IntentSettled], Event],
                   interaction: Interaction, *, step: str, title: str, key: str, shown: str,
-                  tz: tzinfo, verify: Verify | None = None) -> Go:
+                  tz: tzinfo, verify: Verify | None = None, done_within: str | None = None
+                  ) -> Go:
     """Before the effect `key` (and before asking to do it): settle what an earlier, interrupted
     attempt left. `verify` asks the far side; without one (or when it cannot say) a person is
     asked, and nobody there to answer stops the run (`Unattended`), as a question should.
     "go": nothing open, or it had not happened; the caller journals its intent (`Intent`)
-    right before the effect."""
-    found = unsettled(journal, key)
-    if found is None:
+    right before the effect. An intent settled done (in run `done_within`, if given) is
+    "done": a crash between the effect's outcome and the step's end does not repeat it."""
+    found, settled = newest(journal, key)
+    if found is not None and settled is not None and settled.done and (
+            done_within is None or found.run_id == done_within):
+        return "done"  # done, and the crash came before the step could say so
+    if found is None or settled is not None:
         return "go"
     verdict = await verify() if verify is not None else None
     how = "verified: " + ("it happened" if verdict else "it had not happened")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from cockpit.errors import CockpitError, Problem
 from cockpit.params import PLACEHOLDER

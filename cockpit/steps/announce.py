@@ -93,34 +93,61 @@ class AnnounceStep(StepBase):
             ctx.sink(message.splitlines())
             return Outcome(StepStatus.OK if answer.done else StepStatus.FAILED, answer.note or (
                 "posted by hand" if answer.done else "not posted"))
-        key = f"post:{digest}"
-        go = await ctx.earlier(key, message)
-        if go == "stop":
-            return Outcome(StepStatus.DECLINED, "the operator stopped here")
-        if go == "done":  # an interrupted earlier attempt posted it: never twice
-            ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest,
-                                 posted=True, chars=len(message), operator=ctx.operator))
+        return await self._post(ctx, url, message, digest)
+
+    async def _post(self, ctx: StepContext, url: str, message: str, digest: str) -> Outcome:
+        """Post part by part, each between its intent and its outcome: after a crash, the parts
+        that went out are not posted again, the one in flight is asked about, the rest go."""
+        parts = announce.split(message)
+        total = len(parts)
+        keys = [f"post:{digest}" if total == 1 else f"post:{digest}:{i}/{total}"
+                for i in range(1, total + 1)]
+        sent: set[int] = set()
+        for index, (key, part) in enumerate(zip(keys, parts, strict=True), 1):
+            go = await ctx.earlier(key, part if total > 1 else message)
+            if go == "stop":
+                return Outcome(StepStatus.DECLINED, "the operator stopped here")
+            if go == "done":
+                sent.add(index)
+        record = Announcement(channel=self.channel, template=self.template, digest=digest,
+                              posted=True, chars=len(message), operator=ctx.operator)
+        if len(sent) == total:  # an interrupted earlier attempt posted it: never twice
+            ctx.log(record)
             return Outcome(StepStatus.SKIPPED, f"already posted to {self.channel} (by an earlier "
                                                "attempt that was cut off)")
-        parts = announce.split(message)
-        shown = (f"post to {self.channel} (webhook from ${webhooks[self.channel]}): "
-                 f"{len(message)} characters, {len(parts)} part(s)\n\n{message}")
+        hook = ctx.config.announce.webhooks[self.channel]
+        shown = (f"post to {self.channel} (webhook from ${hook}): {len(message)} characters, "
+                 f"{total} part(s)" + (f"; parts {', '.join(map(str, sorted(sent)))} went out "
+                                       "before: only the rest are posted" if sent else "")
+                 + f"\n\n{message}")
         if not await ctx.confirm(shown):  # posts stay posted
             return Outcome(StepStatus.DECLINED, "the operator declined")
-        ctx.intend(key, f"post {self.template!r} to {self.channel}")
-        try:
-            posted = await announce.post(url, message, lambda line: ctx.sink([line]))
-        except CockpitError as exc:
-            if not getattr(exc, "maybe_posted", False):  # else the intent stays open: asked
-                ctx.settle(key, False, exc.problems[0].message)
-            ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest, posted=False,
-                                 error=exc.problems[0].message))
-            return Outcome(StepStatus.FAILED, str(exc))
-        ctx.settle(key, True, f"{len(posted)} part(s) posted")
-        ctx.log(Announcement(channel=self.channel, template=self.template, digest=digest, posted=True,
-                             parts=len(posted), chars=len(message),
-                             message_ids=[p.message_id for p in posted], operator=ctx.operator))
-        return Outcome(StepStatus.OK, f"posted to {self.channel} in {len(posted)} part(s)")
+        ids: list[str] = []
+        todo = [i for i in range(1, total + 1) if i not in sent]
+        async with announce.client() as client:
+            for index in todo:
+                key = keys[index - 1]
+                ctx.intend(key, f"post {self.template!r} to {self.channel}"
+                           + (f", part {index}/{total}" if total > 1 else ""))
+                try:
+                    done = await announce.post_part(client, url, parts[index - 1], index, total,
+                                                    lambda line: ctx.sink([line]))
+                except announce.AnnounceError as exc:
+                    if not exc.maybe_posted:  # else it stays open: the next attempt asks
+                        ctx.settle(key, False, exc.problems[0].message)
+                    ctx.log(Announcement(channel=self.channel, template=self.template,
+                                         digest=digest, posted=False,
+                                         error=exc.problems[0].message))
+                    return Outcome(StepStatus.FAILED, str(exc))
+                ids.append(done.message_id)
+                if index == todo[-1]:  # the record first: a crash after it finds it posted
+                    ctx.log(Announcement(channel=self.channel, template=self.template,
+                                         digest=digest, posted=True, parts=total,
+                                         chars=len(message), message_ids=ids,
+                                         operator=ctx.operator))
+                ctx.settle(key, True, f"posted as message {done.message_id}" if done.message_id
+                           else "posted")
+        return Outcome(StepStatus.OK, f"posted to {self.channel} in {total} part(s)")
 
     async def message(self, template: str, config: Config, values: Mapping[str, str]) -> str:
         """The template filled with the run's values and live ones from the forge."""

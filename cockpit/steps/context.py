@@ -83,12 +83,13 @@ class StepContext(Protocol):
         ...
 
     async def earlier(self, key: str, shown: str, *,
-                      verify: Callable[[], Awaitable[bool | None]] | None = None
-                      ) -> Literal["go", "done", "stop"]:
+                      verify: Callable[[], Awaitable[bool | None]] | None = None,
+                      this_run: bool = False) -> Literal["go", "done", "stop"]:
         """Before an effect outside the journal (post, push, upload, publish) with this
         idempotency `key`: settle what an interrupted earlier attempt left, verified (`verify`:
-        True done, False not, None cannot say) or asked, showing `shown`. "done": it happened,
-        do not do it again; "stop": the operator stopped instead of answering."""
+        True done, False not, None cannot say) or asked, showing `shown`. "done": it happened
+        (or was settled done, by this run only if `this_run`), do not do it again; "stop": the
+        operator stopped instead of answering."""
         ...
 
     def intend(self, key: str, what: str) -> None:

@@ -216,3 +216,50 @@ async def test_an_hourly_update_rerun_in_its_hour_is_not_posted_again(
     assert post.status == "skipped" and len(hook.received.posts) == 1
     later = await engine.run("status-update", {**params, "hours": "7"}, ScriptedOperator())
     assert later.status == "ok" and len(hook.received.posts) == 2  # the next hour's is new
+
+
+@pytest.mark.usefixtures("gates_go")
+async def test_a_long_post_cut_off_mid_way_posts_only_the_parts_that_did_not_go_out(
+        config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from cockpit.steps.questions import ManualAnswer
+
+    monkeypatch.setenv("RELEASE_WEBHOOK", hook.url)
+    published(config, tmp_path)
+    engine = Engine(load_config(config.source), runbook, journal)
+    health = "ok " * 1700  # one long line: with the header, four parts
+    params = {"hours": "6", "active_users": "412", "health": health}
+    hook.received.hang.extend([0, 30])  # part 2 is taken, its reply never comes
+    first = asyncio.create_task(engine.run("status-update", params, ScriptedOperator()))
+    for _ in range(400):
+        if len(hook.received.posts) == 2:
+            break
+        await asyncio.sleep(0.05)
+    first.cancel()  # the cockpit goes away with part 2 in flight
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert len(hook.received.posts) == 2
+    # part 1 is known posted; part 2 is asked about (the channel has it); parts 3, 4 go out
+    operator = ScriptedOperator(manual_answers=[ManualAnswer(True, "part 2 is there")])
+    again = await engine.run("status-update", params, operator)
+    assert again.status == "ok"
+    assert len(hook.received.posts) == 4 and len(set(hook.received.posts)) == 4
+    asked = [shown for shown in operator.shown if "was cut off" in shown]
+    assert len(asked) == 1 and hook.received.posts[1] in asked[0]
+    assert "parts 1, 2 went out before" in operator.shown[-1]  # the confirmation says so
+    third = await engine.run("status-update", params, ScriptedOperator())
+    assert engine.state().runs[third.run_id].steps["post"].status == "skipped"
+    assert len(hook.received.posts) == 4
+
+
+async def test_a_webhook_that_fails_after_taking_a_post_is_not_posted_again_blindly(
+        live_config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer) -> None:
+    from cockpit.forge import announce
+
+    hook.received.fail.append(502)
+    async with announce.client() as client:
+        with pytest.raises(announce.AnnounceError, match="may have been posted") as failed:
+            await announce.post_part(client, hook.url, "hello", 1, 1, lambda _: None)
+    assert failed.value.maybe_posted and len(hook.received.posts) == 1  # taken, not retried
