@@ -45,6 +45,9 @@ class RunContext:
     offload_to: Offload | None = None
     plan_confirmed: bool = False
     """The operator confirmed the whole plan: steps that do not reach out do not ask again."""
+    scope: str = ""
+    """The playbook and the run's parameters: an effect's key is the same in every run of
+    them, and differs for another release."""
     dirty_before: frozenset[str] = frozenset()
     """What was changed in the repository before the run started (not the run's doing)."""
 

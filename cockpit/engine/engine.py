@@ -22,7 +22,6 @@ from cockpit import gitrepo
 from cockpit.config import Config
 from cockpit.engine import intents, resuming
 from cockpit.engine.context import Offload, RunContext, StepRun
-from cockpit.engine.intents import unsettled
 from cockpit.engine.planner import Planner
 from cockpit.errors import CockpitError, Problem
 from cockpit.executors.local import LocalRunner
@@ -157,7 +156,8 @@ class Engine:
         item = self.runbook.item_for(playbook.name)
         return RunContext(run_id, self.config, values, self.record, self.runner, interaction,
                           item.id if item else playbook.name, self.operator,
-                          self.runbook.timeline.templates, self.offload, plan_confirmed)
+                          self.runbook.timeline.templates, self.offload, plan_confirmed,
+                          scope=intents.scope(playbook.name, playbook.params, values))
 
     async def _execute(self, run: RunContext, playbook: Playbook,
                        steps: list[StepBase]) -> RunOutcome:
@@ -270,16 +270,18 @@ class Engine:
             name = (step.when or "").split("=", 1)[0]
             return Outcome(StepStatus.SKIPPED, f"not for this release: {name} is "
                                       f"{ctx.values.get(name)!r}")
-        key = step.effect_key(ctx.values)  # what it does beyond this machine, if anything
+        key = intents.key(step, ctx.values, ctx.run.scope)  # an effect beyond this machine?
+        said: int | None = None  # the probe's exit code: whether it could say
         if step.skip_if:
             probe_argv = render_argv(step.skip_if, ctx.values)
             probe = await self.runner.run(probe_argv, cwd=ctx.cwd, timeout=120)
             if probe.exit_code == 0:
-                said = f"`{shown(probe_argv)}` succeeded"
-                if key and unsettled(self.journal, key):
-                    ctx.settle(key, True, f"verified: {said}")
-                return Outcome(StepStatus.SKIPPED, f"already done: {said}")
-        if key and (settled := await intents.earlier_attempt(ctx, step, key)):
+                ran = f"`{shown(probe_argv)}` succeeded"
+                if key and intents.unsettled(self.journal, key):
+                    ctx.settle(key, True, f"verified: {ran}")
+                return Outcome(StepStatus.SKIPPED, f"already done: {ran}")
+            said = probe.exit_code
+        if key and (settled := await intents.earlier_attempt(ctx, step, key, plan, said)):
             return settled
         if step.confirm and (done := await step.already_done(ctx)):
             return Outcome(StepStatus.SKIPPED, done)  # nothing to confirm: it is already there

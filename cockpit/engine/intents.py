@@ -5,7 +5,9 @@ without an outcome is verified where the far side can say, and otherwise the ope
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import tzinfo
 from typing import Literal
 
@@ -13,7 +15,7 @@ from cockpit.clock import local_time
 from cockpit.journal.events import Intent, IntentSettled, StepStatus
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
-from cockpit.steps.base import Outcome, StepBase, StepContext
+from cockpit.steps.base import Outcome, PlanContext, StepBase, StepContext, preview
 from cockpit.steps.questions import Interaction, Manual
 
 Verify = Callable[[], Awaitable[bool | None]]
@@ -21,6 +23,18 @@ Verify = Callable[[], Awaitable[bool | None]]
 Go = Literal["go", "done", "stop"]
 """go: do it now (the intent is journaled); done: an earlier attempt did it; stop: the operator
 stopped the run instead of answering."""
+
+
+def scope(playbook: str, params: Iterable[str], values: Mapping[str, str]) -> str:
+    """A run's scope for its effects' keys: the playbook and the run's parameters."""
+    given = json.dumps({k: values.get(k, "") for k in sorted(params)})
+    return f"{playbook}:{hashlib.sha256(given.encode()).hexdigest()[:12]}"
+
+
+def key(step: StepBase, values: Mapping[str, str], scope: str) -> str | None:
+    """The idempotency key of a step's command that reaches beyond this machine, if it does."""
+    own = step.effect_key(values)
+    return f"run:{scope}:{own}" if own else None
 
 
 def newest(journal: Journal, key: str) -> tuple[Event | None, IntentSettled | None]:
@@ -77,8 +91,9 @@ async def earlier(journal: Journal, log: Callable[[IntentSettled], Event],
         when = local_time(found.ts, tz, "%H:%M", zone=True)
         answer = await interaction.manual(Manual(
             step, title,
-            f"An earlier attempt (run {found.run_id}, {when}) was cut off while doing this, "
-            f"and whether it happened cannot be checked from here:\n\n{shown}\n\n"
+            f"An earlier attempt (run {found.run_id}, {when}) ended without knowing whether "
+            "this happened (the cockpit was cut off, or it timed out or answered unexpectedly), "
+            f"and it cannot be checked from here:\n\n{shown}\n\n"
             "Look where it goes. Done: it happened, and it is not done again. Not done: it "
             "did not happen, and it is done now.", clipboard=shown,
             heading="Did it happen?"))
@@ -95,11 +110,19 @@ async def _not_done() -> bool:
     return False  # the step's probe (skip_if) ran just before and said it is not done
 
 
-async def earlier_attempt(ctx: StepContext, step: StepBase, key: str) -> Outcome | None:
-    """For a step's command that reaches beyond this machine: an attempt a crash cut off is
-    verified by the step's probe (which just failed: not done) or asked about. None: go on."""
-    go = await ctx.earlier(key, f"$ {step.command_line(ctx.values)}",
-                           verify=_not_done if step.skip_if else None)
+def _probe_says(exit_code: int | None) -> bool:
+    """Whether a probe's failure says "not done" (1, 2: not there), or only that it could not
+    look (no answer in time, a program missing, git's fatal 128, a signal)."""
+    return exit_code is not None and 0 < exit_code < 126
+
+
+async def earlier_attempt(ctx: StepContext, step: StepBase, key: str, plan: PlanContext,
+                          probe: int | None) -> Outcome | None:
+    """For a step's command that reaches beyond this machine: an attempt a crash cut off (or
+    settled done in this run before its step could end) is verified by the step's probe,
+    which just failed (`probe`: its exit code), or asked about. None: go on."""
+    go = await ctx.earlier(key, preview(step, plan, probe=False),
+                           verify=_not_done if _probe_says(probe) else None, this_run=True)
     if go == "done":
         return Outcome(StepStatus.SKIPPED, "done by an earlier attempt that was cut off: not "
                                            "run again")
@@ -110,6 +133,9 @@ async def effect(ctx: StepContext, step: StepBase, key: str) -> Outcome:
     """Run the step's command between its intent and its outcome, both journaled."""
     ctx.intend(key, f"run `{step.command_line(ctx.values)}`")
     outcome = await step.execute(ctx)
-    if outcome.status in {StepStatus.OK, StepStatus.FAILED}:  # a timeout may have done it
+    # a command that failed says it did not do it; a timeout, or the right exit code with the
+    # wrong output, may have done it: left open, asked about next time
+    if outcome.status == StepStatus.OK or (outcome.status == StepStatus.FAILED
+                                           and outcome.exit_code not in (None, 0)):
         ctx.settle(key, outcome.status == StepStatus.OK, outcome.message or outcome.status)
     return outcome

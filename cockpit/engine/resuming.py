@@ -79,8 +79,14 @@ async def prepare(repo: Path, journal: Journal, record: Recorder, operator: str,
     """Journal the resumption and what the operator said to do with the interrupted step; stop
     what the dead run left running; put the repository back where a step run again started.
     The index of the step to go on from."""
-    await stop_leftovers(journal, record, run.run_id)
     step = run.interrupted_step
+    if step is not None and step.id not in steps:  # checked before anything is journaled
+        raise CockpitError([Problem(
+            f"run {run.run_id} was interrupted at step {step.id}, which its playbook no longer "
+            "has", field=f"run {run.run_id}",
+            fix="restore the step in the playbook to resume the run, or discard the run "
+                "(cockpit run PLAYBOOK --headless --discard --note WHY)")], exit_code=2)
+    await stop_leftovers(journal, record, run.run_id)
     if step is not None and action == "rerun":  # where it started, or stop saying what differs
         await restore_branch(repo, journal, record, run.run_id, step.id)
     record(RunResumed(operator=operator), run.run_id)

@@ -11,6 +11,8 @@ journal, the operator's attention); a preview gets a `PlanContext` (no journal, 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -130,14 +132,17 @@ class StepBase(BaseModel):
 
     def effect_key(self, values: Mapping[str, str]) -> str | None:
         """The idempotency key of the command it runs beyond this machine (see `effect` and
-        `StepContext.earlier`); None when it runs none, or keeps its own intents (a post)."""
-        line = self.command_line(values)
-        if not line:
+        `StepContext.earlier`): the step and its whole command (the engine scopes it to the
+        playbook and the run's parameters); None when it runs none, or keeps its own intents
+        (a post)."""
+        if not self.command_line(values):
             return None
-        named = any(EFFECT_WORDS & set(re.split(r"[^\w-]+", text)) for _, text, _ in self.commands())
+        texts = [text for _, text, _ in self.commands()]
+        named = any(EFFECT_WORDS & set(re.split(r"[^\w-]+", text)) for text in texts)
         if not (self.effect if self.effect is not None else named):
             return None
-        return f"run:{substitute(self.cwd or '.', values)}:{line}"
+        digest = hashlib.sha256(json.dumps([self.cwd, texts]).encode()).hexdigest()[:16]
+        return f"{self.id}:{digest}"
 
     def uses(self) -> frozenset[str]:
         """What it changes that two runs must not change at once: by default the release's

@@ -94,10 +94,18 @@ class ShellStep(StepBase):
         def started(pgid: int) -> None:  # so a cockpit that died can stop what it left
             ctx.log(StepProcess(pgid=pgid, host=socket.gethostname()))
 
+        effect = self.effect_key(ctx.values) is not None
         for attempt in range(self.retries + 1):
+            if attempt and effect and (status == StepStatus.TIMEOUT or code == self.expect_exit):
+                break  # it may have happened: never again blindly (the intent stays open)
             if attempt:
                 ctx.log(StepRetry(attempt=attempt, of=self.retries, after=message))
                 await asyncio.sleep(self.retry_delay)
+                if effect and self.skip_if and (await ctx.runner.run(
+                        render_argv(self.skip_if, ctx.values), cwd=ctx.cwd, timeout=120)
+                        ).exit_code == 0:  # the failed attempt did it after all
+                    return Outcome(StepStatus.OK, f"done: `{self.skip_if}` succeeds after "
+                                                  f"attempt {attempt}", code)
             result = await ctx.runner.run(command, cwd=ctx.cwd, env=env, timeout=self.timeout,
                                           sink=ctx.sink, on_start=started)
             code = result.exit_code

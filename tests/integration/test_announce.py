@@ -246,7 +246,7 @@ async def test_a_long_post_cut_off_mid_way_posts_only_the_parts_that_did_not_go_
     again = await engine.run("status-update", params, operator)
     assert again.status == "ok"
     assert len(hook.received.posts) == 4 and len(set(hook.received.posts)) == 4
-    asked = [shown for shown in operator.shown if "was cut off" in shown]
+    asked = [shown for shown in operator.shown if "ended without knowing" in shown]
     assert len(asked) == 1 and hook.received.posts[1] in asked[0]
     assert "parts 1, 2 went out before" in operator.shown[-1]  # the confirmation says so
     third = await engine.run("status-update", params, ScriptedOperator())

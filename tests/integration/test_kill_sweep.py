@@ -44,7 +44,7 @@ class Truthful(ScriptedOperator):
     hook: WebhookServer | None = None
 
     async def manual(self, question: q.Manual) -> ManualAnswer | None:
-        if "was cut off while doing this" in question.instructions and self.hook is not None:
+        if "ended without knowing whether" in question.instructions and self.hook is not None:
             self.shown.append(question.instructions)
             return ManualAnswer(question.clipboard in self.hook.received.posts, "looked")
         return await super().manual(question)

@@ -86,7 +86,7 @@ def test_a_post_cut_off_in_flight_is_asked_about_on_resume_and_never_posted_twic
         assert outcome.status == "ok"
         assert len(hook.received.posts) == 1  # never again
         asked = operator.shown[-1]
-        assert "was cut off while doing this" in asked and hook.received.posts[0] in asked
+        assert "ended without knowing whether" in asked and hook.received.posts[0] in asked
         step = engine.state().runs[run.run_id].steps["discord"]
         assert step.status == "skipped" and "earlier attempt" in step.message
         settled = journal.events(kinds=["intent_settled"])[-1].data
@@ -217,3 +217,36 @@ def test_a_step_run_again_starts_on_its_branch_or_the_resume_says_what_differs(
         said = [e.lines() for e in journal.events(kinds=["output"], run_id=run_id)]
         assert ["the repository was on main: switched back to elsewhere, where this step "
                 "started"] in said
+
+
+RETRIED = '''
+title = "retried"
+[params.f]
+type = "string"
+
+[[steps]]
+id = "effect"
+kind = "shell"
+title = "an effect whose output is not what was expected"
+shell = true
+effect = true
+run = "echo made >> {f}; echo unexpected"
+expect_output = "^as expected$"
+retries = 2
+retry_delay = 0
+'''
+
+
+async def test_an_effect_that_may_have_happened_is_not_retried_and_is_asked_about_next_time(
+        config: Config, tmp_path: Path, journal: Journal) -> None:
+    folder = playbook_folder(tmp_path, retried=RETRIED)
+    engine = Engine(config, load_runbook(folder), journal)
+    effects = tmp_path / "effects.log"
+    first = await engine.run("retried", {"f": str(effects)}, ScriptedOperator())
+    assert first.status == "failed"
+    assert effects.read_text() == "made\n"  # the right exit code: it may have happened, once
+    assert [e.kind for e in journal.events(kinds=["intent", "intent_settled"])] == ["intent"]
+    operator = ScriptedOperator(manual_answers=[ManualAnswer(True, "it did")])
+    again = await engine.run("retried", {"f": str(effects)}, operator)
+    assert engine.state().runs[again.run_id].steps["effect"].status == "skipped"
+    assert effects.read_text() == "made\n" and "ended without knowing" in operator.shown[0]
