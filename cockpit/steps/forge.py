@@ -117,7 +117,7 @@ class ForgeStep(StepBase):
             return release is not None
         if action == "upload":
             return all((a := release.asset(p.name)) is not None and a.state == "uploaded"
-                       and a.size == p.stat().st_size for p in files)
+                       and p.is_file() and a.size == p.stat().st_size for p in files)
         return release.draft == (action == "unpublish")
 
     async def execute(self, ctx: StepContext) -> Outcome:
@@ -151,9 +151,14 @@ class ForgeStep(StepBase):
                 return Outcome(StepStatus.FAILED, f"no artifacts for {tag} in the dist "
                                                   "directory: run the build step first")
             if key:  # an attempt a crash cut off is verified on the forge, never redone blindly
-                await ctx.earlier(key, f"{self.action} {tag} on {forge.where}",
-                                  verify=lambda: self._check(forge, self.action, tag, files))
-                ctx.intend(key, f"{self.action} {tag} on {forge.where}")
+                go = await ctx.earlier(key, f"{self.action} {tag} on {forge.where}",
+                                       verify=lambda: self._check(forge, self.action, tag, files))
+                if go == "stop":
+                    return Outcome(StepStatus.DECLINED, "the operator stopped here")
+                if go == "done":  # the forge has it: the step only reads it back
+                    key = ""
+                else:
+                    ctx.intend(key, f"{self.action} {tag} on {forge.where}")
             release = await operations[self.action]()
             if key:
                 ctx.settle(key, True, "done; the forge says so")

@@ -250,3 +250,39 @@ async def test_an_effect_that_may_have_happened_is_not_retried_and_is_asked_abou
     again = await engine.run("retried", {"f": str(effects)}, operator)
     assert engine.state().runs[again.run_id].steps["effect"].status == "skipped"
     assert effects.read_text() == "made\n" and "ended without knowing" in operator.shown[0]
+
+
+PUBLISH = '''
+title = "publish"
+[params.version]
+type = "semver"
+default = "{release.version}"
+
+[[steps]]
+id = "publish"
+kind = "forge"
+action = "publish"
+title = "publish"
+'''
+
+
+async def test_a_forge_change_cut_off_is_verified_on_the_forge_not_asked_not_redone(
+        config: Config, tmp_path: Path, journal: Journal) -> None:
+    from cockpit.builds.matrix import release_files
+    from cockpit.journal.events import Intent
+
+    dist = config.base / "dist" / "1.1.0-beta"
+    dist.mkdir(parents=True)
+    files = [dist / name for name in release_files(config)]
+    for path in files:
+        path.write_bytes(path.name.encode())
+    LocalForge(config.local_forge).seed("v1.1.0-beta", files, prerelease=True)  # published
+    key = "forge:publish:v1.1.0-beta"
+    journal.record(Intent(key=key, what="publish v1.1.0-beta"), run_id="deadrun",
+                   step="publish")  # cut off
+    engine = Engine(config, load_runbook(playbook_folder(tmp_path, publish=PUBLISH)), journal)
+    operator = ScriptedOperator()
+    assert (await engine.run("publish", {}, operator)).status == "ok"
+    assert not operator.shown  # nobody asked: the forge said
+    facts = [(e.kind, e.data.get("how", "")) for e in journal.events(kinds=["intent", "intent_settled"])]
+    assert facts == [("intent", ""), ("intent_settled", "verified: it happened")]  # not redone
