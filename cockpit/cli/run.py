@@ -92,6 +92,9 @@ def command(args: argparse.Namespace) -> int:
     if args.playbook not in runbook.playbooks:
         raise CockpitError([Problem(f"no playbook named {args.playbook!r}", field="playbook",
                                     fix="see `cockpit playbooks`")])
+    if (args.resume or args.discard) and args.dry_run:
+        raise CockpitError([Problem("--dry-run cannot resume or discard a run", field="--dry-run",
+                                    fix="drop --dry-run to go on with the run (or give it up)")])
     if not args.headless:
         if args.resume or args.discard:
             raise CockpitError([Problem("--resume and --discard apply with --headless",
@@ -120,11 +123,18 @@ def command(args: argparse.Namespace) -> int:
         return _preview_only(config, playbook, Planner(config).values(playbook, params))
     try:
         engine = Engine(config, runbook, journal)
-        params = _with_facts(config, playbook, args.playbook, engine.state(), params)
-        values = Planner(config).values(playbook, params)  # usage errors before anything runs
         resume = _interrupted(engine, args)
+        if resume is not None:  # the run goes on with the values it started with
+            if params:
+                raise CockpitError([Problem("--resume goes on with the run's own parameters",
+                                            field="--param", fix="drop --param")])
+            params = dict(engine.state().runs[resume[0]].params)
+        else:
+            params = _with_facts(config, playbook, args.playbook, engine.state(), params)
+        values = Planner(config).values(playbook, params)  # usage errors before anything runs
         if not args.dry_run and not sys.stdin.isatty():
-            _attended_or_refuse(config, playbook, values, assume_yes=args.yes)
+            _attended_or_refuse(config, playbook, values, assume_yes=args.yes,
+                                start=_resume_from(engine, resume))
         cockpit.started()
         outcome = asyncio.run(run_headless(
             engine, args.playbook, params, dry_run=args.dry_run, assume_yes=args.yes,
@@ -146,20 +156,30 @@ def _interrupted(engine: Engine, args: argparse.Namespace) -> tuple[str, str, st
     if not runs:
         raise CockpitError([Problem(f"{args.playbook} has no interrupted run", field=flag,
                                     fix=f"run it without {flag}")])
-    if args.discard and not args.note.strip():
-        raise CockpitError([Problem("discarding a run needs a reason on record",
-                                    field="--note", fix='add --note "why"')])
+    if (args.discard or args.resume in {"done", "skip"}) and not args.note.strip():
+        what = "discarding a run" if args.discard else f"--resume {args.resume}"
+        raise CockpitError([Problem(f"{what} needs a reason on record", field="--note",
+                                    fix='add --note "why"')])
     return (runs[-1].run_id, args.resume, args.note) if args.resume else None
 
 
+def _resume_from(engine: Engine, resume: tuple[str, str, str] | None) -> str:
+    """The first step a resumed run runs ('' for a new run: all of them)."""
+    if resume is None:
+        return ""
+    step = engine.state().runs[resume[0]].interrupted_step
+    return step.id if step is not None else ""
+
+
 def _attended_or_refuse(config: Config, playbook: Playbook, values: Mapping[str, str], *,
-                        assume_yes: bool) -> None:
+                        assume_yes: bool, start: str = "") -> None:
     """Without a terminal, every step that needs a person must be able to get one (--yes
     gives confirmations; nothing gives a manual step's or a gate's answer): checked before
     the first step, so an unattended run never stops halfway with things changed."""
     plan = PlanContext(config, values)
     lines = []
-    for step in playbook.steps:
+    ids = [s.id for s in playbook.steps]
+    for step in playbook.steps[ids.index(start) if start in ids else 0:]:
         asks = step.asks(plan) if step.applies(values) else None
         if asks == "answer" or (asks == "confirm" and not assume_yes):
             needs = ("a confirmation (--yes gives it)" if asks == "confirm" else

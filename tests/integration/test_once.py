@@ -286,3 +286,24 @@ async def test_a_forge_change_cut_off_is_verified_on_the_forge_not_asked_not_red
     assert not operator.shown  # nobody asked: the forge said
     facts = [(e.kind, e.data.get("how", "")) for e in journal.events(kinds=["intent", "intent_settled"])]
     assert facts == [("intent", ""), ("intent_settled", "verified: it happened")]  # not redone
+
+
+def test_headless_resume_goes_on_with_the_runs_own_parameters(
+        config: Config, tmp_path: Path, clock: FrozenClock) -> None:
+    journal, _, run_id, effects = interrupted_effect(config, tmp_path, clock)
+    journal.close()
+    dry = cockpit(config, "run", "effect", "--headless", "--dry-run", "--resume", "rerun", env={})
+    assert dry.communicate(timeout=60)[0] and dry.returncode == 2
+    unexplained = cockpit(config, "run", "effect", "--headless", "--resume", "done", env={})
+    out, _ = unexplained.communicate(timeout=60)
+    assert unexplained.returncode == 2 and "needs a reason on record" in out
+    done = cockpit(config, "run", "effect", "--headless", "--yes", "--resume", "done", "--note",
+                   "it is in the log", env={})  # no --param: the run's own {effects}
+    out, _ = done.communicate(timeout=60)
+    assert done.returncode == 0, out
+    with closing(Journal.readonly(config.journal_path)) as reader:
+        from cockpit.state.launch import LaunchState
+
+        state = LaunchState()
+        state.apply(reader.events())
+    assert state.runs[run_id].status == "ok" and effects.read_text() == "made\n"
