@@ -132,6 +132,8 @@ class Flows:
             app.notify(f"{block}: select the gate and press o to go past it, on record",
                        severity="error", title=playbook.title)
             return
+        if (cut := [r for r in app.state.interrupted_runs() if r.playbook == name]) and not dry_run:
+            return await self._resolve(cut[-1].run_id)  # never a second run beside it: go on
         if playbook.emergency and not dry_run:  # from its row, the palette or H / R: the same
             # from the facts (the forge, origin, what the app has folded), as on the
             # command line; what was given (`cockpit run rollback --param …`) wins

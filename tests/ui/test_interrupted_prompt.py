@@ -43,3 +43,40 @@ async def test_the_interrupted_step_prompt_shows_its_title_filled_from_the_run(
     finally:
         journal.close()
     assert title == "Interrupted: tag-release / Create annotated tag v1.1.0-beta.7"
+
+
+async def test_starting_a_playbook_with_an_interrupted_run_offers_that_run_not_a_second(
+        workspace: Path) -> None:
+    config, runbook, clock = load_config(workspace), load_runbook(), FrozenClock(FROZEN)
+    earlier = Journal.controller(config.journal_path, clock=clock)
+    earlier.append("run_started", run_id="h1", playbook="hotfix",
+                   params={"version": "1.1.0-beta.1", "reason": "crash"}, operator="rm@test",
+                   steps=["branch", "fix"])
+    earlier.append("step_finished", run_id="h1", step="branch", status="ok")
+    earlier.append("step_started", run_id="h1", step="fix", command="commit the fix")
+    earlier.close()
+    journal = Journal.controller(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            for _ in range(400):  # at start it is offered once; later is later
+                if isinstance(app.screen, ResolveModal):
+                    break
+                await pilot.pause(0.05)
+            await pilot.click("#later")
+            await pilot.pause(0.5)
+            await pilot.press("H")  # the hotfix again: the interrupted one comes back
+            for _ in range(100):
+                if isinstance(app.screen, ResolveModal):
+                    break
+                await pilot.pause(0.05)
+            assert isinstance(app.screen, ResolveModal)
+            assert "hotfix" in str(app.screen.query_one(".modal-title", Label).render())
+            await pilot.click("#later")
+            await pilot.pause(0.2)
+    finally:
+        journal.close()
+    reader = Journal.readonly(config.journal_path)
+    runs = [e.run_id for e in reader.events(kinds=["run_started"])]
+    reader.close()
+    assert runs == ["h1"]  # no second hotfix was started
