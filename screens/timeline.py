@@ -280,10 +280,10 @@ class TimelineScreen(ModeScreen):
             self.post_message(self.OverrideRequested(view.item.id, what == "undecided"))
 
     def action_resolve(self) -> None:
-        if self.can_act and self.feed is not None:
-            runs = self.feed.launch.interrupted_runs()
-            if runs:
-                self.post_message(self.ResolveRequested(runs[-1].run_id))
+        """The selected item's interrupted run, else the newest one."""
+        if self.can_act and self.feed is not None and (runs := self.feed.launch.interrupted_runs()):
+            mine = [r for r in runs if (v := self.selected()) and r.playbook == v.item.playbook]
+            self.post_message(self.ResolveRequested((mine or runs)[-1].run_id))
 
     def action_cancel_run(self) -> None:
         if self.can_act:

@@ -96,7 +96,7 @@ async def earlier(journal: Journal, log: Callable[[IntentSettled], Event],
             f"and it cannot be checked from here:\n\n{shown}\n\n"
             "Look where it goes. Done: it happened, and it is not done again. Not done: it "
             "did not happen, and it is done now.", clipboard=shown,
-            heading="Did it happen?"))
+            heading="Did it happen"))
         if answer is None:
             return "stop"
         verdict = answer.done

@@ -80,3 +80,38 @@ async def test_starting_a_playbook_with_an_interrupted_run_offers_that_run_not_a
     runs = [e.run_id for e in reader.events(kinds=["run_started"])]
     reader.close()
     assert runs == ["h1"]  # no second hotfix was started
+
+
+async def test_i_offers_the_selected_items_interrupted_run(workspace: Path) -> None:
+    from tests.ui.test_timeline_ui import select
+
+    config, runbook, clock = load_config(workspace), load_runbook(), FrozenClock(FROZEN)
+    earlier = Journal.controller(config.journal_path, clock=clock)
+    decide_gates(earlier, runbook)
+    for run_id, playbook, step in [("t1", "tag-release", "tag"), ("h1", "hotfix", "fix")]:
+        earlier.append("run_started", run_id=run_id, playbook=playbook, operator="rm@test",
+                       params={"version": "1.1.0-beta.1", "reason": "crash"}, steps=[step])
+        earlier.append("step_started", run_id=run_id, step=step, command="...")
+    earlier.close()
+    journal = Journal.controller(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            for _ in range(400):  # at start: the newest, the hotfix's
+                if isinstance(app.screen, ResolveModal):
+                    break
+                await pilot.pause(0.05)
+            assert "hotfix" in str(app.screen.query_one(".modal-title", Label).render())
+            await pilot.click("#later")
+            await pilot.pause(0.5)
+            await select(pilot, "t0-tag")
+            await pilot.press("i")
+            for _ in range(100):
+                if isinstance(app.screen, ResolveModal):
+                    break
+                await pilot.pause(0.05)
+            assert "tag-release" in str(app.screen.query_one(".modal-title", Label).render())
+            await pilot.click("#later")
+            await pilot.pause(0.2)
+    finally:
+        journal.close()
