@@ -48,6 +48,8 @@ class Kind(StrEnum):
     INTENT = "intent"
     INTENT_SETTLED = "intent_settled"
     COCKPIT_CRASHED = "cockpit_crashed"
+    METRIC_SAMPLE = "metric_sample"
+    METRIC_FAILED = "metric_failed"
 
 
 BUILD_STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
@@ -477,6 +479,38 @@ class CockpitCrashed(Payload):
     pid: int = 0
 
 
+# metrics ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class MetricSample(Payload):
+    """One reading of a configured metric (`[[metrics]]` in cockpit.toml), as its source gave
+    it; the event's time is when it was read."""
+
+    KIND = Kind.METRIC_SAMPLE
+    metric: str
+    """The metric's name, as configured."""
+    value: float
+    detail: dict[str, Any] = field(default_factory=dict)
+    """What the number is made of, for the detail view: per asset {"assets": {name: count}},
+    per label {"labels": {label: count}}, the open issues' titles {"issues": [...]}."""
+    etag: str = ""
+    """The ETag of the answer that produced it (a 304 later means the same value)."""
+    source: str = ""
+    """What was asked, without secrets (a URL, a command)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricFailed(Payload):
+    """A metric's source failed: the metric is stale until its next sample."""
+
+    KIND = Kind.METRIC_FAILED
+    metric: str
+    error: str
+    fix: str = ""
+    retry_in: float = 0.0
+    """Seconds until it is asked again (backing off)."""
+
+
 P = TypeVar("P", bound=Payload)
 
 PAYLOADS: dict[str, type[Payload]] = {
@@ -485,4 +519,4 @@ PAYLOADS: dict[str, type[Payload]] = {
         StepProcess, StepRetry, StepConfirmed, StepWaiting, StepFinished, StepResolved, LeftoverStopped,
         Output, CheckResult, ManualCheck, ManualDone, GateDecision, GateOverride, Announcement,
         BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup,
-        Intent, IntentSettled, CockpitCrashed)}
+        Intent, IntentSettled, CockpitCrashed, MetricSample, MetricFailed)}
