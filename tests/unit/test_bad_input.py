@@ -117,16 +117,24 @@ def with_playbooks(workspace: Path, **playbooks: str) -> None:
     workspace.write_text(f'playbooks = "{folder}"\n' + workspace.read_text())
 
 
-def matchers() -> list[str]:
-    """The expect_output matcher processes alive on this machine."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if b"cockpit: an expect_output match" in cmdline.read_bytes():
-                found.append(cmdline.parent.name)
-        except OSError:
-            continue
-    return found
+def matchers(settle: float = 10.0) -> list[str]:
+    """The expect_output matcher processes alive on this machine (not zombies), once those
+    being stopped have gone (a SIGKILLed process takes a moment to go; up to `settle` s)."""
+    import time
+
+    deadline = time.monotonic() + settle
+    while True:
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                alive = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+                if alive and b"cockpit: an expect_output match" in cmdline.read_bytes():
+                    found.append(cmdline.parent.name)
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -160,7 +168,7 @@ def test_sigterm_stops_the_cockpit_while_a_pattern_backtracks(workspace: Path) -
             break
     spent = cpu_seconds(proc.pid)
     for _ in range(6000):  # until it matches: in a matcher, or (before) on its own loop
-        if matchers() or cpu_seconds(proc.pid) > spent + 0.5:
+        if matchers(settle=0) or cpu_seconds(proc.pid) > spent + 0.5:
             break
         time.sleep(0.01)
     proc.terminate()
