@@ -63,7 +63,8 @@ class LocalRunner:
             timed_out = True
             await self._kill(proc)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(reader, 5)
+                async with asyncio.timeout(5):
+                    await reader
         except BaseException:  # cancelled, or the sink failed: never leave the group running
             await self._kill(proc)
             reader.cancel()
@@ -99,7 +100,8 @@ class LocalRunner:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, sig)
             try:
-                await asyncio.wait_for(proc.wait(), self.kill_grace)
+                async with asyncio.timeout(self.kill_grace):
+                    await proc.wait()
                 return
             except TimeoutError:
                 continue

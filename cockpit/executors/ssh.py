@@ -155,8 +155,8 @@ class SshBuilder:
         import asyncssh
 
         try:
-            key = await asyncio.wait_for(asyncssh.get_server_host_key(
-                self.config.host, self.config.port), CONNECT_TIMEOUT)
+            async with asyncio.timeout(CONNECT_TIMEOUT):  # wait_for may drop a cancel (3.11)
+                key = await asyncssh.get_server_host_key(self.config.host, self.config.port)
         except (OSError, asyncssh.Error, TimeoutError):
             return None
         return key.get_fingerprint() if key is not None else None
@@ -205,7 +205,8 @@ class SshBuilder:
             return rest
 
         try:
-            await asyncio.wait_for(pump(), timeout)
+            async with asyncio.timeout(timeout):  # wait_for may drop a cancel that comes as
+                await pump()                      # the command ends (3.11): the build went on
             completed = await proc.wait()
         except TimeoutError:
             await self._end_group(group)
@@ -238,7 +239,8 @@ class SshBuilder:
         import asyncssh
 
         try:
-            result = await asyncio.wait_for(self._conn.run(command, check=False), 10)
+            async with asyncio.timeout(10):
+                result = await self._conn.run(command, check=False)
         except (OSError, TimeoutError, asyncssh.Error):
             return None
         return str(result.stdout or "") if result.exit_status == 0 else None
