@@ -30,8 +30,8 @@ class ShellStep(StepBase):
     expect_output: str | None = None
     """A regular expression the output must contain ({parameters} match literally)."""
     retries: int = Field(default=0, ge=0, le=20)
-    retry_delay: float = Field(default=2.0, ge=0)
-    timeout: float | None = Field(default=3600, gt=0)
+    retry_delay: float = Field(default=2.0, ge=0, allow_inf_nan=False)
+    timeout: float | None = Field(default=3600, gt=0, allow_inf_nan=False)
     """Seconds before the step's process group is killed (default one hour)."""
 
     @model_validator(mode="after")

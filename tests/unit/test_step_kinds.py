@@ -73,3 +73,15 @@ def test_every_kind_plans_and_executes(kind: type[StepBase]) -> None:
 
 def test_kind_names_are_unique() -> None:
     assert len(set(KIND_NAMES)) == len(KIND_NAMES)
+
+
+@pytest.mark.parametrize("bad", [{"timeout": float("inf")}, {"timeout": float("nan")},
+                                 {"retry_delay": float("inf")}])
+def test_a_shell_steps_times_are_finite(bad: dict[str, float]) -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from cockpit.steps.registry import Step
+
+    with pytest.raises(ValidationError):
+        TypeAdapter(Step).validate_python({"id": "s", "kind": "shell", "title": "t",
+                                           "run": "true", **bad})
