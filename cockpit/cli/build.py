@@ -17,7 +17,7 @@ from cockpit.cli.loading import load_all, load_config_of
 from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
-from cockpit.journal.events import BuildStatus, GroupState, StageState, TargetStatus
+from cockpit.journal.events import BuildStatus, StageState, TargetStatus
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
 
@@ -94,10 +94,6 @@ class BuildPrinter:
                     (took, "dim"), (f"  {payload.detail}" if payload.detail else "", "")))
             case ev.BuildTarget():
                 console.print(Text(f"{e.step} on builder {payload.builder}", style="bold"))
-            case ev.RemoteGroup() if payload.leftover and payload.state == GroupState.STOPPED:
-                console.print(Text(
-                    f"{payload.builder}: stopped process group {payload.pgid}, left running by a "
-                    "lost connection", style="yellow"))
             case ev.BuildStarted():
                 console.print(Text(f"building commit {payload.commit}", style="bold"))
 
