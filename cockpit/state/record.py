@@ -149,6 +149,17 @@ def _announcements(events: list[Event], when: When) -> list[str]:
     return out
 
 
+def _crashes(events: list[Event], when: When) -> list[str]:
+    """The controller's own failures: never anyone's decision; what each left interrupted."""
+    out = []
+    for e, p in _of(events, ev.CockpitCrashed):
+        cut = ", ".join(f"{run}/{step}" if step else run for run, step in p.runs.items())
+        out.append(f"- {when(e.ts)} {_cell(p.error)}" + (f" at {p.where}" if p.where else "")
+                   + (f"; left interrupted: {cut}" if cut else "")
+                   + (f"; traceback in {p.crash_file}" if p.crash_file else ""))
+    return ["## Cockpit crashes", "", *out, ""] if out else []
+
+
 def _notes(events: list[Event], when: When) -> list[str]:
     out = []
     for e in events:
@@ -188,5 +199,6 @@ def to_markdown(events: list[Event], *, title: str, tz: tzinfo = UTC) -> str:
         out += _run(run, steps, when)
     out += _builds(events, when)
     out += _announcements(events, when)
+    out += _crashes(events, when)
     out += _notes(events, when)
     return "\n".join(out)

@@ -159,6 +159,10 @@ def test_a_bug_while_a_step_runs_leaves_it_interrupted_journals_the_crash_and_ex
     run = state.runs[run_id]
     assert run.status == ev.RunStatus.INTERRUPTED  # spectators see it at once
     assert run.interrupted_step is not None and run.interrupted_step.id == "work"
+    from cockpit.state.record import to_markdown
+
+    record = to_markdown(events, title="caro")  # the launch record says so, as a crash
+    assert "## Cockpit crashes" in record and f"left interrupted: {run_id}/work" in record
     # and its processes did not outlive the cockpit (nothing orphaned for resume to find)
     group = next(e.payload.pgid for e in events
                  if isinstance(e.payload, ev.StepProcess) and e.step == "work")
