@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 import cockpit
 from cockpit.app.asking import Asking, confirm_quit
 from cockpit.app.building import Building
-from cockpit.app.crash import Faults
+from cockpit.app.crash import Faults, PlainLastWords
 from cockpit.app.feeding import Feeder
 from cockpit.app.modes import MODES, Modes
 from cockpit.app.palette import CockpitCommands, PaletteHost
@@ -52,7 +52,7 @@ POLL_SECONDS = 0.2
 T = TypeVar("T")
 
 
-class CockpitApp(PaletteHost):
+class CockpitApp(PaletteHost, PlainLastWords):
     TITLE = "Launch Cockpit"
     COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS = [

@@ -106,6 +106,20 @@ class Faults:
         return None, why
 
 
+class PlainLastWords(Host):
+    """Textual's last words on a crash (printed once the terminal is back) without the frames'
+    local variables, which can hold a token, and redacted."""
+
+    def _fatal_error(self) -> None:
+        from rich.text import Text
+
+        error = self._exception
+        text = "".join(traceback.format_exception(error)) if error else "the cockpit failed\n"
+        self.bell()
+        self._exit_renderables.append(Text(redact(text)))
+        self._close_messages_no_wait()
+
+
 def _where(error: BaseException) -> str:
     """The innermost frame: "file.py:123 in function"."""
     frames = traceback.extract_tb(error.__traceback__)

@@ -49,6 +49,7 @@ import sys
 from cockpit.app.app import CockpitApp
 
 def boom(self):
+    token = "ghp_" + "Zq9" * 12  # a local that held a secret: never printed
     raise RuntimeError("injected: a bug in a key's handler")
 
 CockpitApp.action_notifications = boom  # N: a message handler that raises
@@ -136,6 +137,8 @@ def test_a_bug_while_a_step_runs_leaves_it_interrupted_journals_the_crash_and_ex
     report = crash_file.read_text()
     assert "Traceback (most recent call last)" in report and "in boom" in report
     assert "RuntimeError: injected: a bug in a key's handler" in report
+    assert "Zq9Zq9" not in said and "Zq9Zq9" not in report  # no frame's locals shown
+    assert "in boom" in said  # the traceback itself is on the terminal
 
     journal = Journal.readonly(config.journal_path)
     try:

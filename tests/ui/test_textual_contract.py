@@ -72,3 +72,7 @@ def test_an_unhandled_exception_still_goes_through_app_handle_exception() -> Non
     assert "self.app._handle_exception(error)" in inspect.getsource(
         MessagePump._process_messages_loop), f"a handler's exception goes elsewhere. {why}"
     assert "_handle_exception" in vars(CockpitApp)
+    # Textual's traceback (with locals, which can hold a token) is replaced: crash.py
+    assert "self._exit_renderables.append" in inspect.getsource(App._fatal_error), why
+    assert hasattr(App, "_close_messages_no_wait") and "_exit_renderables" in inspect.getsource(
+        App.__init__), why
