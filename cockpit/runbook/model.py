@@ -69,14 +69,15 @@ class Item(_Model):
     id: str
     section: Section
     title: str
-    day: int | None = None
-    """Day relative to launch day (-7..7); None for emergency and standing procedures."""
+    day: int | None = Field(default=None, ge=-366, le=366)
+    """Day relative to launch day (-7..7 in the runbook; within a year either way); None for
+    emergency and standing procedures."""
     at: str | None = None
     """Clock time on that day, as written in the runbook (T-0 08:00 is the launch)."""
-    every: int | None = None
+    every: int | None = Field(default=None, ge=1)
     """Repeat every N minutes from `at` until `until` (launch-day monitoring)."""
     until: str | None = None
-    window: int | None = None
+    window: int | None = Field(default=None, ge=0)
     """Minutes after its time before the item counts as overdue (default: to the next slot)."""
     gate: bool = False
     playbook: str | None = None

@@ -101,3 +101,20 @@ def test_a_step_without_its_command_or_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_runbook(_override(tmp_path, "x", text))
     assert {p.field for p in err.value.problems} == {"steps.0.run", "steps.1.template"}
+
+
+@pytest.mark.parametrize(("shipped", "bad", "key"), [
+    ("day = -7\n", "day = -700000\n", "day"),  # past any date the timeline can show
+    ("every = 30", "every = 0", "every"),  # a slot every 0 minutes: without end
+])
+def test_an_item_the_timeline_cannot_draw_is_refused_where_it_is_written(
+        tmp_path: Path, shipped: str, bad: str, key: str) -> None:
+    folder = tmp_path / "playbooks"
+    folder.mkdir()
+    text = (SHIPPED / "runbook.toml").read_text()
+    assert shipped in text
+    (folder / "runbook.toml").write_text(text.replace(shipped, bad, 1))
+    with pytest.raises(ConfigError) as err:
+        load_runbook(folder)
+    p = err.value.problems[0]
+    assert p.field and p.field.endswith(key) and p.line is not None
