@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cockpit import gitrepo
 from cockpit.config import Config
 from cockpit.engine import intents
 from cockpit.executors.lines import text_of
@@ -20,7 +21,7 @@ from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
 from cockpit.params import prose
 from cockpit.steps import questions as q
-from cockpit.steps.base import StepBase
+from cockpit.steps.base import WORK_TREE, PlanContext, StepBase, preview
 from cockpit.steps.questions import Confirm, Interaction
 
 T = TypeVar("T")
@@ -53,6 +54,12 @@ class RunContext:
 
     def log(self, payload: Payload, step: str | None = None) -> Event:
         return self.record(payload, self.run_id, step)
+
+    def starting(self, step: StepBase, plan: PlanContext) -> tuple[str, str]:
+        """The branch a step starts on (one that uses the work tree) and its plan: both may ask
+        git, so the engine calls this on a thread."""
+        on_tree = step.uses() >= WORK_TREE
+        return (gitrepo.branch(self.config.repo) if on_tree else ""), preview(step, plan)
 
 
 @dataclass

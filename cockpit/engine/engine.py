@@ -44,7 +44,7 @@ from cockpit.params import prose, render_argv, shown
 from cockpit.runbook.model import Playbook, Runbook
 from cockpit.state.gates import ensure_not_blocked
 from cockpit.state.launch import LaunchState
-from cockpit.steps.base import WORK_TREE, Outcome, PlanContext, StepBase, preview, step_cwd
+from cockpit.steps.base import Outcome, PlanContext, StepBase, preview, step_cwd
 from cockpit.steps.questions import Failure, Interaction, Unattended
 
 
@@ -107,8 +107,7 @@ class Engine:
         """Run a playbook. `plan_confirmed`: the operator saw the whole plan and said yes
         (recorded with the run)."""
         playbook = self.playbook(name)
-        # git answers for the version parameters: on a thread, the UI's loop keeps drawing
-        values = await asyncio.to_thread(self.planner.values, playbook, given)
+        values = await asyncio.to_thread(self.planner.values, playbook, given)  # git: a thread
         if not dry_run:
             ensure_not_blocked(self.runbook, self.state(), name, self.config.release.gates,
                                self.config.release.tz)
@@ -251,9 +250,8 @@ class Engine:
         t0 = time.monotonic()
         ctx = StepRun(run, step, step_cwd(step, self.config.repo, run.values))
         plan = PlanContext(self.config, run.values)
-        branch = (await asyncio.to_thread(gitrepo.branch, self.config.repo)
-                  if step.uses() >= WORK_TREE else "")
-        run.log(StepStarted(title=prose(step.title, run.values), kind=step.kind, command=preview(step, plan),
+        branch, planned = await asyncio.to_thread(run.starting, step, plan)  # git: a thread
+        run.log(StepStarted(title=prose(step.title, run.values), kind=step.kind, command=planned,
                             runs=step.command_line(run.values), branch=branch), step.id)
         outcome = await self._outcome(ctx, plan)
         if ctx.confirmed_at is not None:
