@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from cockpit.forge.model import Asset, ForgeError, Release
+from cockpit.forge.model import (
+    Asset,
+    Downloads,
+    ForgeError,
+    Issue,
+    Release,
+    counts_etag,
+    created_since,
+)
 
 
 class LocalForge:
@@ -21,6 +29,7 @@ class LocalForge:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.where = f"the local forge {path}"
+        self._counted: dict[str | None, str] = {}
 
     def _meta(self, tag: str) -> Path:
         return self.path / tag / "release.json"
@@ -138,6 +147,44 @@ class LocalForge:
         counts = {"total": len(names)}
         counts.update((label, sum(label in n for n in names)) for label in labels)
         return counts
+
+    async def open_issue_list(self, since: str | None = None) -> list[Issue]:
+        """From <path>/issues.json (number, title, labels, created_at: GitHub's shape)."""
+        path = self.path / "issues.json"
+        try:
+            items = json.loads(path.read_text())
+            found = [Issue(int(i.get("number", n)), str(i.get("title", "")),
+                           tuple(str(label["name"]) for label in i.get("labels", [])),
+                           str(i.get("created_at", "")))
+                     for n, i in enumerate(items, 1)
+                     if i.get("state", "open") == "open" and "pull_request" not in i]
+            return created_since(found, since)
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise ForgeError(f"{path} is not a list of issues: {exc}",
+                             'each issue needs "number", "title", "state" and '
+                             '"labels": [{"name": "P0"}]') from None
+
+    async def download_counts(self, tag: str | None) -> Downloads:
+        """From each release.json's assets (`download_count`, 0 when not written)."""
+        releases = [r for r in self._all() if tag is None or r.tag == tag]
+        if tag is not None and not releases:
+            raise ForgeError(f"{tag} is not on {self.where} yet",
+                             "its downloads count once it is published")
+        counts = {r.tag: {a.name: a.download_count for a in r.assets} for r in releases}
+        etag = counts_etag(counts)
+        unchanged, self._counted[tag] = self._counted.get(tag) == etag, etag
+        return Downloads(counts, etag, unchanged)
+
+    def add_downloads(self, tag: str, asset: str, count: int = 1) -> None:
+        """Someone downloaded `asset` of `tag` (the demo's downloader; tests)."""
+        current = self._read(tag)
+        if current is None:
+            raise ForgeError(f"{tag} is not on {self.where}")
+        self._write(replace(current, assets=tuple(
+            replace(a, download_count=a.download_count + count) if a.name == asset else a
+            for a in current.assets)))
 
     async def close(self) -> None:
         return None
