@@ -34,6 +34,7 @@ from cockpit.app.crash import Faults
 from cockpit.app.feeding import Feeder
 from cockpit.app.modes import MODES, Modes
 from cockpit.app.palette import CockpitCommands, PaletteHost
+from cockpit.app.polling import poll_metrics
 from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
@@ -153,6 +154,7 @@ class CockpitApp(PaletteHost):
         cockpit.started()
         self.run_worker(self.feeder.plan_matrix, thread=True, group="plan", exit_on_error=False)
         self.feeder.plan_ahead()
+        poll_metrics(self)  # the controller's, on a thread of their own
 
     def _hang_up(self) -> None:
         if self._flows is not None:
