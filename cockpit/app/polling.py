@@ -6,34 +6,35 @@ touches a key. They talk to the screens only through the journal (`MetricSample`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from cockpit.app.host import Host
 from cockpit.loopthread import LoopThread
 
 
-def poll_metrics(app: Host) -> None:
-    """Start polling the configured metrics, if this cockpit is the controller. The worker
-    ends with the app (Textual cancels it), which stops the polls and their thread."""
-    if app.journal.writable and app.config.metrics:
-        app.run_worker(_poll(app), group="metrics", exit_on_error=False)
+class MetricPolls:
+    def __init__(self, app: Host) -> None:
+        self.app = app
+        self._thread: LoopThread | None = None
 
+    def start(self) -> None:
+        """Poll the configured metrics, if this cockpit is the controller."""
+        app = self.app
+        if app.journal.writable and app.config.metrics and self._thread is None:
+            self._thread = LoopThread("cockpit-metrics")
+            app.run_worker(self._thread.run(self._poll()), group="metrics", exit_on_error=False)
 
-async def _poll(app: Host) -> None:
-    from cockpit.metrics.poller import Poller
-    from cockpit.metrics.sources import Sources
+    async def _poll(self) -> None:
+        from cockpit.metrics.poller import Poller
+        from cockpit.metrics.sources import Sources
 
-    thread = LoopThread("cockpit-metrics")
-
-    async def run() -> None:
+        app = self.app
         sources = Sources(app.config)
         try:
             await Poller(app.config.metrics, sources, app.journal.record, app.clock).run()
         finally:
             await sources.close()
 
-    try:
-        await thread.run(run())
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(thread.close, 5.0)
+    async def close(self) -> None:
+        """Stop the polls (a command a poll runs is killed) and their thread."""
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.close, 5.0)
