@@ -5,10 +5,12 @@ forge's audit log would show it."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,6 +58,15 @@ class LocalForge:
         tmp.replace(meta)  # atomic: a crash leaves the old or the new state, never half
         return release
 
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """One change at a time to a release.json (read, change, write), whichever thread or
+        process makes it: the demo's downloads tick beside the cockpit's uploads."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
     def _audit(self, action: str, tag: str, **what: object) -> None:
         line = json.dumps({"action": action, "tag": tag, **what, "at": round(time.time(), 3)})
         with open(self.path / "audit.jsonl", "a") as log:
@@ -76,30 +87,34 @@ class LocalForge:
         return release
 
     async def upload_once(self, release: Release, path: Path) -> Asset:
-        current = self._read(release.tag) or release
-        if current.asset(path.name) is not None:
-            raise ForgeError(f"{path.name} already exists on {release.tag} (already_exists)",
-                             conflict=True)
-        target = self.path / release.tag / path.name
-        shutil.copyfile(path, target)
-        ids = [a.id for r in self._all() for a in r.assets]
-        asset = Asset(max(ids, default=0) + 1, path.name, target.stat().st_size, "uploaded")
-        self._write(replace(current, assets=(*current.assets, asset)))
+        with self._changing():
+            current = self._read(release.tag) or release
+            if current.asset(path.name) is not None:
+                raise ForgeError(f"{path.name} already exists on {release.tag} "
+                                 "(already_exists)", conflict=True)
+            target = self.path / release.tag / path.name
+            shutil.copyfile(path, target)
+            ids = [a.id for r in self._all() for a in r.assets]
+            asset = Asset(max(ids, default=0) + 1, path.name, target.stat().st_size, "uploaded")
+            self._write(replace(current, assets=(*current.assets, asset)))
         self._audit("upload", release.tag, asset=path.name, size=asset.size)
         return asset
 
     async def delete_asset(self, release: Release, asset: Asset) -> None:
-        current = self._read(release.tag) or release
-        (self.path / release.tag / asset.name).unlink(missing_ok=True)
-        self._write(replace(current, assets=tuple(a for a in current.assets if a.id != asset.id)))
+        with self._changing():
+            current = self._read(release.tag) or release
+            (self.path / release.tag / asset.name).unlink(missing_ok=True)
+            self._write(replace(current, assets=tuple(a for a in current.assets
+                                                      if a.id != asset.id)))
         self._audit("delete-asset", release.tag, asset=asset.name)
 
     async def update(self, release: Release, *, draft: bool | None = None,
                      latest: bool | None = None) -> Release:
-        current = self._read(release.tag) or release
-        if draft is not None and draft != current.draft:
-            current = self._write(replace(current, draft=draft))
-            self._audit("unpublish" if draft else "publish", current.tag)
+        with self._changing():
+            current = self._read(release.tag) or release
+            if draft is not None and draft != current.draft:
+                current = self._write(replace(current, draft=draft))
+                self._audit("unpublish" if draft else "publish", current.tag)
         if latest:
             (self.path / "LATEST").write_text(current.tag + "\n")
             self._audit("latest", current.tag)
@@ -179,12 +194,13 @@ class LocalForge:
 
     def add_downloads(self, tag: str, asset: str, count: int = 1) -> None:
         """Someone downloaded `asset` of `tag` (the demo's downloader; tests)."""
-        current = self._read(tag)
-        if current is None:
-            raise ForgeError(f"{tag} is not on {self.where}")
-        self._write(replace(current, assets=tuple(
-            replace(a, download_count=a.download_count + count) if a.name == asset else a
-            for a in current.assets)))
+        with self._changing():
+            current = self._read(tag)
+            if current is None:
+                raise ForgeError(f"{tag} is not on {self.where}")
+            self._write(replace(current, assets=tuple(
+                replace(a, download_count=a.download_count + count) if a.name == asset else a
+                for a in current.assets)))
 
     async def close(self) -> None:
         return None

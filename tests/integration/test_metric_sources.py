@@ -313,3 +313,24 @@ async def test_a_shell_command_gets_values_in_its_environment(tmp_path: Path) ->
     config = command_metric(tmp_path, 'echo "{version}" | tr -cd 0-9 | head -c 2',
                             "shell = true")
     assert (await Sources(config).read(config.metrics[0])).value == 11
+
+
+async def test_unchanged_readings_are_journaled_at_least_every_ten_minutes(
+        tmp_path: Path, journal: Journal) -> None:
+    from cockpit.metrics.poller import KEEPALIVE
+
+    count = tmp_path / "count"
+    count.write_text("5")
+    config = command_metric(tmp_path, f"cat {count}")
+    now = [0.0]
+    poller = Poller(config.metrics, Sources(config), journal.record, monotonic=lambda: now[0])
+    for at in (0.0, 60.0, KEEPALIVE - 1):
+        now[0] = at
+        await poller.poll(config.metrics[0])
+    assert [s.value for s in events(journal, MetricSample)] == [5]
+    now[0] = KEEPALIVE
+    await poller.poll(config.metrics[0])
+    count.write_text("6")
+    now[0] += 1
+    await poller.poll(config.metrics[0])
+    assert [s.value for s in events(journal, MetricSample)] == [5, 5, 6]
