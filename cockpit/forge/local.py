@@ -184,9 +184,6 @@ class LocalForge:
     async def download_counts(self, tag: str | None) -> Downloads:
         """From each release.json's assets (`download_count`, 0 when not written)."""
         releases = [r for r in self._all() if tag is None or r.tag == tag]
-        if tag is not None and not releases:
-            raise ForgeError(f"{tag} is not on {self.where} yet",
-                             "its downloads count once it is published")
         counts = {r.tag: {a.name: a.download_count for a in r.assets} for r in releases}
         etag = counts_etag(counts)
         unchanged, self._counted[tag] = self._counted.get(tag) == etag, etag

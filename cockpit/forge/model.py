@@ -126,7 +126,8 @@ class Forge(Protocol):
         `since`: only those created at or after that ISO 8601 time."""
         ...
     async def download_counts(self, tag: str | None) -> Downloads:
-        """Each asset's download count on release `tag` (every release: None)."""
+        """Each asset's download count on release `tag` (every release: None); none when
+        there is no such release (yet)."""
         ...
 
     async def close(self) -> None: ...

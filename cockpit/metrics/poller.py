@@ -2,8 +2,9 @@
 
 One task per metric, each asking, journaling, then sleeping: a poll never overlaps the
 previous one of the same metric. A failure journals `MetricFailed` (error, fix, when it is
-asked again) and backs off: doubling from `every` up to `MAX_BACKOFF`, or what the source asked
-(Retry-After, a rate limit's reset). The forge metrics share the forge, so its rate budget:
+asked again) and backs off: doubling from `every` up to `ERROR_BACKOFF`, or what the source
+asked (Retry-After, a rate limit's reset; at most `MAX_BACKOFF`); a release not yet published
+is asked again at the metric's pace. The forge metrics share the forge, so its rate budget:
 while GitHub's budget is under `FORGE_RESERVE`, they wait for the reset and leave what is left
 to the release's own steps.
 
@@ -30,7 +31,10 @@ from cockpit.metrics.sources import Sources
 from cockpit.metricsconfig import ForgeDownloads, ForgeIssues, MetricConfig
 
 KEEPALIVE = 600.0
+ERROR_BACKOFF = 300.0
+"""The longest a failing source waits between tries (unless it asks for longer)."""
 MAX_BACKOFF = 3600.0
+"""The longest a source may ask us to wait (Retry-After, a rate limit's reset)."""
 FORGE_RESERVE = 100
 """GitHub requests kept for the release's steps: forge metrics wait below it."""
 
@@ -131,8 +135,9 @@ class Poller:
 
     def _failed(self, metric: MetricConfig, track: _Track, exc: SourceError) -> Result:
         track.failures += 1
-        backoff = min(metric.every * 2 ** (track.failures - 1), max(metric.every, MAX_BACKOFF))
-        wait = exc.retry_after if exc.retry_after is not None else backoff
+        backoff = min(metric.every * 2 ** (track.failures - 1), max(metric.every, ERROR_BACKOFF))
+        wait = exc.retry_after if exc.retry_after is not None else (
+            backoff if exc.backoff else metric.every)
         wait = min(max(wait, 1.0), max(MAX_BACKOFF, metric.every))
         self._journal(MetricFailed(metric=metric.name, error=exc.message, fix=exc.fix,
                                    retry_in=round(wait, 1)))

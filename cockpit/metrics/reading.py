@@ -26,12 +26,15 @@ class SourceError(Exception):
     """A source failed; `retry_after`: seconds it asked us to wait (rate limits, 503s)."""
 
     def __init__(self, message: str, fix: str = "", *, retry_after: float | None = None,
-                 rate_limited: bool = False) -> None:
+                 rate_limited: bool = False, backoff: bool = True) -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
         self.retry_after = retry_after
         self.rate_limited = rate_limited
+        self.backoff = backoff
+        """False: a state expected to end soon (a release not yet published), asked again at
+        the metric's own pace."""
 
 
 def pick(data: Any, path: str | None, *, where: str, metric: str) -> Any:

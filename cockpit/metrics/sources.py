@@ -75,6 +75,10 @@ async def _downloads(sources: Sources, metric: Any) -> Reading:
     assert isinstance(metric, ForgeDownloads)
     tag = None if metric.release == "all" else substitute(metric.release, sources.values())
     found = await sources.forge.download_counts(tag)
+    if tag is not None and not found.releases:
+        raise SourceError(f"{tag} is not on {sources.forge.where} yet",
+                          "nothing to do: its downloads count once it is published",
+                          backoff=False)
     assets: dict[str, int] = {}
     for counts in found.releases.values():
         for name, count in counts.items():

@@ -334,3 +334,24 @@ async def test_unchanged_readings_are_journaled_at_least_every_ten_minutes(
     now[0] += 1
     await poller.poll(config.metrics[0])
     assert [s.value for s in events(journal, MetricSample)] == [5, 5, 6]
+
+
+async def test_a_release_not_yet_published_is_asked_at_the_metrics_pace(
+        tmp_path: Path, github: ForgeServer) -> None:
+    config = configured(tmp_path, '[[metrics]]\nname = "downloads"\nkind = "forge-downloads"\n'
+                                  'release = "v9.9.9"\nevery = "30s"\n')
+    sources = Sources(config, GitHubForge(github.url, "acme/caro", TOKEN))
+    poller = Poller(config.metrics, sources)
+    waits = [(await poller.poll(config.metrics[0])) for _ in range(3)]
+    await sources.close()
+    assert all(w.stale and "v9.9.9 is not on" in (w.error or "") for w in waits)
+    assert [w.retry_in for w in waits] == [30, 30, 30]
+
+
+async def test_failing_sources_back_off_at_most_five_minutes(tmp_path: Path) -> None:
+    from cockpit.metrics.poller import ERROR_BACKOFF
+
+    config = command_metric(tmp_path, "echo many", 'every = "1m"')
+    poller = Poller(config.metrics, Sources(config))
+    waits = [(await poller.poll(config.metrics[0])).retry_in for _ in range(5)]
+    assert waits == [60, 120, 240, ERROR_BACKOFF, ERROR_BACKOFF]
