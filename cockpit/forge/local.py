@@ -39,13 +39,13 @@ class LocalForge:
     def _read(self, tag: str) -> Release | None:
         try:
             data = json.loads(self._meta(tag).read_text())
+            assets = tuple(Asset(**a) for a in data.pop("assets", []))
+            return Release(**data, assets=assets)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
             raise ForgeError(f"{self._meta(tag)} is unreadable: {exc}",
                              "restore or delete it") from None
-        assets = tuple(Asset(**a) for a in data.pop("assets", []))
-        return Release(**data, assets=assets)
 
     def _write(self, release: Release) -> Release:
         meta = self._meta(release.tag)

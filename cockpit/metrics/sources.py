@@ -69,6 +69,13 @@ class Sources:
             problem = exc.problems[0]
             raise SourceError(problem.message, problem.fix or "", retry_after=exc.retry_after,
                               rate_limited="rate limit" in problem.message) from None
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            where = metric.asked() if isinstance(metric, HttpJson | CratesIo) else (
+                "the forge" if isinstance(metric, ForgeDownloads | ForgeIssues) else metric.name)
+            raise SourceError(f"{where} answered in a shape the cockpit does not know "
+                              f"({type(exc).__name__}: {exc})",
+                              "check the source (url, api_url, [forge]); if it is right, "
+                              "report this as a cockpit bug") from None
 
 
 async def _downloads(sources: Sources, metric: Any) -> Reading:

@@ -355,3 +355,20 @@ async def test_failing_sources_back_off_at_most_five_minutes(tmp_path: Path) -> 
     poller = Poller(config.metrics, Sources(config))
     waits = [(await poller.poll(config.metrics[0])).retry_in for _ in range(5)]
     assert waits == [60, 120, 240, ERROR_BACKOFF, ERROR_BACKOFF]
+
+
+async def test_a_malformed_forge_file_marks_the_metric_stale_and_polling_goes_on(
+        tmp_path: Path, journal: Journal) -> None:
+    config = configured(tmp_path, '[[metrics]]\nname = "downloads"\nkind = "forge-downloads"\n'
+                                  'release = "all"\n\n[[metrics]]\nname = "awu"\n'
+                                  'kind = "command"\nrun = "echo 3"\n')
+    (tmp_path / "forge" / "v1.0.0").mkdir(parents=True)
+    (tmp_path / "forge" / "v1.0.0" / "release.json").write_text(json.dumps(
+        {"id": 1, "tag": "v1.0.0", "draft": False, "prerelease": False,
+         "assets": [{"id": 2, "name": "caro"}]}))
+    config = config.model_copy(update={"forge": config.forge.model_copy(
+        update={"path": Path("forge")})})
+    poller = Poller(config.metrics, Sources(config), journal.record)
+    downloads, awu = await poller.once()
+    assert downloads.stale and "v1.0.0" in (downloads.error or "") and downloads.fix
+    assert awu.value == 3
