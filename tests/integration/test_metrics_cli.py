@@ -98,3 +98,17 @@ def test_no_metrics_configured_exits_2_with_the_fix(tmp_path: Path) -> None:
     out = cockpit("metrics", "--once", "--config", str(path), cwd=tmp_path)
     assert out.returncode == 2
     assert "no metrics are configured" in out.stderr and "[[metrics]]" in out.stderr
+
+
+def test_while_a_cockpit_holds_the_journal_readings_are_printed_not_journaled(
+        tmp_path: Path) -> None:
+    path = workspace(tmp_path)
+    holder = Journal.controller(tmp_path / ".cockpit" / "journal.sqlite")
+    try:
+        out = cockpit("metrics", "--once", "--format", "json", "--config", str(path),
+                      cwd=tmp_path)
+        assert "printed, not journaled" in out.stderr
+        assert {m["name"] for m in json.loads(out.stdout)} == {"downloads", "awu", "broken"}
+        assert not [e for e in holder.events() if e.kind.startswith("metric_")]
+    finally:
+        holder.close()
