@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cockpit.clock import LAUNCH_MARGIN, spans
 from cockpit.errors import ConfigError, Problem
+from cockpit.metricsconfig import KINDS, Metrics
 from cockpit.redact import register_secret
 from cockpit.semver import is_semver, strip_v
 from cockpit.tomlsource import Positive, field_error, line_of, read_toml, validation_problems
@@ -194,6 +195,8 @@ class Config(_Section):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     playbooks: Path | None = None
     """A folder of playbooks overriding the shipped ones, file by file."""
+    metrics: Metrics = Field(default_factory=list)
+    """[[metrics]]: the launch's numbers and their sources (`cockpit.metricsconfig`)."""
 
     source: Path = Field(default=Path(CONFIG_NAME), exclude=True)
     """The file this config was read from (set by `load_config`)."""
@@ -271,28 +274,23 @@ def load_config(path: Path) -> Config:
     try:
         config = Config.model_validate({**data, "source": path})
     except ValidationError as exc:
-        raise ConfigError(validation_problems(exc, file=path, text=text)) from None
+        raise ConfigError(validation_problems(exc, file=path, text=text, tags=KINDS)) from None
     for env_name in config.announce.webhooks.values():
         if os.environ.get(env_name):
             register_secret(os.environ[env_name])  # webhook URLs are credentials
     repo = config.repo
     if not repo.is_dir():
-        raise ConfigError([
-            Problem(
-                f"repository {repo} does not exist",
-                file=path,
-                line=line_of(text, ["release", "repo"]),
-                field="release.repo",
-                fix="point release.repo at the release's git work tree (relative to this file)",
-            )
-        ])
+        raise ConfigError([Problem(
+            f"repository {repo} does not exist", file=path, line=line_of(text, ["release", "repo"]),
+            field="release.repo",
+            fix="point release.repo at the release's git work tree (relative to this file)")])
     return config
 
 
 CONTEXT_KEYS = frozenset({
     "release.name", "release.version", "release.previous_version", "release.repo",
-    "release.branch",
-    "release.timezone", "build.package", "build.binary", "build.profile", "build.max_size_mb",
+    "release.branch", "release.timezone", "build.package", "build.binary", "build.profile",
+    "build.max_size_mb",
     "build.dist_dir", "install.script", "forge.repository", "install.strategy",
     "release.next_hotfix", "release.hours_since_launch", "forge.downloads", "operator",
     "build.host", "build.binary_path", "build.built_binary",

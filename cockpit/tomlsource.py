@@ -153,6 +153,7 @@ _FIXES = {
     "greater_than_equal": "give a larger number",
     "less_than_equal": "give a smaller number",
     "finite_number": "give a finite number (not inf or nan)",
+    "union_tag_invalid": "use one of the kinds the message lists",
 }
 
 
@@ -167,7 +168,8 @@ def validation_problems(
     for item in err.errors():
         loc: list[str | int] = [*prefix]
         ctx = item.get("ctx") or {}
-        for part in [*item["loc"], *([ctx["loc"]] if isinstance(ctx.get("loc"), str) else [])]:
+        own = ctx["loc"].split(".") if isinstance(ctx.get("loc"), str) else []
+        for part in [*item["loc"], *own]:
             if str(part).startswith("function-") or (
                     part in tags and loc and isinstance(loc[-1], int)):
                 continue
@@ -180,7 +182,7 @@ def validation_problems(
         field = ".".join(str(p) for p in loc)
         if item["type"] == "extra_forbidden":
             message = "unknown key"
-        elif "input" in item and item["type"] not in {"missing"}:
+        elif "input" in item and item["type"] not in {"missing"} and not ctx.get("secret"):
             shown = repr(item["input"])
             if len(shown) < 60 and shown not in message:
                 message = f"{message} (got {shown})"

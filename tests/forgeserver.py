@@ -5,7 +5,9 @@ Faults are queued per operation (`fail("upload", "502-starter")`) and each fires
   upload: 502-starter (the asset is left in state `starter`), drop (the connection closes
           mid-upload, leaving a starter), 422 (answer already_exists), hang (a starter, and
           no answer for 30 s: for killing the client mid-upload)
-  any:    403 (no permission), rate-limit (403 with X-RateLimit-Remaining: 0)
+  any:    403 (no permission), rate-limit (403 with X-RateLimit-Remaining: 0),
+          500 / 502 / 503 (a server error; 503 says Retry-After: 7)
+Release assets carry GitHub's download_count (set it in `state.releases` to make them move).
 Conditional GETs with a matching If-None-Match answer 304 and cost no rate limit.
 """
 
@@ -42,6 +44,9 @@ class ForgeState:
     issues: list[dict[str, Any]] = field(default_factory=list)
     """GitHub's issue shape: number, title, state, labels [{name}], pull_request on PRs."""
     requests: list[str] = field(default_factory=list)
+    not_modified: int = 0
+    """Conditional GETs answered 304 (they cost no rate limit)."""
+    server_errors: int = 0
     next_id: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -87,7 +92,7 @@ class ForgeServer:
                 return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
             def send(self, status: int, payload: Any = None, *, etag: str | None = None,
-                     counted: bool = True) -> None:
+                     counted: bool = True, retry_after: str | None = None) -> None:
                 data = b"" if payload is None else json.dumps(payload).encode()
                 search = self.path.startswith("/search/")
                 if counted and search and state.search_remaining > 0:
@@ -104,6 +109,8 @@ class ForgeServer:
                 self.send_header("X-RateLimit-Reset", "1900000000")
                 if etag:
                     self.send_header("ETag", etag)
+                if retry_after:
+                    self.send_header("Retry-After", retry_after)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -124,6 +131,11 @@ class ForgeServer:
                 if fault == "403":
                     self.body()
                     return self.send(403, {"message": "Resource not accessible by integration"})
+                if fault in {"500", "502", "503"}:
+                    self.body()
+                    state.server_errors += 1
+                    return self.send(int(fault), {"message": "Server Error"},
+                                     retry_after="7" if fault == "503" else None)
                 if fault == "rate-limit":
                     self.body()
                     state.remaining = 0
@@ -158,6 +170,7 @@ class ForgeServer:
             def conditional(self, payload: Any) -> None:
                 etag = '"' + hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:
+                    state.not_modified += 1
                     return self.send(304, None, etag=etag, counted=False)
                 return self.send(200, payload, etag=etag)
 

@@ -1,11 +1,10 @@
 """The Textual app: the composition root that wires the journal and engine to the screens.
 
-The controller owns the journal's lock and an `Engine`; a spectator opens the journal
-read-only and has no engine at all, so nothing it can press changes anything. Both render
-the same projection of the journal, polled every 200 ms on a worker thread (the controller's
-own writes and a spectator's view of them travel the same path: journal first, screen
-second). The app folds, projects and feeds the mode on show; flows, the build thread, the
-palette and what a crash does live in modules of their own.
+The controller owns the journal's lock and an `Engine`; a spectator opens the journal read-only and
+has no engine at all, so nothing it can press changes anything. Both render the same projection of
+the journal, polled every 200 ms on a worker thread (the controller's own writes and a spectator's
+view of them travel the same path: journal first, screen second). The app folds, projects and feeds
+the mode on show; flows, builds, metric polls, the palette and crashes have their own modules.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from cockpit.app.crash import Faults, PlainLastWords
 from cockpit.app.feeding import Feeder
 from cockpit.app.modes import MODES, Modes
 from cockpit.app.palette import CockpitCommands, PaletteHost
+from cockpit.app.polling import MetricPolls
 from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock, SystemClock
 from cockpit.config import Config
@@ -85,6 +85,7 @@ class CockpitApp(PaletteHost, PlainLastWords):
         self.autorun, self.autobuild = autorun, build
         self.poll_seconds = poll_seconds
         self.build_control = Building(self)
+        self.metric_polls = MetricPolls(self)
         self.feeder = Feeder(self)
         self.asking = Asking(self)
         self.notices: deque[Notice] = deque(maxlen=KEPT)
@@ -153,6 +154,7 @@ class CockpitApp(PaletteHost, PlainLastWords):
         cockpit.started()
         self.run_worker(self.feeder.plan_matrix, thread=True, group="plan", exit_on_error=False)
         self.feeder.plan_ahead()
+        self.metric_polls.start()  # the controller's, on a thread of their own
 
     def _hang_up(self) -> None:
         if self._flows is not None:
@@ -161,7 +163,7 @@ class CockpitApp(PaletteHost, PlainLastWords):
         self.exit(1)
 
     async def on_unmount(self) -> None:
-        await self.build_control.close()
+        await asyncio.gather(self.build_control.close(), self.metric_polls.close())
 
     # the journal, folded and fed to the mode on show ----------------------------------------
 

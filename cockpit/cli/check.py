@@ -41,7 +41,9 @@ def command(args: argparse.Namespace) -> int:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     failed = 0
     if config is not None and runbook is not None:
-        found = preflight(config, runbook)
+        from cockpit.metricsconfig import metric_problems
+
+        found = preflight(config, runbook) + metric_problems(config.metrics)
         problems += found
         code = 1 if found else 0
         failed = _probe_builders(config, console)

@@ -15,6 +15,7 @@ RUSTUP = "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh"
 
 def command(args: argparse.Namespace) -> int:
     from cockpit.config import load_config
+    from cockpit.demo.users import DemoUsers
     from cockpit.demo.workspace import create_workspace, ship_previous
     from cockpit.runbook.loader import load_runbook
 
@@ -24,7 +25,7 @@ def command(args: argparse.Namespace) -> int:
             fix=f"install a Rust toolchain with rustup: {RUSTUP}; then open a new shell (or "
                 '`. "$HOME/.cargo/env"`) and run `make demo` (or `cockpit demo`) again')],
             exit_code=1)
-    path = create_workspace(args.workspace, history=True)
+    path = create_workspace(args.workspace, history=True, metrics=True)
     config = load_config(path)
     ship_previous(config, say=lambda line: print(line, file=sys.stderr))
     if args.no_ui:
@@ -32,6 +33,11 @@ def command(args: argparse.Namespace) -> int:
         return 0
     print(f"demo workspace: {path.parent} (reopen it with `cockpit demo --workspace "
           f"{path.parent}`, or `make demo WORKSPACE={path.parent}`)", flush=True)
-    code = open_ui(config, load_runbook(), spectate=False)
+    users = DemoUsers(config.local_forge)
+    users.start()  # downloads tick up on the demo forge; a while in, a P0 is filed
+    try:
+        code = open_ui(config, load_runbook(), spectate=False)
+    finally:
+        users.stop()
     print(f"the demo workspace stays in {path.parent}")
     return code

@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     playbooks.add_argument("name", nargs="?", metavar="NAME",
                            help="one playbook in full: its steps, what each asks, parameters")
 
+    metrics = sub.add_parser("metrics", parents=[config_opt], help="read the configured "
+                             "[[metrics]] headless, journaling each reading")
+    metrics.add_argument("--once", action="store_true", help="ask each metric once, print, "
+                         "exit (1 if any is stale); default: poll and print every update")
+    metrics.add_argument("--format", choices=["table", "json"], default="table")
+
     journal = sub.add_parser("journal", parents=[config_opt], help="the launch journal")
     jsub = journal.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
     export = jsub.add_parser("export", parents=[config_opt], help="write the launch record")
@@ -146,7 +152,7 @@ def _print_error(exc: CockpitError) -> None:
 
 
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",
-            "playbooks": "playbooks", "journal": "record"}
+            "playbooks": "playbooks", "journal": "record", "metrics": "metrics"}
 """Each command's module in this package (imported only when the command runs)."""
 
 

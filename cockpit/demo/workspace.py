@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import tomli_w
@@ -70,9 +71,10 @@ def demo_launch(clock: Clock, timezone: str) -> datetime:
 
 
 def create_workspace(workspace: Path | None = None, *, clock: Clock | None = None,
-                     history: bool = False) -> Path:
+                     history: bool = False, metrics: bool = False) -> Path:
     """Build the demo workspace and return the path of its cockpit.toml; `history`: with the
-    launch's past (T-7 .. the 09:00 tag) done in the journal and in git (`demo/history.py`)."""
+    launch's past (T-7 .. the 09:00 tag) done in the journal and in git (`demo/history.py`);
+    `metrics`: with [[metrics]] on its forge's downloads and issues (`demo/users.py`)."""
     if shutil.which("git") is None:
         raise CockpitError([Problem("git is not installed", fix="apt-get install git")])
     root = Path(workspace) if workspace else Path(tempfile.mkdtemp(prefix="cockpit-demo-"))
@@ -109,7 +111,7 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
     _seed_forge(repo, forge, f"v{PREVIOUS_VERSION}")
     clock = clock or SystemClock()
     timezone = demo_timezone(clock)
-    config = {
+    config: dict[str, Any] = {
         "release": {
             "name": "caro", "version": DEMO_VERSION, "previous_version": PREVIOUS_VERSION,
             "repo": "caro", "launch": demo_launch(clock, timezone),
@@ -123,6 +125,10 @@ def create_workspace(workspace: Path | None = None, *, clock: Clock | None = Non
         "announce": {"install_url": f"file://{repo / 'install.sh'}",
                      "webhooks": {"discord": "DISCORD_WEBHOOK", "release": "RELEASE_WEBHOOK"}},
     }
+    if metrics:
+        from cockpit.demo.users import METRICS
+
+        config["metrics"] = METRICS
     config_path.write_text(
         "# Demo release written by `cockpit demo`: a real crate, git repository and forge.\n"
         + tomli_w.dumps(config))

@@ -7,13 +7,14 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from cockpit.forge.model import Asset, ForgeError, Release
+from cockpit.forge.model import Asset, Downloads, ForgeError, Issue, Release, created_since
 from cockpit.redact import register_secret
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class GitHubForge:
     rate_reset: int | None = None
     _client: httpx.AsyncClient | None = None
     _etags: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    gets: int = 0
+    """Conditional GETs asked, and how many of them were answered 304 (no rate budget)."""
+    not_modified: int = 0
 
     @property
     def where(self) -> str:
@@ -97,6 +101,7 @@ class GitHubForge:
 
     def _error(self, method: str, url: str, response: httpx.Response) -> ForgeError:
         status = response.status_code
+        wait = _retry_after(response)
         try:
             message = str(response.json().get("message", ""))
         except ValueError:
@@ -109,7 +114,7 @@ class GitHubForge:
             when = response.headers.get("X-RateLimit-Reset", "")
             return ForgeError(f"{what} (rate limit exhausted)",
                               f"wait until the limit resets (epoch {when}), then re-run: "
-                              "nothing done so far is repeated")
+                              "nothing done so far is repeated", retry_after=wait)
         if status == 403:
             return ForgeError(what, f"the token cannot write to {self.repository}: it needs "
                               "contents:write on the repository")
@@ -118,14 +123,17 @@ class GitHubForge:
                               "the token can see it")
         if status == 422 and "already_exists" in response.text:
             return ForgeError(what + " (already_exists)", conflict=True)
-        return ForgeError(what, "the forge failed; re-run the step", retryable=status >= 500)
+        return ForgeError(what, "the forge failed; re-run the step", retryable=status >= 500,
+                          retry_after=wait)
 
     async def _get_json(self, path: str) -> Any:
         """GET with If-None-Match: an unchanged answer (304) costs no rate limit."""
         cached = self._etags.get(path)
         headers = {"If-None-Match": cached[0]} if cached else {}
         response = await self._call("GET", path, ok=(200, 304), headers=headers)
+        self.gets += 1
         if response.status_code == 304 and cached is not None:
+            self.not_modified += 1
             return cached[1]
         body = response.json()
         if etag := response.headers.get("ETag"):
@@ -201,6 +209,40 @@ class GitHubForge:
             found = await self._get_json(f"{base}?q={quote(q)}&per_page=1")
             counts[key] = int(found["total_count"])
         return counts
+
+    async def open_issue_list(self, since: str | None = None) -> list[Issue]:
+        """From the search API, 100 a page (one request for most launches)."""
+        base = f"{self.api_url.rstrip('/')}/search/issues"
+        q = f"repo:{self.repository} is:issue is:open" + (f" created:>={since}" if since else "")
+        found: list[Issue] = []
+        for page in range(1, 11):
+            items = (await self._get_json(f"{base}?q={quote(q)}&per_page=100&page={page}"))["items"]
+            found += [Issue(int(i["number"]), str(i.get("title", "")),
+                            tuple(str(label["name"]) for label in i.get("labels", [])),
+                            str(i.get("created_at", ""))) for i in items]
+            if len(items) < 100:
+                break
+        return created_since(found, since)
+
+    async def download_counts(self, tag: str | None) -> Downloads:
+        """From the releases list, asked conditionally: unchanged counts cost no rate budget."""
+        asked, unmodified = self.gets, self.not_modified
+        releases = [r for r in await self.releases() if tag is None or r.tag == tag]
+        first = self._etags.get("/releases?per_page=100&page=1")
+        return Downloads({r.tag: {a.name: a.download_count for a in r.assets} for r in releases},
+                         first[0] if first else "",
+                         self.not_modified - unmodified == self.gets - asked)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait: Retry-After, else (the limit spent) until X-RateLimit-Reset."""
+    after = response.headers.get("Retry-After", "")
+    if after.isdigit():
+        return float(after)
+    reset = response.headers.get("X-RateLimit-Reset", "")
+    if response.headers.get("X-RateLimit-Remaining") == "0" and reset.isdigit():
+        return max(0.0, int(reset) - time.time())
+    return None
 
 
 def _asset(item: dict[str, Any]) -> Asset:

@@ -1,0 +1,1 @@
+"""The launch's numbers: sources and their poller (journaling samples), the fold, targets."""
