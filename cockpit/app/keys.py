@@ -12,7 +12,9 @@ BINDINGS: list[BindingType] = [
     Binding("b", "switch_mode('builds')", "Builds", id="mode-builds",
             tooltip="The build matrix: targets by stages, live logs"),
     Binding("m", "switch_mode('metrics')", "Metrics", id="mode-metrics",
-            tooltip="The launch's numbers against the runbook's targets"),
+            tooltip="The launch's numbers against the runbook's targets", show=False),
+    # not in the footer: at 160 columns it would push the timeline's footer into its compact
+    # form (help, `?`, and the palette list it)
     Binding("H", "emergency('hotfix')", "Hotfix", id="hotfix",
             tooltip="Start a hotfix: parameters, the whole plan, then your yes"),
     Binding("R", "emergency('rollback')", "Rollback", id="rollback",
