@@ -29,8 +29,10 @@ from screens.metrics_detail import describe
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 
-FIXED = {"metric": 12, "value": 8, "last": 6, "launch": 7, "tier": 11, "outlook": 13}
+FIXED = {"metric": 12, "value": 8, "last": 7, "launch": 8, "tier": 11, "outlook": 14}
 """Column widths; the history plot takes what is left (HISTORY_MIN to HISTORY_MAX)."""
+NARROW = 100
+"""Below this width the change since the last sample leaves the table (the detail says it)."""
 HISTORY_MIN, HISTORY_MAX = 8, 40
 LABELS = {"metric": "metric", "value": "value", "last": "Δ last", "launch": "Δ launch",
           "history": "history", "tier": "tier", "outlook": "outlook"}
@@ -40,6 +42,10 @@ TIER_STYLE = {"outstanding": "bold green", "target": "green", "minimum": "yellow
 
 def outlook_cell(row: Row) -> Text:
     judged = row.judged
+    metric = row.metric
+    if metric is None or metric.value is None:
+        return Text(f"stale: {metric.error}" if metric is not None and metric.stale
+                    else "no samples", style="dim" if metric is None else "bold red")
     if judged is None:
         return Text("no target", style="dim")
     if judged.value is None:
@@ -138,32 +144,37 @@ class MetricsScreen(ModeScreen):
         selected = self.selected_name()
         self.shown = rows(self.metrics, self.targets, self.configured, self.now, self.sort)
         width = self.size.width or 80
-        history = max(HISTORY_MIN, min(HISTORY_MAX, width - 4 - sum(FIXED.values())
-                                       - 2 * (len(FIXED) + 1)))
+        keys = [k for k in ("metric", "value", "last", "launch", "history", "tier", "outlook")
+                if k != "last" or width >= NARROW]
+        history = max(HISTORY_MIN, min(HISTORY_MAX, width - 4 - 2 * len(keys)
+                                       - sum(FIXED[k] for k in keys if k in FIXED)))
         table.clear(columns=width != self._width or not table.columns)
         if not table.columns:
             self._width = width
-            for key in ("metric", "value", "last", "launch", "history", "tier", "outlook"):
+            for key in keys:
                 table.add_column(LABELS[key], width=FIXED.get(key, history), key=key)
         for row in self.shown:
-            table.add_row(*self._cells(row, history), key=row.name)
+            cells = self._cells(row, history)
+            table.add_row(*(cells[k] for k in keys), key=row.name)
         if selected is not None and any(r.name == selected for r in self.shown):
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         self.show_detail()
 
-    def _cells(self, row: Row, history: int) -> list[Text]:
+    def _cells(self, row: Row, history: int) -> dict[str, Text]:
         m = row.metric
-        if m is None or m.value is None:
-            why = f"stale: {m.error}" if m is not None and m.stale else "no samples"
-            return [Text(row.name), Text("—", style="dim"), Text(""), Text(""),
-                    Text(why, style="dim" if m is None else "bold red"), Text(""),
-                    outlook_cell(row)]
+        stale = m is not None and m.stale
+        cells = {"metric": Text(row.name + (" ⚠" if stale else ""), style="bold red" if stale
+                                else ""), "outlook": outlook_cell(row)}
+        if m is None or m.value is None:  # never read: nothing to show, and no zero
+            return cells | {k: Text("—" if k == "value" else "", style="dim")
+                            for k in ("value", "last", "launch", "history", "tier")}
         tier = row.judged.tier if row.judged is not None else None
-        value = Text(number(m.value), style="bold red" if m.stale else "bold")
-        return [Text(row.name + (" ⚠" if m.stale else "")), value,
-                Text(number(m.since_last, signed=True)), Text(number(m.since_launch, signed=True)),
-                Text(spark(m.points, history), style="cyan"),
-                Text(tier or "—", style=TIER_STYLE.get(tier or "", "dim")), outlook_cell(row)]
+        return cells | {
+            "value": Text(number(m.value), style="bold red" if stale else "bold"),
+            "last": Text(number(m.since_last, signed=True)),
+            "launch": Text(number(m.since_launch, signed=True)),
+            "history": Text(spark(m.points, history), style="cyan"),
+            "tier": Text(tier or "—", style=TIER_STYLE.get(tier or "", "dim"))}
 
     def on_resize(self) -> None:
         if self.size.width != self._width:

@@ -88,7 +88,8 @@ class Metric:
 
     @property
     def since_launch(self) -> float | None:
-        if self.value is None or self.baseline is None:
+        """None until a second sample: one reading alone says nothing of a change."""
+        if self.value is None or self.baseline is None or self.previous is None:
             return None
         return self.value - self.baseline
 

@@ -87,7 +87,7 @@ def judge(target: Target, metrics: MetricsState, now: datetime) -> Judged:
     if per_second is None:
         return Judged(target, deadline, value, tier_of(target, value), stale=metric.stale)
     assert metric.at is not None
-    projected = round(value + per_second * (deadline - metric.at).total_seconds(), 1)
+    projected = float(round(value + per_second * (deadline - metric.at).total_seconds()))
     return Judged(target, deadline, value, tier_of(target, value), projected,
                   compare(projected, target.target), stale=metric.stale)
 
