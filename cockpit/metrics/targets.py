@@ -8,9 +8,12 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from cockpit.errors import Problem
 from cockpit.metrics.state import Metric, MetricsState, deadline_of
 from cockpit.runbook.model import DEADLINE_TITLES, Target
+from cockpit.tomlsource import line_of
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<": operator.lt, "==": operator.eq}
@@ -110,3 +113,23 @@ def breached(targets: list[Target], metrics: MetricsState) -> list[tuple[Target,
             seen.add(t.metric)
             found.append((t, value))
     return found
+
+
+def configured_names(config: object) -> list[str]:
+    """The metrics cockpit.toml configures ([[metrics]]: each one's `name`)."""
+    return [str(getattr(m, "name", "")) for m in getattr(config, "metrics", None) or []]
+
+
+def unknown_metrics(targets: list[Target], configured: list[str], file: Path,
+                    text: str) -> list[Problem]:
+    """Targets naming a metric cockpit.toml does not configure (`cockpit check`). With no
+    [[metrics]] at all there is nothing to judge yet, and nothing is said here: metrics mode
+    says how to configure them."""
+    if not configured:
+        return []
+    return [Problem(f"target {t.label!r} names metric {t.metric!r}, which cockpit.toml does not "
+                    "configure", file=file, line=line_of(text, ["targets", str(i), "metric"]),
+                    field=f"targets.{i}.metric",
+                    fix=f'add [[metrics]] name = "{t.metric}" to cockpit.toml, or name one of: '
+                    + ", ".join(configured))
+            for i, t in enumerate(targets) if t.metric not in configured]

@@ -52,3 +52,23 @@ def test_tiers_out_of_order_are_refused_with_the_fix(tmp_path: Path) -> None:
         load_runbook(folder)
     said = str(caught.value)
     assert "runbook.toml" in said and "targets.4" in said and "reorder them" in said
+
+
+def test_a_target_naming_a_metric_not_configured_is_a_problem_with_file_line_and_fix() -> None:
+    from types import SimpleNamespace
+
+    from cockpit.metrics.targets import configured_names, unknown_metrics
+
+    path = SHIPPED / "runbook.toml"
+    text = path.read_text()
+    targets = load_runbook().timeline.targets
+    config = SimpleNamespace(metrics=[SimpleNamespace(name="downloads"),
+                                      SimpleNamespace(name="p0"), SimpleNamespace(name="p1")])
+    problems = unknown_metrics(targets, configured_names(config), path, text)
+    assert [p.field for p in problems] == ["targets.1.metric", "targets.5.metric"]
+    first = problems[0]
+    assert "'active_users'" in first.message and first.file == path
+    assert first.line is not None and text.splitlines()[first.line - 1] == 'metric = "active_users"'
+    assert first.fix is not None and 'add [[metrics]] name = "active_users"' in first.fix
+    # no [[metrics]] at all (or a config from before them): nothing to judge yet, nothing said
+    assert unknown_metrics(targets, configured_names(SimpleNamespace()), path, text) == []
