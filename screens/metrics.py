@@ -59,6 +59,10 @@ def outlook_cell(row: Row) -> Text:
                 style="green" if judged.on_track else "bold red")
 
 
+def _look(cell: Text | None) -> tuple[str, str] | None:
+    return None if cell is None else (cell.plain, str(cell.style))
+
+
 class MetricsScreen(ModeScreen):
     DEFAULT_CSS = """
     MetricsScreen #metrics { height: auto; max-height: 50%; border: round $panel-lighten-2; }
@@ -92,6 +96,9 @@ class MetricsScreen(ModeScreen):
         self._tick: object = None
         self._header_tick: object = None
         self._width = 0
+        self._details: dict[str, str] = {}
+        self._drawn: dict[str, dict[str, Text]] = {}
+        """The cells on show, by metric and column."""
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -148,14 +155,22 @@ class MetricsScreen(ModeScreen):
                 if k != "last" or width >= NARROW]
         history = max(HISTORY_MIN, min(HISTORY_MAX, width - 4 - 2 * len(keys)
                                        - sum(FIXED[k] for k in keys if k in FIXED)))
-        table.clear(columns=width != self._width or not table.columns)
-        if not table.columns:
-            self._width = width
-            for key in keys:
-                table.add_column(LABELS[key], width=FIXED.get(key, history), key=key)
-        for row in self.shown:
-            cells = self._cells(row, history)
-            table.add_row(*(cells[k] for k in keys), key=row.name)
+        shown = {row.name: self._cells(row, history) for row in self.shown}
+        if width == self._width and list(shown) == [k.value for k in table.rows]:
+            for name, cells in shown.items():  # in place: unchanged cells keep their render
+                before = self._drawn.get(name, {})
+                for key in keys:
+                    if _look(cells[key]) != _look(before.get(key)):
+                        table.update_cell(name, key, cells[key])
+        else:
+            table.clear(columns=width != self._width or not table.columns)
+            if not table.columns:
+                self._width = width
+                for key in keys:
+                    table.add_column(LABELS[key], width=FIXED.get(key, history), key=key)
+            for name, cells in shown.items():
+                table.add_row(*(cells[k] for k in keys), key=name)
+        self._drawn = shown
         if selected is not None and any(r.name == selected for r in self.shown):
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         self.show_detail()
@@ -199,19 +214,27 @@ class MetricsScreen(ModeScreen):
         name = self.selected_name()
         plot = self.query_one("#plot", Sparkline)
         if name is None or self.metrics is None or self.now is None:
-            self.query_one("#summary", Static).update(
-                "No metrics: configure sources under [[metrics]] in cockpit.toml and targets "
-                "under [[targets]] in the runbook.\n\n" + HOW_TO_CONFIGURE)
+            self._update("summary", "No metrics: configure sources under [[metrics]] in "
+                         "cockpit.toml and targets under [[targets]] in the runbook.\n\n"
+                         + HOW_TO_CONFIGURE)
             plot.set_class(True, "empty")
             return
         metric = self.metrics.metrics.get(name)
         judged = [judge(t, self.metrics, self.now) for t in self.targets if t.metric == name]
         summary, axis, detail = describe(name, metric, judged, self.tz)
-        plot.data = [value for _, value in metric.points] if metric is not None else []
-        plot.set_class(not plot.data, "empty")
-        self.query_one("#summary", Static).update(summary)
-        self.query_one("#axis", Static).update(axis)
-        self.query_one("#detail", Static).update(detail)
+        data = [value for _, value in metric.points] if metric is not None else []
+        if data != plot.data:
+            plot.data = data
+        plot.set_class(not data, "empty")
+        for name, shown in (("summary", summary), ("axis", axis), ("detail", detail)):
+            self._update(name, shown)
+
+    def _update(self, name: str, shown: Text | str) -> None:
+        """A detail line, only when it says something else (an update lays the pane out)."""
+        plain = shown.plain if isinstance(shown, Text) else shown
+        if self._details.get(name) != plain:
+            self._details[name] = plain
+            self.query_one(f"#{name}", Static).update(shown)
 
     # actions --------------------------------------------------------------------------------
 

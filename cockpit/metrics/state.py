@@ -10,9 +10,11 @@ sources' numbers are counts at a moment, so the newest in a bucket stands for it
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from math import inf
 from typing import Any
 
 from cockpit.journal import events as ev
@@ -95,20 +97,14 @@ class Metric:
 
     def value_at(self, moment: datetime) -> float | None:
         """The latest value read at or before `moment` (None: none was)."""
-        limit = moment.timestamp()
-        found = None
-        for at, value in self.points:
-            if at > limit:
-                break
-            found = value
-        return found
+        index = bisect_right(self.points, (moment.timestamp(), inf))
+        return self.points[index - 1][1] if index else None
 
     def window(self, seconds: float) -> list[Point]:
         """Its points in the last `seconds` before its latest sample."""
         if not self.points:
             return []
-        since = self.points[-1][0] - seconds
-        return [p for p in self.points if p[0] >= since]
+        return self.points[bisect_left(self.points, (self.points[-1][0] - seconds, -inf)):]
 
 
 @dataclass

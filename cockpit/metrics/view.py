@@ -4,9 +4,11 @@ fold; nothing here reads anything)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from math import inf
 
 from cockpit.metrics.state import Metric, MetricsState, Point, deadline_of
 from cockpit.metrics.targets import Judged, judge
@@ -27,16 +29,11 @@ def spark(points: Sequence[Point], width: int) -> str:
     if not points or width <= 0:
         return ""
     start, end = points[0][0], points[-1][0]
-    span = (end - start) or 1.0
-    slices: list[float | None] = [None] * width
-    for at, value in points:
-        slices[min(width - 1, int((at - start) / span * width))] = value
-    last = points[0][1]
-    values = []
-    for found in slices:  # a slice with no sample holds the value before it
-        if found is not None:
-            last = found
-        values.append(last)
+    step = ((end - start) or 1.0) / width
+    # the last point at or before each slice's end (a slice with none holds the value before
+    # it): a binary search per cell, not a pass over a week of history per redraw
+    values = [points[max(0, bisect_right(points, (start + step * (i + 1), inf)) - 1)][1]
+              for i in range(width - 1)] + [points[-1][1]]
     low, high = min(values), max(values)
     top = len(BARS) - 1
     return "".join(BARS[0 if high == low else round((v - low) / (high - low) * top)]
