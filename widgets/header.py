@@ -86,12 +86,17 @@ class CockpitHeader(Static):
                         if level < 2 else "⚠ GONE", style="bold white on dark_red")
         text.append_text(Text.assemble(bar, f"{when} {zone_label(self.timezone)} ",
                                        (relative_label(view.now_offset, 0), "bold yellow")))
-        if shown.alerts:  # first of all: a threshold crossed (a P0 is open)
+        if shown.alerts:  # first of all: a threshold crossed (a P0 is open); the key to
+            # start the P0 playbook is offered to the controller (a spectator has none)
             text.append(bar)
-            text.append((f"🚨 {', '.join(shown.alerts)}: {ALERT_KEY} starts the P0 playbook"
-                         if level == 0 else f"🚨 {shown.alerts[0]} ({ALERT_KEY}: P0 playbook)"
-                         if level == 1 else f"🚨 {shown.alerts[0]} ({ALERT_KEY})"),
-                        style="bold white on red")
+            if "SPECTATOR" in self.role:
+                text.append(f"🚨 {', '.join(shown.alerts) if level == 0 else shown.alerts[0]}",
+                            style="bold white on red")
+            else:
+                text.append((f"🚨 {', '.join(shown.alerts)}: {ALERT_KEY} starts the P0 playbook"
+                             if level == 0 else f"🚨 {shown.alerts[0]} ({ALERT_KEY}: P0 playbook)"
+                             if level == 1 else f"🚨 {shown.alerts[0]} ({ALERT_KEY})"),
+                            style="bold white on red")
         if shown.asks and shown.gone is None:  # then: a run waits for a person (not once
             # its controller died: nobody can answer it there)
             who = "the controller" if "SPECTATOR" in self.role else "you"

@@ -147,3 +147,22 @@ async def test_no_banner_while_p0_is_zero_and_80x24_keeps_the_emergency_keys(
         from textual.widgets._footer import FooterKey
         keys = {k.key for k in screen.query(FooterKey)}
         assert {"H", "R", "q"} <= keys
+
+
+async def test_a_spectator_sees_the_banner_without_the_key_it_cannot_use(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_samples(journal, clock, p0=1)
+    spectator = Journal.readonly(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, spectator, clock=clock, poll_seconds=0.05,
+                     spectator_reason="--spectate")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("m")
+            header = app.screen.query_one(CockpitHeader)
+            await until(pilot, lambda: "🚨 p0: 1" in str(header.render()))
+            assert "(P" not in str(header.render()) and "P starts" not in str(header.render())
+            await pilot.press("P")  # not bound for a spectator: nothing starts
+            await pilot.pause(0.2)
+            assert not asked(app, ParamsModal)
+    finally:
+        spectator.close()
