@@ -156,3 +156,24 @@ def test_a_p0_above_zero_breaches_the_zero_p0_target(journal: Journal,
     assert breached(zero_p0, folded(journal)) == []
     sample(journal, clock, "p0", 2, LAUNCH + timedelta(minutes=30))
     assert [(t.metric, v) for t, v in breached(zero_p0, folded(journal))] == [("p0", 2)]
+
+
+def test_downsampling_keeps_the_recent_hours_whole_and_the_newest_of_each_older_bucket() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from cockpit.metrics.state import downsample
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.floats(0, 10 * 24 * 3600, allow_nan=False), min_size=1, max_size=300))
+    def check(times: list[float]) -> None:
+        points = [(t, float(i)) for i, t in enumerate(sorted(set(times)))]
+        newest = points[-1][0]
+        kept = downsample(points, newest)
+        assert kept[-1] == points[-1]  # the latest value is never lost
+        assert kept == sorted(kept) and set(kept) <= set(points)
+        recent = [p for p in points if newest - p[0] <= 6 * 3600]
+        assert recent == [p for p in kept if newest - p[0] <= 6 * 3600]
+        assert downsample(kept, newest) == kept  # done again, nothing more goes
+
+    check()
