@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from cockpit.engine.plans import PlanCache
 from cockpit.journal.row import Event
+from cockpit.metrics.state import MetricsState
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import TimelineView
@@ -40,6 +41,9 @@ class Header:
     """A spectator's word that the controller died (who held the journal's lock last)."""
     queued: tuple[str, ...] = ()
     """Runs waiting their turn behind another ("rollback (behind hotfix)")."""
+    alerts: tuple[str, ...] = ()
+    """Thresholds the metrics crossed ("P0: 1", a "zero P0" target breached): a banner on
+    every mode, offering the P0 playbook's key."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class Feed:
     """The logs this feed's events were read with the text of: another log's lines came
     without theirs, and a pane that shows it since loads them again."""
     plans: PlanCache = field(default_factory=PlanCache)
+    metrics: MetricsState | None = None
+    """The metrics folded (None: a feed made without them, e.g. in a test)."""
 
     @property
     def timeline(self) -> TimelineView:

@@ -143,7 +143,8 @@ class BuildsScreen(ModeScreen):
             self._header_tick = tick
             self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
                                                waiting=feed.header.waiting, asks=feed.header.asks,
-                                               gone=feed.header.gone, queued=feed.header.queued)
+                                               gone=feed.header.gone, queued=feed.header.queued,
+                                               alerts=feed.header.alerts)
         new_events = feed.events
         if self.state is not None and not new_events and all(
                 p.source is not None for p in self.query(LogPane)):

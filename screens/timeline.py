@@ -147,7 +147,7 @@ class TimelineScreen(ModeScreen):
         header = feed.header
         self.query_one(CockpitHeader).show(feed.timeline, active=header.active,
                                            waiting=header.waiting, asks=header.asks,
-                                           gone=header.gone, queued=header.queued)
+                                           gone=header.gone, queued=header.queued, alerts=header.alerts)
         if first:
             self.action_jump_now()
         self._show_selected()

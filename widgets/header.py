@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.clock import zone_label
+from cockpit.metrics.targets import ALERT_KEY
 from cockpit.state.timeline import TimelineView, relative_label
 
 TAIL = 24
@@ -24,6 +25,7 @@ class _Shown:
     asks: tuple[str, ...]
     gone: str | None
     queued: tuple[str, ...]
+    alerts: tuple[str, ...] = ()
 
 
 class CockpitHeader(Static):
@@ -43,11 +45,12 @@ class CockpitHeader(Static):
 
     def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0,
              asks: tuple[str, ...] = (), gone: str | None = None,
-             queued: tuple[str, ...] = ()) -> None:
+             queued: tuple[str, ...] = (), alerts: tuple[str, ...] = ()) -> None:
         """`asks`: the runs waiting for a person ("hotfix: Publish …"); `gone`: a spectator's
         word that the controller died (who held the journal last): said beside the role, and
-        what it was running is no longer called running."""
-        self._last = _Shown(view, active, waiting, asks, gone, queued)
+        what it was running is no longer called running; `alerts`: thresholds the metrics
+        crossed ("p0: 1"), a banner offering the P0 playbook's key."""
+        self._last = _Shown(view, active, waiting, asks, gone, queued, alerts)
         self._render_line()
 
     def on_resize(self) -> None:
@@ -83,7 +86,18 @@ class CockpitHeader(Static):
                         if level < 2 else "⚠ GONE", style="bold white on dark_red")
         text.append_text(Text.assemble(bar, f"{when} {zone_label(self.timezone)} ",
                                        (relative_label(view.now_offset, 0), "bold yellow")))
-        if shown.asks and shown.gone is None:  # first: a run waits for a person (not once
+        if shown.alerts:  # first of all: a threshold crossed (a P0 is open); the key to
+            # start the P0 playbook is offered to the controller (a spectator has none)
+            text.append(bar)
+            if "SPECTATOR" in self.role:
+                text.append(f"🚨 {', '.join(shown.alerts) if level == 0 else shown.alerts[0]}",
+                            style="bold white on red")
+            else:
+                text.append((f"🚨 {', '.join(shown.alerts)}: {ALERT_KEY} starts the P0 playbook"
+                             if level == 0 else f"🚨 {shown.alerts[0]} ({ALERT_KEY}: P0 playbook)"
+                             if level == 1 else f"🚨 {shown.alerts[0]} ({ALERT_KEY})"),
+                            style="bold white on red")
+        if shown.asks and shown.gone is None:  # then: a run waits for a person (not once
             # its controller died: nobody can answer it there)
             who = "the controller" if "SPECTATOR" in self.role else "you"
             runs = (shown.asks[0].split(":")[0] if len(shown.asks) == 1

@@ -16,7 +16,6 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import App
-from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker
@@ -31,6 +30,7 @@ from cockpit.app.asking import Asking, confirm_quit
 from cockpit.app.building import Building
 from cockpit.app.crash import Faults, PlainLastWords
 from cockpit.app.feeding import Feeder
+from cockpit.app.keys import BINDINGS
 from cockpit.app.modes import MODES, Modes
 from cockpit.app.palette import CockpitCommands, PaletteHost
 from cockpit.app.polling import MetricPolls
@@ -55,23 +55,7 @@ T = TypeVar("T")
 class CockpitApp(PaletteHost, PlainLastWords):
     TITLE = "Launch Cockpit"
     COMMANDS = App.COMMANDS | {CockpitCommands}
-    BINDINGS = [
-        Binding("t", "switch_mode('timeline')", "Timeline", id="mode-timeline",
-                tooltip="The runbook on its timeline"),
-        Binding("b", "switch_mode('builds')", "Builds", id="mode-builds",
-                tooltip="The build matrix: targets by stages, live logs"),
-        Binding("H", "emergency('hotfix')", "Hotfix", id="hotfix",
-                tooltip="Start a hotfix: parameters, the whole plan, then your yes"),
-        Binding("R", "emergency('rollback')", "Rollback", id="rollback",
-                tooltip="Start a rollback: parameters, the whole plan, then your yes"),
-        Binding("w", "answer_waiting", "Answer", id="answer",
-                tooltip="Open the question a run waits on (the one waiting longest)"),
-        Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
-        Binding("q", "quit_cockpit", "Quit", id="quit",
-                tooltip="Quit (asks first while a playbook runs)"),
-        Binding("N", "notifications", "Alerts", id="notifications",
-                tooltip="Every notification so far, with its time"),
-    ]
+    BINDINGS = BINDINGS
 
     def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
                  clock: Clock | None = None, spectator_reason: str | None = None,

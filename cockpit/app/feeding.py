@@ -19,6 +19,8 @@ from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
 from cockpit.journal.holder import controller_gone
 from cockpit.journal.row import Event
+from cockpit.metrics.state import MetricsState
+from cockpit.metrics.targets import breached
 from cockpit.state.builds import BuildState
 from cockpit.state.gates import blocked_by
 from cockpit.state.launch import LaunchState
@@ -37,6 +39,7 @@ class Feeder:
     def __init__(self, app: Host) -> None:
         self.app = app
         self.state, self.builds, self.plans = LaunchState(), BuildState(), PlanCache()
+        self.metrics = MetricsState(app.config.release.launch_at)
         self._reading = False
         self._planning: dict[PlanKey, int] = {}
         """Keys being planned, with the plans' generation they are planned for."""
@@ -83,6 +86,7 @@ class Feeder:
         """Fold new events and feed the mode on show (the other catches up when shown)."""
         self.state.apply(events)
         self.builds.apply(events)
+        self.metrics.apply(events)
         app = self.app
         for event in events:
             group = event.payload if event.kind == ev.Kind.REMOTE_GROUP else None
@@ -100,21 +104,25 @@ class Feeder:
         if screen.is_mounted:
             now = app.clock.now()
             screen.show(Feed(self.state, self.builds, self._header_at(now), now, events,
-                             read_with, self.plans))
+                             read_with, self.plans, self.metrics))
 
     def _header_at(self, now: datetime) -> Header:
         """The timeline projected, and what runs: again only when the launch's state moved
         (not a log's lines) or the clock ticked to another second."""
         waiting = self.app.waiting_questions()
         queued = self.app.queued_runs()
-        tick = (self.state.version, now.replace(microsecond=0), waiting, self.gone, queued)
+        tick = (self.state.version, now.replace(microsecond=0), waiting, self.gone, queued,
+                self.metrics.version)
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
             asks = tuple(f"{run.playbook}: {run.waiting.title}" for run in self.state.waiting()
                          if run.waiting is not None)
+            alerts = tuple(f"{t.metric}: {value:g}" for t, value
+                           in breached(runbook.timeline.targets, self.metrics))
             self._header = tick, Header(view, active_label(runbook, self.state, now),
-                                        waiting, asks, self._blocked(), self.gone, queued)
+                                        waiting, asks, self._blocked(), self.gone, queued,
+                                        alerts)
         return self._header[1]
 
     def _blocked(self) -> frozenset[str]:

@@ -13,8 +13,9 @@ from screens.timeline import TimelineScreen
 
 if TYPE_CHECKING:
     from screens.builds import BuildsScreen
+    from screens.metrics import MetricsScreen
 
-MODES = ("timeline", "builds")
+MODES = ("timeline", "builds", "metrics")
 
 
 class Modes:
@@ -45,3 +46,13 @@ class Modes:
                               alternatives=partial(alternative, app.config))
         screen.matrix_plan = app.matrix_plan
         return screen
+
+    def make_metrics(self) -> MetricsScreen:
+        from screens.metrics import MetricsScreen  # its table and plot: when first shown
+
+        app, release = self.app, self.app.config.release
+        configured = [m.name for m in getattr(app.config, "metrics", [])]
+        return MetricsScreen(app.runbook.timeline.targets, configured, role=app.role,
+                             release=f"{release.name} v{release.version}",
+                             timezone=release.timezone, tz=release.tz,
+                             can_act=app.journal.writable)

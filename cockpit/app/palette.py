@@ -25,6 +25,8 @@ class CockpitCommands(Provider):
         commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Show timeline", "The runbook on its timeline", partial(app.switch_mode, "timeline")),
             ("Show builds", "The build matrix", partial(app.switch_mode, "builds")),
+            ("Show metrics", "The launch's numbers against the runbook's targets",
+             partial(app.switch_mode, "metrics")),
             ("Help: keys", "Every key, from the live bindings", app.action_help),
         ]
         if app.journal.writable:

@@ -107,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     export = jsub.add_parser("export", parents=[config_opt], help="write the launch record")
     export.add_argument("--format", choices=["jsonl", "md"], default="md")
     export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    report = sub.add_parser("report", parents=[config_opt], help="the Day 1 or Week 1 report "
+                            "as Markdown: each metric against its targets' tiers, plotted")
+    report.add_argument("deadline", choices=["day1", "week1"])
+    report.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     return parser
 
 
@@ -152,7 +156,8 @@ def _print_error(exc: CockpitError) -> None:
 
 
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",
-            "playbooks": "playbooks", "journal": "record", "metrics": "metrics"}
+            "playbooks": "playbooks", "journal": "record", "metrics": "metrics",
+            "report": "report"}
 """Each command's module in this package (imported only when the command runs)."""
 
 

@@ -40,7 +40,8 @@ def render(template: str, values: Mapping[str, str]) -> str:
             "the template needs values the cockpit does not have: " + ", ".join(missing),
             "give them as parameters, or configure their source (downloads: [forge]; "
             "install_url: [announce] install_url; issues, p0, p1...: [forge] priority_labels "
-            '= ["P0", "P1", "P2", "P3"])')
+            '= ["P0", "P1", "P2", "P3"]; any of them: a [[metrics]] source of the same name '
+            "in cockpit.toml, once it has a sample)")
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 

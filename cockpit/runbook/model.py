@@ -106,11 +106,48 @@ class Item(_Model):
         return self
 
 
+Comparison = Literal[">=", "<", "=="]
+Deadline = Literal["day1", "week1"]
+DEADLINE_TITLES = {"day1": "Day 1", "week1": "Week 1"}
+
+
+class Target(_Model):
+    """What a metric should reach by a deadline (`[[targets]]` in runbook.toml), in tiers:
+    `minimum` (viable), `target`, `outstanding` (each met when `value <comparison> tier`)."""
+
+    metric: str
+    """A metric's name, as configured under [[metrics]] in cockpit.toml."""
+    comparison: Comparison
+    target: float
+    minimum: float | None = None
+    outstanding: float | None = None
+    deadline: Deadline
+    """Relative to T-0: "day1" = launch + 24 hours, "week1" = launch + 7 days."""
+    title: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Target:
+        if self.comparison == "==" and (self.minimum, self.outstanding) != (None, None):
+            raise ValueError('a "==" target has no minimum or outstanding tier: drop them')
+        low, high = ((self.minimum, self.outstanding) if self.comparison == ">="
+                     else (self.outstanding, self.minimum))
+        if (low is not None and low > self.target) or (high is not None and high < self.target):
+            raise ValueError(f'with "{self.comparison}" the tiers go minimum, target, '
+                             "outstanding from the easiest to meet to the hardest: reorder them")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.title or f"{self.metric} {self.comparison} {self.target:g}"
+
+
 class Timeline(_Model):
     title: str = "Release runbook"
     items: list[Item]
     templates: dict[str, str] = Field(default_factory=dict)
     """Message templates (status updates, incident posts), named."""
+    targets: list[Target] = Field(default_factory=list)
+    """The launch's targets by metric and deadline (`cockpit report`, metrics mode)."""
 
 
 class Runbook:

@@ -1,9 +1,12 @@
-"""Announce steps: a runbook template filled with the run's values and live ones from the
-forge (downloads, the release's URL, open issues by priority), posted to a webhook after the
-operator saw it, or handed over to post by hand. The same post is never made twice."""
+"""Announce steps: a runbook template filled with the run's values, the latest journaled
+sample of each metric named like a placeholder (`downloads`, `p0`, `active_users`: issue
+13's [[metrics]]), and live ones from the forge (downloads, the release's URL, open issues by
+priority), posted to a webhook after the operator saw it, or handed over to post by hand.
+The same post is never made twice."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Mapping
@@ -15,7 +18,8 @@ from cockpit.clock import local_time
 from cockpit.config import Config
 from cockpit.errors import CockpitError, Problem
 from cockpit.forge import announce
-from cockpit.journal.events import Announcement, StepStatus
+from cockpit.journal.events import Announcement, MetricSample, StepStatus
+from cockpit.journal.store import Journal
 from cockpit.params import placeholders, prose, substitute
 from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.questions import Manual
@@ -60,7 +64,8 @@ class AnnounceStep(StepBase):
     async def execute(self, ctx: StepContext) -> Outcome:
         template = ctx.templates[self.template]
         try:
-            message = await self.message(template, ctx.config, ctx.values)
+            samples = await asyncio.to_thread(latest_samples, ctx.journal)  # a week's worth
+            message = await self.message(template, ctx.config, ctx.values, samples)
         except CockpitError as exc:
             return Outcome(StepStatus.FAILED, str(exc))
         # the same post is the same template with the same given values (live counts move:
@@ -149,13 +154,19 @@ class AnnounceStep(StepBase):
                            else "posted")
         return Outcome(StepStatus.OK, f"posted to {self.channel} in {total} part(s)")
 
-    async def message(self, template: str, config: Config, values: Mapping[str, str]) -> str:
-        """The template filled with the run's values and live ones from the forge."""
+    async def message(self, template: str, config: Config, values: Mapping[str, str],
+                      samples: Mapping[str, float] | None = None) -> str:
+        """The template filled with the run's values, then the latest sample of each metric
+        named like a placeholder, then live ones from the forge. What none of them has is
+        refused (`announce.render`), never made up."""
         from cockpit.forge.factory import open_forge
         from cockpit.forge.model import value_name
         from cockpit.forge.ops import issue_values
 
         live = dict(values)
+        for name in placeholders(template) - live.keys():
+            if samples is not None and name in samples:
+                live[name] = _count(samples[name])
         live.setdefault("name", config.release.name)
         if config.announce.install_url:
             live.setdefault("install_url", config.announce.install_url)
@@ -185,3 +196,16 @@ class AnnounceStep(StepBase):
             live.setdefault("downloads", f"{release.downloads:,}")
             live.setdefault("release_url", release.url)
         return announce.render(template, live)
+
+
+def latest_samples(journal: Journal) -> dict[str, float]:
+    """The latest journaled value of each metric (`metric_sample` events), by name."""
+    latest: dict[str, float] = {}
+    for event in journal.events(kinds=[MetricSample.KIND]):
+        if isinstance(event.payload, MetricSample):
+            latest[event.payload.metric] = event.payload.value
+    return latest
+
+
+def _count(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,g}"

@@ -108,3 +108,22 @@ def test_a_dialog_with_a_long_body_at_each_size(snap_compare: Any, size: tuple[i
         await pilot.pause(0.6)  # settled: the body has focus
 
     assert snap_compare(app, terminal_size=size, run_before=dialog)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_metrics_at_each_size(snap_compare: Any, size: tuple[int, int], config: Config,
+                              runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """Issue 13: metrics mode with downloads moving, a stale source, a metric never read, and
+    an open P0's banner; downloads selected (its detail: per asset, both deadlines)."""
+    from tests.ui.test_metrics_ui import journal_samples
+
+    journal_samples(journal, clock, p0=1)
+    app = CockpitApp(config, runbook, journal, clock=clock)
+
+    async def metrics(pilot: Pilot[int]) -> None:
+        await pilot.press("m")
+        await pilot.pause(0.3)
+        await pilot.press("down")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=metrics)

@@ -1,0 +1,32 @@
+"""The app's keys, on every mode: the modes, the emergencies, answering, help and quit."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+from cockpit.metrics.targets import ALERT_KEY
+
+BINDINGS: list[BindingType] = [
+    Binding("t", "switch_mode('timeline')", "Timeline", id="mode-timeline",
+            tooltip="The runbook on its timeline"),
+    Binding("b", "switch_mode('builds')", "Builds", id="mode-builds",
+            tooltip="The build matrix: targets by stages, live logs"),
+    Binding("m", "switch_mode('metrics')", "Metrics", id="mode-metrics",
+            tooltip="The launch's numbers against the runbook's targets", show=False),
+    # not in the footer: at 160 columns it would push the timeline's footer into its compact
+    # form (help, `?`, and the palette list it)
+    Binding("H", "emergency('hotfix')", "Hotfix", id="hotfix",
+            tooltip="Start a hotfix: parameters, the whole plan, then your yes"),
+    Binding("R", "emergency('rollback')", "Rollback", id="rollback",
+            tooltip="Start a rollback: parameters, the whole plan, then your yes"),
+    Binding(ALERT_KEY, "emergency('p0-incident')", "P0", id="p0-incident",
+            tooltip="Start the P0 incident playbook (the banner offers it when a P0 is open)",
+            show=False),
+    Binding("w", "answer_waiting", "Answer", id="answer",
+            tooltip="Open the question a run waits on (the one waiting longest)"),
+    Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),
+    Binding("q", "quit_cockpit", "Quit", id="quit",
+            tooltip="Quit (asks first while a playbook runs)"),
+    Binding("N", "notifications", "Alerts", id="notifications",
+            tooltip="Every notification so far, with its time"),
+]

@@ -1,0 +1,40 @@
+"""`cockpit report day1|week1 [-o FILE]`: the runbook's Day 1 or Week 1 report, as Markdown,
+from the journal's metric samples judged against the runbook's targets."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cockpit.cli.loading import load_all
+from cockpit.errors import CockpitError, Problem
+
+
+def command(args: argparse.Namespace) -> int:
+    from cockpit.clock import SystemClock
+    from cockpit.journal import events as ev
+    from cockpit.journal.store import Journal
+    from cockpit.metrics.report import to_markdown
+    from cockpit.metrics.state import MetricsState
+    from cockpit.redact import redact
+
+    config, runbook = load_all(args)
+    journal = Journal.readonly(config.journal_path)
+    try:
+        events = journal.events(kinds=[ev.Kind.METRIC_SAMPLE, ev.Kind.METRIC_FAILED])
+    finally:
+        journal.close()
+    metrics = MetricsState(config.release.launch_at)
+    metrics.apply(events)
+    text = redact(to_markdown(args.deadline, metrics, runbook.timeline.targets,
+                              SystemClock().now(), config.release.tz,
+                              f"{config.release.name} v{config.release.version}"))
+    if args.output:
+        try:
+            args.output.write_text(text)
+        except OSError as exc:
+            raise CockpitError([Problem(f"cannot write it: {exc.strerror}", file=args.output,
+                                        fix="choose a writable path")]) from None
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,249 @@
+"""The metrics mode (`m`): the launch's numbers against the runbook's targets.
+
+A table of every metric (configured, targeted or read): its value, its change since the last
+sample and since the launch, a plot of its history, the tier its target of the deadline at
+hand reached and the projection to that deadline; `s` orders it by another column. Below, the
+selected metric in detail: its history with time labels, the targets of both deadlines, and
+what the number is made of (downloads per asset, open issues by label with their titles).
+A metric nobody read says so and how to configure it: no number is invented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets.data_table import CellDoesNotExist
+
+from cockpit.metrics.state import MetricsState
+from cockpit.metrics.targets import judge
+from cockpit.metrics.view import HOW_TO_CONFIGURE, SORTS, Row, number, rows, spark
+from cockpit.runbook.model import Target
+from screens.base import Feed, ModeScreen
+from screens.metrics_detail import describe
+from widgets.footer import CockpitFooter
+from widgets.header import CockpitHeader
+
+FIXED = {"metric": 12, "value": 8, "last": 7, "launch": 8, "tier": 11, "outlook": 14}
+"""Column widths; the history plot takes what is left (HISTORY_MIN to HISTORY_MAX)."""
+NARROW = 100
+"""Below this width the change since the last sample leaves the table (the detail says it)."""
+HISTORY_MIN, HISTORY_MAX = 8, 40
+LABELS = {"metric": "metric", "value": "value", "last": "Δ last", "launch": "Δ launch",
+          "history": "history", "tier": "tier", "outlook": "outlook"}
+TIER_STYLE = {"outstanding": "bold green", "target": "green", "minimum": "yellow",
+              "missed": "bold red"}
+
+
+def outlook_cell(row: Row) -> Text:
+    judged = row.judged
+    metric = row.metric
+    if metric is None or metric.value is None:
+        return Text(f"stale: {metric.error}" if metric is not None and metric.stale
+                    else "no samples", style="dim" if metric is None else "bold red")
+    if judged is None:
+        return Text("no target", style="dim")
+    if judged.value is None:
+        return Text("—", style="dim")
+    if judged.on_track is None:
+        return Text("few samples", style="dim")
+    if judged.projected is None:
+        return Text("met" if judged.on_track else "missed",
+                    style="green" if judged.on_track else "bold red")
+    return Text(f"{'on track' if judged.on_track else 'behind'} {number(judged.projected)}",
+                style="green" if judged.on_track else "bold red")
+
+
+def _look(cell: Text | None) -> tuple[str, str] | None:
+    return None if cell is None else (cell.plain, str(cell.style))
+
+
+class MetricsScreen(ModeScreen):
+    DEFAULT_CSS = """
+    MetricsScreen #metrics { height: auto; max-height: 50%; border: round $panel-lighten-2; }
+    MetricsScreen #metrics:focus { border: round $accent; }
+    MetricsScreen #detail-box { height: 1fr; padding: 0 1; }
+    MetricsScreen.detail-only #metrics { display: none; }
+    MetricsScreen #plot { height: 3; margin: 0 0; }
+    MetricsScreen #plot.empty { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("s", "sort", "Sort", id="metrics-sort",
+                tooltip="Order the table by the next column (name, value, changes, tier)"),
+        Binding("enter", "detail", "Detail", id="metrics-detail", priority=True,
+                tooltip="The selected metric alone, in full: per asset, by label, targets"),
+    ]
+
+    def __init__(self, targets: Sequence[Target], configured: Sequence[str], *,
+                 release: str = "", role: str = "", timezone: str = "UTC",
+                 tz: tzinfo | None = None, can_act: bool = True) -> None:
+        super().__init__()
+        self.targets = list(targets)
+        self.configured = list(configured)
+        self.release_label, self.role, self.timezone = release, role, timezone
+        self.tz = tz
+        self.can_act = can_act
+        self.sort = "name"
+        self.metrics: MetricsState | None = None
+        self.now: datetime | None = None
+        self.shown: list[Row] = []
+        self._tick: object = None
+        self._header_tick: object = None
+        self._width = 0
+        self._details: dict[str, str] = {}
+        self._drawn: dict[str, dict[str, Text]] = {}
+        """The cells on show, by metric and column."""
+
+    def compose(self) -> ComposeResult:
+        header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
+        if not self.can_act:
+            header.add_class("spectator")
+        yield header
+        table: DataTable[Text] = DataTable(id="metrics", cursor_type="row", zebra_stripes=True)
+        yield table
+        with VerticalScroll(id="detail-box"):
+            yield Static("", id="summary", markup=False)
+            # Textual's own Sparkline: it buckets however many points there are into the
+            # cells it has, redraws on resize and needs no plotting dependency (textual-
+            # plotext would add one, and its axes do not fit 80x24 beside the table); the
+            # time labels go on the line under it.
+            yield Sparkline([], summary_function=max, id="plot", classes="empty")
+            yield Static("", id="axis", markup=False)
+            yield Static("", id="detail", markup=False)  # issue titles: "[P1]" is no markup
+        yield CockpitFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#metrics", DataTable).border_title = "metrics"
+
+    # state in -------------------------------------------------------------------------------
+
+    def show(self, feed: Feed) -> None:
+        """Redraw when a sample or failure came or the minute turned (projections move with
+        the clock); the header once a second."""
+        header = feed.header
+        tick = (feed.now.replace(microsecond=0), id(header))
+        if tick != self._header_tick:
+            self._header_tick = tick
+            self.query_one(CockpitHeader).show(feed.timeline, active=header.active,
+                                               waiting=header.waiting, asks=header.asks,
+                                               gone=header.gone, queued=header.queued,
+                                               alerts=header.alerts)
+        if feed.metrics is None:
+            return
+        redraw = (feed.metrics.version, feed.now.replace(second=0, microsecond=0))
+        if redraw == self._tick:
+            return
+        self._tick = redraw
+        self.metrics, self.now = feed.metrics, feed.now
+        self.redraw()
+
+    def redraw(self) -> None:
+        """The table from the fold (rows keyed by metric: the selection stays on its metric)."""
+        if self.metrics is None or self.now is None:
+            return
+        table: DataTable[Text] = self.query_one("#metrics", DataTable)
+        selected = self.selected_name()
+        self.shown = rows(self.metrics, self.targets, self.configured, self.now, self.sort)
+        width = self.size.width or 80
+        keys = [k for k in ("metric", "value", "last", "launch", "history", "tier", "outlook")
+                if k != "last" or width >= NARROW]
+        history = max(HISTORY_MIN, min(HISTORY_MAX, width - 4 - 2 * len(keys)
+                                       - sum(FIXED[k] for k in keys if k in FIXED)))
+        shown = {row.name: self._cells(row, history) for row in self.shown}
+        if width == self._width and list(shown) == [k.value for k in table.rows]:
+            for name, cells in shown.items():  # in place: unchanged cells keep their render
+                before = self._drawn.get(name, {})
+                for key in keys:
+                    if _look(cells[key]) != _look(before.get(key)):
+                        table.update_cell(name, key, cells[key])
+        else:
+            table.clear(columns=width != self._width or not table.columns)
+            if not table.columns:
+                self._width = width
+                for key in keys:
+                    table.add_column(LABELS[key], width=FIXED.get(key, history), key=key)
+            for name, cells in shown.items():
+                table.add_row(*(cells[k] for k in keys), key=name)
+        self._drawn = shown
+        if selected is not None and any(r.name == selected for r in self.shown):
+            table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self.show_detail()
+
+    def _cells(self, row: Row, history: int) -> dict[str, Text]:
+        m = row.metric
+        stale = m is not None and m.stale
+        cells = {"metric": Text(row.name + (" ⚠" if stale else ""), style="bold red" if stale
+                                else ""), "outlook": outlook_cell(row)}
+        if m is None or m.value is None:  # never read: nothing to show, and no zero
+            return cells | {k: Text("—" if k == "value" else "", style="dim")
+                            for k in ("value", "last", "launch", "history", "tier")}
+        tier = row.judged.tier if row.judged is not None else None
+        return cells | {
+            "value": Text(number(m.value), style="bold red" if stale else "bold"),
+            "last": Text(number(m.since_last, signed=True)),
+            "launch": Text(number(m.since_launch, signed=True)),
+            "history": Text(spark(m.points, history), style="cyan"),
+            "tier": Text(tier or "—", style=TIER_STYLE.get(tier or "", "dim"))}
+
+    def on_resize(self) -> None:
+        if self.size.width != self._width:
+            self.redraw()
+
+    # the selected metric --------------------------------------------------------------------
+
+    def selected_name(self) -> str | None:
+        table: DataTable[Text] = self.query_one("#metrics", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except CellDoesNotExist:  # no row under the cursor: nothing selected
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        name = self.selected_name()
+        plot = self.query_one("#plot", Sparkline)
+        if name is None or self.metrics is None or self.now is None:
+            self._update("summary", "No metrics: configure sources under [[metrics]] in "
+                         "cockpit.toml and targets under [[targets]] in the runbook.\n\n"
+                         + HOW_TO_CONFIGURE)
+            plot.set_class(True, "empty")
+            return
+        metric = self.metrics.metrics.get(name)
+        judged = [judge(t, self.metrics, self.now) for t in self.targets if t.metric == name]
+        summary, axis, detail = describe(name, metric, judged, self.tz)
+        data = [value for _, value in metric.points] if metric is not None else []
+        if data != plot.data:
+            plot.data = data
+        plot.set_class(not data, "empty")
+        for name, shown in (("summary", summary), ("axis", axis), ("detail", detail)):
+            self._update(name, shown)
+
+    def _update(self, name: str, shown: Text | str) -> None:
+        """A detail line, only when it says something else (an update lays the pane out)."""
+        plain = shown.plain if isinstance(shown, Text) else shown
+        if self._details.get(name) != plain:
+            self._details[name] = plain
+            self.query_one(f"#{name}", Static).update(shown)
+
+    # actions --------------------------------------------------------------------------------
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.query_one("#metrics", DataTable).border_title = f"metrics (by {self.sort})"
+        self.redraw()
+
+    def action_detail(self) -> None:
+        self.toggle_class("detail-only")
+        if not self.has_class("detail-only"):
+            self.query_one("#metrics", DataTable).focus()

@@ -1,0 +1,93 @@
+"""Metrics mode's detail of one metric: when it was read and from where, whether it is stale
+(the error and the fix), its history's time span, its targets judged, and what the number is
+made of (downloads per asset; open issues by label, with their titles)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from rich.text import Text
+
+from cockpit.clock import local_time
+from cockpit.metrics.state import Metric
+from cockpit.metrics.targets import Judged
+from cockpit.metrics.view import HOW_TO_CONFIGURE, number
+from cockpit.runbook.model import DEADLINE_TITLES
+
+ISSUES_SHOWN = 20
+"""Open issues listed by title (the rest counted)."""
+
+
+def when(at: datetime, tz: tzinfo | None) -> str:
+    return local_time(at, tz or UTC)
+
+
+def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
+             tz: tzinfo | None) -> tuple[Text, str, str]:
+    """(the summary line, the plot's time labels, the rest) of metric `name`."""
+    summary = Text(name, style="bold")
+    if metric is None or metric.value is None or metric.at is None:
+        summary.append("  no samples", style="dim")
+        if metric is not None and metric.stale:
+            summary.append(f"\n⚠ its source failed: {metric.error}", style="bold red")
+            if metric.fix:
+                summary.append(f"\n  fix: {metric.fix}")
+        return summary, "", "\n".join([_targets(judged), "", HOW_TO_CONFIGURE])
+    summary.append(f"  {number(metric.value)}", style="bold")
+    summary.append(f"  (Δ last {number(metric.since_last, signed=True)}, Δ launch "
+                   f"{number(metric.since_launch, signed=True)}; read {when(metric.at, tz)}"
+                   + (f" from {metric.source}" if metric.source else "") + ")")
+    if metric.stale:
+        assert metric.failed_at is not None
+        summary.append(f"\n⚠ stale since {when(metric.failed_at, tz)}: {metric.error}",
+                       style="bold red")
+        if metric.fix:
+            summary.append(f"\n  fix: {metric.fix}")
+    start = datetime.fromtimestamp(metric.points[0][0], UTC)
+    axis = f"{when(start, tz)} … {when(metric.at, tz)}  ({len(metric.points)} points)"
+    return summary, axis, "\n".join(p for p in (_targets(judged), _made_of(metric.detail)) if p)
+
+
+def _targets(judged: Sequence[Judged]) -> str:
+    if not judged:
+        return "no target in the runbook ([[targets]] in runbook.toml)"
+    lines = []
+    for j in judged:
+        t = j.target
+        tiers = ", ".join(f"{tier} {t.comparison} {value:g}" for tier, value in (
+            ("minimum", t.minimum), ("target", t.target), ("outstanding", t.outstanding))
+            if value is not None)
+        reached = f"reached: {j.tier}" if j.tier is not None else "not read yet"
+        lines.append(f"{DEADLINE_TITLES[t.deadline]} ({t.label}): {tiers}; {reached}; "
+                     f"{j.outlook}")
+    return "\n".join(lines)
+
+
+def _made_of(detail: dict[str, Any]) -> str:
+    lines = []
+    assets = detail.get("assets")
+    if isinstance(assets, dict) and assets:
+        release = detail.get("release")
+        lines.append("downloads per asset" + (f" ({release})" if release else "") + ":")
+        lines += [f"  {number(_num(count)):>8}  {asset}" for asset, count in
+                  sorted(assets.items(), key=lambda kv: (-_num(kv[1]), kv[0]))]
+    labels = detail.get("labels")
+    if isinstance(labels, dict) and labels:
+        lines.append("open issues by label: " + ", ".join(
+            f"{label} {count}" for label, count in sorted(labels.items())))
+    issues = detail.get("issues")
+    if isinstance(issues, list) and issues:
+        for issue in issues[:ISSUES_SHOWN]:
+            if isinstance(issue, dict):
+                tags = ", ".join(str(x) for x in issue.get("labels", []))
+                lines.append(f"  #{issue.get('number', '?')} {issue.get('title', '')}"
+                             + (f" [{tags}]" if tags else ""))
+        if len(issues) > ISSUES_SHOWN:
+            lines.append(f"  … and {len(issues) - ISSUES_SHOWN} more")
+    return "\n".join(lines)
+
+
+def _num(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0

@@ -1,0 +1,168 @@
+"""Issue 13: metrics mode (m) driven with Pilot, fed by samples journaled as the sources
+journal them; the alert banner a P0 raises on every mode."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual.widgets import DataTable, Input, Sparkline, Static
+
+from cockpit.app.app import CockpitApp
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal.events import MetricFailed, MetricSample
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
+from screens.metrics import MetricsScreen
+from screens.modals import ParamsModal
+from tests.ui.test_timeline_ui import SIZE, asked, until
+from widgets.header import CockpitHeader
+
+ISSUES = [{"number": 41, "title": "Crash on start with an empty config", "labels": ["P0"]},
+          {"number": 40, "title": "Typo in --help", "labels": ["P1"]}]
+
+
+def journal_samples(journal: Journal, clock: FrozenClock, *, p0: int = 0) -> None:
+    """Downloads every 30 minutes since T-0, and the issues by label, as the sources would."""
+    launch = clock.now()
+    start = launch - timedelta(hours=3)
+    for i in range(7):
+        clock.set(start + timedelta(minutes=30 * i))
+        journal.record(MetricSample(
+            metric="downloads", value=10 * i,
+            detail={"assets": {"caro-x86_64-linux.tar.gz": 7 * i, "caro-aarch64-macos.tar.gz":
+                               3 * i}, "release": "v1.1.0-beta"}, source="forge"))
+    journal.record(MetricSample(metric="p0", value=p0, detail={
+        "labels": {"P0": p0, "P1": 1}, "issues": ISSUES[:p0] + ISSUES[1:]}, source="forge"))
+    journal.record(MetricSample(metric="p1", value=1, source="forge"))
+    journal.record(MetricFailed(metric="p1", error="HTTP 502 from api.github.com",
+                                fix="the forge is failing: it is asked again in 60 s",
+                                retry_in=60))
+    clock.set(launch)
+
+
+def text_of(screen: MetricsScreen) -> str:
+    table = screen.query_one("#metrics", DataTable)
+    rows = [" | ".join(c.plain if isinstance(c, Text) else str(c) for c in table.get_row(k))
+            for k in table.rows]
+    return "\n".join(rows)
+
+
+def detail_of(screen: MetricsScreen) -> str:
+    return "\n".join(str(screen.query_one(f"#{i}", Static).render())
+                     for i in ("summary", "axis", "detail"))
+
+
+async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_samples(journal, clock)
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        await until(pilot, lambda: "downloads" in text_of(screen))
+        table = text_of(screen).splitlines()
+        downloads = next(r for r in table if r.startswith("downloads"))
+        cells = [c.strip() for c in downloads.split(" | ")]
+        # T-0 is 08:00 local, 2h20 before now: the last value read by then was 10
+        assert cells[1:4] == ["60", "+10", "+50"], cells
+        assert "▁" in cells[4] and "█" in cells[4]  # the history, plotted
+        assert cells[5] == "target"  # Day 1: >= 50
+        assert cells[6].startswith("on track")
+        # a metric with no samples says so, not a zero
+        awu = next(r for r in table if r.startswith("active_users"))
+        assert "no samples" in awu and " 0 " not in awu
+        # a failing source: stale, with the error
+        p1 = next(r for r in table if r.startswith("p1"))
+        assert "⚠" in p1
+        # the detail of the selected row (downloads: the first by name after active_users)
+        await pilot.press("down")
+        await until(pilot, lambda: "downloads per asset" in detail_of(screen))
+        said = detail_of(screen)
+        assert "42  caro-x86_64-linux.tar.gz" in said and "(v1.1.0-beta)" in said
+        assert "Day 1 (Day 1 downloads): target >= 50; reached: target; on track" in said
+        assert "Week 1 (Week 1 downloads): minimum >= 100, target >= 200, outstanding >= 250" \
+            in said
+        assert screen.query_one("#plot", Sparkline).data == [0, 10, 20, 30, 40, 50, 60]
+        await pilot.press("up")
+        await until(pilot, lambda: "no samples yet" in detail_of(screen))
+        assert "[[metrics]]" in detail_of(screen)  # how to configure it
+        # sorting: by value, the biggest first
+        await pilot.press("s")
+        await pilot.pause()
+        assert text_of(screen).splitlines()[0].startswith("downloads")
+        assert "by value" in str(screen.query_one("#metrics", DataTable).border_title)
+        # enter: the selected metric alone
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not screen.query_one("#metrics", DataTable).display
+        await pilot.press("enter")  # and back
+        await pilot.pause()
+        assert screen.query_one("#metrics", DataTable).display
+        # the selection stayed on its metric (active_users, last by value); above it p0: the
+        # issues by label, with their titles; above that p1: a stale source's error and fix
+        await pilot.press("up")
+        await until(pilot, lambda: "#40 Typo in --help [P1]" in detail_of(screen))
+        assert "open issues by label: P0 0, P1 1" in detail_of(screen)
+        await pilot.press("up")
+        await until(pilot, lambda: "HTTP 502 from api.github.com" in detail_of(screen))
+        assert "fix: the forge is failing: it is asked again in 60 s" in detail_of(screen)
+
+
+async def test_an_open_p0_raises_a_banner_on_every_mode_offering_the_p0_playbook(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_samples(journal, clock, p0=1)
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        for mode in ("t", "b", "m"):
+            await pilot.press(mode)
+            header = app.screen.query_one(CockpitHeader)
+            await until(pilot, lambda h=header: "🚨 p0: 1" in str(h.render()))
+            said = str(header.render())  # the full form, or the compact one that fits
+            assert "P starts the P0 playbook" in said or "(P: P0 playbook)" in said
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        await until(pilot, lambda: "p0" in text_of(screen))
+        await pilot.press("P")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        # the P0 playbook's parameters (what is broken), then its plan and a yes
+        assert app.screen.query_one("#param-description", Input).value == ""
+
+
+async def test_no_banner_while_p0_is_zero_and_80x24_keeps_the_emergency_keys(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_samples(journal, clock, p0=0)
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        await until(pilot, lambda: "downloads" in text_of(screen))
+        header = screen.query_one(CockpitHeader)
+        await until(pilot, lambda: "T+" in str(header.render()))
+        assert "🚨" not in str(header.render())
+        from textual.widgets._footer import FooterKey
+        keys = {k.key for k in screen.query(FooterKey)}
+        assert {"H", "R", "q"} <= keys
+
+
+async def test_a_spectator_sees_the_banner_without_the_key_it_cannot_use(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_samples(journal, clock, p0=1)
+    spectator = Journal.readonly(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, spectator, clock=clock, poll_seconds=0.05,
+                     spectator_reason="--spectate")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("m")
+            header = app.screen.query_one(CockpitHeader)
+            await until(pilot, lambda: "🚨 p0: 1" in str(header.render()))
+            assert "(P" not in str(header.render()) and "P starts" not in str(header.render())
+            await pilot.press("P")  # not bound for a spectator: nothing starts
+            await pilot.pause(0.2)
+            assert not asked(app, ParamsModal)
+    finally:
+        spectator.close()
