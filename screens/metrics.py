@@ -37,7 +37,7 @@ HISTORY_MIN, HISTORY_MAX = 8, 40
 LABELS = {"metric": "metric", "value": "value", "last": "Δ last", "launch": "Δ launch",
           "history": "history", "tier": "tier", "outlook": "outlook"}
 TIER_STYLE = {"outstanding": "bold green", "target": "green", "minimum": "yellow",
-              "missed": "bold red"}
+              "not met": "yellow", "missed": "bold red"}
 
 
 def outlook_cell(row: Row) -> Text:

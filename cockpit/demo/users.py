@@ -25,8 +25,12 @@ METRICS: list[dict[str, Any]] = [
     {"name": "p0", "kind": "forge-issues", "labels": ["P0"], "every": "10s"},
     {"name": "p1", "kind": "forge-issues", "labels": ["P1"], "every": "10s"},
     {"name": "issues", "kind": "forge-issues", "every": "10s"},
+    {"name": "active_users", "kind": "command", "run": "cat telemetry.json",
+     "field": "active_weekly_users", "every": "10s"},
 ]
-"""The demo's [[metrics]]: the forge's downloads and issues by priority."""
+"""The demo's [[metrics]]: the forge's downloads and issues by priority, and active users from
+the demo's stand-in for a telemetry dashboard (telemetry.json in the workspace, which the
+demo's users move; a real project reads its own with a command or http-json metric)."""
 
 
 class DemoUsers:
@@ -50,10 +54,22 @@ class DemoUsers:
                         self.forge.add_downloads(release.tag, asset.name, got)
                     except ForgeError:  # unpublished or deleted meanwhile: next round
                         continue
+        self._count_users()
         if self.ticks == 1:
             self._file_issues(EARLIER)
         if self.ticks == self.p0_after:
             self._file_issues([P0])
+
+    def _count_users(self) -> None:
+        """The telemetry stand-in: active weekly users, a few more now and then."""
+        path = self.forge.path.parent / "telemetry.json"
+        try:
+            users = int(json.loads(path.read_text())["active_weekly_users"])
+        except (OSError, ValueError, KeyError, TypeError):
+            users = 0
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"active_weekly_users": users + self._random.randint(0, 2)}))
+        tmp.replace(path)
 
     def _all(self) -> list[Release]:
         try:

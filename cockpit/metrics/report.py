@@ -14,7 +14,7 @@ from cockpit.runbook.model import DEADLINE_TITLES, Target
 
 PLOT_WIDTH = 48
 TIER_WORDS = {"outstanding": "outstanding ✦", "target": "target ✓", "minimum": "minimum viable",
-              "missed": "missed ✗", None: "no samples"}
+              "missed": "missed ✗", "not met": "not met yet", None: "no samples"}
 
 
 def _cell(comparison: str, value: float | None) -> str:

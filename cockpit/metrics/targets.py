@@ -19,6 +19,8 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<": operator.lt, "==": operator.eq}
 RATE_WINDOW = 3 * 3600.0
 """Seconds of recent history the rate is taken over (at least two samples in it)."""
+MIN_SPAN = 30 * 60.0
+"""Seconds of history a projection needs: two readings a minute apart say nothing of a day."""
 ALERT_KEY = "P"
 """The key the alert banner offers on every mode: the P0 playbook (the app binds it)."""
 TIERS = ("outstanding", "target", "minimum")
@@ -34,7 +36,8 @@ class Judged:
     value: float | None
     """The value judged: the latest, or once the deadline passed the last before it."""
     tier: str | None
-    """"outstanding", "target" or "minimum"; "missed" when none is met; None: no value."""
+    """"outstanding", "target" or "minimum"; none met: "not met" before the deadline, "missed"
+    after it; None: no value."""
     projected: float | None = None
     """The value expected at the deadline from the recent rate (None: not enough history,
     or the deadline passed)."""
@@ -48,27 +51,29 @@ class Judged:
         if self.value is None:
             return "no samples"
         if self.on_track is None:
-            return "too few samples to project"
+            return f"too early to project (needs {MIN_SPAN / 60:.0f} min of history)"
         if self.projected is None:
             return "met" if self.on_track else "missed"
         return f"{'on track' if self.on_track else 'behind'} ({self.projected:g} by " \
                f"{DEADLINE_TITLES[self.target.deadline]})"
 
 
-def tier_of(target: Target, value: float) -> str:
+def tier_of(target: Target, value: float, *, final: bool = True) -> str:
+    """The best tier `value` meets; none: "missed" (`final`: the deadline passed), else
+    "not met" (there is still time)."""
     compare = COMPARE[target.comparison]
     for tier in TIERS:
         threshold = getattr(target, tier)
         if threshold is not None and compare(value, threshold):
             return tier
-    return "missed"
+    return "missed" if final else "not met"
 
 
 def rate(metric: Metric, window: float = RATE_WINDOW) -> float | None:
     """Change per second over the last `window` seconds of its history (None: fewer than two
     samples there)."""
     points = metric.window(window)
-    if len(points) < 2 or points[-1][0] <= points[0][0]:
+    if len(points) < 2 or points[-1][0] - points[0][0] < MIN_SPAN:
         return None
     return (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
 
@@ -87,12 +92,13 @@ def judge(target: Target, metrics: MetricsState, now: datetime) -> Judged:
                       on_track=compare(value, target.target), stale=metric.stale)
     value = metric.value
     per_second = rate(metric)
+    tier = tier_of(target, value, final=False)
     if per_second is None:
-        return Judged(target, deadline, value, tier_of(target, value), stale=metric.stale)
+        return Judged(target, deadline, value, tier, stale=metric.stale)
     assert metric.at is not None
     projected = float(round(value + per_second * (deadline - metric.at).total_seconds()))
-    return Judged(target, deadline, value, tier_of(target, value), projected,
-                  compare(projected, target.target), stale=metric.stale)
+    return Judged(target, deadline, value, tier, projected, compare(projected, target.target),
+                  stale=metric.stale)
 
 
 def judge_all(targets: list[Target], metrics: MetricsState, now: datetime,

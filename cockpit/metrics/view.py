@@ -17,7 +17,7 @@ from cockpit.runbook.model import Target
 BARS = "▁▂▃▄▅▆▇█"
 SORTS = ("name", "value", "since last", "since launch", "tier")
 """What the table can be ordered by (metrics mode's `s` goes round them)."""
-TIER_RANK = {"outstanding": 0, "target": 1, "minimum": 2, "missed": 3, None: 4}
+TIER_RANK = {"outstanding": 0, "target": 1, "minimum": 2, "not met": 3, "missed": 4, None: 5}
 HOW_TO_CONFIGURE = ("no samples yet: add a source for it to cockpit.toml, e.g.\n"
                     '  [[metrics]]\n  name = "downloads"\n  kind = "forge-downloads"\n'
                     '  every = "5m"\n(`cockpit metrics --once` reads every source once)')

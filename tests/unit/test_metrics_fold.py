@@ -121,7 +121,7 @@ def test_projection_to_the_deadline_from_the_recent_rate(journal: Journal,
         sample(journal, clock, "downloads", 4 * hour, LAUNCH + timedelta(hours=hour))
     now = LAUNCH + timedelta(hours=4, minutes=10)
     judged = judge(day1, folded(journal), now)
-    assert judged.value == 16 and judged.tier == "missed"
+    assert judged.value == 16 and judged.tier == "not met"
     assert judged.projected == 96 and judged.on_track is True
     assert judged.outlook == "on track (96 by Day 1)"
     slow = judge(target(">=", 200), folded(journal), now)
@@ -132,7 +132,7 @@ def test_one_sample_is_too_few_to_project(journal: Journal, clock: FrozenClock) 
     sample(journal, clock, "downloads", 7, LAUNCH + timedelta(hours=1))
     judged = judge(target(">=", 50), folded(journal), LAUNCH + timedelta(hours=2))
     assert judged.value == 7 and judged.on_track is None
-    assert judged.outlook == "too few samples to project"
+    assert judged.outlook == "too early to project (needs 30 min of history)"
 
 
 def test_past_the_deadline_the_value_read_by_it_is_judged(journal: Journal,
