@@ -36,6 +36,11 @@ LAUNCH_MARGIN = timedelta(days=366)
 windows after), countdowns and hours since the launch all fit in it."""
 
 
+def utc_stamp(at: datetime) -> str:
+    """A moment as APIs write it (GitHub's `since`, an issue's `created_at`): UTC, seconds."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def spans(at: datetime, tz: tzinfo, margin: timedelta) -> bool:
     """Whether every moment within `margin` of the local time `at` (in zone `tz`) is a date
     Python can hold, in that zone and in UTC (a launch in the year 9999 is not)."""

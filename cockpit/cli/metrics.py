@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from cockpit.cli.loading import load_config_of
+from cockpit.clock import local_time
 from cockpit.errors import CockpitError
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _shown(value: float | None) -> str:
 
 
 def _line(result: Result, config: Config) -> str:
-    at = result.at.astimezone(config.release.tz).strftime("%H:%M:%S") if result.at else "--:--:--"
+    at = local_time(result.at, config.release.tz, "%H:%M:%S") if result.at else "--:--:--"
     state = f"  STALE: {result.error} (fix: {result.fix})" if result.stale else ""
     return f"{at}  {result.name}  {_shown(result.value)}{state}"
 

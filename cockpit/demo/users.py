@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cockpit.clock import utc_stamp
 from cockpit.forge.local import LocalForge
 from cockpit.forge.model import ForgeError, Release
 
@@ -85,7 +86,7 @@ class DemoUsers:
             issues = []
         if any(i.get("title") == n["title"] for i in issues for n in new):
             return  # a reopened demo has them already
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = utc_stamp(datetime.now(UTC))
         for item in new:
             issues.append({"number": len(issues) + 1, "state": "open", "created_at": now, **item})
         tmp = path.with_suffix(".tmp")

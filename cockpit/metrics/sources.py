@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable
-from datetime import UTC
 from typing import Any
 from urllib.parse import quote
 
+from cockpit.clock import utc_stamp
 from cockpit.config import Config
 from cockpit.forge.model import Forge, ForgeError
 from cockpit.metrics.command import read_command
@@ -101,7 +101,7 @@ async def _issues(sources: Sources, metric: Any) -> Reading:
     assert isinstance(metric, ForgeIssues)
     since = None
     if metric.since_launch:
-        since = sources.config.release.launch_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        since = utc_stamp(sources.config.release.launch_at)
     issues = await sources.forge.open_issue_list(since)
     wanted = set(metric.labels)
     counted = [i for i in issues if not wanted or wanted & set(i.labels)]
