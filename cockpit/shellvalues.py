@@ -45,9 +45,10 @@ class _Frame:
     depth: int = 0  # open "(" inside a $( )
 
 
-def _pieces(template: str) -> Iterator[str | tuple[str, Where]]:
-    """The text as a shell reads it: literal runs (str) and placeholders with where they stand.
-    Tracks quotes, backslashes, comments, $( ) and backticks (nested), not here-documents."""
+def _pieces(template: str) -> Iterator[str | tuple[str, Where, int]]:
+    """The text as a shell reads it: literal runs (str) and placeholders with where they stand
+    (and inside how many backticks). Tracks quotes, backslashes, comments, $( ) and backticks
+    (nested), not here-documents."""
     stack = [_Frame("plain", None)]
     text: list[str] = []
     i, n = 0, len(template)
@@ -58,7 +59,7 @@ def _pieces(template: str) -> Iterator[str | tuple[str, Where]]:
             if text:
                 yield "".join(text)
                 text = []
-            yield found.group(1), frame.kind
+            yield found.group(1), frame.kind, sum(f.closer == "`" for f in stack)
             i = found.end()
             continue
         c = template[i]
@@ -106,7 +107,7 @@ def script(template: str, values: Mapping[str, str]) -> tuple[str, dict[str, str
         if isinstance(piece, str):
             out.append(piece)
             continue
-        name, where = piece
+        name, where, _ = piece
         var = env_name(name)
         env[var] = values[name]
         ref = "${" + var + "}"
@@ -126,10 +127,13 @@ def shown_script(template: str, values: Mapping[str, str]) -> str:
         if isinstance(piece, str):
             out.append(piece)
             continue
-        name, where = piece
+        name, where, ticks = piece
         value = values[name]
-        out.append(shlex.quote(value) if where == "plain" else _in_double_quotes(value)
-                   if where == "double" else value.replace("'", "'\\''"))
+        shown = (shlex.quote(value) if where == "plain" else _in_double_quotes(value)
+                 if where == "double" else value.replace("'", "'\\''"))
+        for _ in range(ticks):  # inside `...` the shell first takes one \ off \, ` and $
+            shown = re.sub(r"([\\`$])", r"\\\1", shown)
+        out.append(shown)
     return "".join(out)
 
 
@@ -147,7 +151,7 @@ def unquoted(template: str) -> str:
         if isinstance(piece, str):
             out.append(piece)
             continue
-        name, where = piece
+        name, where, _ = piece
         quote = {"plain": "", "double": '"', "single": "'"}[where]
         out.append(f"{quote}{{{name}}}{quote}")
     fixed = "".join(out)
