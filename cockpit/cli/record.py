@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from cockpit.cli.loading import load_config_of
 from cockpit.errors import CockpitError, Problem
@@ -11,7 +12,6 @@ from cockpit.errors import CockpitError, Problem
 
 def command(args: argparse.Namespace) -> int:
     from cockpit.journal.store import Journal
-    from cockpit.redact import redact
     from cockpit.state.record import to_jsonl, to_markdown
 
     config = load_config_of(args)
@@ -23,13 +23,20 @@ def command(args: argparse.Namespace) -> int:
     else:
         text = to_markdown(events, title=f"{config.release.name} v{config.release.version}",
                            tz=config.release.tz)
-    # redacted as written too: a journal from an older cockpit holds shapes it did not know
+    return write_out(text, args.output)
+
+
+def write_out(text: str, output: Path | None) -> int:
+    """A document made from the journal, to `output` or stdout: redacted as written (a journal
+    from an older cockpit holds shapes of secrets it did not know)."""
+    from cockpit.redact import redact
+
     text = redact(text)
-    if args.output:
+    if output:
         try:
-            args.output.write_text(text)
+            output.write_text(text)
         except OSError as exc:
-            raise CockpitError([Problem(f"cannot write it: {exc.strerror}", file=args.output,
+            raise CockpitError([Problem(f"cannot write it: {exc.strerror}", file=output,
                                         fix="choose a writable path")]) from None
     else:
         sys.stdout.write(text)

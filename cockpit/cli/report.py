@@ -4,10 +4,9 @@ from the journal's metric samples judged against the runbook's targets."""
 from __future__ import annotations
 
 import argparse
-import sys
 
 from cockpit.cli.loading import load_all
-from cockpit.errors import CockpitError, Problem
+from cockpit.cli.record import write_out
 
 
 def command(args: argparse.Namespace) -> int:
@@ -16,7 +15,6 @@ def command(args: argparse.Namespace) -> int:
     from cockpit.journal.store import Journal
     from cockpit.metrics.report import to_markdown
     from cockpit.metrics.state import MetricsState
-    from cockpit.redact import redact
 
     config, runbook = load_all(args)
     journal = Journal.readonly(config.journal_path)
@@ -26,15 +24,7 @@ def command(args: argparse.Namespace) -> int:
         journal.close()
     metrics = MetricsState(config.release.launch_at)
     metrics.apply(events)
-    text = redact(to_markdown(args.deadline, metrics, runbook.timeline.targets,
-                              SystemClock().now(), config.release.tz,
-                              f"{config.release.name} v{config.release.version}"))
-    if args.output:
-        try:
-            args.output.write_text(text)
-        except OSError as exc:
-            raise CockpitError([Problem(f"cannot write it: {exc.strerror}", file=args.output,
-                                        fix="choose a writable path")]) from None
-    else:
-        sys.stdout.write(text)
-    return 0
+    return write_out(to_markdown(args.deadline, metrics, runbook.timeline.targets,
+                                 SystemClock().now(), config.release.tz,
+                                 f"{config.release.name} v{config.release.version}"),
+                     args.output)
