@@ -290,9 +290,9 @@ def load_config(path: Path) -> Config:
 CONTEXT_KEYS = frozenset({
     "release.name", "release.version", "release.previous_version", "release.repo",
     "release.branch", "release.timezone", "build.package", "build.binary", "build.profile",
-    "build.max_size_mb",
-    "build.dist_dir", "install.script", "forge.repository", "install.strategy",
-    "release.next_hotfix", "release.hours_since_launch", "forge.downloads", "operator",
+    "build.max_size_mb", "build.dist_dir", "install.script", "forge.repository",
+    "install.strategy", "release.next_hotfix", "release.hours_since_launch",
+    "release.days_since_launch", "forge.downloads", "operator",
     "build.host", "build.binary_path", "build.built_binary",
 })
 """Every key `Config.context` provides; playbooks are checked against it when they load."""

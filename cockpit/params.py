@@ -95,6 +95,10 @@ def validate_value(name: str, spec: ParamSpec, raw: str) -> str:
     return value
 
 
+METRIC_PREFIX = "metric."
+"""`{metric.downloads}` in a default: the latest sample of that metric (none read: asked)."""
+
+
 def resolve_params(
     specs: Mapping[str, ParamSpec],
     given: Mapping[str, str],
@@ -129,6 +133,16 @@ def resolve_params(
                 raw = substitute(spec.default, {**context, **values})
             except KeyError as exc:
                 missing = exc.args[0]
+                if str(missing).startswith(METRIC_PREFIX):  # no sample read yet: asked
+                    if spec.required:
+                        metric = str(missing).removeprefix(METRIC_PREFIX)
+                        problems.append(Problem(
+                            f"no sample of metric {metric!r} yet to fill it from",
+                            field=f"param {name}", fix=f"give it (--param {name}=...), or "
+                            f'configure [[metrics]] name = "{metric}" in cockpit.toml'))
+                    else:
+                        values[name] = ""
+                    continue
                 problems.append(Problem(
                     f"default refers to {{{missing}}}, which has no value" if missing in specs
                     else f"default refers to unknown value {{{missing}}}",
@@ -237,3 +251,14 @@ def check_words(field: str, command: str | None) -> None:
     except ValueError as exc:
         raise ValueError(f"{field} cannot be split into words: {exc} "
                          "(close the quote, or escape it)") from None
+
+
+def default_or_blank(template: str | None, context: Mapping[str, str]) -> str:
+    """A parameter's default as a dialog offers it: "" when it has none or refers to a value
+    there is none of (no sample of `{metric.x}` yet): then it is asked."""
+    if template is None:
+        return ""
+    try:
+        return substitute(template, context)
+    except KeyError:
+        return ""

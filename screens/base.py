@@ -22,28 +22,9 @@ from cockpit.metrics.state import MetricsState
 from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import TimelineView
+from widgets.header import Header
 
-
-@dataclass(frozen=True)
-class Header:
-    """The top line, the same on every mode: where the launch stands in time, what runs."""
-
-    view: TimelineView
-    active: str | None = None
-    """What is running (with an emergency's clock), or None."""
-    waiting: int = 0
-    """Questions raised while another dialog was open, waiting their turn."""
-    asks: tuple[str, ...] = ()
-    """What the runs wait for a person to answer ("hotfix: Publish v1.1.1")."""
-    blocked: frozenset[str] = frozenset()
-    """The playbooks a gate blocks now (the timeline's "blocked" filter)."""
-    gone: str | None = None
-    """A spectator's word that the controller died (who held the journal's lock last)."""
-    queued: tuple[str, ...] = ()
-    """Runs waiting their turn behind another ("rollback (behind hotfix)")."""
-    alerts: tuple[str, ...] = ()
-    """Thresholds the metrics crossed ("P0: 1", a "zero P0" target breached): a banner on
-    every mode, offering the P0 playbook's key."""
+__all__ = ["Feed", "Header", "ModeScreen", "OutputWanted"]
 
 
 @dataclass(frozen=True)

@@ -141,10 +141,7 @@ class BuildsScreen(ModeScreen):
         tick = (feed.now.replace(microsecond=0), feed.header.gone)
         if tick != self._header_tick:
             self._header_tick = tick
-            self.query_one(CockpitHeader).show(feed.timeline, active=feed.header.active,
-                                               waiting=feed.header.waiting, asks=feed.header.asks,
-                                               gone=feed.header.gone, queued=feed.header.queued,
-                                               alerts=feed.header.alerts)
+            self.query_one(CockpitHeader).show_header(feed.header)
         new_events = feed.events
         if self.state is not None and not new_events and all(
                 p.source is not None for p in self.query(LogPane)):

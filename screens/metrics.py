@@ -4,7 +4,8 @@ A table of every metric (configured, targeted or read): its value, its change si
 sample and since the launch, a plot of its history, the tier its target of the deadline at
 hand reached and the projection to that deadline; `s` orders it by another column. Below, the
 selected metric in detail: its history with time labels, the targets of both deadlines, and
-what the number is made of (downloads per asset, open issues by label with their titles).
+what the number is made of (downloads per asset, open issues by label with their titles);
+then the updates posted so far (the numbers feed them: `u` posts the one due).
 A metric nobody read says so and how to configure it: no number is invented.
 """
 
@@ -25,7 +26,7 @@ from cockpit.metrics.targets import judge
 from cockpit.metrics.view import HOW_TO_CONFIGURE, SORTS, Row, number, rows, spark
 from cockpit.runbook.model import Target
 from screens.base import Feed, ModeScreen
-from screens.metrics_detail import describe
+from screens.metrics_detail import describe, posted_text
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 
@@ -99,6 +100,7 @@ class MetricsScreen(ModeScreen):
         self._details: dict[str, str] = {}
         self._drawn: dict[str, dict[str, Text]] = {}
         """The cells on show, by metric and column."""
+        self._posts = -1
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -116,6 +118,7 @@ class MetricsScreen(ModeScreen):
             yield Sparkline([], summary_function=max, id="plot", classes="empty")
             yield Static("", id="axis", markup=False)
             yield Static("", id="detail", markup=False)  # issue titles: "[P1]" is no markup
+            yield Static("", id="posts", markup=False)
         yield CockpitFooter()
 
     def on_mount(self) -> None:
@@ -130,10 +133,10 @@ class MetricsScreen(ModeScreen):
         tick = (feed.now.replace(microsecond=0), id(header))
         if tick != self._header_tick:
             self._header_tick = tick
-            self.query_one(CockpitHeader).show(feed.timeline, active=header.active,
-                                               waiting=header.waiting, asks=header.asks,
-                                               gone=header.gone, queued=header.queued,
-                                               alerts=header.alerts)
+            self.query_one(CockpitHeader).show_header(feed.header)
+        if len(feed.launch.posts) != self._posts:
+            self._posts = len(feed.launch.posts)
+            self._update("posts", posted_text(feed.launch.posts, self.tz))
         if feed.metrics is None:
             return
         redraw = (feed.metrics.version, feed.now.replace(second=0, microsecond=0))

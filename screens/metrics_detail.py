@@ -1,6 +1,7 @@
 """Metrics mode's detail of one metric: when it was read and from where, whether it is stale
 (the error and the fix), its history's time span, its targets judged, and what the number is
-made of (downloads per asset; open issues by label, with their titles)."""
+made of (downloads per asset; open issues by label, with their titles); and the updates
+posted."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cockpit.metrics.state import Metric
 from cockpit.metrics.targets import Judged
 from cockpit.metrics.view import HOW_TO_CONFIGURE, number
 from cockpit.runbook.model import DEADLINE_TITLES
+from cockpit.state.launch import Posted
 
 ISSUES_SHOWN = 20
 """Open issues listed by title (the rest counted)."""
@@ -91,3 +93,20 @@ def _made_of(detail: dict[str, Any]) -> str:
 
 def _num(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
+
+
+POSTS_SHOWN = 12
+
+
+def posted_text(posts: Sequence[Posted], tz: tzinfo | None) -> Text:
+    """The updates posted so far, newest first: when, where, which, how and by whom."""
+    if not posts:
+        return Text("No update posted yet: u posts the one due (the header counts down to it).",
+                    style="dim")
+    text = Text(f"Updates posted ({len(posts)})", style="bold")
+    for post in reversed(posts[-POSTS_SHOWN:]):
+        how = "by hand" if post.by_hand else (
+            "webhook" if post.parts == 1 else f"webhook, {post.parts} parts")
+        at = local_time(post.at, tz or UTC, "%a %H:%M")
+        text.append(f"\n  {at}  #{post.channel}  {post.template}  ({how})  {post.operator}")
+    return text

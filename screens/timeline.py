@@ -144,10 +144,7 @@ class TimelineScreen(ModeScreen):
         table = self.query_one(TimelineTable)
         first = not table.row_count
         table.show(feed.timeline, feed.header.blocked)
-        header = feed.header
-        self.query_one(CockpitHeader).show(feed.timeline, active=header.active,
-                                           waiting=header.waiting, asks=header.asks,
-                                           gone=header.gone, queued=header.queued, alerts=header.alerts)
+        self.query_one(CockpitHeader).show_header(feed.header)
         if first:
             self.action_jump_now()
         self._show_selected()

@@ -5,6 +5,7 @@ takes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from rich.text import Text
 from textual.widgets import Static
@@ -12,20 +13,36 @@ from textual.widgets import Static
 from cockpit.clock import zone_label
 from cockpit.metrics.targets import ALERT_KEY
 from cockpit.state.timeline import TimelineView, relative_label
+from cockpit.state.updates import UPDATE_KEY, UpdateDue
 
+SOON = timedelta(minutes=15)
+"""The next update this close is worth the compact form, to show its countdown."""
 TAIL = 24
 """Cells worth keeping for what runs or comes next, before a shorter form is taken."""
 
 
 @dataclass(frozen=True)
-class _Shown:
+class Header:
+    """The top line, the same on every mode: where the launch stands in time, what runs."""
+
     view: TimelineView
-    active: str | None
-    waiting: int
-    asks: tuple[str, ...]
-    gone: str | None
-    queued: tuple[str, ...]
+    active: str | None = None
+    """What is running (with an emergency's clock), or None."""
+    waiting: int = 0
+    """Questions raised while another dialog was open, waiting their turn."""
+    asks: tuple[str, ...] = ()
+    """What the runs wait for a person to answer ("hotfix: Publish v1.1.1")."""
+    blocked: frozenset[str] = frozenset()
+    """The playbooks a gate blocks now (the timeline's "blocked" filter)."""
+    gone: str | None = None
+    """A spectator's word that the controller died (who held the journal's lock last)."""
+    queued: tuple[str, ...] = ()
+    """Runs waiting their turn behind another ("rollback (behind hotfix)")."""
     alerts: tuple[str, ...] = ()
+    """Thresholds the metrics crossed ("P0: 1", a "zero P0" target breached): a banner on
+    every mode, offering the P0 playbook's key."""
+    update: UpdateDue | None = None
+    """The update due now or next (its countdown; `u` starts it)."""
 
 
 class CockpitHeader(Static):
@@ -41,16 +58,22 @@ class CockpitHeader(Static):
         self.role = role
         self.timezone = timezone
         self._shown = ""
-        self._last: _Shown | None = None
+        self._last: Header | None = None
 
     def show(self, view: TimelineView, *, active: str | None = None, waiting: int = 0,
              asks: tuple[str, ...] = (), gone: str | None = None,
-             queued: tuple[str, ...] = (), alerts: tuple[str, ...] = ()) -> None:
+             queued: tuple[str, ...] = (), alerts: tuple[str, ...] = (),
+             update: UpdateDue | None = None) -> None:
         """`asks`: the runs waiting for a person ("hotfix: Publish …"); `gone`: a spectator's
         word that the controller died (who held the journal last): said beside the role, and
         what it was running is no longer called running; `alerts`: thresholds the metrics
         crossed ("p0: 1"), a banner offering the P0 playbook's key."""
-        self._last = _Shown(view, active, waiting, asks, gone, queued, alerts)
+        self.show_header(Header(view, active, waiting, asks, frozenset(), gone, queued, alerts,
+                                update))
+
+    def show_header(self, header: Header) -> None:
+        """What the app fed every mode (`Feed.header`)."""
+        self._last = header
         self._render_line()
 
     def on_resize(self) -> None:
@@ -63,14 +86,24 @@ class CockpitHeader(Static):
         assert self._last is not None
         width = self.size.width or 1000
         lines = [self._line(self._last, level=level) for level in range(3)]
-        text = next((t for t, _ in lines[:2] if t.cell_len <= width),
-                    next((t for t, core in lines if core + TAIL <= width), lines[-1][0]))
+        later = [self._next_update(self._last, level) for level in range(3)]
+        update = self._last.update
+        soon = update is not None and not update.due and update.left <= SOON
+        level = next((i for i in (0, 1) if soon and lines[i][0].cell_len
+                      + later[i].cell_len <= width), None)  # soon: worth the compact form
+        if level is None:
+            level = next((i for i, (t, _) in enumerate(lines[:2]) if t.cell_len <= width),
+                         next((i for i, (_, core) in enumerate(lines) if core + TAIL <= width),
+                              2))
+        text = lines[level][0]
+        if text.cell_len + later[level].cell_len <= width:  # the next update, where it fits
+            text.append_text(later[level])
         text.truncate(width, overflow="ellipsis")
         if text.plain != self._shown:  # one line, fixed height: never worth a screen layout
             self._shown = text.plain
             self.update(text, layout=False)
 
-    def _line(self, shown: _Shown, *, level: int) -> tuple[Text, int]:
+    def _line(self, shown: Header, *, level: int) -> tuple[Text, int]:
         """level 0: everything; 1: compact (no date, narrow separators, short badges); 2:
         without the release's name. Returns the line and the cells before what runs or comes
         next."""
@@ -116,6 +149,11 @@ class CockpitHeader(Static):
             text.append(f"⧗ {shown.waiting} question{'s' if shown.waiting > 1 else ''} waiting"
                         if level == 0 else f"⧗ {shown.waiting} waiting",
                         style="bold black on yellow")
+        update = shown.update
+        if update is not None and update.due:  # an update to post now: the key that does
+            key = "" if "SPECTATOR" in self.role else f" ({UPDATE_KEY})"
+            text.append(bar)
+            text.append(update.label(level) + key, style="bold black on cyan")
         overdue = sum(1 for v in view.items if v.overdue)
         if overdue:  # before the long part, so a narrow terminal still shows it
             text.append(bar)
@@ -131,3 +169,11 @@ class CockpitHeader(Static):
             text.append(view.next_item.slot.label, style="bold")
             text.append(f" in {view.countdown()}", style="bold yellow")
         return text, core
+
+    @staticmethod
+    def _next_update(shown: Header, level: int) -> Text:
+        """The next update's countdown (unless it is what comes next anyway), at the end."""
+        update = shown.update
+        if update is None or update.due or update.view is shown.view.next_item:
+            return Text()
+        return Text.assemble("  │  " if level == 0 else " │ ", (update.label(level), "cyan"))

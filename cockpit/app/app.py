@@ -233,7 +233,8 @@ class CockpitApp(PaletteHost, PlainLastWords):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Spectators are not offered what they cannot do (H, R and w leave their footer)."""
-        return not (action in {"emergency", "answer_waiting"} and not self.journal.writable)
+        return not (action in {"emergency", "answer_waiting", "post_update"}
+                    and not self.journal.writable)
 
     def action_answer_waiting(self) -> None:
         """The question a run waits on: the selected item's run first, else the oldest."""
@@ -252,6 +253,18 @@ class CockpitApp(PaletteHost, PlainLastWords):
         if self.current_mode != "timeline":
             self.switch_mode("timeline")
         self.start_playbook(name, show_plan=True)  # emergency defaults, as from its row
+
+    def action_post_update(self) -> None:
+        """u from any screen: the update due now (the header's countdown), like enter on its
+        item: its values (the latest samples filled in), the message, then a yes."""
+        update = self.feeder.update()
+        if update is None or not update.due:
+            self.notify(f"no update is due: {update.label()}" if update is not None
+                        else "no update on the timeline is due", timeout=5)
+            return
+        if self.flows is not None:  # the controller: its run on the timeline, the message
+            self.switch_mode("timeline")  # asked at once (the operator is on it)
+            self.flows.start(update.playbook, at_once=True)
 
     async def ask(self, dialog: Screen[T]) -> T | None:
         return await self.asking.ask(dialog)

@@ -25,6 +25,7 @@ from cockpit.state.builds import BuildState
 from cockpit.state.gates import blocked_by
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import active_label, project
+from cockpit.state.updates import UpdateDue, update_due
 from screens.base import Feed, Header, ModeScreen, OutputWanted
 
 LOADED_LINES = 10_000
@@ -122,8 +123,12 @@ class Feeder:
                            in breached(runbook.timeline.targets, self.metrics))
             self._header = tick, Header(view, active_label(runbook, self.state, now),
                                         waiting, asks, self._blocked(), self.gone, queued,
-                                        alerts)
+                                        alerts, update_due(view, runbook))
         return self._header[1]
+
+    def update(self) -> UpdateDue | None:
+        """The update due now or next, as the header last said (at most a second ago)."""
+        return self._header[1].update if self._header is not None else None
 
     def _blocked(self) -> frozenset[str]:
         """The playbooks a gate blocks: again only when the launch's state moved."""

@@ -22,7 +22,7 @@ from cockpit.engine.defaults import emergency_defaults
 from cockpit.engine.engine import Engine
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
-from cockpit.params import prose, substitute
+from cockpit.params import default_or_blank, prose
 from cockpit.state.gates import blocked_by
 from screens.modals import ConfirmModal, ParamsModal, ResolveModal, StepConfirmModal, TextModal
 
@@ -117,14 +117,15 @@ class Flows:
         self.app.run_worker(flow(), group="flow", exit_on_error=False)
 
     def start(self, name: str, dry_run: bool = False, given: dict[str, str] | None = None, *,
-              show_plan: bool = False) -> None:
+              show_plan: bool = False, at_once: bool = False) -> None:
+        """`at_once`: the run's questions open as they come (the operator is on it: `u`)."""
         if not dry_run and self.waiting.take(name):  # its run waits: that question
             return
         if not self._busy(name):
-            self._flow(self._start(name, dry_run, given, show_plan))
+            self._flow(self._start(name, dry_run, given, show_plan, at_once))
 
     async def _start(self, name: str, dry_run: bool, given: dict[str, str] | None,
-                     show_plan: bool) -> None:
+                     show_plan: bool, at_once: bool = False) -> None:
         app, engine = self.app, self.engine
         playbook = app.runbook.playbooks[name]
         block = blocked_by(app.runbook, app.state, name, app.config.release.gates)
@@ -144,7 +145,7 @@ class Flows:
         values: dict[str, str] = {}
         if playbook.params:
             context = await asyncio.to_thread(engine.planner.context)
-            defaults = {k: given[k] if given and k in given else _default(spec.default, context)
+            defaults = {k: given[k] if given and k in given else default_or_blank(spec.default, context)
                         for k, spec in playbook.params.items()}
 
             async def validate(chosen: dict[str, str]) -> list[str]:
@@ -173,8 +174,9 @@ class Flows:
         if self.running(name):  # it was started meanwhile (from the command palette)
             app.notify(f"{name} not started again: it is running", severity="warning")
             return
-        self._runs[name] = app.run_worker(self._playbook(name, dry_run, values, show_plan),
-                                          group="playbook", exit_on_error=False)
+        self._runs[name] = app.run_worker(self._playbook(name, dry_run, values, show_plan,
+                                                         at_once), group="playbook",
+                                          exit_on_error=False)
 
     def _hold(self, name: str, dry_run: bool = False
               ) -> AbstractAsyncContextManager[list[str]]:
@@ -199,14 +201,15 @@ class Flows:
         return bool(yes)
 
     async def _playbook(self, name: str, dry_run: bool, values: Mapping[str, str],
-                        plan_confirmed: bool) -> None:
+                        plan_confirmed: bool, at_once: bool = False) -> None:
         app = self.app
         try:
             async with self._hold(name, dry_run) as waited:
                 if not await self._still_wanted(name, waited):
                     return
                 outcome = await self.engine.run(name, values, UiInteraction(
-                    app, self.waiting, name), dry_run=dry_run, plan_confirmed=plan_confirmed)
+                    app, self.waiting, name, at_once=at_once), dry_run=dry_run,
+                    plan_confirmed=plan_confirmed)
         except CockpitError as exc:
             app.notify(str(exc), severity="error", title=f"{name} not started", timeout=10)
             return
@@ -288,12 +291,3 @@ class Flows:
 PLAN_COVERS = ("A yes starts it and covers every step below; those marked [asks again] (they "
                "push, publish or post) ask once more before they run, and those marked [waits "
                "for you] wait for your answer.\n\n")
-
-
-def _default(template: str | None, context: dict[str, str]) -> str:
-    if template is None:
-        return ""
-    try:
-        return substitute(template, context)
-    except KeyError:
-        return ""

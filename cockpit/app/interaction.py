@@ -18,10 +18,14 @@ from screens.questions import FailureModal, GateModal, ManualModal
 
 
 class UiInteraction:
-    def __init__(self, app: Host, waiting: Waiting, playbook: str) -> None:
+    def __init__(self, app: Host, waiting: Waiting, playbook: str, *,
+                 at_once: bool = False) -> None:
         self.app = app
         self.waiting = waiting
         self.playbook = playbook
+        self.at_once = at_once
+        """Open each question as it comes: the operator started a short run and is on it
+        (`u`: the update's message, right after its values)."""
 
     async def _answer(self, title: str, dialog: Callable[[], Screen[Any]],
                       goes_on: Callable[[Any], bool], stopping: str, again: bool = False) -> Any:
@@ -29,7 +33,8 @@ class UiInteraction:
         an answer that would stop the run is asked again, explicitly: only a yes to
         "Stop the run here?" stops it."""
         while True:
-            answer = await self.waiting.wait(self.playbook, title, dialog, now=again)
+            answer = await self.waiting.wait(self.playbook, title, dialog,
+                                             now=again or self.at_once)
             if goes_on(answer) or await self.app.ask(StopRunModal(stopping)):
                 return answer
             again = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 from cockpit.metrics.targets import ALERT_KEY
+from cockpit.state.updates import UPDATE_KEY
 
 BINDINGS: list[BindingType] = [
     Binding("t", "switch_mode('timeline')", "Timeline", id="mode-timeline",
@@ -21,7 +22,10 @@ BINDINGS: list[BindingType] = [
             tooltip="Start a rollback: parameters, the whole plan, then your yes"),
     Binding(ALERT_KEY, "emergency('p0-incident')", "P0", id="p0-incident",
             tooltip="Start the P0 incident playbook (the banner offers it when a P0 is open)",
-            show=False),
+            show=False),  # the alert banner names it; at 160 columns the footer is full
+    Binding(UPDATE_KEY, "post_update", "Update", id="update",
+            tooltip="Post the update due now (the header counts down to it): its values, "
+            "the message, then your yes", show=False),  # the header names it when due
     Binding("w", "answer_waiting", "Answer", id="answer",
             tooltip="Open the question a run waits on (the one waiting longest)"),
     Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, live"),

@@ -119,8 +119,9 @@ def command(args: argparse.Namespace) -> int:
         state = LaunchState()  # a dry run needs no lock: what the journal says, read-only
         with closing(Journal.readonly(config.journal_path)) as reader:
             state.apply(reader.events())
-        params = _with_facts(config, playbook, args.playbook, state, params)
-        return _preview_only(config, playbook, Planner(config).values(playbook, params))
+            params = _with_facts(config, playbook, args.playbook, state, params)
+            values = Planner(config, reader).values(playbook, params)
+        return _preview_only(config, playbook, values)
     try:
         engine = Engine(config, runbook, journal)
         resume = _interrupted(engine, args)
@@ -131,7 +132,7 @@ def command(args: argparse.Namespace) -> int:
             params = dict(engine.state().runs[resume[0]].params)
         else:
             params = _with_facts(config, playbook, args.playbook, engine.state(), params)
-        values = Planner(config).values(playbook, params)  # usage errors before anything runs
+        values = engine.planner.values(playbook, params)  # usage errors before anything runs
         if not args.dry_run and not sys.stdin.isatty():
             _attended_or_refuse(config, playbook, values, assume_yes=args.yes,
                                 start=_resume_from(engine, resume))

@@ -74,7 +74,7 @@ class Engine:
         nobody, so neither its step nor its end is journaled (no "cancelled by the
         operator"): it stays interrupted, for the resume path."""
         self._state = LaunchState()
-        self.planner = Planner(config)
+        self.planner = Planner(config, journal)
 
     # state --------------------------------------------------------------------------------
 

@@ -14,25 +14,38 @@ from datetime import UTC, datetime
 from cockpit import gitrepo
 from cockpit.config import Config
 from cockpit.errors import ParameterError, Problem
-from cockpit.journal.store import operator_id
-from cockpit.params import prose, resolve_params, substitute
+from cockpit.journal.store import Journal, operator_id
+from cockpit.params import METRIC_PREFIX, prose, resolve_params, substitute
 from cockpit.runbook.model import Playbook
 from cockpit.semver import next_hotfix, semver_key
 from cockpit.steps.base import PlanContext, StepBase, StepPlan, preview
 
 
 class Planner:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, journal: Journal | None = None) -> None:
         self.config = config
+        self.journal = journal
+        """Where `{metric.<name>}` defaults come from (the latest samples); None: none."""
 
     def context(self) -> dict[str, str]:
         """The config's values plus those read from the repository (the next hotfix version,
         past every tag already there) and who acts (`{operator}`)."""
-        since = datetime.now(UTC) - self.config.release.launch_at
+        now = self.journal.clock.now() if self.journal is not None else datetime.now(UTC)
+        since = now - self.config.release.launch_at
         return {**self.config.context(),
                 "release.next_hotfix": next_hotfix(self.config.release.version, self.tags()),
                 "release.hours_since_launch": str(max(0, int(since.total_seconds() // 3600))),
-                "operator": operator_id(), **self.host_build()}
+                "release.days_since_launch": str(max(0, since.days)),
+                "operator": operator_id(), **self.host_build(), **self.metric_values()}
+
+    def metric_values(self) -> dict[str, str]:
+        """`metric.<name>`: the latest journaled sample of each metric, as posts show it."""
+        if self.journal is None:
+            return {}
+        from cockpit.steps.announce import count_text, latest_samples
+
+        return {f"{METRIC_PREFIX}{name}": count_text(value)
+                for name, value in latest_samples(self.journal).items()}
 
     def host_build(self) -> dict[str, str]:
         """This machine's target triple; where a cargo build in the repository puts the binary

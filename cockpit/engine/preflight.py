@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from cockpit import gitrepo
 from cockpit.config import Config
 from cockpit.errors import ParameterError, Problem
-from cockpit.params import resolve_params
+from cockpit.params import METRIC_PREFIX, resolve_params
 from cockpit.runbook.model import Runbook
 from cockpit.shellvalues import quote_problems
 from cockpit.steps.base import PlanContext
@@ -65,9 +65,10 @@ def _files(config: Config, runbook: Runbook) -> list[Problem]:
 
     context = Planner(config).context()
     for _, playbook in sorted(runbook.playbooks.items()):
+        defaults = {k: v for k, v in playbook.params.items() if v.default is not None
+                    and METRIC_PREFIX not in v.default}  # from a sample: asked when none
         try:
-            values = {**context, **resolve_params(
-                {k: v for k, v in playbook.params.items() if v.default is not None}, {}, context)}
+            values = {**context, **resolve_params(defaults, {}, context)}
         except ParameterError as exc:
             for p in exc.problems:
                 p.file = playbook.source

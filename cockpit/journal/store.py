@@ -325,6 +325,19 @@ class Journal:
             for id_, text in rows:
                 wanted[id_].data["text"] = text
 
+    def latest_values(self, kind: str, key: str, value: str) -> dict[str, Any]:
+        """The newest event of `kind` per distinct `key` field: its `value` field, by key (the
+        latest sample of each metric, in one query rather than a week of samples)."""
+        sql = (f"SELECT json_extract(data, '$.{key}'), json_extract(data, '$.{value}') FROM "
+               f"events WHERE id IN (SELECT max(id) FROM events WHERE kind = ? GROUP BY "
+               f"json_extract(data, '$.{key}'))")
+        try:
+            with self._read_lock:
+                rows = self._reader.execute(sql, [kind]).fetchall()
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc, "read the journal") from None
+        return {str(k): v for k, v in rows if k is not None}
+
     def last_id(self) -> int:
         with self._read_lock:
             row = self._reader.execute("SELECT max(id) FROM events").fetchone()

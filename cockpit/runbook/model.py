@@ -52,6 +52,10 @@ class Playbook(_Model):
             seen.add(step.id)
         return self
 
+    def posts(self) -> bool:
+        """It posts an update or an announcement (a step with a message to post)."""
+        return any(step.posts for step in self.steps)
+
     def uses(self) -> frozenset[str]:
         """What its steps change that another run must not change at the same time (the git
         work tree): a playbook of manual steps uses nothing, and runs beside any other."""
@@ -77,6 +81,8 @@ class Item(_Model):
     every: int | None = Field(default=None, ge=1)
     """Repeat every N minutes from `at` until `until` (launch-day monitoring)."""
     until: str | None = None
+    through_day: int | None = Field(default=None, ge=-366, le=366)
+    """Repeat daily at `at` from `day` through this day (week 1's 5 PM update)."""
     window: int | None = Field(default=None, ge=0)
     """Minutes after its time before the item counts as overdue (default: to the next slot)."""
     gate: bool = False
@@ -103,7 +109,17 @@ class Item(_Model):
             raise ValueError(f"items in {self.section} need a day")
         if self.every is not None and (self.at is None or self.until is None):
             raise ValueError("a repeating item needs at and until")
+        if self.through_day is not None and (
+                self.day is None or self.at is None or self.every is not None
+                or self.through_day <= self.day):
+            raise ValueError("a daily item needs a day, at, no every, and a through_day "
+                             "after its day")
         return self
+
+    @property
+    def repeats(self) -> bool:
+        """Several occurrences on the timeline (every N minutes, or daily)."""
+        return self.every is not None or self.through_day is not None
 
 
 Comparison = Literal[">=", "<", "=="]

@@ -102,6 +102,21 @@ class RunState:
                      if s.status in FAILING and s.resolution is None), None)
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A post that went out (by its webhook or by hand), as the journal has it."""
+
+    at: datetime
+    channel: str
+    template: str
+    run_id: str
+    operator: str
+    by_hand: bool
+    parts: int
+    digest: str = ""
+    """The same template with the same given values: the same post."""
+
+
 @dataclass
 class LaunchState:
     """Everything the journal says, folded."""
@@ -111,6 +126,8 @@ class LaunchState:
     """Latest GO/NO-GO per timeline item."""
     overrides: dict[str, Decision] = field(default_factory=dict)
     """Latest NO-GO override per gate item."""
+    posts: list[Posted] = field(default_factory=list)
+    """What was posted, oldest first, each post once (found again on a resume: not twice)."""
     live_session: str | None = None
     last_id: int = 0
     version: int = 0
@@ -135,6 +152,11 @@ class LaunchState:
             case ev.GateDecision():
                 self.decisions[payload.item] = Decision(
                     payload.item, payload.decision, payload.rationale, payload.operator, e.ts, e.id)
+            case ev.Announcement(posted=True) if not (
+                    payload.digest and any(p.digest == payload.digest for p in self.posts)):
+                self.posts.append(Posted(e.ts, payload.channel, payload.template, e.run_id or "",
+                                         payload.operator, payload.by_hand, payload.parts or 1,
+                                         payload.digest))
             case ev.GateOverride():
                 self.overrides[payload.item] = Decision(
                     payload.item, "PROCEED" if payload.undecided else "OVERRIDE",

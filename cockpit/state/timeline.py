@@ -52,6 +52,11 @@ def slots(runbook: Runbook) -> list[Slot]:
                 clock = f"{minute // 60:02d}:{minute % 60:02d}"
                 timed.append(Slot(item, f"{item.id}@{clock}", base + minute,
                                   f"{item.title} ({clock})"))
+        elif item.through_day is not None:
+            for day in range(item.day, item.through_day + 1):
+                timed.append(Slot(item, f"{item.id}@T{day:+d}",
+                                  day * DAY_WINDOW - LAUNCH_CLOCK + start,
+                                  f"{item.title} (T{day:+d})"))
         else:
             timed.append(Slot(item, item.id, base + start, item.title))
     timed.sort(key=lambda s: (s.offset, s.key))
@@ -101,6 +106,8 @@ class ItemView:
     attempt: RunState | None = None
     """The newest run whatever its outcome (given up, declined, a dry run): what the item
     shows, with its log, so no run goes unseen; `run` is the one its status counts."""
+    end: datetime | None = None
+    """When its window closes (it is overdue after, while still due)."""
 
     @property
     def item(self) -> Item:
@@ -163,7 +170,7 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         end = _window_end(slot, all_slots, index, launch)
         run = attempt = None
         if slot.item.playbook:
-            since, before = (start, end) if slot.item.every else (None, None)
+            since, before = (start, end) if slot.item.repeats else (None, None)
             run = state.latest_run(slot.item.playbook, since=since, before=before,
                                    settled=start is not None)  # a given-up try: still due
             attempt = state.latest_run(slot.item.playbook, since=since, before=before, dry=True)
@@ -172,12 +179,13 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
         overdue = status == "due" and end is not None and now >= end
         when = start or (run.started if run is not None else None)  # emergencies: last run
         local = local_time(when, tz) if when else ""
-        relative = relative_label(slot.offset, slot.item.day) if slot.offset is not None else ""
+        relative = (relative_label(slot.offset, (slot.offset + LAUNCH_CLOCK) // DAY_WINDOW)
+                    if slot.offset is not None else "")  # a daily item's own day
         override = state.overrides.get(slot.item.id) if slot.item.gate else None
         if override is not None and decision is not None and override.event_id < decision.event_id:
             override = None
         views.append(ItemView(slot, status, overdue, start, local, relative, run, decision,
-                              override, attempt or run))
+                              override, attempt or run, end))
     timed = [v for v in views if v.start is not None]
     now_index = next((i for i, v in enumerate(timed) if v.start and v.start > now), len(timed))
     upcoming = timed[now_index] if now_index < len(timed) else None
@@ -193,8 +201,10 @@ def _window_end(slot: Slot, all_slots: list[Slot], index: int, launch: datetime)
         return launch + timedelta(minutes=slot.offset + slot.item.window)
     if slot.item.every:
         return launch + timedelta(minutes=slot.offset + slot.item.every)
+    if slot.item.through_day is not None:
+        return launch + timedelta(minutes=slot.offset + DAY_WINDOW)
     later = [s.offset for s in all_slots[index + 1:]
-             if s.offset is not None and s.offset > slot.offset and not s.item.every]
+             if s.offset is not None and s.offset > slot.offset and not s.item.repeats]
     minutes = (later[0] - slot.offset) if later else DAY_WINDOW
     return launch + timedelta(minutes=slot.offset + min(minutes, DAY_WINDOW))
 

@@ -36,6 +36,7 @@ class AnnounceStep(StepBase):
     """Says v{version} is out, so it is refused unless that release is published."""
 
     confirms_itself: ClassVar[bool] = True  # it asks with the message it will post
+    posts: ClassVar[bool] = True
 
     def template_problems(self, templates: Mapping[str, str]) -> list[Problem]:
         if self.template in templates:
@@ -64,7 +65,7 @@ class AnnounceStep(StepBase):
     async def execute(self, ctx: StepContext) -> Outcome:
         template = ctx.templates[self.template]
         try:
-            samples = await asyncio.to_thread(latest_samples, ctx.journal)  # a week's worth
+            samples = await asyncio.to_thread(latest_samples, ctx.journal)
             message = await self.message(template, ctx.config, ctx.values, samples)
         except CockpitError as exc:
             return Outcome(StepStatus.FAILED, str(exc))
@@ -166,7 +167,7 @@ class AnnounceStep(StepBase):
         live = dict(values)
         for name in placeholders(template) - live.keys():
             if samples is not None and name in samples:
-                live[name] = _count(samples[name])
+                live[name] = count_text(samples[name])
         live.setdefault("name", config.release.name)
         if config.announce.install_url:
             live.setdefault("install_url", config.announce.install_url)
@@ -200,12 +201,10 @@ class AnnounceStep(StepBase):
 
 def latest_samples(journal: Journal) -> dict[str, float]:
     """The latest journaled value of each metric (`metric_sample` events), by name."""
-    latest: dict[str, float] = {}
-    for event in journal.events(kinds=[MetricSample.KIND]):
-        if isinstance(event.payload, MetricSample):
-            latest[event.payload.metric] = event.payload.value
-    return latest
+    return {name: float(value) for name, value
+            in journal.latest_values(MetricSample.KIND, "metric", "value").items()
+            if isinstance(value, int | float)}
 
 
-def _count(value: float) -> str:
+def count_text(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,g}"

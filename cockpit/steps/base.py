@@ -72,6 +72,8 @@ class StepBase(BaseModel):
 
     confirms_itself: ClassVar[bool] = False
     """The step asks its own question (a diff, a message) instead of the engine's."""
+    posts: ClassVar[bool] = False
+    """It posts a message (an update, an announcement): what the update countdown follows."""
 
     @field_validator("id")
     @classmethod
