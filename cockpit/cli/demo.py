@@ -15,6 +15,7 @@ RUSTUP = "curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh"
 
 def command(args: argparse.Namespace) -> int:
     from cockpit.config import load_config
+    from cockpit.demo.channels import DemoChannels
     from cockpit.demo.users import DemoUsers
     from cockpit.demo.workspace import create_workspace, ship_previous
     from cockpit.runbook.loader import load_runbook
@@ -33,11 +34,18 @@ def command(args: argparse.Namespace) -> int:
         return 0
     print(f"demo workspace: {path.parent} (reopen it with `cockpit demo --workspace "
           f"{path.parent}`, or `make demo WORKSPACE={path.parent}`)", flush=True)
+    channels = DemoChannels(path.parent / "channels")  # posts go out by webhook, to files
+    served = channels.start(config.announce.webhooks)
+    if served:
+        print("demo channels: " + ", ".join(f"#{c} -> {path.parent / 'channels' / c}.txt"
+                                            for c in served), flush=True)
+        config = load_config(path)  # their webhook URLs are secrets: never shown
     users = DemoUsers(config.local_forge)
     users.start()  # downloads tick up on the demo forge; a while in, a P0 is filed
     try:
         code = open_ui(config, load_runbook(), spectate=False)
     finally:
         users.stop()
+        channels.stop()
     print(f"the demo workspace stays in {path.parent}")
     return code
