@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from cockpit.steps.checks import CheckResult
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
-from screens.modals import DialogBody, Modal, later
+from screens.modals import DialogBody, Modal, StepConfirmModal, later
 
 T = TypeVar("T")
 
@@ -198,3 +198,22 @@ class GateModal(_RunQuestion[GateAnswer | None]):
                  for i, r in enumerate(self.results) if r.ok is None]
         decision: Literal["GO", "NO-GO"] = "GO" if event.button.id == "go" else "NO-GO"
         self.dismiss(GateAnswer(decision, rationale, ticks))
+
+
+class PostConfirmModal(StepConfirmModal):
+    """A post, shown exactly as it goes out: `y` posts it, `c` copies it (to paste somewhere
+    by hand as well; the question stays open), `n` does not post it."""
+
+    BINDINGS = [*StepConfirmModal.BINDINGS,
+                Binding("c", "copy_message", "Copy", id="post-copy",
+                        tooltip="Copy the message to the clipboard (OSC 52); still asked")]
+
+    def __init__(self, title: str, body: str, message: str) -> None:
+        super().__init__(title, body + "\n\n(c copies the message)", confirm_label="Post it (y)",
+                         cancel_label="Don't (n)")
+        self.message = message
+
+    def action_copy_message(self) -> None:
+        self.app.copy_to_clipboard(self.message)
+        self.app.notify(f"copied: {len(self.message)} characters (where the terminal allows: "
+                        "OSC 52; tmux needs set-clipboard on)", timeout=5)

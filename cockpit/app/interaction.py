@@ -14,7 +14,7 @@ from cockpit.app.host import Host
 from cockpit.app.waiting import Waiting
 from cockpit.steps import questions as q
 from screens.modals import StepConfirmModal, StopRunModal
-from screens.questions import FailureModal, GateModal, ManualModal
+from screens.questions import FailureModal, GateModal, ManualModal, PostConfirmModal
 
 
 class UiInteraction:
@@ -40,10 +40,15 @@ class UiInteraction:
             again = True
 
     async def confirm(self, question: q.Confirm) -> bool:
-        return bool(await self._answer(question.title, lambda: StepConfirmModal(
-            f"{question.heading} {question.title}", question.body,
-            confirm_label="Run it (y)", cancel_label="Don't (n)"),
-            bool, f"{question.title} is not run."))
+        def dialog() -> StepConfirmModal:
+            title = f"{question.heading} {question.title}"
+            if question.clipboard:  # a post: c copies its message
+                return PostConfirmModal(title, question.body, question.clipboard)
+            return StepConfirmModal(title, question.body, confirm_label="Run it (y)",
+                                    cancel_label="Don't (n)")
+
+        return bool(await self._answer(question.title, dialog, bool,
+                                       f"{question.title} is not run."))
 
     async def manual(self, question: q.Manual) -> q.ManualAnswer | None:
         if question.clipboard:  # to post by hand: the message is on the clipboard

@@ -154,12 +154,14 @@ class StepRun:
         # the last lines as journaled (redacted), without splitting the whole batch
         self.tail.extend(str(event.data["text"]).rsplit("\n", TAIL_LINES)[-TAIL_LINES:])
 
-    async def confirm(self, body: str, heading: str = "Run this?") -> bool:
+    async def confirm(self, body: str, heading: str = "Run this?", *,
+                      clipboard: str = "") -> bool:
         if self.run.plan_confirmed and not self.step.asks_again():
             self.log(StepConfirmed(confirmed=True, operator=self.operator, with_plan=True))
             return True  # what the confirmed plan showed, it covers
         yes = await self.interaction.confirm(
-            Confirm(self.step.id, prose(self.step.title, self.values), body, heading))
+            Confirm(self.step.id, prose(self.step.title, self.values), body, heading,
+                    clipboard))
         self.log(StepConfirmed(confirmed=yes, operator=self.operator))
         return yes
 

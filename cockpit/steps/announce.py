@@ -126,7 +126,7 @@ class AnnounceStep(StepBase):
                  f"{total} part(s)" + (f"; parts {', '.join(map(str, sorted(sent)))} went out "
                                        "before: only the rest are posted" if sent else "")
                  + f"\n\n{message}")
-        if not await ctx.confirm(shown):  # posts stay posted
+        if not await ctx.confirm(shown, clipboard=message):  # posts stay posted
             return Outcome(StepStatus.DECLINED, "the operator declined")
         ids: list[str] = []
         todo = [i for i in range(1, total + 1) if i not in sent]

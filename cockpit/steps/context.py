@@ -78,8 +78,10 @@ class StepContext(Protocol):
         """The step's output: journaled, shown, kept for the failure question."""
         ...
 
-    async def confirm(self, body: str, heading: str = "Run this?") -> bool:
-        """Ask before something that cannot be taken back; the answer is journaled."""
+    async def confirm(self, body: str, heading: str = "Run this?", *,
+                      clipboard: str = "") -> bool:
+        """Ask before something that cannot be taken back; the answer is journaled.
+        `clipboard`: what the operator may copy from the question (a post's message)."""
         ...
 
     async def earlier(self, key: str, shown: str, *,

@@ -33,6 +33,8 @@ class Confirm:
     body: str
     """Exactly what will happen: the command, the diff, the message."""
     heading: str = "Run this?"
+    clipboard: str = ""
+    """What the operator may copy instead (a post's message, to paste by hand too)."""
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ async def test_u_posts_the_hourly_update_with_live_numbers_and_lists_it(
         await until(pilot, lambda: asked(app, StepConfirmModal))
         body = str(app.screen.query_one("#confirm-body").render())
         assert "- Downloads: 60" in body and "- Active users: 42" in body
+        await pilot.press("c")  # copying is one key too: the message, and still asked
+        await until(pilot, lambda: app.clipboard.startswith("T+6 hours update:\n"))
+        assert app.clipboard.endswith("- System health: All green")
+        assert asked(app, StepConfirmModal) and hook.received.posts == []
         await pilot.press("y")
         await until(pilot, lambda: len(hook.received.posts) == 1)
         assert hook.received.posts == ["T+6 hours update:\n- Downloads: 60\n- Active users: "
