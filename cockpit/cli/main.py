@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["jsonl", "md"], default="md")
     export.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     report = sub.add_parser("report", parents=[config_opt], help="the Day 1 or Week 1 report "
-                            "as Markdown: each metric against its targets' tiers, plotted")
+                            "as Markdown: each metric against its targets' tiers, plotted, "
+                            "and the updates posted")
     report.add_argument("deadline", choices=["day1", "week1"])
     report.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     return parser

@@ -4,6 +4,7 @@ said to have no source; no number is made up for it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 
 from cockpit.clock import local_time
@@ -11,6 +12,7 @@ from cockpit.metrics.state import MetricsState
 from cockpit.metrics.targets import judge_all
 from cockpit.metrics.view import number, spark
 from cockpit.runbook.model import DEADLINE_TITLES, Target
+from cockpit.state.launch import Posted
 
 PLOT_WIDTH = 48
 TIER_WORDS = {"outstanding": "outstanding ✦", "target": "target ✓", "minimum": "minimum viable",
@@ -22,8 +24,9 @@ def _cell(comparison: str, value: float | None) -> str:
 
 
 def to_markdown(deadline: str, metrics: MetricsState, targets: list[Target], now: datetime,
-                tz: tzinfo, title: str) -> str:
-    """The report of `deadline` ("day1" or "week1") as judged at `now`."""
+                tz: tzinfo, title: str, posts: Sequence[Posted] = ()) -> str:
+    """The report of `deadline` ("day1" or "week1") as judged at `now`, with the updates
+    posted up to it."""
     judged = judge_all(targets, metrics, now, deadline)
     name = DEADLINE_TITLES[deadline]
     at = judged[0].deadline if judged else None
@@ -65,4 +68,11 @@ def to_markdown(deadline: str, metrics: MetricsState, targets: list[Target], now
                   *(f"- {n}: no samples in the journal, so no value is reported. Configure a "
                     f'source (`[[metrics]] name = "{n}"` in cockpit.toml) or report it by hand.'
                     for n in unread), ""]
+    shown = [p for p in posts if at is None or p.at <= at]
+    if shown:
+        lines += ["## Updates posted", "", "| When | Channel | Update | How | By |",
+                  "|---|---|---|---|---|",
+                  *(f"| {local_time(p.at, tz)} | #{p.channel} | {p.template} | "
+                    f"{'by hand' if p.by_hand else 'webhook'} | {p.operator} |" for p in shown),
+                  ""]
     return "\n".join(lines)

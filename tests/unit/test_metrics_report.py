@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.journal.events import MetricFailed, MetricSample
+from cockpit.journal.events import Announcement, MetricFailed, MetricSample
 from cockpit.journal.store import Journal
 from cockpit.metrics.report import to_markdown
 from cockpit.metrics.state import MetricsState
@@ -27,6 +27,14 @@ def journal_day1(journal: Journal, clock: FrozenClock, config: Config) -> None:
     journal.record(MetricSample(metric="p0", value=0, source="forge"))
     journal.record(MetricSample(metric="p1", value=4, source="forge"))
     journal.record(MetricFailed(metric="p1", error="HTTP 502", fix="it is asked again"))
+    clock.set(launch + timedelta(hours=6, minutes=4))
+    journal.record(Announcement(channel="release", template="status_update", digest="d6",
+                                posted=True, parts=1, operator="alice"), run_id="r6")
+    journal.record(Announcement(channel="release", template="status_update", digest="d7",
+                                posted=False, error="HTTP 500"), run_id="r7")  # not posted
+    clock.set(launch + timedelta(days=2))  # after Day 1: not in its report
+    journal.record(Announcement(channel="release", template="day_update", digest="dd",
+                                posted=True, by_hand=True, operator="bob"), run_id="r8")
 
 
 def test_the_day1_report_from_the_journal(config: Config, runbook: Runbook, journal: Journal,
@@ -49,6 +57,9 @@ def test_the_day1_report_from_the_journal(config: Config, runbook: Runbook, jour
     assert plot[0] == "▁" and plot[-1] == "█" and len(plot) == 48
     assert "Stale: HTTP 502 (fix: it is asked again)" in text
     assert "- active_users: no samples in the journal, so no value is reported" in text
+    posted = text.split("## Updates posted")[1].strip().splitlines()[2:]
+    assert len(posted) == 1 and posted[0].endswith(
+        " 14:04 | #release | status_update | webhook | alice |")
 
 
 def test_before_the_deadline_it_projects(config: Config, runbook: Runbook) -> None:
