@@ -123,3 +123,16 @@ async def test_a_spectator_sees_the_countdown_without_the_key(
             assert not asked(app, ParamsModal)
     finally:
         spectator.close()
+
+
+@pytest.mark.usefixtures("gates_go")
+async def test_at_80x24_the_update_due_and_its_key_stay_in_the_header(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    launch_done(journal, clock, config)
+    clock.set(config.release.launch_at + timedelta(hours=6, minutes=5))
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for mode in ("t", "b", "m"):
+            await pilot.press(mode)
+            await until(pilot, lambda: "✉" in header_of(app))
+            assert "due (u)" in header_of(app), header_of(app)
