@@ -103,9 +103,10 @@ class Engine:
     # running ------------------------------------------------------------------------------
 
     async def run(self, name: str, given: Mapping[str, str], interaction: Interaction, *,
-                  dry_run: bool = False, plan_confirmed: bool = False) -> RunOutcome:
-        """Run a playbook. `plan_confirmed`: the operator saw the whole plan and said yes
-        (recorded with the run)."""
+                  dry_run: bool = False, plan_confirmed: bool = False,
+                  incident: str = "") -> RunOutcome:
+        """Run a playbook. `plan_confirmed`: the operator saw the whole plan and said yes;
+        `incident`: started from that incident (both recorded with the run)."""
         playbook = self.playbook(name)
         values = await asyncio.to_thread(self.planner.values, playbook, given)  # git: a thread
         if not dry_run:
@@ -117,7 +118,7 @@ class Engine:
         item = self.runbook.item_for(name)
         self.record(RunStarted(playbook=name, params=params, operator=self.operator, dry_run=dry_run,
                              steps=[s.id for s in playbook.steps], item=item.id if item else None,
-                             plan_confirmed=plan_confirmed), run_id)
+                             plan_confirmed=plan_confirmed, incident=incident), run_id)
         if dry_run:
             plan = PlanContext(self.config, values)
             for step in playbook.steps:

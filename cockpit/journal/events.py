@@ -50,6 +50,11 @@ class Kind(StrEnum):
     COCKPIT_CRASHED = "cockpit_crashed"
     METRIC_SAMPLE = "metric_sample"
     METRIC_FAILED = "metric_failed"
+    INCIDENT_OPENED = "incident_opened"
+    INCIDENT_PHASE = "incident_phase"
+    INCIDENT_ROLE = "incident_role"
+    INCIDENT_NOTE = "incident_note"
+    INCIDENT_RESOLVED = "incident_resolved"
 
 
 BUILD_STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
@@ -186,6 +191,8 @@ class RunStarted(Payload):
     item: str | None = None
     plan_confirmed: bool = False
     """The operator saw the whole plan and said yes."""
+    incident: str = ""
+    """The incident it was started from (its id), if any: it shows on the incident's timeline."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -511,6 +518,73 @@ class MetricFailed(Payload):
     """Seconds until it is asked again (backing off)."""
 
 
+# incidents ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentOpened(Payload):
+    """An incident declared: its clocks start at the report (which may be before this)."""
+
+    KIND = Kind.INCIDENT_OPENED
+    incident: str
+    """Its id: "1", "2", ... in the order declared."""
+    title: str
+    severity: str
+    scenario: str = ""
+    """One of the runbook's scenarios ([[incidents.scenarios]] id), or "" (other)."""
+    reporter: str = ""
+    reported_at: str = ""
+    """ISO 8601 with its offset: when it was reported."""
+    phase: str = ""
+    """The phase it starts in (the runbook's first: identify)."""
+    operator: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentPhase(Payload):
+    """The incident moved to `phase` (the one before it is done)."""
+
+    KIND = Kind.INCIDENT_PHASE
+    incident: str
+    phase: str
+    operator: str = ""
+    backwards: bool = False
+    """Moved back to an earlier phase, explicitly."""
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentRole(Payload):
+    KIND = Kind.INCIDENT_ROLE
+    incident: str
+    role: str
+    """commander | communications | scribe"""
+    name: str
+    operator: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentNote(Payload):
+    KIND = Kind.INCIDENT_NOTE
+    incident: str
+    text: str
+    operator: str = ""
+    late: bool = False
+    """Written after the incident was resolved."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentResolved(Payload):
+    KIND = Kind.INCIDENT_RESOLVED
+    incident: str
+    decision: str
+    """hotfix | configuration change | rollback | disabled feature (the runbook's list)."""
+    root_cause: str = ""
+    fix: str = ""
+    impact: str = ""
+    prevention: str = ""
+    operator: str = ""
+
+
 P = TypeVar("P", bound=Payload)
 
 PAYLOADS: dict[str, type[Payload]] = {
@@ -519,4 +593,5 @@ PAYLOADS: dict[str, type[Payload]] = {
         StepProcess, StepRetry, StepConfirmed, StepWaiting, StepFinished, StepResolved, LeftoverStopped,
         Output, CheckResult, ManualCheck, ManualDone, GateDecision, GateOverride, Announcement,
         BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup,
-        Intent, IntentSettled, CockpitCrashed, MetricSample, MetricFailed)}
+        Intent, IntentSettled, CockpitCrashed, MetricSample, MetricFailed, IncidentOpened,
+        IncidentPhase, IncidentRole, IncidentNote, IncidentResolved)}

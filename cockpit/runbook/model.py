@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cockpit.params import ParamSpec
+from cockpit.runbook.incidents import Incidents
 from cockpit.steps.registry import Step
 
 Section = Literal["pre-release", "launch-day", "post-launch", "emergency", "standing"]
@@ -164,6 +165,8 @@ class Timeline(_Model):
     """Message templates (status updates, incident posts), named."""
     targets: list[Target] = Field(default_factory=list)
     """The launch's targets by metric and deadline (`cockpit report`, metrics mode)."""
+    incidents: Incidents = Field(default_factory=Incidents)
+    """Incident command's rules: severities, phases and their deadlines, scenarios."""
 
 
 class Runbook:

@@ -13,6 +13,7 @@ from datetime import datetime
 from cockpit.journal import events as ev
 from cockpit.journal.events import FAILING, RunStatus, StepStatus
 from cockpit.journal.row import Event
+from cockpit.state.incidents import IncidentFold
 
 
 @dataclass
@@ -102,6 +103,11 @@ class RunState:
                      if s.status in FAILING and s.resolution is None), None)
 
 
+INCIDENT_KINDS = frozenset({ev.Kind.RUN_STARTED, ev.Kind.ANNOUNCEMENT})
+"""Besides its own events, what the incidents' fold reads (runs started from one, their
+posts)."""
+
+
 @dataclass(frozen=True)
 class Posted:
     """A post that went out (by its webhook or by hand), as the journal has it."""
@@ -126,6 +132,8 @@ class LaunchState:
     """Latest GO/NO-GO per timeline item."""
     overrides: dict[str, Decision] = field(default_factory=dict)
     """Latest NO-GO override per gate item."""
+    incidents: IncidentFold = field(default_factory=IncidentFold)
+    """Incidents declared, by id (`state/incidents.py`)."""
     posts: list[Posted] = field(default_factory=list)
     """What was posted, oldest first, each post once (found again on a resume: not twice)."""
     live_session: str | None = None
@@ -142,6 +150,8 @@ class LaunchState:
 
     def _apply(self, e: Event) -> None:
         payload = e.payload
+        if e.kind.startswith("incident_") or e.kind in INCIDENT_KINDS:
+            self.incidents.apply(e)
         match payload:
             case ev.SessionStarted():
                 self._session(e.session)
