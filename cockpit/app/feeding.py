@@ -19,8 +19,8 @@ from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
 from cockpit.journal.holder import controller_gone
 from cockpit.journal.row import Event
+from cockpit.metrics.alerts import alerts as alerts_of
 from cockpit.metrics.state import MetricsState
-from cockpit.metrics.targets import breached
 from cockpit.state.builds import BuildState
 from cockpit.state.gates import blocked_by
 from cockpit.state.launch import LaunchState
@@ -118,8 +118,8 @@ class Feeder:
             view = project(runbook, release.launch_at, release.tz, self.state, now)
             asks = tuple(f"{run.playbook}: {run.waiting.title}" for run in self.state.waiting()
                          if run.waiting is not None)
-            alerts = tuple(f"{t.metric}: {value:g}" for t, value
-                           in breached(runbook.timeline.targets, self.metrics))
+            alerts = tuple(str(a) for a in alerts_of(runbook.timeline.targets,
+                                                     self.app.config.metrics, self.metrics))
             self._header = tick, Header(view, active_label(runbook, self.state, now),
                                         waiting, asks, self._blocked(), self.gone, queued,
                                         alerts)
