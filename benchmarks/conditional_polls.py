@@ -1,6 +1,7 @@
 """Conditional requests in a steady state: the share of forge polls GitHub answers 304.
 
-Two forge-downloads metrics (one release, and every release) poll the loopback GitHub double
+Two forge-downloads metrics (one release, asked by its tag: GET /releases/tags/{tag}; and every
+release: the paginated list) poll the loopback GitHub double
 (tests/forgeserver.py: real HTTP, GitHub's ETags and rate-limit headers) through the real
 poller and GitHub forge; the counts change once every `--change-every` rounds (a slow
 trickle of downloads), so most rounds find nothing new.
@@ -49,7 +50,7 @@ every = "30s"
 """
 
 
-async def measure(rounds: int, change_every: int) -> tuple[int, int, int, int]:
+async def measure(rounds: int, change_every: int) -> tuple[int, int, int, int, int]:
     from cockpit.config import load_config
     from cockpit.forge.github import GitHubForge
     from cockpit.metrics.poller import Poller
@@ -77,7 +78,8 @@ async def measure(rounds: int, change_every: int) -> tuple[int, int, int, int]:
         await sources.close()
     server.close()
     asked = sum(1 for r in server.state.requests if r.startswith("GET"))
-    return asked, server.state.not_modified, budget - server.state.remaining, forge.gets
+    by_tag = sum(1 for r in server.state.requests if r.startswith("GET") and "/tags/" in r)
+    return asked, by_tag, server.state.not_modified, budget - server.state.remaining, forge.gets
 
 
 def main() -> None:
@@ -85,10 +87,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=500)
     parser.add_argument("--change-every", type=int, default=20)
     args = parser.parse_args()
-    asked, not_modified, spent, gets = asyncio.run(measure(args.rounds, args.change_every))
+    asked, by_tag, not_modified, spent, gets = asyncio.run(measure(args.rounds, args.change_every))
     share = not_modified / asked
     print(f"{args.rounds} rounds of 2 forge-downloads metrics, counts changing every "
-          f"{args.change_every} rounds: {asked} forge GETs ({gets} asked by the client), "
+          f"{args.change_every} rounds: {asked} forge GETs ({gets} asked by the client; {by_tag} "
+          f"of one release by its tag, {asked - by_tag} of the list), "
           f"{not_modified} answered 304 = {share:.1%} (target >= 90%); rate budget spent: "
           f"{spent} requests")
     sys.exit(0 if share >= 0.9 else 1)

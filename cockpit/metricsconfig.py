@@ -1,6 +1,7 @@
 """`[[metrics]]` in cockpit.toml: the launch's numbers and where each is read from.
 
-One table per metric, discriminated by `kind`; the poller (`cockpit.metrics.poller`) asks
+One table per metric, discriminated by `kind` (what every kind shares, its name, pace and
+alert thresholds, is `cockpit.metricfields`); the poller (`cockpit.metrics.poller`) asks
 each source every `every`. Secrets never live here: an http-json source names the
 environment variable holding its token (`token_env`), never the token.
 """
@@ -11,84 +12,24 @@ import os
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from cockpit.errors import Problem
-from cockpit.params import PLACEHOLDER, check_words
+from cockpit.metricfields import HttpUrl, MetricBase, Template, bad
+from cockpit.params import check_words
 from cockpit.tomlsource import Positive, field_error
 
 KINDS = ("forge-downloads", "forge-issues", "crates-io", "command", "http-json")
-VALUES = frozenset({"version", "previous_version", "name"})
-"""What a metric's templates may refer to: {version} (the release's), {previous_version}, {name}."""
-
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)([dhms]))")
-_UNIT = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _ENV = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
-def _bad(message: str, fix: str, *, secret: bool = False) -> PydanticCustomError:
-    """A located error with its fix (a `secret` one never quotes what was written)."""
-    return PydanticCustomError("value_error", "{message}",
-                               {"message": message, "fix": fix, "secret": secret})
-
-
-def duration(text: str | float) -> float:
-    """Seconds in "30s", "5m", "1h30m", "1d" (or a plain number of seconds)."""
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        seconds = float(text)
-    elif isinstance(text, str) and text.strip() and _DURATION.sub("", text.strip()) == "":
-        seconds = sum(float(n) * _UNIT[u] for n, u in _DURATION.findall(text.strip()))
-    else:
-        raise _bad(f"{text!r} is not a duration", 'write e.g. "30s", "5m", "1h30m" or "1d"')
-    if seconds < 1:
-        raise _bad(f"{text!r} is shorter than a second", 'poll at most once a second: "1s" or more')
-    return seconds
-
-
-def _templates(value: str) -> str:
-    unknown = [n for n in PLACEHOLDER.findall(value) if n not in VALUES]
-    if unknown:
-        raise _bad(f"{{{unknown[0]}}} is not a value a metric has",
-                   "use " + ", ".join(f"{{{v}}}" for v in sorted(VALUES)))
-    return value
-
-
-def _http_url(value: str) -> str:
-    if not re.match(r"https?://[^/\s]+", value):
-        raise _bad(f"{value!r} is not an http(s) URL", "write it as https://host/path")
-    return value
-
-
-Template = Annotated[str, AfterValidator(_templates)]
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-
-
-class _Metric(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    """Shown, and the name templates and targets use (letters, digits, _: e.g. downloads, p0)."""
-    every: float = 300.0
-    """How often to ask: "30s", "5m", "1h" (default five minutes)."""
-
-    @field_validator("every", mode="before")
-    @classmethod
-    def _every(cls, value: str | float) -> float:
-        return duration(value)
-
-    def asked(self) -> str:
-        """What is asked, for the journal and messages (never a secret)."""
-        return self.name
-
-
-class ForgeDownloads(_Metric):
+class ForgeDownloads(MetricBase):
     kind: Literal["forge-downloads"]
     release: Template = "v{version}"
     """The release's tag ("v{version}", the default), or "all": every release's assets."""
 
 
-class ForgeIssues(_Metric):
+class ForgeIssues(MetricBase):
     kind: Literal["forge-issues"]
     labels: list[str] = Field(default_factory=list)
     """Open issues with any of these labels (e.g. ["P0"]); none: every open issue."""
@@ -96,7 +37,7 @@ class ForgeIssues(_Metric):
     """Only issues opened since T-0."""
 
 
-class CratesIo(_Metric):
+class CratesIo(MetricBase):
     kind: Literal["crates-io"]
     crate: str = Field(min_length=1)
     version: Template = "{version}"
@@ -104,7 +45,7 @@ class CratesIo(_Metric):
     """crates.io itself; another URL for tests or a mirror."""
 
 
-class CommandMetric(_Metric):
+class CommandMetric(MetricBase):
     kind: Literal["command"]
     run: Template = Field(min_length=1)
     """A command printing a number (or JSON, with `field`). Words are split first, then
@@ -123,7 +64,7 @@ class CommandMetric(_Metric):
         return self
 
 
-class HttpJson(_Metric):
+class HttpJson(MetricBase):
     kind: Literal["http-json"]
     url: HttpUrl
     field: str | None = None
@@ -136,7 +77,7 @@ class HttpJson(_Metric):
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
         if value is not None and not _ENV.fullmatch(value):
-            raise _bad("this is not the name of an environment variable",
+            raise bad("this is not the name of an environment variable",
                        "name one (e.g. METRICS_TOKEN) and export the token in it: secrets "
                        "never live in cockpit.toml", secret=True)
         return value

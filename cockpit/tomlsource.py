@@ -153,6 +153,8 @@ _FIXES = {
     "greater_than_equal": "give a larger number",
     "less_than_equal": "give a smaller number",
     "finite_number": "give a finite number (not inf or nan)",
+    "float_parsing": "write a number without quotes (e.g. 10 or 0.5)",
+    "float_type": "write a number (e.g. 10 or 0.5)",
     "union_tag_invalid": "use one of the kinds the message lists",
 }
 

@@ -8,7 +8,8 @@ Faults are queued per operation (`fail("upload", "502-starter")`) and each fires
   any:    403 (no permission), rate-limit (403 with X-RateLimit-Remaining: 0),
           500 / 502 / 503 (a server error; 503 says Retry-After: 7)
 Release assets carry GitHub's download_count (set it in `state.releases` to make them move).
-Conditional GETs with a matching If-None-Match answer 304 and cost no rate limit.
+Conditional GETs with a matching If-None-Match answer 304 and cost no rate limit (the releases
+list, one release by tag, latest, search, the repository).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 TOKEN = "ghp_" + "T" * 36
 
@@ -150,6 +151,17 @@ class ForgeServer:
                         "admin": False, "push": state.push, "pull": True}})
                 if method == "GET" and url.path == f"{base}/releases":
                     return self.conditional(sorted(state.releases, key=lambda r: -r["id"]))
+                if method == "GET" and (m := re.fullmatch(rf"{base}/releases/tags/([^/]+)",
+                                                          url.path)):
+                    # GitHub's: published releases only (a draft's tag is a 404 here)
+                    tag = unquote(m.group(1))
+                    found = next((r for r in state.releases
+                                  if r["tag_name"] == tag and not r["draft"]), None)
+                    if found is None:
+                        return self.send(404, {"message": "Not Found", "documentation_url":
+                                               "https://docs.github.com/rest/releases/releases"
+                                               "#get-a-release-by-tag-name"})
+                    return self.conditional(found)
                 if method == "GET" and url.path == f"{base}/releases/latest":
                     latest = state.release(state.latest_id or -1)
                     if latest is None or latest["draft"]:

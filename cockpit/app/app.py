@@ -120,8 +120,8 @@ class CockpitApp(PaletteHost, PlainLastWords):
         await self.switch_mode("timeline")  # mounted before the first poll: no empty frame
         self.call_after_refresh(self._after_first_frame)
         self.sub_title = self.role
-        wanted = self.mode_screen().wanted_output()
-        self.feeder.show(self.feeder.read(0, wanted), wanted)  # the first frame has it all
+        # the launch's state folded on a worker thread, for the first frame; the metrics after
+        await self.feeder.start()
         self.set_interval(self.poll_seconds, self.poll_journal)
         if self.spectator_reason and "another cockpit" in self.spectator_reason:
             self.notify(f"{self.spectator_reason}: you can watch, not act", timeout=10,

@@ -1,13 +1,18 @@
 """The journal, folded and fed to the mode on show; and what the modes ask for, loaded off
 the UI thread (a log's earlier lines, a playbook's plan, the build matrix's plan).
 
-Every read of the journal or the repository runs on a worker thread; what comes back is
-folded and rendered on the UI's. One poll is in flight at a time.
+Every read of the journal or the repository runs on a worker thread. At start the journal
+is folded there too, into states nobody else holds yet, handed to the UI's thread in one
+assignment each: first the launch's (few events: the first frame has them), then the metrics'
+(a week of samples is 200k events, seconds to fold: the screen takes keys meanwhile, and
+fills in). Each poll after that reads a few events, folded on the UI's thread. One poll is in
+flight at a time (the metrics' fold at start may run beside it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,8 +24,8 @@ from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
 from cockpit.journal.holder import controller_gone
 from cockpit.journal.row import Event
+from cockpit.metrics.alerts import alerts as alerts_of
 from cockpit.metrics.state import MetricsState
-from cockpit.metrics.targets import breached
 from cockpit.state.builds import BuildState
 from cockpit.state.gates import blocked_by
 from cockpit.state.launch import LaunchState
@@ -34,13 +39,20 @@ HOLDER_EVERY = 1.0
 """Seconds between a spectator's checks that the controller still holds the journal."""
 REPLANNED = frozenset({ev.Kind.RUN_FINISHED, ev.Kind.BUILD_FINISHED})
 """Events after which the repository may say something else: plans are made again."""
+METRIC_KINDS = (ev.Kind.METRIC_SAMPLE.value, ev.Kind.METRIC_FAILED.value)
+LAUNCH_KINDS = tuple(k.value for k in ev.Kind if k.value not in METRIC_KINDS)
+"""What the launch's state and the builds fold (and the screens' logs), read first at start."""
+FIRST_FOLD_SWITCH = 0.0001
+"""Seconds the metrics' fold at start may hold the GIL while the UI's thread waits for it (for
+as long as that fold runs). Python's 5 ms would make every turn of the UI's loop (each
+gives the GIL up in its select) wait 5 ms behind the fold: seconds before a frame or a key."""
 
 
 class Feeder:
     def __init__(self, app: Host) -> None:
         self.app = app
         self.state, self.builds, self.plans = LaunchState(), BuildState(), PlanCache()
-        self.metrics = MetricsState(app.config.release.launch_at)
+        self.metrics = MetricsState(app.config.release.launch_at, loading=True)
         self._reading = False
         self._planning: dict[PlanKey, int] = {}
         """Keys being planned, with the plans' generation they are planned for."""
@@ -52,6 +64,8 @@ class Feeder:
         self.gone: str | None = None
         """A spectator's word that the controller died: who held the lock last."""
         self._holder_checked = -HOLDER_EVERY
+        self._later: list[Event] | None = None
+        """While the journal's metrics are folded at start: what the polls read meanwhile."""
 
     def read(self, after: int, wanted: OutputWanted) -> list[Event]:
         """What the journal added after `after`, with the text of the logs `wanted`."""
@@ -72,6 +86,67 @@ class Feeder:
             self._reading = True
             self.app.run_worker(self._poll(), group="poll", exit_on_error=False)
 
+    async def start(self) -> None:
+        """The journal as it is at start, read and folded on worker threads: first the
+        launch's own events (runs, gates, builds: few; awaited, so the first frame has them),
+        then its metric samples (a week of them is 200k events, seconds to read and fold)
+        while the screen already takes keys and the polls go on. Each is handed to the UI's
+        thread in one assignment."""
+        self._reading = True
+        wanted = self.app.mode_screen().wanted_output()
+        try:
+            through, events, launch, builds = await asyncio.to_thread(self._read_launch, wanted)
+        except CockpitError as exc:
+            self.app.notify(str(exc), severity="error", title="journal")
+            self._reading = False  # the polls read it from the start
+            return
+        self.state, self.builds = launch, builds
+        self._header, self._blocked_at = None, (None, frozenset())
+        self._reading, self._later = False, []  # polls go on; their metrics wait in _later
+        self.show(events, wanted, folded=True)
+        self.app.run_worker(self._fold_metrics(through), group="fold", exit_on_error=False)
+
+    def _read_launch(self, wanted: OutputWanted) -> tuple[int, list[Event], LaunchState,
+                                                           BuildState]:
+        """Everything but the metrics, up to the journal's newest event, folded (a worker
+        thread's: the UI's thread holds none of these states yet)."""
+        journal = self.app.journal
+        through = journal.last_id()
+        events = journal.events(upto=through, kinds=LAUNCH_KINDS, output_of=wanted.sources,
+                                output_tail=wanted.tail)
+        launch, builds = LaunchState(), BuildState()
+        for state in (launch, builds):
+            state.apply(events)
+            state.last_id = through
+        return through, events, launch, builds
+
+    async def _fold_metrics(self, through: int) -> None:
+        """The metrics folded up to `through`, then what the polls read since (kept aside
+        meanwhile: folded into the state on show, they would be lost with it)."""
+        try:
+            metrics = await asyncio.to_thread(self._read_metrics, through)
+        except CockpitError as exc:
+            self.app.notify(str(exc), severity="error", title="journal")
+            metrics = MetricsState(self.app.config.release.launch_at)  # the polls' from here
+        later, self._later = self._later or [], None
+        metrics.apply(later)
+        self.metrics = metrics
+        self._header = None
+        self.show([], self.app.mode_screen().wanted_output(), folded=True)
+
+    def _read_metrics(self, through: int) -> MetricsState:
+        """The metric samples up to `through`, folded on this worker thread, which for that
+        while gives the GIL up often (FIRST_FOLD_SWITCH)."""
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, FIRST_FOLD_SWITCH))
+        try:
+            metrics = MetricsState(self.app.config.release.launch_at)
+            metrics.apply(self.app.journal.events(upto=through, kinds=METRIC_KINDS))
+            metrics.last_id = through
+            return metrics
+        finally:
+            sys.setswitchinterval(switch)
+
     async def _poll(self) -> None:
         wanted = self.app.mode_screen().wanted_output()  # asked here, on the UI's thread
         try:
@@ -83,11 +158,16 @@ class Feeder:
             self._reading = False
         self.show(events, wanted)
 
-    def show(self, events: list[Event], read_with: OutputWanted) -> None:
-        """Fold new events and feed the mode on show (the other catches up when shown)."""
-        self.state.apply(events)
-        self.builds.apply(events)
-        self.metrics.apply(events)
+    def show(self, events: list[Event], read_with: OutputWanted, *, folded: bool = False) -> None:
+        """Fold new events (unless `folded` already) and feed the mode on show (the other
+        catches up when shown)."""
+        if not folded:
+            self.state.apply(events)
+            self.builds.apply(events)
+            if self._later is not None:  # the metrics are being folded from the start
+                self._later += events
+            else:
+                self.metrics.apply(events)
         app = self.app
         for event in events:
             group = event.payload if event.kind == ev.Kind.REMOTE_GROUP else None
@@ -119,8 +199,8 @@ class Feeder:
             view = project(runbook, release.launch_at, release.tz, self.state, now)
             asks = tuple(f"{run.playbook}: {run.waiting.title}" for run in self.state.waiting()
                          if run.waiting is not None)
-            alerts = tuple(f"{t.metric}: {value:g}" for t, value
-                           in breached(runbook.timeline.targets, self.metrics))
+            alerts = tuple(str(a) for a in alerts_of(runbook.timeline.targets,
+                                                     self.app.config.metrics, self.metrics))
             self._header = tick, Header(view, active_label(runbook, self.state, now),
                                         waiting, asks, self._blocked(), self.gone, queued,
                                         alerts, update_due(view, runbook))

@@ -4,7 +4,8 @@ Every reading is journaled as the cockpit's own are, when this command can take 
 while a cockpit holds it (it polls its own metrics), the readings are printed only, and said
 so. `--once` asks each metric once (exit 1 if any is stale); without it, polls on each
 metric's schedule and prints every update until interrupted. JSON is a list of objects:
-name, value, at (ISO 8601), stale, error (and fix); continuous JSON prints the whole list
+name, value, at (ISO 8601), stale, error (and fix), alert (the threshold its table configures
+that the value crossed, e.g. "below 1", else null); continuous JSON prints the whole list
 again, on one line, after each update."""
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ async def _run(config: Config, journal: Journal | None, *, once: bool, form: str
         def updated(result: Result) -> None:
             latest[result.name] = result
             if form == "json":
-                print(json.dumps([r.as_json() for r in latest.values()]), flush=True)
+                print(json.dumps([_json(r, config) for r in latest.values()]), flush=True)
             else:
                 print(_line(result, config), flush=True)
 
@@ -74,6 +75,18 @@ async def _run(config: Config, journal: Journal | None, *, once: bool, form: str
         await sources.close()
 
 
+def _alert(result: Result, config: Config) -> str:
+    """The alert threshold of its [[metrics]] table that the value crossed ("" when none)."""
+    from cockpit.metrics.alerts import crossed
+
+    metric = next((m for m in config.metrics if m.name == result.name), None)
+    return crossed(metric, result.value) if metric and result.value is not None else ""
+
+
+def _json(result: Result, config: Config) -> dict[str, object]:
+    return {**result.as_json(), "alert": _alert(result, config) or None}
+
+
 def _shown(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
@@ -81,12 +94,14 @@ def _shown(value: float | None) -> str:
 def _line(result: Result, config: Config) -> str:
     at = local_time(result.at, config.release.tz, "%H:%M:%S") if result.at else "--:--:--"
     state = f"  STALE: {result.error} (fix: {result.fix})" if result.stale else ""
+    if alert := _alert(result, config):
+        state += f"  ALERT: {alert}"
     return f"{at}  {result.name}  {_shown(result.value)}{state}"
 
 
 def _print(results: list[Result], form: str, config: Config) -> None:
     if form == "json":
-        print(json.dumps([r.as_json() for r in results], indent=2))
+        print(json.dumps([_json(r, config) for r in results], indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -97,7 +112,9 @@ def _print(results: list[Result], form: str, config: Config) -> None:
         table.add_column(column, overflow="fold")
     for r in results:
         at = r.at.astimezone(config.release.tz).isoformat(timespec="seconds") if r.at else ""
+        alert = _alert(r, config)
         table.add_row(Text(r.name), Text(_shown(r.value)), Text(at),
                       Text(f"STALE: {r.error}", style="bold red") if r.stale
+                      else Text(f"ALERT: {alert}", style="bold red") if alert
                       else Text("ok", style="green"), Text(r.fix))
     Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)

@@ -126,12 +126,17 @@ class GitHubForge:
         return ForgeError(what, "the forge failed; re-run the step", retryable=status >= 500,
                           retry_after=wait)
 
-    async def _get_json(self, path: str) -> Any:
-        """GET with If-None-Match: an unchanged answer (304) costs no rate limit."""
+    async def _get_json(self, path: str, *, absent: Any = ...) -> Any:
+        """GET with If-None-Match: an unchanged answer (304) costs no rate limit. A 404 is
+        `absent` when one is given (else an error)."""
         cached = self._etags.get(path)
         headers = {"If-None-Match": cached[0]} if cached else {}
-        response = await self._call("GET", path, ok=(200, 304), headers=headers)
+        ok = (200, 304) if absent is ... else (200, 304, 404)
+        response = await self._call("GET", path, ok=ok, headers=headers)
         self.gets += 1
+        if response.status_code == 404:
+            self._etags.pop(path, None)
+            return absent
         if response.status_code == 304 and cached is not None:
             self.not_modified += 1
             return cached[1]
@@ -225,10 +230,17 @@ class GitHubForge:
         return created_since(found, since)
 
     async def download_counts(self, tag: str | None) -> Downloads:
-        """From the releases list, asked conditionally: unchanged counts cost no rate budget."""
+        """One release by its tag (none while no release is published with it), or every
+        release from the list, asked conditionally: unchanged counts cost no rate budget."""
         asked, unmodified = self.gets, self.not_modified
-        releases = [r for r in await self.releases() if tag is None or r.tag == tag]
-        first = self._etags.get("/releases?per_page=100&page=1")
+        if tag is None:
+            releases = await self.releases()
+            first = self._etags.get("/releases?per_page=100&page=1")
+        else:
+            path = f"/releases/tags/{quote(tag, safe='')}"
+            found = await self._get_json(path, absent=None)
+            releases = [] if found is None else [_release(found)]
+            first = self._etags.get(path)
         return Downloads({r.tag: {a.name: a.download_count for a in r.assets} for r in releases},
                          first[0] if first else "",
                          self.not_modified - unmodified == self.gets - asked)

@@ -83,9 +83,11 @@ async def _downloads(sources: Sources, metric: Any) -> Reading:
     tag = None if metric.release == "all" else substitute(metric.release, sources.values())
     found = await sources.forge.download_counts(tag)
     if tag is not None and not found.releases:
-        raise SourceError(f"{tag} is not on {sources.forge.where} yet",
-                          "nothing to do: its downloads count once it is published",
-                          backoff=False)
+        raise SourceError(f"no release tagged {tag} on {sources.forge.where} yet",
+                          f"nothing to do until it is published: its downloads count from then; "
+                          f"if it is, check release in the [[metrics]] table named "
+                          f"{metric.name!r} ({metric.release!r}), version in [release] and "
+                          "repository in [forge]", backoff=False)
     assets: dict[str, int] = {}
     for counts in found.releases.values():
         for name, count in counts.items():

@@ -116,6 +116,9 @@ class MetricsState:
     last_id: int = 0
     version: int = 0
     """Moves with every sample or failure folded (a screen redraws only then)."""
+    loading: bool = False
+    """A stand-in while the journal's samples are being folded (the app's, at start): having
+    none says nothing yet."""
     _launch: float = 0.0
 
     def __post_init__(self) -> None:

@@ -36,7 +36,7 @@ async def test_demo_downloads_move_and_a_p0_appears(tmp_path: Path, clock: Froze
     assert after["p0"] == 1 and after["issues"] == 3
     results = {r.name: r for r in await poller.once()}
     assert results["downloads"].stale  # v1.1.0-beta is not published yet: said, not zero
-    assert "not on the local forge" in (results["downloads"].error or "")
+    assert "no release tagged v1.1.0-beta on the local forge" in (results["downloads"].error or "")
 
 
 @needs_git

@@ -105,6 +105,46 @@ async def test_github_downloads_journal_once_and_then_cost_no_budget(
     assert [s.value for s in events(journal, MetricSample)] == [7, 14]
 
 
+async def test_one_release_is_asked_by_its_tag_and_a_steady_state_answers_304(
+        gh_sources: Sources, github: ForgeServer) -> None:
+    poller = Poller(gh_sources.config.metrics, gh_sources)
+    downloads = gh_sources.config.metrics[0]
+    results = [await poller.poll(downloads) for _ in range(6)]
+    assert [r.value for r in results] == [7] * 6
+    assert github.state.requests == [f"GET /repos/acme/caro/releases/tags/{TAG}"] * 6
+    assert github.state.not_modified == 5  # every poll after the first: no rate budget
+
+
+async def test_every_release_is_still_listed_page_by_page(tmp_path: Path,
+                                                          github: ForgeServer) -> None:
+    config = configured(tmp_path, '[[metrics]]\nname = "all"\nkind = "forge-downloads"\n'
+                                  'release = "all"\n')
+    sources = Sources(config, GitHubForge(github.url, "acme/caro", TOKEN))
+    reading = await sources.read(config.metrics[0])
+    again = await sources.read(config.metrics[0])
+    await sources.close()
+    assert reading.value == 7 and reading.detail["releases"] == {TAG: 7} and again.unchanged
+    assert github.state.requests == ["GET /repos/acme/caro/releases"] * 2
+
+
+@pytest.mark.parametrize("draft", [False, True])
+async def test_a_tag_with_no_published_release_marks_the_metric_stale_with_the_fix(
+        tmp_path: Path, github: ForgeServer, draft: bool) -> None:
+    if draft:  # the tags endpoint shows published releases only: a draft counts no downloads
+        github.state.releases[0]["draft"] = True
+    wanted = TAG if draft else "v9.9.9"
+    config = configured(tmp_path, '[[metrics]]\nname = "downloads"\nkind = "forge-downloads"\n'
+                                  f'release = "{wanted}"\n')
+    sources = Sources(config, GitHubForge(github.url, "acme/caro", TOKEN))
+    poller = Poller(config.metrics, sources)
+    result = await poller.poll(config.metrics[0])
+    await sources.close()
+    assert result.stale and result.value is None
+    assert f"no release tagged {wanted} on {github.url}" in (result.error or "")
+    assert "release in the [[metrics]] table named 'downloads'" in result.fix
+    assert github.state.requests == [f"GET /repos/acme/caro/releases/tags/{wanted}"]
+
+
 async def test_github_issues_count_the_label_and_keep_titles(gh_sources: Sources) -> None:
     reading = await gh_sources.read(gh_sources.config.metrics[1])
     assert reading.value == 2
@@ -187,7 +227,7 @@ async def test_local_forge_downloads_move_with_its_files(tmp_path: Path) -> None
 async def test_a_release_not_yet_on_the_forge_is_stale_with_why(tmp_path: Path) -> None:
     config = configured(tmp_path, '[[metrics]]\nname = "downloads"\nkind = "forge-downloads"\n')
     sources = Sources(config, LocalForge(tmp_path / "forge"))
-    with pytest.raises(SourceError, match="not on the local forge"):
+    with pytest.raises(SourceError, match=r"no release tagged v1\.1\.0-beta on the local forge"):
         await sources.read(config.metrics[0])
 
 
@@ -344,7 +384,7 @@ async def test_a_release_not_yet_published_is_asked_at_the_metrics_pace(
     poller = Poller(config.metrics, sources)
     waits = [(await poller.poll(config.metrics[0])) for _ in range(3)]
     await sources.close()
-    assert all(w.stale and "v9.9.9 is not on" in (w.error or "") for w in waits)
+    assert all(w.stale and "no release tagged v9.9.9" in (w.error or "") for w in waits)
     assert [w.retry_in for w in waits] == [30, 30, 30]
 
 

@@ -112,3 +112,14 @@ def test_while_a_cockpit_holds_the_journal_readings_are_printed_not_journaled(
         assert not [e for e in holder.events() if e.kind.startswith("metric_")]
     finally:
         holder.close()
+
+
+def test_json_and_the_table_say_which_metric_crossed_its_alert_threshold(tmp_path: Path) -> None:
+    path = workspace(tmp_path)
+    path.write_text(path.read_text().replace('run = "echo 31"', 'run = "echo 31"\nalert_below = 50'))
+    out = cockpit("metrics", "--once", "--format", "json", "--config", str(path), cwd=tmp_path)
+    got = {m["name"]: m for m in json.loads(out.stdout)}
+    assert got["awu"]["alert"] == "below 50"
+    assert got["downloads"]["alert"] is None and got["broken"]["alert"] is None
+    table = cockpit("metrics", "--once", "--config", str(path), cwd=tmp_path)
+    assert "ALERT: below 50" in table.stdout

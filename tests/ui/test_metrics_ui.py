@@ -166,3 +166,17 @@ async def test_a_spectator_sees_the_banner_without_the_key_it_cannot_use(
             assert not asked(app, ParamsModal)
     finally:
         spectator.close()
+
+
+async def test_a_threshold_configured_on_a_metric_raises_the_banner_too(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.metricsconfig import ForgeDownloads
+
+    journal_samples(journal, clock, p0=0)
+    watched = config.model_copy(update={"metrics": [ForgeDownloads(
+        name="downloads", kind="forge-downloads", every=86400, alert_above=50)]})
+    app = CockpitApp(watched, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        header = app.screen.query_one(CockpitHeader)
+        await until(pilot, lambda: "downloads: 60 (above 50)" in str(header.render()))
+        assert "p0:" not in str(header.render())  # zero P0s: that target is met
