@@ -138,7 +138,7 @@ class BuildsScreen(ModeScreen):
     def show(self, feed: Feed) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle);
         the header once a second."""
-        tick = (feed.now.replace(microsecond=0), feed.header.gone)
+        tick = (feed.now.replace(microsecond=0), id(feed.header))  # a new one: it moved
         if tick != self._header_tick:
             self._header_tick = tick
             self.query_one(CockpitHeader).show_header(feed.header)

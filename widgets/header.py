@@ -17,6 +17,8 @@ from cockpit.state.updates import UPDATE_KEY, UpdateDue
 
 SOON = timedelta(minutes=15)
 """The next update this close is worth the compact form, to show its countdown."""
+INCIDENT_STYLE = {"amber": "bold black on dark_orange", "red": "bold white on red",
+                  "running": "bold white on dark_red"}
 TAIL = 24
 """Cells worth keeping for what runs or comes next, before a shorter form is taken."""
 
@@ -40,9 +42,11 @@ class Header:
     """Runs waiting their turn behind another ("rollback (behind hotfix)")."""
     alerts: tuple[str, ...] = ()
     """Thresholds the metrics crossed ("P0: 1", a "zero P0" target breached): a banner on
-    every mode, offering the P0 playbook's key."""
+    every mode, offering the key that declares an incident."""
     update: UpdateDue | None = None
     """The update due now or next (its countdown; `u` starts it)."""
+    incidents: tuple[tuple[str, str, str], ...] = ()
+    """Each open incident's badge: (full, short, its clock's state: running, amber, red...)."""
 
 
 class CockpitHeader(Static):
@@ -67,7 +71,7 @@ class CockpitHeader(Static):
         """`asks`: the runs waiting for a person ("hotfix: Publish …"); `gone`: a spectator's
         word that the controller died (who held the journal last): said beside the role, and
         what it was running is no longer called running; `alerts`: thresholds the metrics
-        crossed ("p0: 1"), a banner offering the P0 playbook's key."""
+        crossed ("p0: 1"), a banner offering the key that declares an incident."""
         self.show_header(Header(view, active, waiting, asks, frozenset(), gone, queued, alerts,
                                 update))
 
@@ -120,16 +124,20 @@ class CockpitHeader(Static):
         text.append_text(Text.assemble(bar, f"{when} {zone_label(self.timezone)} ",
                                        (relative_label(view.now_offset, 0), "bold yellow")))
         if shown.alerts:  # first of all: a threshold crossed (a P0 is open); the key to
-            # start the P0 playbook is offered to the controller (a spectator has none)
+            # declare an incident is offered to the controller (a spectator has none)
             text.append(bar)
             if "SPECTATOR" in self.role:
                 text.append(f"🚨 {', '.join(shown.alerts) if level == 0 else shown.alerts[0]}",
                             style="bold white on red")
             else:
-                text.append((f"🚨 {', '.join(shown.alerts)}: {ALERT_KEY} starts the P0 playbook"
-                             if level == 0 else f"🚨 {shown.alerts[0]} ({ALERT_KEY}: P0 playbook)"
+                text.append((f"🚨 {', '.join(shown.alerts)}: {ALERT_KEY} declares an incident"
+                             if level == 0 else f"🚨 {shown.alerts[0]} ({ALERT_KEY}: incident)"
                              if level == 1 else f"🚨 {shown.alerts[0]} ({ALERT_KEY})"),
                             style="bold white on red")
+        for full, short, state in shown.incidents:  # an incident's clock, on every screen
+            text.append(bar)
+            text.append(full if level == 0 else short, style=INCIDENT_STYLE.get(
+                state, "bold white on dark_red"))
         if shown.asks and shown.gone is None:  # then: a run waits for a person (not once
             # its controller died: nobody can answer it there)
             who = "the controller" if "SPECTATOR" in self.role else "you"

@@ -30,6 +30,7 @@ from cockpit.app.asking import Asking, confirm_quit
 from cockpit.app.building import Building
 from cockpit.app.crash import Faults, PlainLastWords
 from cockpit.app.feeding import Feeder
+from cockpit.app.incidents import IncidentHost
 from cockpit.app.keys import BINDINGS
 from cockpit.app.modes import MODES, Modes
 from cockpit.app.palette import CockpitCommands, PaletteHost
@@ -52,7 +53,7 @@ POLL_SECONDS = 0.2
 T = TypeVar("T")
 
 
-class CockpitApp(PaletteHost, PlainLastWords):
+class CockpitApp(PaletteHost, PlainLastWords, IncidentHost):
     TITLE = "Launch Cockpit"
     COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS = BINDINGS
@@ -233,8 +234,8 @@ class CockpitApp(PaletteHost, PlainLastWords):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Spectators are not offered what they cannot do (H, R and w leave their footer)."""
-        return not (action in {"emergency", "answer_waiting", "post_update"}
-                    and not self.journal.writable)
+        return not (action in {"emergency", "answer_waiting", "post_update",
+                               "declare_incident"} and not self.journal.writable)
 
     def action_answer_waiting(self) -> None:
         """The question a run waits on: the selected item's run first, else the oldest."""

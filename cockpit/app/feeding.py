@@ -28,6 +28,7 @@ from cockpit.metrics.alerts import alerts as alerts_of
 from cockpit.metrics.state import MetricsState
 from cockpit.state.builds import BuildState
 from cockpit.state.gates import blocked_by
+from cockpit.state.incidents import badge
 from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import active_label, project
 from cockpit.state.updates import UpdateDue, update_due
@@ -201,9 +202,13 @@ class Feeder:
                          if run.waiting is not None)
             alerts = tuple(str(a) for a in alerts_of(runbook.timeline.targets,
                                                      self.app.config.metrics, self.metrics))
+            rules = runbook.timeline.incidents
+            incidents = tuple((*badge(i, rules, now), badge(i, rules, now, short=True)[0])
+                              for i in self.state.incidents.open())
             self._header = tick, Header(view, active_label(runbook, self.state, now),
                                         waiting, asks, self._blocked(), self.gone, queued,
-                                        alerts, update_due(view, runbook))
+                                        alerts, update_due(view, runbook),
+                                        tuple((f, s, st.value) for f, st, s in incidents))
         return self._header[1]
 
     def update(self) -> UpdateDue | None:

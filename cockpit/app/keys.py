@@ -20,8 +20,12 @@ BINDINGS: list[BindingType] = [
             tooltip="Start a hotfix: parameters, the whole plan, then your yes"),
     Binding("R", "emergency('rollback')", "Rollback", id="rollback",
             tooltip="Start a rollback: parameters, the whole plan, then your yes"),
-    Binding(ALERT_KEY, "emergency('p0-incident')", "P0", id="p0-incident",
-            tooltip="Start the P0 incident playbook (the banner offers it when a P0 is open)",
+    Binding("exclamation_mark", "switch_mode('incidents')", "Incidents", id="mode-incidents",
+            tooltip="Incident command: each incident's phase clocks, roles, updates, notes",
+            show=False),  # the header's badge names it while one is open
+    Binding(ALERT_KEY, "declare_incident", "Incident", id="declare-incident",
+            tooltip="Declare an incident: title, severity, scenario, who reported it and "
+            "when (its clocks start at the report); the alert banner offers it",
             show=False),  # the alert banner names it; at 160 columns the footer is full
     Binding(UPDATE_KEY, "post_update", "Update", id="update",
             tooltip="Post the update due now (the header counts down to it): its values, "

@@ -13,9 +13,10 @@ from screens.timeline import TimelineScreen
 
 if TYPE_CHECKING:
     from screens.builds import BuildsScreen
+    from screens.incidents import IncidentsScreen
     from screens.metrics import MetricsScreen
 
-MODES = ("timeline", "builds", "metrics")
+MODES = ("timeline", "builds", "metrics", "incidents")
 
 
 class Modes:
@@ -56,3 +57,12 @@ class Modes:
                              release=f"{release.name} v{release.version}",
                              timezone=release.timezone, tz=release.tz,
                              can_act=app.journal.writable)
+
+    def make_incidents(self) -> IncidentsScreen:
+        from screens.incidents import IncidentsScreen
+
+        app, release = self.app, self.app.config.release
+        return IncidentsScreen(app.runbook.timeline.incidents, role=app.role,
+                               release=f"{release.name} v{release.version}",
+                               timezone=release.timezone, tz=release.tz,
+                               can_act=app.journal.writable)

@@ -30,8 +30,9 @@ def find(incidents: IncidentFold, incident: str) -> Incident:
 
 def declare(journal: Journal, rules: Incidents, incidents: IncidentFold, *, title: str,
             severity: str, scenario: str = "", reporter: str = "",
-            reported_at: datetime | None = None, operator: str) -> str:
-    """Open an incident; returns its id. Its clocks start at `reported_at` (default: now)."""
+            reported_at: datetime | None = None, operator: str, dry: bool = False) -> str:
+    """Open an incident; returns its id. Its clocks start at `reported_at` (default: now).
+    `dry`: only check what was given."""
     title = " ".join(title.split())
     if not title:
         raise _refuse("an incident needs a title", "--title", "say what is broken, in a line")
@@ -47,6 +48,8 @@ def declare(journal: Journal, rules: Incidents, incidents: IncidentFold, *, titl
             "in the future" if reported_at.tzinfo else "without a time zone"), "--reported-at",
             "give when it was reported, with its offset (e.g. 2026-01-15T14:00:00-05:00)")
     incident = incidents.next_id()
+    if dry:
+        return incident
     journal.record(ev.IncidentOpened(
         incident=incident, title=title, severity=severity, scenario=scenario,
         reporter=reporter, reported_at=(reported_at or now).isoformat(),
@@ -108,7 +111,7 @@ def note(journal: Journal, incidents: IncidentFold, incident: str, text: str, *,
 
 def resolve(journal: Journal, rules: Incidents, incidents: IncidentFold, incident: str, *,
             decision: str, operator: str, root_cause: str = "", fix: str = "",
-            impact: str = "", prevention: str = "") -> None:
+            impact: str = "", prevention: str = "", dry: bool = False) -> None:
     found = find(incidents, incident)
     if not found.open:
         raise _refuse(f"incident {found.id} is resolved already", "ID",
@@ -117,6 +120,8 @@ def resolve(journal: Journal, rules: Incidents, incidents: IncidentFold, inciden
         raise _refuse(f"a resolution needs a decision: {decision!r} is not one" if decision
                       else "a resolution needs a decision", "--decision",
                       "one of: " + ", ".join(rules.decisions))
+    if dry:
+        return
     journal.record(ev.IncidentResolved(incident=found.id, decision=decision,
                                        root_cause=root_cause, fix=fix, impact=impact,
                                        prevention=prevention, operator=operator))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from cockpit.clock import countdown
 from cockpit.journal import events as ev
 from cockpit.journal.row import Event
 from cockpit.runbook.incidents import Incidents, Phase
@@ -163,6 +164,27 @@ def clocks(incident: Incident, rules: Incidents, now: datetime) -> list[Clock]:
 def current_clock(incident: Incident, rules: Incidents, now: datetime) -> Clock | None:
     """The clock of the phase it is in (for the header's badge)."""
     return next((c for c in clocks(incident, rules, now) if c.phase.id == incident.phase), None)
+
+
+def badge(incident: Incident, rules: Incidents, now: datetime, *, short: bool = False
+          ) -> tuple[str, ClockState]:
+    """The header's word on an open incident: its phase and clock, and an update overdue
+    ("🔥 #1 P0 triage 12m left", "🔥 #1 P0 fix 3m OVER · update due"), with the clock's state."""
+    clock = current_clock(incident, rules, now)
+    phase = clock.phase.title.lower() if clock is not None else incident.phase
+    text = f"🔥 #{incident.id} {incident.severity} {phase}"
+    state = clock.state if clock is not None else ClockState.NONE
+    if clock is not None and clock.deadline is not None:
+        left = clock.deadline - now
+        text += (f" {countdown(-left)} OVER" if left.total_seconds() < 0
+                 else f" {countdown(left)} left")
+    due = next_update(incident, rules)
+    if due is not None and due <= now:
+        text += " · update due"
+        state = ClockState.RED
+    if short:
+        text = text.replace(" left", "").replace(" OVER", "!")
+    return text, state
 
 
 def next_update(incident: Incident, rules: Incidents) -> datetime | None:

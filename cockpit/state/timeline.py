@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from cockpit.clock import local_time
+from cockpit.clock import countdown, local_time
 from cockpit.journal.events import RunStatus, Verdict
 from cockpit.runbook.model import Item, Runbook
 from cockpit.state.launch import Decision, LaunchState, RunState
@@ -76,18 +76,6 @@ def relative_label(offset: int, day: int | None) -> str:
         return "T-0"
     text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
     return f"T{sign}{text}"
-
-
-def countdown(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h {minutes:02d}m"
-    if hours:
-        return f"{hours}h {minutes:02d}m {secs:02d}s"
-    return f"{minutes}m {secs:02d}s"
 
 
 @dataclass(frozen=True)

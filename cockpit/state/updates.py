@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cockpit.clock import countdown
 from cockpit.runbook.model import Runbook
-from cockpit.state.timeline import ItemStatus, ItemView, TimelineView, countdown
+from cockpit.state.timeline import ItemStatus, ItemView, TimelineView
 
 UPDATE_KEY = "u"
 """The key that starts the update due (the app binds it; the header names it)."""

@@ -111,7 +111,7 @@ async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
         assert "fix: the forge is failing: it is asked again in 60 s" in detail_of(screen)
 
 
-async def test_an_open_p0_raises_a_banner_on_every_mode_offering_the_p0_playbook(
+async def test_an_open_p0_raises_a_banner_on_every_mode_offering_to_declare_an_incident(
         config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
     journal_samples(journal, clock, p0=1)
     app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
@@ -121,15 +121,16 @@ async def test_an_open_p0_raises_a_banner_on_every_mode_offering_the_p0_playbook
             header = app.screen.query_one(CockpitHeader)
             await until(pilot, lambda h=header: "🚨 p0: 1" in str(h.render()))
             said = str(header.render())  # the full form, or the compact one that fits
-            assert "P starts the P0 playbook" in said or "(P: P0 playbook)" in said
+            assert "I declares an incident" in said or "(I: incident)" in said
         await pilot.press("m")
         screen = app.screen
         assert isinstance(screen, MetricsScreen)
         await until(pilot, lambda: "p0" in text_of(screen))
-        await pilot.press("P")
+        await pilot.press("I")
         await until(pilot, lambda: asked(app, ParamsModal))
-        # the P0 playbook's parameters (what is broken), then its plan and a yes
-        assert app.screen.query_one("#param-description", Input).value == ""
+        # the incident's title (what is broken), its severity: P0 to begin with
+        assert app.screen.query_one("#param-title", Input).value == ""
+        assert app.screen.query_one("#param-severity", Input).value == "P0"
 
 
 async def test_no_banner_while_p0_is_zero_and_80x24_keeps_the_emergency_keys(
@@ -160,8 +161,8 @@ async def test_a_spectator_sees_the_banner_without_the_key_it_cannot_use(
             await pilot.press("m")
             header = app.screen.query_one(CockpitHeader)
             await until(pilot, lambda: "🚨 p0: 1" in str(header.render()))
-            assert "(P" not in str(header.render()) and "P starts" not in str(header.render())
-            await pilot.press("P")  # not bound for a spectator: nothing starts
+            assert "(I" not in str(header.render()) and "I declares" not in str(header.render())
+            await pilot.press("I")  # not bound for a spectator: nothing starts
             await pilot.pause(0.2)
             assert not asked(app, ParamsModal)
     finally:

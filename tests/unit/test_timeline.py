@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cockpit.clock import countdown
 from cockpit.journal.row import Event
 from cockpit.runbook.model import Runbook
 from cockpit.state.launch import LaunchState
-from cockpit.state.timeline import countdown, project, relative_label, slots
+from cockpit.state.timeline import project, relative_label, slots
 
 NY = ZoneInfo("America/New_York")
 LAUNCH = datetime(2026, 1, 15, 8, 0, tzinfo=NY)

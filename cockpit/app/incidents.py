@@ -1,0 +1,178 @@
+"""Incident command's flows: declare one (`I`, any screen), move it to its next phase, name its
+roles, write a note, resolve it (the incident screen's keys). Each asks what it needs through
+the one-dialog-at-a-time `ask`, then journals through `cockpit.engine.incidents`, whose checks
+say what is wrong in the dialog itself; nothing is journaled until it is right."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from cockpit.app.host import Host
+from cockpit.clock import local_time
+from cockpit.engine import incidents as cmd
+from cockpit.errors import CockpitError
+from cockpit.journal.store import operator_id
+from cockpit.params import ParamSpec
+from cockpit.state.incidents import ROLES
+from screens.incidents import IncidentsScreen
+from screens.modals import ConfirmModal, ParamsModal
+
+FREE = ParamSpec(type="string", required=False)
+
+
+def _spec(description: str, *, required: bool = True) -> ParamSpec:
+    return ParamSpec(type="string", description=description, required=required)
+
+
+def _problems(check: Callable[[], object]) -> list[str]:
+    try:
+        check()
+    except CockpitError as exc:
+        return [f"{p.field}: {p.message}" + (f" ({p.fix})" if p.fix else "")
+                for p in exc.problems]
+    return []
+
+
+class IncidentHost(Host):
+    """Mixed into the app: its `I` and the incident screen's messages."""
+
+    def action_declare_incident(self) -> None:
+        self.run_worker(self._declare(), group="flow", exit_on_error=False)
+
+    async def _declare(self) -> None:
+        rules, tz = self.runbook.timeline.incidents, self.config.release.tz
+        now = self.clock.now()
+        specs = {
+            "title": _spec("What is broken, in one line"),
+            "severity": _spec("; ".join(f"{s.name}: {s.definition}" for s in rules.severities)),
+            "scenario": _spec(", ".join(s.id for s in rules.scenarios) + " (empty: other)",
+                              required=False),
+            "reporter": _spec("Who reported it, where (Discord, GitHub, monitoring)",
+                              required=False),
+            "reported_at": _spec("When it was reported, HH:MM in the release's zone: the "
+                                 "clocks start there"),
+        }
+
+        def check(values: dict[str, str]) -> object:
+            return self._record(values, now, dry=True)
+
+        async def validate(values: dict[str, str]) -> list[str]:
+            return _problems(lambda: check(values))
+
+        values = await self.ask(ParamsModal("Declare an incident", specs, {
+            "severity": "P0", "reported_at": local_time(now, tz, "%H:%M")}, validate))
+        if values is None:
+            return
+        try:
+            incident = self._record(values, now)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.poll_journal()
+        self.switch_mode("incidents")
+        self.notify(f"incident #{incident} declared: its clocks run from the report",
+                    title=values["title"])
+
+    def _record(self, values: dict[str, str], now: datetime, *, dry: bool = False) -> str:
+        """Declare it (`dry`: only check what was given)."""
+        tz = self.config.release.tz
+        reported: datetime | None = None
+        text = values.get("reported_at", "").strip()
+        if text:
+            try:
+                hours, minutes = (int(x) for x in text.split(":"))
+                reported = now.astimezone(tz).replace(hour=hours, minute=minutes, second=0,
+                                                      microsecond=0)
+            except ValueError:
+                raise CockpitError.single(f"{text!r} is not a time", field="reported_at",
+                                          fix="HH:MM, e.g. 14:02") from None
+        return cmd.declare(self.journal, self.runbook.timeline.incidents,
+                           self.state.incidents, title=values.get("title", ""),
+                           severity=values.get("severity", "").strip(),
+                           scenario=values.get("scenario", "").strip(),
+                           reporter=values.get("reporter", "").strip(), reported_at=reported,
+                           operator=operator_id(), dry=dry)
+
+    def on_incidents_screen_act(self, message: IncidentsScreen.Act) -> None:
+        self.run_worker(self._act(message.action, message.incident, message.text),
+                        group="flow", exit_on_error=False)
+
+    async def _act(self, action: str, incident: str, text: str) -> None:
+        if incident not in self.state.incidents.by_id:
+            return
+        try:
+            if action == "note":
+                late = cmd.note(self.journal, self.state.incidents, incident, text,
+                                operator=operator_id())
+                self.notify("note recorded" + (" (after the resolution: marked late)"
+                                               if late else ""), timeout=3)
+            elif action == "next":
+                await self._next(incident)
+            elif action == "roles":
+                await self._roles(incident)
+            elif action == "resolve":
+                await self._resolve(incident)
+        except CockpitError as exc:
+            self.notify(str(exc), severity="error", title=f"incident #{incident}")
+        self.poll_journal()
+
+    async def _next(self, incident: str) -> None:
+        rules = self.runbook.timeline.incidents
+        found = self.state.incidents.by_id[incident]
+        phase = cmd.next_phase(rules, found)
+        if phase is None:
+            self.notify("the last phase: resolve it (z) with its decision", timeout=5)
+            return
+        step = rules.phase(phase)
+        assert step is not None
+        at = local_time(self.clock.now(), self.config.release.tz, "%H:%M")
+        yes = await self.ask(ConfirmModal(
+            f"Incident #{incident}: move to {step.title}?",
+            f"{found.phase} is done now ({at}), journaled with your name.\n\nNext: "
+            f"{step.hint}", confirm_label="Move on (y)"))
+        if yes:
+            cmd.move(self.journal, rules, self.state.incidents, incident, phase,
+                     operator=operator_id())
+
+    async def _roles(self, incident: str) -> None:
+        found = self.state.incidents.by_id[incident]
+        specs = {role: _spec(f"who is the {role}") for role in ROLES}
+        values = await self.ask(ParamsModal(f"Incident #{incident}: roles", specs,
+                                            {r: found.role(r) for r in ROLES},
+                                            _no_problems))
+        for role, name in (values or {}).items():
+            if name.strip() and name.strip() != found.role(role):
+                cmd.assign(self.journal, self.state.incidents, incident, role, name,
+                           operator=operator_id())
+
+    async def _resolve(self, incident: str) -> None:
+        rules = self.runbook.timeline.incidents
+        specs = {"decision": _spec(" | ".join(rules.decisions)),
+                 "root_cause": _spec("Root cause", required=False),
+                 "fix": _spec("What was done", required=False),
+                 "impact": _spec("How many users were affected", required=False),
+                 "prevention": _spec("What prevents it next time", required=False)}
+
+        def record(values: dict[str, str], *, dry: bool = False) -> None:
+            cmd.resolve(self.journal, rules, self.state.incidents, incident,
+                        decision=values.get("decision", "").strip(), operator=operator_id(),
+                        root_cause=values.get("root_cause", ""), fix=values.get("fix", ""),
+                        impact=values.get("impact", ""),
+                        prevention=values.get("prevention", ""), dry=dry)
+
+        async def validate(values: dict[str, str]) -> list[str]:
+            return _problems(lambda: record(values, dry=True))
+
+        values = await self.ask(ParamsModal(f"Resolve incident #{incident}", specs, {},
+                                            validate))
+        if values is not None:
+            record(values)
+            self.notify(f"incident #{incident} resolved: the post-mortem is due within "
+                        f"{rules.postmortem_within // 60} hours", timeout=8)
+
+
+async def _no_problems(_: dict[str, str]) -> list[str]:
+    await asyncio.sleep(0)
+    return []

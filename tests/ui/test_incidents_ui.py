@@ -1,0 +1,107 @@
+"""Issue 14: incident command in the cockpit, driven with Pilot: I declares one from any
+screen, the header's badge counts its phase down on every mode, the incident screen moves it
+on, takes notes and resolves it; a spectator sees it all and can change nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import Input, Static
+
+from cockpit.app.app import CockpitApp
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
+from screens.incidents import IncidentsScreen
+from screens.modals import ConfirmModal, ParamsModal
+from tests.ui.test_timeline_ui import SIZE, asked, until
+from widgets.header import CockpitHeader
+
+
+def header_of(app: CockpitApp) -> str:
+    return str(app.screen.query_one(CockpitHeader).render())
+
+
+def shown(app: CockpitApp, part: str) -> str:
+    return str(app.screen.query_one(f"#{part}", Static).render())
+
+
+async def test_declare_move_note_and_resolve_an_incident(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")  # from any screen
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        modal = app.screen
+        modal.query_one("#param-title", Input).value = "Crash on start with an empty config"
+        modal.query_one("#param-scenario", Input).value = "meteor"
+        modal.query_one("#param-reporter", Input).value = "@sam on Discord"
+        reported = clock.now() - timedelta(minutes=2)
+        modal.query_one("#param-reported_at", Input).value = reported.astimezone(
+            config.release.tz).strftime("%H:%M")
+        await pilot.press("enter")  # a bad scenario: said in the dialog, nothing journaled
+        await until(pilot, lambda: "unknown scenario 'meteor'" in str(
+            modal.query_one("#params-error", Static).render()))
+        assert app.state.incidents.by_id == {}
+        modal.query_one("#param-scenario", Input).value = "crash-on-start"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, IncidentsScreen))
+        await until(pilot, lambda: "Crash on startup" in shown(app, "summary"))
+        assert "🔥 #1 P0 identify" in header_of(app)
+        for mode in ("t", "b", "m", "exclamation_mark"):  # the badge on every mode
+            await pilot.press(mode)
+            await until(pilot, lambda: "🔥 #1 P0 identify" in header_of(app))
+        await pilot.press("full_stop")
+        await until(pilot, lambda: asked(app, ConfirmModal))
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.incidents.by_id["1"].phase == "alert")
+        await pilot.press("a")
+        await pilot.press(*"reproduced on Linux")
+        await pilot.press("enter")
+        await until(pilot, lambda: "reproduced on Linux" in shown(app, "notes"))
+        await pilot.press("escape")
+        await pilot.press("z")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        await pilot.press("enter")  # no decision: refused in the dialog
+        await until(pilot, lambda: "a resolution needs a decision" in str(
+            app.screen.query_one("#params-error", Static).render()))
+        app.screen.query_one("#param-decision", Input).value = "hotfix"
+        app.screen.query_one("#param-root_cause", Input).value = "unwrap on a missing file"
+        await pilot.press("enter")
+        await until(pilot, lambda: "resolved" in shown(app, "people"))
+        assert "post-mortem due" in shown(app, "people")
+        assert "🔥" not in header_of(app)
+    incident = app.state.incidents.by_id["1"]
+    assert incident.reported_at == reported.replace(second=0, microsecond=0)
+    assert [m.phase for m in incident.marks] == ["identify", "alert"]
+    assert incident.resolution is not None and incident.resolution.decision == "hotfix"
+
+
+async def test_a_spectator_sees_the_incident_and_cannot_change_it(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents, title="PII in telemetry",
+                severity="P0", scenario="pii-in-telemetry", operator="alice")
+    clock.advance(timedelta(minutes=6))  # identify is past its 5 minutes: red
+    spectator = Journal.readonly(config.journal_path, clock=clock)
+    app = CockpitApp(config, runbook, spectator, clock=clock, poll_seconds=0.05,
+                     spectator_reason="--spectate")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: "🔥 #1 P0 identify" in header_of(app))
+            await pilot.press("exclamation_mark")
+            await until(pilot, lambda: "Disable telemetry" in shown(app, "summary"))
+            before = spectator.last_id()
+            for key in ("I", "full_stop", "a", "z"):
+                await pilot.press(key)
+            await pilot.pause(0.3)
+            assert not asked(app, ParamsModal) and not asked(app, ConfirmModal)
+            assert spectator.last_id() == before
+    finally:
+        spectator.close()
