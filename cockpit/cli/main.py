@@ -118,8 +118,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _incident(sub: Any, config_opt: argparse.ArgumentParser) -> None:
-    incident = sub.add_parser("incident", parents=[config_opt], help="incident command: "
-                              "declare, list, move on, note, resolve; the post-incident report")
+    incident = sub.add_parser(
+        "incident", parents=[config_opt], help="incident command: declare, list, move on, "
+        "note, resolve; the post-incident report",
+        description="Incidents with the runbook's rules ([incidents] in runbook.toml). A change "
+        "takes the controller's lock like any change (while a cockpit runs, make it there); "
+        "list and report read the journal and work beside it. Bad input: exit 2, nothing "
+        "journaled.")
     isub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
     opened = isub.add_parser("open", parents=[config_opt], help="declare an incident; prints "
                              "its id (alone) on stdout")
