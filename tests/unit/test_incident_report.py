@@ -135,6 +135,14 @@ def test_an_open_incident_reports_its_running_clocks_and_nothing_made_up(
     assert "No playbook was run from the incident." in text
     assert "- commander: alice (the declaring operator)" in text
     assert "Not resolved yet." in text
+    for minutes, phase in ((20, "fix"), (80, "deploy")):  # fixed without a run from it
+        at_report.set(REPORT + timedelta(minutes=minutes))
+        cmd.move(journal, rules, fold(journal).incidents, "1", phase, operator="alice")
+    state = fold(journal)
+    text = to_markdown(state.incidents.by_id["1"], state, rules, REPORT + timedelta(hours=2),
+                       NEW_YORK)
+    assert "| Time to mitigate | 1:20 | the fix phase ended |" in text
+    assert "| Deploy | 2026-01-15 16:20 | — | open, 0:20 left |" in text
 
 
 def test_durations_read_as_hours_and_minutes() -> None:
