@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cockpit import __version__
 from cockpit.errors import CockpitError
@@ -112,7 +113,61 @@ def _parser() -> argparse.ArgumentParser:
                             "and the updates posted")
     report.add_argument("deadline", choices=["day1", "week1"])
     report.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    _incident(sub, config_opt)
     return parser
+
+
+def _incident(sub: Any, config_opt: argparse.ArgumentParser) -> None:
+    incident = sub.add_parser(
+        "incident", parents=[config_opt], help="incident command: declare, list, move on, "
+        "note, resolve; the post-incident report",
+        description="Incidents with the runbook's rules ([incidents] in runbook.toml). A change "
+        "takes the controller's lock like any change (while a cockpit runs, make it there); "
+        "list and report read the journal and work beside it. Bad input: exit 2, nothing "
+        "journaled.")
+    isub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
+    opened = isub.add_parser("open", parents=[config_opt], help="declare an incident; prints "
+                             "its id (alone) on stdout")
+    opened.add_argument("--severity", required=True, help="P0 to P3, as the runbook defines "
+                        "them ([incidents] in runbook.toml)")
+    opened.add_argument("--title", required=True, metavar="TEXT", help="what is broken")
+    opened.add_argument("--scenario", default="", metavar="NAME", help="one of the runbook's "
+                        "scenarios (e.g. crash-on-start: its fix deadline); default: other")
+    opened.add_argument("--reporter", default="", metavar="WHO", help="who reported it")
+    opened.add_argument("--reported-at", metavar="TIME", help="when it was reported (the "
+                        "clocks start then): ISO 8601 with its offset, e.g. "
+                        "2026-01-15T14:00:00-05:00, or HH:MM meaning today in the release's "
+                        "time zone ([release] timezone); default: now")
+    listed = isub.add_parser("list", parents=[config_opt], help="every incident, its phase, "
+                             "clock and next update (reads the journal: works beside the "
+                             "cockpit)")
+    listed.add_argument("--format", choices=["table", "json"], default="table")
+    phase = isub.add_parser("phase", parents=[config_opt], help="move an incident to PHASE")
+    phase.add_argument("id", metavar="ID")
+    phase.add_argument("phase", metavar="PHASE", help="one of the runbook's phases (identify, "
+                       "alert, ...); postmortem once resolved: the post-mortem held")
+    phase.add_argument("--backwards", action="store_true", help="allow going back to an "
+                       "earlier phase (journaled as such)")
+    phase.add_argument("--note", default="", metavar="TEXT", help="why (journaled)")
+    note = isub.add_parser("note", parents=[config_opt], help="add a timestamped note (after "
+                           "the resolution: marked late)")
+    note.add_argument("id", metavar="ID")
+    note.add_argument("text", metavar="TEXT")
+    role = isub.add_parser("role", parents=[config_opt], help="name who holds a role")
+    role.add_argument("id", metavar="ID")
+    role.add_argument("role", metavar="ROLE", help="commander, communications or scribe")
+    role.add_argument("name", metavar="NAME")
+    resolve = isub.add_parser("resolve", parents=[config_opt], help="resolve an incident with "
+                              "its decision; the post-mortem is due after it")
+    resolve.add_argument("id", metavar="ID")
+    resolve.add_argument("--decision", default="", metavar="NAME", help="the runbook's: "
+                         "hotfix, \"configuration change\", rollback, \"disabled feature\"")
+    for name in ("root-cause", "fix", "impact", "prevention"):
+        resolve.add_argument(f"--{name}", default="", metavar="TEXT")
+    report = isub.add_parser("report", parents=[config_opt], help="the post-incident report "
+                             "as Markdown, from the journal")
+    report.add_argument("id", metavar="ID")
+    report.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
 
 
 def entry() -> None:
@@ -158,7 +213,7 @@ def _print_error(exc: CockpitError) -> None:
 
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",
             "playbooks": "playbooks", "journal": "record", "metrics": "metrics",
-            "report": "report"}
+            "report": "report", "incident": "incident"}
 """Each command's module in this package (imported only when the command runs)."""
 
 

@@ -175,6 +175,15 @@ class Journal:
             journal._select = SELECT.replace("text FROM", "NULL FROM")
         return journal
 
+    @classmethod
+    def scratch(cls, *, clock: Clock | None = None) -> Journal:
+        """A journal in memory only, with no lock: a change rehearsed on it is checked before
+        the controller's lock is taken (taking it journals a session), and vanishes."""
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.executescript(SCHEMA)
+        return cls(Path(":memory:"), conn, writable=True, clock=clock or SystemClock(),
+                   session="scratch")
+
     def close(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
