@@ -60,6 +60,12 @@ class IncidentsScreen(ModeScreen):
                 tooltip="Name the commander, communications and scribe"),
         Binding("z", "act('resolve')", "Resolve", id="incident-resolve",
                 tooltip="Resolve it: the decision, root cause, fix, impact, prevention"),
+        Binding("p", "act('report')", "Report", id="incident-report",
+                tooltip="The post-incident report: Markdown from the journal, written beside it"),
+        Binding("H", "act('hotfix')", "Hotfix", id="incident-hotfix",
+                tooltip="Start the hotfix from this incident: linked, its reason filled in"),
+        Binding("R", "act('rollback')", "Rollback", id="incident-rollback",
+                tooltip="Start the rollback from this incident: linked, its reason filled in"),
     ]
 
     class Act(Message):
@@ -108,6 +114,8 @@ class IncidentsScreen(ModeScreen):
             table.add_column(label, key=key, width=width)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "act" and parameters and parameters[0] == "report":
+            return self.selected() is not None  # a spectator may read it too
         if action in {"act", "note"}:
             return self.can_act and self.selected() is not None
         return True

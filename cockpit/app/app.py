@@ -186,12 +186,12 @@ class CockpitApp(PaletteHost, PlainLastWords, IncidentHost):
         """A build runs."""
         return self.build_control.running()
 
-    def start_playbook(self, name: str, dry_run: bool = False,
-                       given: dict[str, str] | None = None, *, show_plan: bool = False) -> None:
+    def start_playbook(self, name: str, dry_run: bool = False, given: dict[str, str] | None
+                       = None, *, show_plan: bool = False, incident: str = "") -> None:
         if self.flows is None:
             self.notify("spectators cannot run playbooks", severity="error")
             return
-        self.flows.start(name, dry_run, given, show_plan=show_plan)
+        self.flows.start(name, dry_run, given, show_plan=show_plan, incident=incident)
 
     def resolve_run(self, run_id: str) -> None:
         if self.flows is not None:

@@ -117,15 +117,16 @@ class Flows:
         self.app.run_worker(flow(), group="flow", exit_on_error=False)
 
     def start(self, name: str, dry_run: bool = False, given: dict[str, str] | None = None, *,
-              show_plan: bool = False, at_once: bool = False) -> None:
-        """`at_once`: the run's questions open as they come (the operator is on it: `u`)."""
+              show_plan: bool = False, at_once: bool = False, incident: str = "") -> None:
+        """`at_once`: the run's questions open as they come (the operator is on it: `u`);
+        `incident`: started from it (journaled with the run)."""
         if not dry_run and self.waiting.take(name):  # its run waits: that question
             return
         if not self._busy(name):
-            self._flow(self._start(name, dry_run, given, show_plan, at_once))
+            self._flow(self._start(name, dry_run, given, show_plan, at_once, incident))
 
     async def _start(self, name: str, dry_run: bool, given: dict[str, str] | None,
-                     show_plan: bool, at_once: bool = False) -> None:
+                     show_plan: bool, at_once: bool = False, incident: str = "") -> None:
         app, engine = self.app, self.engine
         playbook = app.runbook.playbooks[name]
         block = blocked_by(app.runbook, app.state, name, app.config.release.gates)
@@ -175,8 +176,8 @@ class Flows:
             app.notify(f"{name} not started again: it is running", severity="warning")
             return
         self._runs[name] = app.run_worker(self._playbook(name, dry_run, values, show_plan,
-                                                         at_once), group="playbook",
-                                          exit_on_error=False)
+                                                         at_once, incident),
+                                          group="playbook", exit_on_error=False)
 
     def _hold(self, name: str, dry_run: bool = False
               ) -> AbstractAsyncContextManager[list[str]]:
@@ -201,7 +202,7 @@ class Flows:
         return bool(yes)
 
     async def _playbook(self, name: str, dry_run: bool, values: Mapping[str, str],
-                        plan_confirmed: bool, at_once: bool = False) -> None:
+                        plan_confirmed: bool, at_once: bool = False, incident: str = "") -> None:
         app = self.app
         try:
             async with self._hold(name, dry_run) as waited:
@@ -209,7 +210,7 @@ class Flows:
                     return
                 outcome = await self.engine.run(name, values, UiInteraction(
                     app, self.waiting, name, at_once=at_once), dry_run=dry_run,
-                    plan_confirmed=plan_confirmed)
+                    plan_confirmed=plan_confirmed, incident=incident)
         except CockpitError as exc:
             app.notify(str(exc), severity="error", title=f"{name} not started", timeout=10)
             return

@@ -77,7 +77,9 @@ class Host(App[int]):
         raise NotImplementedError
 
     def start_playbook(self, name: str, dry_run: bool = False,
-                       given: dict[str, str] | None = None, *, show_plan: bool = False) -> None:
+                       given: dict[str, str] | None = None, *, show_plan: bool = False,
+                       incident: str = "") -> None:
+        """`incident`: started from it (the run is linked to it)."""
         raise NotImplementedError
 
     def action_help(self) -> None:

@@ -15,6 +15,7 @@ from cockpit.engine import incidents as cmd
 from cockpit.errors import CockpitError
 from cockpit.journal.store import operator_id
 from cockpit.params import ParamSpec
+from cockpit.redact import redact
 from cockpit.state.incidents import ROLES
 from screens.incidents import IncidentsScreen
 from screens.modals import ConfirmModal, ParamsModal
@@ -114,6 +115,10 @@ class IncidentHost(Host):
                 await self._roles(incident)
             elif action == "resolve":
                 await self._resolve(incident)
+            elif action == "report":
+                await self._report(incident)
+            elif action in {"hotfix", "rollback"}:
+                self._emergency(action, incident)
         except CockpitError as exc:
             self.notify(str(exc), severity="error", title=f"incident #{incident}")
         self.poll_journal()
@@ -171,6 +176,35 @@ class IncidentHost(Host):
             record(values)
             self.notify(f"incident #{incident} resolved: the post-mortem is due within "
                         f"{rules.postmortem_within // 60} hours", timeout=8)
+
+
+    async def _report(self, incident: str) -> None:
+        """The post-incident report: written next to the journal (`incident-ID.md`), shown."""
+        from cockpit.state.incident_report import to_markdown
+
+        found = self.state.incidents.by_id[incident]
+        text = redact(to_markdown(found, self.state, self.runbook.timeline.incidents,
+                                  self.clock.now(), self.config.release.tz))
+        path = self.config.journal_path.parent / f"incident-{incident}.md"
+        try:
+            await asyncio.to_thread(path.write_text, text)
+            where = f"Written to {path}."
+        except OSError as exc:
+            where = f"Not written to {path}: {exc.strerror}."
+        await self.ask(ConfirmModal(f"Incident #{incident}: the report", f"{where}\n\n{text}",
+                                    confirm_label="Close", cancel_label=None))
+
+    def _emergency(self, name: str, incident: str) -> None:
+        """H / R from the incident: the run is linked to it (its timeline shows it) and its
+        reason is the incident's title."""
+        found = self.state.incidents.by_id[incident]
+        playbook = self.runbook.playbooks.get(name)
+        if playbook is None:
+            self.notify(f"no {name} playbook in the runbook", severity="error")
+            return
+        given = {"reason": found.title} if "reason" in playbook.params else {}
+        self.switch_mode("timeline")
+        self.start_playbook(name, given=given, show_plan=True, incident=incident)
 
 
 async def _no_problems(_: dict[str, str]) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import Input, Static
 
 from cockpit.app.app import CockpitApp
@@ -105,3 +106,40 @@ async def test_a_spectator_sees_the_incident_and_cannot_change_it(
             assert spectator.last_id() == before
     finally:
         spectator.close()
+
+
+@pytest.mark.usefixtures("gates_go")
+async def test_a_hotfix_started_from_the_incident_is_linked_and_in_its_report(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents,
+                title="Crash on start with an empty config", severity="P0",
+                scenario="crash-on-start", operator="alice")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "Crash on startup" in shown(app, "summary"))
+        await pilot.press("H")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        assert app.screen.query_one("#param-reason", Input).value == (
+            "Crash on start with an empty config")
+        await pilot.press("enter")
+        await until(pilot, lambda: asked(app, ConfirmModal))  # the whole plan, then yes
+        await pilot.press("y")
+        await until(pilot, lambda: app.state.incidents.by_id["1"].runs != [])
+        run = app.state.runs[app.state.incidents.by_id["1"].runs[0]]
+        assert run.playbook == "hotfix"
+        app.flows.cancel_run("hotfix")  # type: ignore[union-attr]
+        await until(pilot, lambda: not app.running())
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "runs from it: hotfix" in shown(app, "runs"))
+        await pilot.press("p")
+        await until(pilot, lambda: asked(app, ConfirmModal))
+        body = str(app.screen.query_one("#confirm-body").render())
+        assert "hotfix" in body and "Crash on start with an empty config" in body
+    report = config.journal_path.parent / "incident-1.md"
+    assert report.read_text().startswith("# ")
