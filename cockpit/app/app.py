@@ -187,11 +187,13 @@ class CockpitApp(PaletteHost, PlainLastWords, IncidentHost):
         return self.build_control.running()
 
     def start_playbook(self, name: str, dry_run: bool = False, given: dict[str, str] | None
-                       = None, *, show_plan: bool = False, incident: str = "") -> None:
+                       = None, *, show_plan: bool = False, incident: str = "",
+                       at_once: bool = False) -> None:
         if self.flows is None:
             self.notify("spectators cannot run playbooks", severity="error")
             return
-        self.flows.start(name, dry_run, given, show_plan=show_plan, incident=incident)
+        self.flows.start(name, dry_run, given, show_plan=show_plan, incident=incident,
+                         at_once=at_once)
 
     def resolve_run(self, run_id: str) -> None:
         if self.flows is not None:
@@ -256,16 +258,15 @@ class CockpitApp(PaletteHost, PlainLastWords, IncidentHost):
         self.start_playbook(name, show_plan=True)  # emergency defaults, as from its row
 
     def action_post_update(self) -> None:
-        """u from any screen: the update due now (the header's countdown), like enter on its
-        item: its values (the latest samples filled in), the message, then a yes."""
-        update = self.feeder.update()
-        if update is None or not update.due:
-            self.notify(f"no update is due: {update.label()}" if update is not None
-                        else "no update on the timeline is due", timeout=5)
-            return
-        if self.flows is not None:  # the controller: its run on the timeline, the message
-            self.switch_mode("timeline")  # asked at once (the operator is on it)
-            self.flows.start(update.playbook, at_once=True)
+        """u from any screen: an open incident's post that is due first; else the update due
+        now (the header's countdown), like enter on its item: its values (the latest samples
+        filled in), then the message, asked at once (the operator is on it)."""
+        update = None if self.post_incident_update() else self.feeder.update()
+        if update is not None and update.due:
+            self.switch_mode("timeline")  # its run on the timeline
+            self.start_playbook(update.playbook, at_once=True)
+        elif update is not None:
+            self.notify(f"no update is due: {update.label()}", timeout=5)
 
     async def ask(self, dialog: Screen[T]) -> T | None:
         return await self.asking.ask(dialog)

@@ -78,8 +78,9 @@ class Host(App[int]):
 
     def start_playbook(self, name: str, dry_run: bool = False,
                        given: dict[str, str] | None = None, *, show_plan: bool = False,
-                       incident: str = "") -> None:
-        """`incident`: started from it (the run is linked to it)."""
+                       incident: str = "", at_once: bool = False) -> None:
+        """`incident`: started from it (the run is linked to it); `at_once`: its questions
+        open as they come (the operator is on it)."""
         raise NotImplementedError
 
     def action_help(self) -> None:

@@ -16,7 +16,7 @@ from cockpit.errors import CockpitError
 from cockpit.journal.store import operator_id
 from cockpit.params import ParamSpec
 from cockpit.redact import redact
-from cockpit.state.incidents import ROLES
+from cockpit.state.incidents import ROLES, next_update
 from screens.incidents import IncidentsScreen
 from screens.modals import ConfirmModal, ParamsModal
 
@@ -176,6 +176,11 @@ class IncidentHost(Host):
             record(values)
             self.notify(f"incident #{incident} resolved: the post-mortem is due within "
                         f"{rules.postmortem_within // 60} hours", timeout=8)
+            self.start_playbook("incident-resolved", given={  # its post, from the resolution
+                "description": self.state.incidents.by_id[incident].title,
+                "cause": values.get("root_cause", ""), "fix": values.get("fix", ""),
+                "impact": values.get("impact", ""), "prevention": values.get("prevention", "")},
+                incident=incident, at_once=True)
 
 
     async def _report(self, incident: str) -> None:
@@ -193,6 +198,24 @@ class IncidentHost(Host):
             where = f"Not written to {path}: {exc.strerror}."
         await self.ask(ConfirmModal(f"Incident #{incident}: the report", f"{where}\n\n{text}",
                                     confirm_label="Close", cancel_label=None))
+
+    def post_incident_update(self) -> bool:
+        """`u`: the post an open incident is due first, if one is: its alert (nothing posted
+        yet) or its status update (every `update_every` minutes). False: none is due."""
+        rules, now = self.runbook.timeline.incidents, self.clock.now()
+        for found in self.state.incidents.open():
+            due = next_update(found, rules)
+            if found.updates and (due is None or due > now):
+                continue
+            phase = rules.phase(found.phase)
+            given = {"description": found.title, "owner": found.role("commander")}
+            if found.updates:
+                given["status"] = (phase.title if phase else found.phase).upper()
+            self.switch_mode("incidents")
+            self.start_playbook("incident-update" if found.updates else "incident-alert",
+                                given=given, incident=found.id, at_once=True)
+            return True
+        return False
 
     def _emergency(self, name: str, incident: str) -> None:
         """H / R from the incident: the run is linked to it (its timeline shows it) and its

@@ -71,6 +71,10 @@ async def test_declare_move_note_and_resolve_an_incident(
         app.screen.query_one("#param-decision", Input).value = "hotfix"
         app.screen.query_one("#param-root_cause", Input).value = "unwrap on a missing file"
         await pilot.press("enter")
+        await until(pilot, lambda: asked(app, ParamsModal)  # then its post is offered
+                    and app.screen.query_one("#param-cause", Input).value != "")
+        await pilot.press("escape")  # not posted now
+        await until(pilot, lambda: isinstance(app.screen, IncidentsScreen))
         await until(pilot, lambda: "resolved" in shown(app, "people"))
         assert "post-mortem due" in shown(app, "people")
         assert "🔥" not in header_of(app)
@@ -143,3 +147,71 @@ async def test_a_hotfix_started_from_the_incident_is_linked_and_in_its_report(
         assert "hotfix" in body and "Crash on start with an empty config" in body
     report = config.journal_path.parent / "incident-1.md"
     assert report.read_text().startswith("# ")
+
+
+async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolution(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.config import load_config
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+    from screens.modals import StepConfirmModal
+    from tests.webhookserver import WebhookServer
+
+    hook = WebhookServer()
+    monkeypatch.setenv("RELEASE_WEBHOOK", hook.url)
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents,
+                title="Crash on start with an empty config", severity="P0",
+                scenario="crash-on-start", operator="alice")
+    state.apply(journal.events(after=state.last_id))  # the incident, folded
+    cmd.assign(journal, state.incidents, "1", "commander", "Alice Doe", operator="alice")
+    app = CockpitApp(load_config(config.source), runbook, journal, clock=clock,
+                     poll_seconds=0.05)
+
+    async def post(values: dict[str, str]) -> None:
+        await pilot.press("u")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        for name, value in values.items():
+            app.screen.query_one(f"#param-{name}", Input).value = value
+        await pilot.press("enter")
+        await until(pilot, lambda: asked(app, StepConfirmModal))  # at once: no w
+        await pilot.press("y")
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "🔥 #1" in header_of(app))
+            await post({})  # the alert first: its title and commander filled in
+            await until(pilot, lambda: len(hook.received.posts) == 1)
+            assert hook.received.posts[0] == (
+                "🚨 P0 INCIDENT: Crash on start with an empty config\nStatus: INVESTIGATING\n"
+                "Owner: Alice Doe\nETA: 1 hour")
+            await until(pilot, lambda: len(app.state.incidents.by_id["1"].updates) == 1)
+            clock.advance(timedelta(minutes=31))  # 30 minutes on: an update is due
+            await until(pilot, lambda: "update due" in header_of(app))
+            await post({"eta": "16:30", "changed": "reproduced; root cause found"})
+            await until(pilot, lambda: len(hook.received.posts) == 2)
+            assert hook.received.posts[1].startswith(
+                "🚨 P0 UPDATE: Crash on start with an empty config\nStatus: IDENTIFY\n"
+                "Owner: Alice Doe\nETA: 16:30\nSince the last update: reproduced")
+            await until(pilot, lambda: "update due" not in header_of(app))
+            await pilot.press("exclamation_mark")
+            await pilot.press("z")
+            await until(pilot, lambda: asked(app, ParamsModal))
+            for name, value in {"decision": "hotfix", "root_cause": "unwrap on a missing file",
+                                "fix": "v1.1.0-beta.1", "impact": "Linux users",
+                                "prevention": "a test"}.items():
+                app.screen.query_one(f"#param-{name}", Input).value = value
+            await pilot.press("enter")
+            await until(pilot, lambda: asked(app, ParamsModal))  # the resolved post's values
+            assert app.screen.query_one("#param-cause", Input).value == (
+                "unwrap on a missing file")
+            await pilot.press("enter")
+            await until(pilot, lambda: asked(app, StepConfirmModal))
+            await pilot.press("y")
+            await until(pilot, lambda: len(hook.received.posts) == 3)
+            assert hook.received.posts[2].startswith("✅ P0 RESOLVED: Crash on start")
+    finally:
+        hook.close()
+
