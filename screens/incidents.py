@@ -126,11 +126,12 @@ class IncidentsScreen(ModeScreen):
     # state in -------------------------------------------------------------------------------
 
     def show(self, feed: Feed) -> None:
-        self.query_one(CockpitHeader).show_header(feed.header)
-        tick = (feed.launch.version, feed.now.replace(microsecond=0))
+        """The header and the clocks once a second, or when the journal moved."""
+        tick = (feed.launch.version, feed.now.replace(microsecond=0), id(feed.header))
         if tick == self._tick:
             return
         self._tick = tick
+        self.query_one(CockpitHeader).show_header(feed.header)
         self.launch, self.now = feed.launch, feed.now
         self.redraw()
 
