@@ -60,11 +60,14 @@ class IncidentsScreen(ModeScreen):
                 tooltip="Name the commander, communications and scribe"),
         Binding("z", "act('resolve')", "Resolve", id="incident-resolve",
                 tooltip="Resolve it: the decision, root cause, fix, impact, prevention"),
+        Binding("u", "act('post')", "Post", id="incident-post",
+                tooltip="Post its next update now (the alert first), due or not: values "
+                "filled in, the message asked at once"),
         Binding("p", "act('report')", "Report", id="incident-report",
                 tooltip="The post-incident report: Markdown from the journal, written beside it"),
-        Binding("H", "act('hotfix')", "Hotfix", id="incident-hotfix",
+        Binding("H", "act('hotfix')", "Hotfix", id="hotfix",  # kept in the footer like the app's
                 tooltip="Start the hotfix from this incident: linked, its reason filled in"),
-        Binding("R", "act('rollback')", "Rollback", id="incident-rollback",
+        Binding("R", "act('rollback')", "Rollback", id="rollback",
                 tooltip="Start the rollback from this incident: linked, its reason filled in"),
     ]
 
@@ -123,11 +126,12 @@ class IncidentsScreen(ModeScreen):
     # state in -------------------------------------------------------------------------------
 
     def show(self, feed: Feed) -> None:
-        self.query_one(CockpitHeader).show_header(feed.header)
-        tick = (feed.launch.version, feed.now.replace(microsecond=0))
+        """The header and the clocks once a second, or when the journal moved."""
+        tick = (feed.launch.version, feed.now.replace(microsecond=0), id(feed.header))
         if tick == self._tick:
             return
         self._tick = tick
+        self.query_one(CockpitHeader).show_header(feed.header)
         self.launch, self.now = feed.launch, feed.now
         self.redraw()
 

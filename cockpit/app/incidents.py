@@ -16,7 +16,7 @@ from cockpit.errors import CockpitError
 from cockpit.journal.store import operator_id
 from cockpit.params import ParamSpec
 from cockpit.redact import redact
-from cockpit.state.incidents import ROLES, next_update
+from cockpit.state.incidents import POSTMORTEM, RESOLVED, ROLES, next_update
 from screens.incidents import IncidentsScreen
 from screens.modals import ConfirmModal, ParamsModal
 
@@ -117,6 +117,8 @@ class IncidentHost(Host):
                 await self._resolve(incident)
             elif action == "report":
                 await self._report(incident)
+            elif action == "post" and found_open(self, incident):
+                self._post(incident)
             elif action in {"hotfix", "rollback"}:
                 self._emergency(action, incident)
         except CockpitError as exc:
@@ -127,6 +129,14 @@ class IncidentHost(Host):
         rules = self.runbook.timeline.incidents
         found = self.state.incidents.by_id[incident]
         phase = cmd.next_phase(rules, found)
+        if found.phase == RESOLVED:  # what is left: the post-mortem
+            if await self.ask(ConfirmModal(
+                    f"Incident #{incident}: post-mortem held?", "Marks the blameless "
+                    "post-mortem held (journaled with your name): done on the timeline.",
+                    confirm_label="Held (y)")):
+                cmd.move(self.journal, rules, self.state.incidents, incident, POSTMORTEM,
+                         operator=operator_id())
+            return
         if phase is None:
             self.notify("the last phase: resolve it (z) with its decision", timeout=5)
             return
@@ -207,15 +217,21 @@ class IncidentHost(Host):
             due = next_update(found, rules)
             if found.updates and (due is None or due > now):
                 continue
-            phase = rules.phase(found.phase)
-            given = {"description": found.title, "owner": found.role("commander")}
-            if found.updates:
-                given["status"] = (phase.title if phase else found.phase).upper()
             self.switch_mode("incidents")
-            self.start_playbook("incident-update" if found.updates else "incident-alert",
-                                given=given, incident=found.id, at_once=True)
+            self._post(found.id)
             return True
         return False
+
+    def _post(self, incident: str) -> None:
+        """The incident's next post, now: its alert if none went out yet, else a status
+        update (its phase as the status, its commander as the owner)."""
+        rules, found = self.runbook.timeline.incidents, self.state.incidents.by_id[incident]
+        phase = rules.phase(found.phase)
+        given = {"description": found.title, "owner": found.role("commander")}
+        if found.updates:
+            given["status"] = (phase.title if phase else found.phase).upper()
+        self.start_playbook("incident-update" if found.updates else "incident-alert",
+                            given=given, incident=found.id, at_once=True)
 
     def _emergency(self, name: str, incident: str) -> None:
         """H / R from the incident: the run is linked to it (its timeline shows it) and its
@@ -228,6 +244,13 @@ class IncidentHost(Host):
         given = {"reason": found.title} if "reason" in playbook.params else {}
         self.switch_mode("timeline")
         self.start_playbook(name, given=given, show_plan=True, incident=incident)
+
+
+def found_open(app: Host, incident: str) -> bool:
+    found = app.state.incidents.by_id[incident]
+    if not found.open:
+        app.notify(f"incident #{incident} is resolved: nothing more to post", timeout=5)
+    return found.open
 
 
 async def _no_problems(_: dict[str, str]) -> list[str]:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from cockpit.clock import countdown, local_time
 from cockpit.journal.events import RunStatus, Verdict
 from cockpit.runbook.model import Item, Runbook
+from cockpit.state.incidents import POSTMORTEM
 from cockpit.state.launch import Decision, LaunchState, RunState
 
 LAUNCH_CLOCK = 8 * 60  # T-0 is 08:00 in the runbook; items are written as clock times
@@ -174,12 +175,40 @@ def project(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
             override = None
         views.append(ItemView(slot, status, overdue, start, local, relative, run, decision,
                               override, attempt or run, end))
-    timed = [v for v in views if v.start is not None]
+    timed = sorted([v for v in views if v.start is not None]
+                   + _postmortems(runbook, launch, tz, state, now),
+                   key=lambda v: v.start or now)  # stable: the runbook's order at a tie
+    views = timed + [v for v in views if v.start is None]
     now_index = next((i for i, v in enumerate(timed) if v.start and v.start > now), len(timed))
     upcoming = timed[now_index] if now_index < len(timed) else None
     offset = int((now - launch).total_seconds() // 60)
     return TimelineView(views, now, now_index, upcoming,
                         local_time(now, tz), offset)
+
+
+def _postmortems(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchState,
+                 now: datetime) -> list[ItemView]:
+    """A resolved incident's post-mortem, on the timeline at its deadline (due since the
+    resolution, overdue after; done once held)."""
+    rules, found = runbook.timeline.incidents, []
+    for incident in state.incidents.by_id.values():
+        if incident.resolution is None:
+            continue
+        due = incident.resolution.at + timedelta(minutes=rules.postmortem_within)
+        offset = int((due - launch).total_seconds() // 60)
+        day = (offset + LAUNCH_CLOCK) // DAY_WINDOW
+        item = Item(id=f"postmortem-{incident.id}", title=f"Post-mortem: incident "
+                    f"#{incident.id} ({incident.title})", day=day,
+                    at=local_time(due, tz, "%H:%M"),
+                    section="pre-release" if day < 0 else "post-launch" if day else "launch-day",
+                    objective="The blameless post-mortem, within 48 hours of the resolution "
+                    "(`cockpit incident phase ID postmortem` once held).")
+        held = incident.phase == POSTMORTEM
+        found.append(ItemView(Slot(item, item.id, offset, item.title),
+                              ItemStatus.DONE if held else ItemStatus.DUE,
+                              not held and now >= due, due, local_time(due, tz),
+                              relative_label(offset, day), None, None, end=due))
+    return found
 
 
 def _window_end(slot: Slot, all_slots: list[Slot], index: int, launch: datetime) -> datetime | None:

@@ -127,3 +127,43 @@ def test_metrics_at_each_size(snap_compare: Any, size: tuple[int, int], config: 
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=size, run_before=metrics)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_incidents_at_each_size(snap_compare: Any, size: tuple[int, int], config: Config,
+                                runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """Issue 14: a P0 twelve minutes after its report, in triage with its alert posted a
+    minute late (missed), investigate met, the fix's clock running; a note; a resolved P2
+    below it."""
+    from datetime import timedelta
+
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    rules = runbook.timeline.incidents
+
+    def fold() -> LaunchState:
+        state = LaunchState()
+        state.apply(journal.events())
+        return state
+
+    start = clock.now()
+    cmd.declare(journal, rules, fold().incidents, title="Typo in --help", severity="P2",
+                operator="rm@test")
+    cmd.resolve(journal, rules, fold().incidents, "1", decision="hotfix", operator="rm@test")
+    cmd.declare(journal, rules, fold().incidents, title="Crash on start with an empty config",
+                severity="P0", scenario="crash-on-start", reporter="@sam on Discord",
+                reported_at=start, operator="rm@test")
+    for minutes, phase in ((3, "alert"), (9, "investigate"), (11, "triage")):
+        clock.set(start + timedelta(minutes=minutes))
+        cmd.move(journal, rules, fold().incidents, "2", phase, operator="rm@test")
+    cmd.note(journal, fold().incidents, "2", "reproduced with an empty ~/.config/caro",
+             operator="rm@test")
+    clock.set(start + timedelta(minutes=12))
+    app = CockpitApp(config, runbook, journal, clock=clock)
+
+    async def incidents(pilot: Pilot[int]) -> None:
+        await pilot.press("exclamation_mark")
+        await pilot.pause(0.5)
+
+    assert snap_compare(app, terminal_size=size, run_before=incidents)

@@ -108,6 +108,11 @@ async def test_a_spectator_sees_the_incident_and_cannot_change_it(
             await pilot.pause(0.3)
             assert not asked(app, ParamsModal) and not asked(app, ConfirmModal)
             assert spectator.last_id() == before
+            state.apply(journal.events(after=state.last_id))
+            cmd.move(journal, runbook.timeline.incidents, state.incidents, "1", "alert",
+                     operator="alice")  # the controller moves it on: seen live
+            await until(pilot, lambda: "🔥 #1 P0 alert" in header_of(app))
+            assert app.state.incidents.by_id["1"].phase == "alert"
     finally:
         spectator.close()
 

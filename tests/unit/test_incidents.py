@@ -148,3 +148,33 @@ def test_updates_every_30_minutes_and_the_post_mortem_within_48_hours(
     states_after = {c.phase.id: c.state for c in clocks(incident, rules, clock.now())}
     # never moved on before the resolution 3 hours in: identify was done late
     assert states_after["identify"] == ClockState.MISSED
+
+
+def test_the_post_mortem_is_on_the_timeline_until_it_is_held(
+        journal: Journal, rules: Incidents, clock: FrozenClock, runbook: Runbook) -> None:
+    from zoneinfo import ZoneInfo
+
+    from cockpit.state.timeline import project
+
+    tz, launch = ZoneInfo("America/New_York"), REPORT - timedelta(hours=6)  # 08:00 there
+    cmd.declare(journal, rules, fold(journal).incidents, title="Crash", severity="P0",
+                operator="alice")
+    clock.set(REPORT + timedelta(hours=2))
+    cmd.resolve(journal, rules, fold(journal).incidents, "1", decision="hotfix",
+                operator="alice")
+
+    def postmortem(at: datetime) -> tuple[str, bool, str, str] | None:
+        view = project(runbook, launch, tz, fold(journal), at)
+        found = [v for v in view.items if v.slot.key == "postmortem-1"]
+        assert len(found) <= 1
+        if not found:
+            return None
+        v = found[0]
+        keys = [x.slot.key for x in view.items if x.start is not None]
+        assert keys.index("postmortem-1") > keys.index("t1-review")  # in time order: T+2
+        return str(v.status), v.overdue, v.relative, v.local_time
+
+    assert postmortem(REPORT + timedelta(hours=3)) == ("due", False, "T+2", "Sat 17 Jan 16:00")
+    assert postmortem(REPORT + timedelta(hours=51))[:2] == ("due", True)  # type: ignore[index]
+    cmd.move(journal, rules, fold(journal).incidents, "1", "postmortem", operator="alice")
+    assert postmortem(REPORT + timedelta(hours=51))[:2] == ("done", False)  # type: ignore[index]
