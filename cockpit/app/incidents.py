@@ -229,7 +229,8 @@ class IncidentHost(Host):
         phase = rules.phase(found.phase)
         given = {"description": found.title, "owner": found.role("commander")}
         if found.updates:
-            given["status"] = (phase.title if phase else found.phase).upper()
+            given["status"] = (phase.status or phase.title.upper()) if phase else (
+                found.phase.upper())
         self.start_playbook("incident-update" if found.updates else "incident-alert",
                             given=given, incident=found.id, at_once=True)
 

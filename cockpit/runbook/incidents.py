@@ -37,6 +37,8 @@ class Phase(_Model):
     fix: bool = False
     """Its deadline is the scenario's (else the severity's) fix deadline."""
     hint: str = ""
+    status: str = ""
+    """What a status update says while it is in this phase ("INVESTIGATING", "FIXING")."""
 
 
 class Scenario(_Model):

@@ -198,7 +198,7 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
             await post({"eta": "16:30", "changed": "reproduced; root cause found"})
             await until(pilot, lambda: len(hook.received.posts) == 2)
             assert hook.received.posts[1].startswith(
-                "🚨 P0 UPDATE: Crash on start with an empty config\nStatus: IDENTIFY\n"
+                "🚨 P0 UPDATE: Crash on start with an empty config\nStatus: INVESTIGATING\n"
                 "Owner: Alice Doe\nETA: 16:30\nSince the last update: reproduced")
             await until(pilot, lambda: "update due" not in header_of(app))
             await pilot.press("exclamation_mark")
