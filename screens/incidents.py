@@ -269,7 +269,8 @@ def clocks_table(found: list[Clock], incident: Incident, now: datetime, tz: tzin
     for clock in found:
         here = clock.phase.id == incident.phase
         if clock.deadline is None:
-            left = "no deadline" if clock.state == ClockState.NONE else "starts when begun"
+            left = ("no deadline" if clock.state == ClockState.NONE else "starts when begun"
+                    if incident.open else "not reached")
         elif clock.done is not None:
             off = clock.done - clock.deadline
             left = (f"met, {countdown(-off)} early" if off.total_seconds() <= 0

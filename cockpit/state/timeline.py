@@ -201,8 +201,9 @@ def _postmortems(runbook: Runbook, launch: datetime, tz: tzinfo, state: LaunchSt
                     f"#{incident.id} ({incident.title})", day=day,
                     at=local_time(due, tz, "%H:%M"),
                     section="pre-release" if day < 0 else "post-launch" if day else "launch-day",
-                    objective="The blameless post-mortem, within 48 hours of the resolution "
-                    "(`cockpit incident phase ID postmortem` once held).")
+                    objective="The blameless post-mortem, within 48 hours of the resolution: "
+                    "once held, . on the incident (!) or `cockpit incident phase "
+                    f"{incident.id} postmortem` marks it.")
         held = incident.phase == POSTMORTEM
         found.append(ItemView(Slot(item, item.id, offset, item.title),
                               ItemStatus.DONE if held else ItemStatus.DUE,
