@@ -261,6 +261,9 @@ class TimelineScreen(ModeScreen):
         view = self.selected()
         if not self.can_act:
             return
+        if view is not None and not view.item.playbook and view.item.objective:
+            self.notify(view.item.objective, title=view.item.title, timeout=8)
+            return
         if view is None or not view.item.playbook:
             self.notify("select an item of the runbook to run its playbook (↑ ↓, n for now)",
                         title="nothing to run here")

@@ -312,8 +312,8 @@ def test_headless_without_a_terminal_refuses_before_the_first_step(workspace: Pa
     assert subprocess.run(branch, capture_output=True, text=True).stdout == before
     jsonl = cockpit("journal", "export", "--format", "jsonl", "--config", str(workspace))
     assert "run_started" not in jsonl.stdout  # nothing ran, nothing journaled as run
-    # p0-incident has manual steps: --yes cannot stand in for a person
-    p0 = cockpit("run", "p0-incident", "--headless", "--yes", "--param", "description=x",
+    # monitoring-check has manual steps: --yes cannot stand in for a person
+    p0 = cockpit("run", "monitoring-check", "--headless", "--yes",
                  "--config", str(workspace), stdin="")
     assert p0.returncode == 2 and "an operator's answer (--yes cannot give it)" in p0.stderr
     assert "run it in the cockpit" in p0.stderr and "a confirmation" not in p0.stderr
