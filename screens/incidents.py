@@ -117,10 +117,12 @@ class IncidentsScreen(ModeScreen):
             table.add_column(label, key=key, width=width)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "act" and parameters and parameters[0] == "report":
-            return self.selected() is not None  # a spectator may read it too
-        if action in {"act", "note"}:
-            return self.can_act and self.selected() is not None
+        """The same keys whatever is selected (the footer stays put); a spectator may read
+        the report, nothing else."""
+        if action == "act":
+            return self.can_act or parameters == ("report",)
+        if action == "note":
+            return self.can_act
         return True
 
     # state in -------------------------------------------------------------------------------
@@ -240,11 +242,17 @@ class IncidentsScreen(ModeScreen):
     # actions --------------------------------------------------------------------------------
 
     def action_act(self, action: str) -> None:
+        """To the app: on the selected incident (H and R without one: not linked)."""
         incident = self.selected()
-        if incident is not None:
-            self.post_message(self.Act(action, incident))
+        if incident is not None or action in {"hotfix", "rollback"}:
+            self.post_message(self.Act(action, incident or ""))
+        else:
+            self.notify("no incident: I declares one", timeout=4)
 
     def action_note(self) -> None:
+        if self.selected() is None:
+            self.notify("no incident: I declares one", timeout=4)
+            return
         note = self.query_one("#note", Input)
         note.remove_class("hidden")
         note.focus()

@@ -101,6 +101,10 @@ class IncidentHost(Host):
                         group="flow", exit_on_error=False)
 
     async def _act(self, action: str, incident: str, text: str) -> None:
+        if not incident and action in {"hotfix", "rollback"}:  # none selected: not linked
+            self.switch_mode("timeline")
+            self.start_playbook(action, show_plan=True)
+            return
         if incident not in self.state.incidents.by_id:
             return
         try:
