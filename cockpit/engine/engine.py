@@ -43,7 +43,7 @@ from cockpit.journal.store import Journal, operator_id
 from cockpit.params import prose, render_argv, shown
 from cockpit.runbook.model import Playbook, Runbook
 from cockpit.state.gates import ensure_not_blocked
-from cockpit.state.launch import LaunchState
+from cockpit.state.launch import FOLDED_KINDS, LaunchState
 from cockpit.steps.base import Outcome, PlanContext, StepBase, preview, step_cwd
 from cockpit.steps.questions import Failure, Interaction, Unattended
 
@@ -78,8 +78,8 @@ class Engine:
 
     # state --------------------------------------------------------------------------------
 
-    def state(self) -> LaunchState:
-        self._state.apply(self.journal.events(after=self._state.last_id))
+    def state(self) -> LaunchState:  # by kind: no logs, no week of samples on the UI's loop
+        self._state.apply(self.journal.events(after=self._state.last_id, kinds=FOLDED_KINDS))
         return self._state
 
     @property

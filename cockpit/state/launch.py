@@ -103,6 +103,10 @@ class RunState:
                      if s.status in FAILING and s.resolution is None), None)
 
 
+FOLDED_KINDS = [k.value for k in ev.Kind
+                if k not in {ev.Kind.OUTPUT, ev.Kind.METRIC_SAMPLE, ev.Kind.METRIC_FAILED}]
+"""What a LaunchState folds: read by kind (the journal's index), not a week of logs and
+samples it would skip."""
 INCIDENT_KINDS = frozenset({ev.Kind.RUN_STARTED, ev.Kind.ANNOUNCEMENT})
 """Besides its own events, what the incidents' fold reads (runs started from one, their
 posts)."""
