@@ -139,11 +139,15 @@ class MetricsScreen(ModeScreen):
             self._update("posts", posted_text(feed.launch.posts, self.tz))
         if feed.metrics is None:
             return
-        redraw = (feed.metrics.version, feed.now.replace(second=0, microsecond=0))
+        redraw = (feed.metrics.version, feed.now.replace(second=0, microsecond=0),
+                  feed.metrics.loading)
         if redraw == self._tick:
             return
         self._tick = redraw
         self.metrics, self.now = feed.metrics, feed.now
+        self.query_one("#metrics", DataTable).border_title = (
+            "metrics: reading the journal's samples…" if feed.metrics.loading
+            else f"metrics (by {self.sort})" if self.sort != "name" else "metrics")
         self.redraw()
 
     def redraw(self) -> None:
