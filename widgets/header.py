@@ -126,7 +126,7 @@ class CockpitHeader(Static):
         if shown.alerts:  # first of all: a threshold crossed (a P0 is open); the key to
             # declare an incident is offered to the controller (a spectator has none)
             text.append(bar)
-            if "SPECTATOR" in self.role:
+            if "SPECTATOR" in self.role or shown.incidents:  # (one is declared: its badge)
                 text.append(f"🚨 {', '.join(shown.alerts) if level == 0 else shown.alerts[0]}",
                             style="bold white on red")
             else:

@@ -220,3 +220,23 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
     finally:
         hook.close()
 
+
+
+async def test_with_an_incident_declared_the_alert_no_longer_offers_to_declare_one(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+    from tests.ui.test_metrics_ui import journal_samples
+
+    journal_samples(journal, clock, p0=1)
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "🚨 p0: 1" in header_of(app))
+        assert "(I" in header_of(app) or "I declares" in header_of(app)
+        state = LaunchState()
+        state.apply(journal.events())
+        cmd.declare(journal, runbook.timeline.incidents, state.incidents, title="Crash",
+                    severity="P0", operator="alice")
+        await until(pilot, lambda: "🔥 #1" in header_of(app))
+        assert "🚨 p0: 1" in header_of(app) and "(I" not in header_of(app)
+        assert "I declares" not in header_of(app)
