@@ -39,6 +39,24 @@ def _problems(check: Callable[[], object]) -> list[str]:
 class IncidentHost(Host):
     """Mixed into the app: its `I` and the incident screen's messages."""
 
+    _reminded: set[tuple[str, datetime]]
+
+    async def on_mount(self) -> None:  # beside the app's own (Textual calls each class's)
+        self._reminded = set()
+        if self.journal.writable:
+            self.set_interval(5, self._remind)
+
+    def _remind(self) -> None:
+        """An open incident's update that fell due: said once, loudly (the badge stays red)."""
+        rules, now = self.runbook.timeline.incidents, self.clock.now()
+        for found in self.state.incidents.open():
+            due = next_update(found, rules)
+            if due is not None and due <= now and (found.id, due) not in self._reminded:
+                self._reminded.add((found.id, due))
+                self.notify(f"its status update is due (every {rules.update_every} minutes): "
+                            "u posts it", title=f"incident #{found.id}: update due",
+                            severity="error", timeout=15)
+
     def action_declare_incident(self) -> None:
         self.run_worker(self._declare(), group="flow", exit_on_error=False)
 

@@ -240,3 +240,27 @@ async def test_with_an_incident_declared_the_alert_no_longer_offers_to_declare_o
         await until(pilot, lambda: "🔥 #1" in header_of(app))
         assert "🚨 p0: 1" in header_of(app) and "(I" not in header_of(app)
         assert "I declares" not in header_of(app)
+
+
+async def test_an_update_falling_due_is_said_once(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents, title="Crash",
+                severity="P0", operator="alice")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "🔥 #1" in header_of(app))
+        clock.advance(timedelta(minutes=31))
+
+        def said() -> int:
+            return sum("incident #1: update due" in n.title for n in app.notices)
+
+        await until(pilot, lambda: said() == 1)
+        app._remind()  # the next rounds: not said again
+        app._remind()
+        await pilot.pause()
+        assert said() == 1 and "update due" in header_of(app)
