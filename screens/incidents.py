@@ -38,7 +38,8 @@ from widgets.header import CockpitHeader
 
 STYLE = {ClockState.RUNNING: "bold", ClockState.AMBER: "bold black on dark_orange",
          ClockState.RED: "bold white on red", ClockState.MET: "green",
-         ClockState.MISSED: "bold red", ClockState.WAITING: "dim", ClockState.NONE: "dim"}
+         ClockState.MISSED: "bold red", ClockState.WAITING: "dim", ClockState.NONE: "dim",
+         ClockState.SKIPPED: "yellow"}
 NOTES_SHOWN = 12
 
 
@@ -276,7 +277,9 @@ def clocks_table(found: list[Clock], incident: Incident, now: datetime, tz: tzin
         table.add_column(column, no_wrap=column != "")
     for clock in found:
         here = clock.phase.id == incident.phase
-        if clock.deadline is None:
+        if clock.state == ClockState.SKIPPED:
+            left = "skipped" if incident.open else "not reached"
+        elif clock.deadline is None:
             left = ("no deadline" if clock.state == ClockState.NONE else "starts when begun"
                     if incident.open else "not reached")
         elif clock.done is not None:

@@ -120,6 +120,8 @@ def _verdict(clock: Clock, now: datetime) -> str:
     deadline = clock.deadline
     if clock.state == ClockState.NONE:
         return "no deadline"
+    if clock.state == ClockState.SKIPPED:
+        return "skipped (never in it)"
     if clock.state == ClockState.WAITING or deadline is None:
         return "not started" if clock.done is None else "done (its clock never started)"
     if clock.state in {ClockState.MET, ClockState.MISSED} and clock.done is not None:

@@ -35,6 +35,8 @@ class ClockState(StrEnum):
     MISSED = "missed"
     NONE = "none"
     """No deadline (a P3's fix)."""
+    SKIPPED = "skipped"
+    """Moved past (or resolved) without ever being in it: no deadline met by work not done."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,9 @@ def clocks(incident: Incident, rules: Incidents, now: datetime) -> list[Clock]:
                   else phase.within)
         started = incident.reported_at if phase.start == "report" else incident.entered(phase.id)
         done = incident.left(phase.id, rules)
+        if done is not None and incident.entered(phase.id) is None:
+            found.append(Clock(phase, ClockState.SKIPPED, None, None, done))
+            continue
         if window is None:
             found.append(Clock(phase, ClockState.NONE, None, started, done))
             continue

@@ -178,3 +178,17 @@ def test_the_post_mortem_is_on_the_timeline_until_it_is_held(
     assert postmortem(REPORT + timedelta(hours=51))[:2] == ("due", True)  # type: ignore[index]
     cmd.move(journal, rules, fold(journal).incidents, "1", "postmortem", operator="alice")
     assert postmortem(REPORT + timedelta(hours=51))[:2] == ("done", False)  # type: ignore[index]
+
+
+def test_a_phase_jumped_over_or_never_reached_is_skipped_not_met(
+        journal: Journal, rules: Incidents, clock: FrozenClock) -> None:
+    cmd.declare(journal, rules, fold(journal).incidents, title="Crash", severity="P0",
+                scenario="crash-on-start", reported_at=REPORT, operator="alice")
+    clock.set(REPORT + timedelta(minutes=2))
+    cmd.move(journal, rules, fold(journal).incidents, "1", "triage", operator="alice")
+    clock.set(REPORT + timedelta(minutes=50))
+    cmd.resolve(journal, rules, fold(journal).incidents, "1", decision="rollback",
+                operator="alice")
+    assert states(journal, rules, clock.now()) == {
+        "identify": "met", "alert": "skipped", "investigate": "skipped", "triage": "missed",
+        "fix": "skipped", "deploy": "skipped", "verify": "skipped"}
