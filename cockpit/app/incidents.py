@@ -209,7 +209,7 @@ class IncidentHost(Host):
             self.notify(f"incident #{incident} resolved: the post-mortem is due within "
                         f"{rules.postmortem_within // 60} hours", timeout=8)
             self.start_playbook("incident-resolved", given={  # its post, from the resolution
-                "description": self.state.incidents.by_id[incident].title,
+                "description": self.state.incidents.by_id[incident].title, "incident": incident,
                 "cause": values.get("root_cause", ""), "fix": values.get("fix", ""),
                 "impact": values.get("impact", ""), "prevention": values.get("prevention", "")},
                 incident=incident, at_once=True)
@@ -249,8 +249,10 @@ class IncidentHost(Host):
         update (its phase as the status, its commander as the owner)."""
         rules, found = self.runbook.timeline.incidents, self.state.incidents.by_id[incident]
         phase = rules.phase(found.phase)
-        given = {"description": found.title, "owner": found.role("commander")}
+        given = {"description": found.title, "owner": found.role("commander"),
+                 "incident": found.id}
         if found.updates:
+            given["update"] = str(len(found.updates))  # the alert was the first post
             given["status"] = (phase.status or phase.title.upper()) if phase else (
                 found.phase.upper())
         self.start_playbook("incident-update" if found.updates else "incident-alert",

@@ -213,6 +213,7 @@ class IncidentFold:
     def __init__(self) -> None:
         self.by_id: dict[str, Incident] = {}
         self.run_incident: dict[str, str] = {}
+        self._posted: set[str] = set()
 
     def open(self) -> list[Incident]:
         return [i for i in self.by_id.values() if i.open]
@@ -235,7 +236,10 @@ class IncidentFold:
                 if payload.incident in self.by_id:
                     self.run_incident[e.run_id] = payload.incident
                     self.by_id[payload.incident].runs.append(e.run_id)
-            case ev.Announcement(posted=True) if e.run_id in self.run_incident:
+            case ev.Announcement(posted=True) if (
+                    e.run_id in self.run_incident and payload.digest not in self._posted):
+                if payload.digest:  # found again on a resume: the same post, not another
+                    self._posted.add(payload.digest)
                 self.by_id[self.run_incident[e.run_id or ""]].updates.append(e.ts)
         found = self.by_id.get(getattr(payload, "incident", None) or "")
         if found is None:

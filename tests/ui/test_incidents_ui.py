@@ -190,7 +190,7 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
             await post({})  # the alert first: its title and commander filled in
             await until(pilot, lambda: len(hook.received.posts) == 1)
             assert hook.received.posts[0] == (
-                "🚨 P0 INCIDENT: Crash on start with an empty config\nStatus: INVESTIGATING\n"
+                "🚨 P0 INCIDENT #1: Crash on start with an empty config\nStatus: INVESTIGATING\n"
                 "Owner: Alice Doe\nETA: 1 hour")
             await until(pilot, lambda: len(app.state.incidents.by_id["1"].updates) == 1)
             clock.advance(timedelta(minutes=31))  # 30 minutes on: an update is due
@@ -198,8 +198,13 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
             await post({"eta": "16:30", "changed": "reproduced; root cause found"})
             await until(pilot, lambda: len(hook.received.posts) == 2)
             assert hook.received.posts[1].startswith(
-                "🚨 P0 UPDATE: Crash on start with an empty config\nStatus: INVESTIGATING\n"
-                "Owner: Alice Doe\nETA: 16:30\nSince the last update: reproduced")
+                "🚨 P0 UPDATE 1 on #1: Crash on start with an empty config\nStatus: "
+                "INVESTIGATING\nOwner: Alice Doe\nETA: 16:30\nSince the last update: reproduced")
+            clock.advance(timedelta(minutes=31))  # the same words again: still a new post
+            await until(pilot, lambda: "update due" in header_of(app))
+            await post({"eta": "16:30", "changed": "reproduced; root cause found"})
+            await until(pilot, lambda: len(hook.received.posts) == 3)
+            assert hook.received.posts[2].startswith("🚨 P0 UPDATE 2 on #1: Crash")
             await until(pilot, lambda: "update due" not in header_of(app))
             await pilot.press("exclamation_mark")
             await pilot.press("z")
@@ -215,8 +220,8 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
             await pilot.press("enter")
             await until(pilot, lambda: asked(app, StepConfirmModal))
             await pilot.press("y")
-            await until(pilot, lambda: len(hook.received.posts) == 3)
-            assert hook.received.posts[2].startswith("✅ P0 RESOLVED: Crash on start")
+            await until(pilot, lambda: len(hook.received.posts) == 4)
+            assert hook.received.posts[3].startswith("✅ P0 RESOLVED #1: Crash on start")
     finally:
         hook.close()
 

@@ -129,6 +129,8 @@ def test_updates_every_30_minutes_and_the_post_mortem_within_48_hours(
     journal.record(ev.RunStarted(playbook="incident-update", incident="1"), run_id="u1")
     journal.record(ev.Announcement(channel="release", template="p0_update", digest="d",
                                    posted=True), run_id="u1")
+    journal.record(ev.Announcement(channel="release", template="p0_update", digest="d",
+                                   posted=True), run_id="u1")  # found again on a resume
     journal.record(ev.RunStarted(playbook="status-update"), run_id="s1")  # not the incident's
     journal.record(ev.Announcement(channel="release", template="status_update", digest="e",
                                    posted=True), run_id="s1")
