@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cockpit.app.host import Host
 from cockpit.clock import local_time
@@ -104,6 +104,8 @@ class IncidentHost(Host):
                 hours, minutes = (int(x) for x in text.split(":"))
                 reported = now.astimezone(tz).replace(hour=hours, minute=minutes, second=0,
                                                       microsecond=0)
+                if reported > now:  # 23:58 said at 00:03: yesterday's
+                    reported -= timedelta(days=1)
             except ValueError:
                 raise CockpitError.single(f"{text!r} is not a time", field="reported_at",
                                           fix="HH:MM, e.g. 14:02") from None
@@ -223,11 +225,14 @@ class IncidentHost(Host):
         text = redact(to_markdown(found, self.state, self.runbook.timeline.incidents,
                                   self.clock.now(), self.config.release.tz))
         path = self.config.journal_path.parent / f"incident-{incident}.md"
-        try:
-            await asyncio.to_thread(path.write_text, text)
-            where = f"Written to {path}."
-        except OSError as exc:
-            where = f"Not written to {path}: {exc.strerror}."
+        if not self.journal.writable:  # a spectator writes nothing beside the journal
+            where = f"`cockpit incident report {incident} -o FILE` writes it."
+        else:
+            try:
+                await asyncio.to_thread(path.write_text, text)
+                where = f"Written to {path}."
+            except OSError as exc:
+                where = f"Not written to {path}: {exc.strerror}."
         await self.ask(ConfirmModal(f"Incident #{incident}: the report", f"{where}\n\n{text}",
                                     confirm_label="Close", cancel_label=None))
 

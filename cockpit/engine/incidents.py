@@ -68,6 +68,9 @@ def move(journal: Journal, rules: Incidents, incidents: IncidentFold, incident: 
         if found.open:
             raise _refuse(f"incident {found.id} is not resolved yet", "PHASE",
                           "resolve it first (its decision), then hold the post-mortem")
+        if found.phase == POSTMORTEM:
+            raise _refuse(f"incident {found.id}'s post-mortem is held already", "PHASE",
+                          "a note adds what it found (cockpit incident note)")
     elif rules.phase(phase) is None:
         raise _refuse(f"unknown phase {phase!r}", "PHASE", "one of: " + ", ".join(
             p.id for p in rules.phases) + f", {POSTMORTEM}")

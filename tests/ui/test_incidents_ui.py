@@ -102,6 +102,11 @@ async def test_a_spectator_sees_the_incident_and_cannot_change_it(
             await until(pilot, lambda: "🔥 #1 P0 identify" in header_of(app))
             await pilot.press("exclamation_mark")
             await until(pilot, lambda: "Disable telemetry" in shown(app, "summary"))
+            await pilot.press("p")  # the report: shown, written nowhere
+            await until(pilot, lambda: asked(app, ConfirmModal))
+            assert "-o FILE` writes it" in str(app.screen.query_one("#confirm-body").render())
+            assert not (config.journal_path.parent / "incident-1.md").exists()
+            await pilot.press("escape")
             before = spectator.last_id()
             for key in ("I", "full_stop", "a", "z"):
                 await pilot.press(key)
@@ -269,3 +274,20 @@ async def test_an_update_falling_due_is_said_once(
         app._remind()
         await pilot.pause()
         assert said() == 1 and "update due" in header_of(app)
+
+
+async def test_a_report_time_later_than_now_is_yesterdays(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    tz = config.release.tz
+    clock.set(clock.now().astimezone(tz).replace(hour=0, minute=3))  # just after midnight
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        app.screen.query_one("#param-title", Input).value = "Crash"
+        app.screen.query_one("#param-reported_at", Input).value = "23:58"
+        await pilot.press("enter")
+        await until(pilot, lambda: "1" in app.state.incidents.by_id)
+    reported = app.state.incidents.by_id["1"].reported_at.astimezone(tz)
+    assert (reported.hour, reported.minute) == (23, 58)
+    assert clock.now() - reported == timedelta(minutes=5)

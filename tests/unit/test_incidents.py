@@ -178,8 +178,11 @@ def test_the_post_mortem_is_on_the_timeline_until_it_is_held(
 
     assert postmortem(REPORT + timedelta(hours=3)) == ("due", False, "T+2", "Sat 17 Jan 16:00")
     assert postmortem(REPORT + timedelta(hours=51))[:2] == ("due", True)  # type: ignore[index]
+    assert postmortem(REPORT + timedelta(days=400)) is not None  # far from launch: still shown
     cmd.move(journal, rules, fold(journal).incidents, "1", "postmortem", operator="alice")
     assert postmortem(REPORT + timedelta(hours=51))[:2] == ("done", False)  # type: ignore[index]
+    with pytest.raises(CockpitError, match="held already"):
+        cmd.move(journal, rules, fold(journal).incidents, "1", "postmortem", operator="alice")
 
 
 def test_a_phase_jumped_over_or_never_reached_is_skipped_not_met(
