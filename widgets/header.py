@@ -19,6 +19,8 @@ SOON = timedelta(minutes=15)
 """The next update this close is worth the compact form, to show its countdown."""
 INCIDENT_STYLE = {"amber": "bold black on dark_orange", "red": "bold white on red",
                   "running": "bold white on dark_red"}
+WORST = ("red", "amber", "running")
+"""Which open incident's clock the compact header shows when several are open."""
 TAIL = 24
 """Cells worth keeping for what runs or comes next, before a shorter form is taken."""
 
@@ -134,7 +136,12 @@ class CockpitHeader(Static):
                              if level == 0 else f"🚨 {shown.alerts[0]} ({ALERT_KEY}: incident)"
                              if level == 1 else f"🚨 {shown.alerts[0]} ({ALERT_KEY})"),
                             style="bold white on red")
-        for full, short, state in shown.incidents:  # an incident's clock, on every screen
+        badges = shown.incidents
+        if level > 0 and len(badges) > 1:  # compact: the worst clock, and how many are open
+            worst = min(badges, key=lambda b: WORST.index(b[2]) if b[2] in WORST else 9)
+            badges = ((worst[0], f"🔥 {len(badges)} open: {worst[1].removeprefix('🔥 ')}",
+                       worst[2]),)
+        for full, short, state in badges:  # an incident's clock, on every screen
             text.append(bar)
             text.append(full if level == 0 else short, style=INCIDENT_STYLE.get(
                 state, "bold white on dark_red"))

@@ -181,14 +181,17 @@ def badge(incident: Incident, rules: Incidents, now: datetime, *, short: bool = 
     state = clock.state if clock is not None else ClockState.NONE
     if clock is not None and clock.deadline is not None:
         left = clock.deadline - now
-        text += (f" {countdown(-left)} OVER" if left.total_seconds() < 0
-                 else f" {countdown(left)} left")
+        over = left.total_seconds() < 0
+        if short:  # minutes are enough in the compact header
+            minutes = int(abs(left.total_seconds()) // 60)
+            text += f" {minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f" {minutes}m"
+            text += "!" if over else ""
+        else:
+            text += f" {countdown(-left)} OVER" if over else f" {countdown(left)} left"
     due = next_update(incident, rules)
     if due is not None and due <= now:
         text += " · update due"
         state = ClockState.RED
-    if short:
-        text = text.replace(" left", "").replace(" OVER", "!")
     return text, state
 
 

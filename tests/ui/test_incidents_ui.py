@@ -291,3 +291,22 @@ async def test_a_report_time_later_than_now_is_yesterdays(
     reported = app.state.incidents.by_id["1"].reported_at.astimezone(tz)
     assert (reported.hour, reported.minute) == (23, 58)
     assert clock.now() - reported == timedelta(minutes=5)
+
+
+async def test_at_80_columns_several_incidents_take_one_badge_the_worst_clock(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    rules = runbook.timeline.incidents
+    for title, back in (("Crash", 1), ("PII in telemetry", 6), ("Typo", 2)):
+        state = LaunchState()
+        state.apply(journal.events())
+        cmd.declare(journal, rules, state.incidents, title=title, severity="P0",
+                    reported_at=clock.now() - timedelta(minutes=back), operator="alice")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: "🔥" in header_of(app))
+        shown = header_of(app)
+        # #2 was reported 6 minutes ago: its identify is past its 5 minutes, the worst
+        assert "🔥 3 open: #2 P0 identify 1m!" in shown and shown.count("🔥") == 1
