@@ -42,9 +42,10 @@ class Planner:
         """`metric.<name>`: the latest journaled sample of each metric, as posts show it."""
         if self.journal is None:
             return {}
-        from cockpit.steps.announce import count_text, latest_samples
+        from cockpit.steps.announce import latest_samples
 
-        return {f"{METRIC_PREFIX}{name}": count_text(value)
+        # plain digits: a default must also fit an int parameter ("1234", not "1,234")
+        return {f"{METRIC_PREFIX}{name}": f"{value:.0f}" if value == int(value) else f"{value:g}"
                 for name, value in latest_samples(self.journal).items()}
 
     def host_build(self) -> dict[str, str]:
