@@ -492,7 +492,8 @@ def test_the_manager_and_the_owner_default_to_the_operator(config: Config,
     from cockpit.engine.planner import Planner
 
     planner = Planner(config)
-    p0 = planner.values(runbook.playbooks["incident-alert"], {"description": "crash on start"})
+    p0 = planner.values(runbook.playbooks["incident-alert"], {"description": "crash on start",
+                                                            "incident": "1"})
     tag = planner.values(runbook.playbooks["tag-release"], {})
     assert p0["owner"] == tag["manager"] == "rm@test"  # $COCKPIT_OPERATOR, not a literal
 
