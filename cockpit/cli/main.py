@@ -114,7 +114,21 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("deadline", choices=["day1", "week1"])
     report.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     _incident(sub, config_opt)
+    _spectators(sub, config_opt)
     return parser
+
+
+def _spectators(sub: Any, config_opt: argparse.ArgumentParser) -> None:
+    spectators = sub.add_parser("spectators", parents=[config_opt], help="who may watch over "
+                                "SSH: their public keys, each with a name")
+    ssub = spectators.add_subparsers(dest="spectators_command", metavar="ACTION", required=True)
+    add = ssub.add_parser("add", parents=[config_opt], help="allow a spectator's public key")
+    add.add_argument("keyfile", type=Path, metavar="KEYFILE", help="their public key (.pub)")
+    add.add_argument("--name", required=True, help="who it is: each session is journaled so")
+    listed = ssub.add_parser("list", parents=[config_opt], help="the spectators allowed")
+    listed.add_argument("--format", choices=["table", "json"], default="table")
+    remove = ssub.add_parser("remove", parents=[config_opt], help="take a spectator's key off")
+    remove.add_argument("name", metavar="NAME")
 
 
 def _incident(sub: Any, config_opt: argparse.ArgumentParser) -> None:
@@ -213,7 +227,7 @@ def _print_error(exc: CockpitError) -> None:
 
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",
             "playbooks": "playbooks", "journal": "record", "metrics": "metrics",
-            "report": "report", "incident": "incident"}
+            "report": "report", "incident": "incident", "spectators": "spectators"}
 """Each command's module in this package (imported only when the command runs)."""
 
 
