@@ -167,7 +167,7 @@ class IncidentsScreen(ModeScreen):
     def _cells(self, incident: Incident) -> tuple[Text, ...]:
         assert self.now is not None
         if incident.open:
-            text, state = badge(incident, self.rules, self.now)
+            text, _, state = badge(incident, self.rules, self.now)
             clock = Text(text.split(" ", 3)[-1], style=STYLE.get(state, ""))
         else:
             clock = Text(f"resolved: {incident.resolution.decision}" if incident.resolution

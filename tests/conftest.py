@@ -16,6 +16,7 @@ from cockpit.journal.store import Journal
 from cockpit.runbook.loader import load_runbook
 from cockpit.runbook.model import Runbook
 from tests.helpers import decide_gates
+from tests.webhookserver import WebhookServer
 
 # 10:20 in the demo's chosen zone: launch day, after the 10:00 build-and-upload slot began.
 FROZEN = datetime(2026, 1, 15, 1, 20, tzinfo=UTC)
@@ -66,3 +67,12 @@ def gates_go(journal: Journal, runbook: Runbook) -> None:
     """Every gate of the timeline decided GO: the launch got this far, and the playbooks after
     the gates run (by default an undecided gate blocks them)."""
     decide_gates(journal, runbook)
+
+
+@pytest.fixture
+def release_hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookServer]:
+    """A loopback webhook as #release ($RELEASE_WEBHOOK, the demo config's name for it)."""
+    server = WebhookServer()
+    monkeypatch.setenv("RELEASE_WEBHOOK", server.url)
+    yield server
+    server.close()

@@ -203,12 +203,11 @@ class Feeder:
             alerts = tuple(str(a) for a in alerts_of(runbook.timeline.targets,
                                                      self.app.config.metrics, self.metrics))
             rules = runbook.timeline.incidents
-            incidents = tuple((*badge(i, rules, now), badge(i, rules, now, short=True)[0])
-                              for i in self.state.incidents.open())
+            badges = (badge(i, rules, now) for i in self.state.incidents.open())
             self._header = tick, Header(view, active_label(runbook, self.state, now),
                                         waiting, asks, self._blocked(), self.gone, queued,
                                         alerts, update_due(view, runbook),
-                                        tuple((f, s, st.value) for f, st, s in incidents))
+                                        tuple((f, s, st.value) for f, s, st in badges))
         return self._header[1]
 
     def update(self) -> UpdateDue | None:

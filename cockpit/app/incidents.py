@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cockpit.app.host import Host
 from cockpit.clock import local_time
@@ -70,8 +70,8 @@ class IncidentHost(Host):
                               required=False),
             "reporter": _spec("Who reported it, where (Discord, GitHub, monitoring)",
                               required=False),
-            "reported_at": _spec("When it was reported, HH:MM in the release's zone: the "
-                                 "clocks start there"),
+            "reported_at": _spec("When it was reported, HH:MM in the release's zone (or ISO "
+                                 "8601): the clocks start there"),
         }
 
         def check(values: dict[str, str]) -> object:
@@ -96,19 +96,8 @@ class IncidentHost(Host):
 
     def _record(self, values: dict[str, str], now: datetime, *, dry: bool = False) -> str:
         """Declare it (`dry`: only check what was given)."""
-        tz = self.config.release.tz
-        reported: datetime | None = None
-        text = values.get("reported_at", "").strip()
-        if text:
-            try:
-                hours, minutes = (int(x) for x in text.split(":"))
-                reported = now.astimezone(tz).replace(hour=hours, minute=minutes, second=0,
-                                                      microsecond=0)
-                if reported > now:  # 23:58 said at 00:03: yesterday's
-                    reported -= timedelta(days=1)
-            except ValueError:
-                raise CockpitError.single(f"{text!r} is not a time", field="reported_at",
-                                          fix="HH:MM, e.g. 14:02") from None
+        reported = cmd.reported_time(values.get("reported_at"), now, self.config.release.tz,
+                                     yesterday=True)  # 23:58 said at 00:03: yesterday's
         return cmd.declare(self.journal, self.runbook.timeline.incidents,
                            self.state.incidents, title=values.get("title", ""),
                            severity=values.get("severity", "").strip(),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -108,7 +107,8 @@ def _act(args: argparse.Namespace, config: Config, rules: Incidents) -> Act:
     tz = config.release.tz
     match args.incident_command:
         case "open":
-            reported = reported_at(args.reported_at, config)
+            reported = cmd.reported_time(args.reported_at, SystemClock().now(),
+                                         config.release.tz, field="--reported-at")
             return lambda j, s: cmd.declare(
                 j, rules, s.incidents, title=args.title, severity=args.severity,
                 scenario=args.scenario, reporter=args.reporter, reported_at=reported,
@@ -144,36 +144,6 @@ def _act(args: argparse.Namespace, config: Config, rules: Incidents) -> Act:
                         f"({args.decision}); post-mortem due by "
                         f"{local_time(due, tz, zone=True)}")
             return resolve
-
-
-def reported_at(text: str | None, config: Config) -> datetime | None:
-    """--reported-at: ISO 8601 with its offset (checked by `declare`), or HH:MM today in the
-    release's zone."""
-    if not text:
-        return None
-    tz = config.release.tz
-    clock = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
-    if clock is None:
-        try:
-            return datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise _bad(f"{text!r} is not a time", f"ISO 8601 with its offset (e.g. "
-                       f"2026-01-15T14:00:00-05:00), or HH:MM today in {zone_label(tz)}"
-                       ) from None
-    hour, minute = int(clock[1]), int(clock[2])
-    if hour > 23 or minute > 59:
-        raise _bad(f"{text!r} is not a time of day", "HH:MM, from 00:00 to 23:59")
-    now = SystemClock().now().astimezone(tz)
-    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if at > now:
-        raise _bad(f"{text} today in {zone_label(tz)} is still to come ({local_time(now, tz)} "
-                   "now)", "for a report before midnight give the date and offset, e.g. "
-                   f"{(at - timedelta(days=1)).isoformat(timespec='minutes')}")
-    return at
-
-
-def _bad(message: str, fix: str) -> CockpitError:
-    return CockpitError([Problem(message, field="--reported-at", fix=fix)])
 
 
 def as_json(incident: Incident, rules: Incidents, now: datetime) -> dict[str, Any]:

@@ -6,8 +6,10 @@ journals one event or raises a `CockpitError` naming what is wrong and journals 
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta, tzinfo
 
+from cockpit.clock import local_time, zone_label
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 from cockpit.journal.store import Journal
@@ -26,6 +28,35 @@ def find(incidents: IncidentFold, incident: str) -> Incident:
         raise _refuse(f"no incident {incident!r}", "ID", f"incidents: {known} (cockpit "
                       "incident list)")
     return found
+
+
+def reported_time(text: str | None, now: datetime, tz: tzinfo, *, field: str = "reported_at",
+                  yesterday: bool = False) -> datetime | None:
+    """When it was reported: ISO 8601 with its offset (checked by `declare`), or HH:MM today
+    in the release's zone; an HH:MM still to come is refused, or (`yesterday`: the cockpit's
+    dialog, typed just after midnight) yesterday's."""
+    if not text or not text.strip():
+        return None
+    clock = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if clock is None:
+        try:
+            return datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise _refuse(f"{text!r} is not a time", field, "ISO 8601 with its offset (e.g. "
+                          f"2026-01-15T14:00:00-05:00), or HH:MM today in {zone_label(tz)}"
+                          ) from None
+    hour, minute = int(clock[1]), int(clock[2])
+    if hour > 23 or minute > 59:
+        raise _refuse(f"{text!r} is not a time of day", field, "HH:MM, from 00:00 to 23:59")
+    local = now.astimezone(tz)
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at > local and yesterday:
+        return at - timedelta(days=1)
+    if at > local:
+        raise _refuse(f"{text} today in {zone_label(tz)} is still to come ({local_time(now, tz)}"
+                      " now)", field, "for a report before midnight give the date and offset, "
+                      f"e.g. {(at - timedelta(days=1)).isoformat(timespec='minutes')}")
+    return at
 
 
 def declare(journal: Journal, rules: Incidents, incidents: IncidentFold, *, title: str,

@@ -171,28 +171,25 @@ def current_clock(incident: Incident, rules: Incidents, now: datetime) -> Clock 
     return next((c for c in clocks(incident, rules, now) if c.phase.id == incident.phase), None)
 
 
-def badge(incident: Incident, rules: Incidents, now: datetime, *, short: bool = False
-          ) -> tuple[str, ClockState]:
-    """The header's word on an open incident: its phase and clock, and an update overdue
-    ("🔥 #1 P0 triage 12m left", "🔥 #1 P0 fix 3m OVER · update due"), with the clock's state."""
+def badge(incident: Incident, rules: Incidents, now: datetime) -> tuple[str, str, ClockState]:
+    """The header's word on an open incident, full and compact, with its clock's state: its
+    phase and clock, and an update overdue ("🔥 #1 P0 triage 12m 03s left" / "… triage 12m",
+    "🔥 #1 P0 fix 3m 10s OVER · update due" / "… fix 3m! · update due")."""
     clock = current_clock(incident, rules, now)
     phase = clock.phase.title.lower() if clock is not None else incident.phase
-    text = f"🔥 #{incident.id} {incident.severity} {phase}"
+    full = short = f"🔥 #{incident.id} {incident.severity} {phase}"
     state = clock.state if clock is not None else ClockState.NONE
     if clock is not None and clock.deadline is not None:
         left = clock.deadline - now
         over = left.total_seconds() < 0
-        if short:  # minutes are enough in the compact header
-            minutes = int(abs(left.total_seconds()) // 60)
-            text += f" {minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f" {minutes}m"
-            text += "!" if over else ""
-        else:
-            text += f" {countdown(-left)} OVER" if over else f" {countdown(left)} left"
+        full += f" {countdown(-left)} OVER" if over else f" {countdown(left)} left"
+        minutes = int(abs(left.total_seconds()) // 60)  # enough in the compact header
+        short += (f" {minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f" {minutes}m"
+                  ) + ("!" if over else "")
     due = next_update(incident, rules)
     if due is not None and due <= now:
-        text += " · update due"
-        state = ClockState.RED
-    return text, state
+        full, short, state = full + " · update due", short + " · update due", ClockState.RED
+    return full, short, state
 
 
 def next_update(incident: Incident, rules: Incidents) -> datetime | None:

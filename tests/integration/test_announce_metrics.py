@@ -4,7 +4,6 @@ placeholder) before the forge; what has no source is still refused, never invent
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,14 +21,6 @@ from tests.integration.test_announce import published
 from tests.webhookserver import WebhookServer
 
 
-@pytest.fixture
-def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookServer]:
-    server = WebhookServer()
-    monkeypatch.setenv("RELEASE_WEBHOOK", server.url)
-    yield server
-    server.close()
-
-
 def sample(journal: Journal, clock: FrozenClock, metric: str, value: float) -> None:
     clock.advance(timedelta(minutes=1))
     journal.record(MetricSample(metric=metric, value=value, source="test"))
@@ -38,7 +29,7 @@ def sample(journal: Journal, clock: FrozenClock, metric: str, value: float) -> N
 @pytest.mark.usefixtures("gates_go")
 async def test_the_status_update_takes_the_latest_samples_before_the_forge(
         config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
-        hook: WebhookServer, tmp_path: Path) -> None:
+        release_hook: WebhookServer, tmp_path: Path) -> None:
     published(config, tmp_path)  # the forge says 0 downloads
     issues = [{"number": n, "state": "open", "labels": [{"name": label}]}
               for n, label in enumerate(["P0", "P1", "P1", "P3"], 1)]
@@ -50,13 +41,13 @@ async def test_the_status_update_takes_the_latest_samples_before_the_forge(
     outcome = await engine.run("status-update", {"hours": "6", "active_users": "412"},
                                ScriptedOperator())
     assert outcome.status == "ok"
-    assert hook.received.posts == ["T+6 hours update:\n- Downloads: 1,234\n"
+    assert release_hook.received.posts == ["T+6 hours update:\n- Downloads: 1,234\n"
                                    "- Active users: 412\n- Issues reported: 4 (P0: 0, P1: 2)\n"
                                    "- System health: All green"]
 
 
 async def test_a_value_with_no_sample_and_no_source_is_still_refused(
-        config: Config, journal: Journal, clock: FrozenClock, hook: WebhookServer,
+        config: Config, journal: Journal, clock: FrozenClock, release_hook: WebhookServer,
         tmp_path: Path) -> None:
     published(config, tmp_path)
     sample(journal, clock, "active_users", 87)
@@ -75,7 +66,7 @@ title = "post"
     engine = Engine(load_config(config.source), load_runbook(folder), journal)
     outcome = await engine.run("status", {}, ScriptedOperator())
     message = engine.state().runs[outcome.run_id].steps["post"].message
-    assert outcome.status == "failed" and hook.received.posts == []
+    assert outcome.status == "failed" and release_hook.received.posts == []
     # active_users came from its sample; health and hours have no source: refused
     assert "does not have: health, hours" in message
     assert "a [[metrics]] source of the same name" in message

@@ -17,6 +17,7 @@ from cockpit.runbook.model import Runbook
 from screens.incidents import IncidentsScreen
 from screens.modals import ConfirmModal, ParamsModal
 from tests.ui.test_timeline_ui import SIZE, asked, until
+from tests.webhookserver import WebhookServer
 from widgets.header import CockpitHeader
 
 
@@ -161,15 +162,13 @@ async def test_a_hotfix_started_from_the_incident_is_linked_and_in_its_report(
 
 async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolution(
         config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        release_hook: WebhookServer) -> None:
     from cockpit.config import load_config
     from cockpit.engine import incidents as cmd
     from cockpit.state.launch import LaunchState
     from screens.modals import StepConfirmModal
-    from tests.webhookserver import WebhookServer
 
-    hook = WebhookServer()
-    monkeypatch.setenv("RELEASE_WEBHOOK", hook.url)
+    hook = release_hook
     state = LaunchState()
     state.apply(journal.events())
     cmd.declare(journal, runbook.timeline.incidents, state.incidents,
@@ -189,46 +188,43 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
         await until(pilot, lambda: asked(app, StepConfirmModal))  # at once: no w
         await pilot.press("y")
 
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: "🔥 #1" in header_of(app))
-            await post({})  # the alert first: its title and commander filled in
-            await until(pilot, lambda: len(hook.received.posts) == 1)
-            assert hook.received.posts[0] == (
-                "🚨 P0 INCIDENT #1: Crash on start with an empty config\nStatus: INVESTIGATING\n"
-                "Owner: Alice Doe\nETA: 1 hour")
-            await until(pilot, lambda: len(app.state.incidents.by_id["1"].updates) == 1)
-            clock.advance(timedelta(minutes=31))  # 30 minutes on: an update is due
-            await until(pilot, lambda: "update due" in header_of(app))
-            await post({"eta": "16:30", "changed": "reproduced; root cause found"})
-            await until(pilot, lambda: len(hook.received.posts) == 2)
-            assert hook.received.posts[1].startswith(
-                "🚨 P0 UPDATE 1 on #1: Crash on start with an empty config\nStatus: "
-                "INVESTIGATING\nOwner: Alice Doe\nETA: 16:30\nSince the last update: reproduced")
-            clock.advance(timedelta(minutes=31))  # the same words again: still a new post
-            await until(pilot, lambda: "update due" in header_of(app))
-            await post({"eta": "16:30", "changed": "reproduced; root cause found"})
-            await until(pilot, lambda: len(hook.received.posts) == 3)
-            assert hook.received.posts[2].startswith("🚨 P0 UPDATE 2 on #1: Crash")
-            await until(pilot, lambda: "update due" not in header_of(app))
-            await pilot.press("exclamation_mark")
-            await pilot.press("z")
-            await until(pilot, lambda: asked(app, ParamsModal))
-            for name, value in {"decision": "hotfix", "root_cause": "unwrap on a missing file",
-                                "fix": "v1.1.0-beta.1", "impact": "Linux users",
-                                "prevention": "a test"}.items():
-                app.screen.query_one(f"#param-{name}", Input).value = value
-            await pilot.press("enter")
-            await until(pilot, lambda: asked(app, ParamsModal))  # the resolved post's values
-            assert app.screen.query_one("#param-cause", Input).value == (
-                "unwrap on a missing file")
-            await pilot.press("enter")
-            await until(pilot, lambda: asked(app, StepConfirmModal))
-            await pilot.press("y")
-            await until(pilot, lambda: len(hook.received.posts) == 4)
-            assert hook.received.posts[3].startswith("✅ P0 RESOLVED #1: Crash on start")
-    finally:
-        hook.close()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "🔥 #1" in header_of(app))
+        await post({})  # the alert first: its title and commander filled in
+        await until(pilot, lambda: len(hook.received.posts) == 1)
+        assert hook.received.posts[0] == (
+            "🚨 P0 INCIDENT #1: Crash on start with an empty config\nStatus: INVESTIGATING\n"
+            "Owner: Alice Doe\nETA: 1 hour")
+        await until(pilot, lambda: len(app.state.incidents.by_id["1"].updates) == 1)
+        clock.advance(timedelta(minutes=31))  # 30 minutes on: an update is due
+        await until(pilot, lambda: "update due" in header_of(app))
+        await post({"eta": "16:30", "changed": "reproduced; root cause found"})
+        await until(pilot, lambda: len(hook.received.posts) == 2)
+        assert hook.received.posts[1].startswith(
+            "🚨 P0 UPDATE 1 on #1: Crash on start with an empty config\nStatus: "
+            "INVESTIGATING\nOwner: Alice Doe\nETA: 16:30\nSince the last update: reproduced")
+        clock.advance(timedelta(minutes=31))  # the same words again: still a new post
+        await until(pilot, lambda: "update due" in header_of(app))
+        await post({"eta": "16:30", "changed": "reproduced; root cause found"})
+        await until(pilot, lambda: len(hook.received.posts) == 3)
+        assert hook.received.posts[2].startswith("🚨 P0 UPDATE 2 on #1: Crash")
+        await until(pilot, lambda: "update due" not in header_of(app))
+        await pilot.press("exclamation_mark")
+        await pilot.press("z")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        for name, value in {"decision": "hotfix", "root_cause": "unwrap on a missing file",
+                            "fix": "v1.1.0-beta.1", "impact": "Linux users",
+                            "prevention": "a test"}.items():
+            app.screen.query_one(f"#param-{name}", Input).value = value
+        await pilot.press("enter")
+        await until(pilot, lambda: asked(app, ParamsModal))  # the resolved post's values
+        assert app.screen.query_one("#param-cause", Input).value == (
+            "unwrap on a missing file")
+        await pilot.press("enter")
+        await until(pilot, lambda: asked(app, StepConfirmModal))
+        await pilot.press("y")
+        await until(pilot, lambda: len(hook.received.posts) == 4)
+        assert hook.received.posts[3].startswith("✅ P0 RESOLVED #1: Crash on start")
 
 
 

@@ -5,7 +5,6 @@ receives the post, as Discord or Slack would."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,14 +26,6 @@ from tests.webhookserver import WebhookServer
 from widgets.header import CockpitHeader
 
 
-@pytest.fixture
-def hook(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookServer]:
-    server = WebhookServer()
-    monkeypatch.setenv("RELEASE_WEBHOOK", server.url)
-    yield server
-    server.close()
-
-
 def launch_done(journal: Journal, clock: FrozenClock, config: Config) -> None:
     """The 12:00 launch announcement went out: the next update is the hourly one."""
     launch = config.release.launch_at
@@ -50,7 +41,7 @@ def header_of(app: CockpitApp) -> str:
 @pytest.mark.usefixtures("gates_go")
 async def test_u_posts_the_hourly_update_with_live_numbers_and_lists_it(
         config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
-        hook: WebhookServer, tmp_path: Path) -> None:
+        release_hook: WebhookServer, tmp_path: Path) -> None:
     published(config, tmp_path)
     issues = [{"number": n, "state": "open", "labels": [{"name": label}]}
               for n, label in enumerate(["P1", "P2"], 1)]
@@ -88,10 +79,10 @@ async def test_u_posts_the_hourly_update_with_live_numbers_and_lists_it(
         await pilot.press("c")  # copying is one key too: the message, and still asked
         await until(pilot, lambda: app.clipboard.startswith("T+6 hours update:\n"))
         assert app.clipboard.endswith("- System health: All green")
-        assert asked(app, StepConfirmModal) and hook.received.posts == []
+        assert asked(app, StepConfirmModal) and release_hook.received.posts == []
         await pilot.press("y")
-        await until(pilot, lambda: len(hook.received.posts) == 1)
-        assert hook.received.posts == ["T+6 hours update:\n- Downloads: 60\n- Active users: "
+        await until(pilot, lambda: len(release_hook.received.posts) == 1)
+        assert release_hook.received.posts == ["T+6 hours update:\n- Downloads: 60\n- Active users: "
                                        "42\n- Issues reported: 2 (P0: 0, P1: 1)\n- System "
                                        "health: All green"]
         # posted: the countdown moves on to the next hour; the post is listed
