@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.clock import zone_label
-from cockpit.metrics.targets import ALERT_KEY
+from cockpit.state.incidents import DECLARE_KEY
 from cockpit.state.timeline import TimelineView, relative_label
 from cockpit.state.updates import UPDATE_KEY, UpdateDue
 
@@ -132,9 +132,9 @@ class CockpitHeader(Static):
                 text.append(f"🚨 {', '.join(shown.alerts) if level == 0 else shown.alerts[0]}",
                             style="bold white on red")
             else:
-                text.append((f"🚨 {', '.join(shown.alerts)}: {ALERT_KEY} declares an incident"
-                             if level == 0 else f"🚨 {shown.alerts[0]} ({ALERT_KEY}: incident)"
-                             if level == 1 else f"🚨 {shown.alerts[0]} ({ALERT_KEY})"),
+                text.append((f"🚨 {', '.join(shown.alerts)}: {DECLARE_KEY} declares an incident"
+                             if level == 0 else f"🚨 {shown.alerts[0]} ({DECLARE_KEY}: incident)"
+                             if level == 1 else f"🚨 {shown.alerts[0]} ({DECLARE_KEY})"),
                             style="bold white on red")
         badges = shown.incidents
         if level > 0 and len(badges) > 1:  # compact: the worst clock, and how many are open

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from cockpit.metrics.targets import ALERT_KEY
+from cockpit.state.incidents import DECLARE_KEY
 from cockpit.state.updates import UPDATE_KEY
 
 BINDINGS: list[BindingType] = [
@@ -23,7 +23,7 @@ BINDINGS: list[BindingType] = [
     Binding("exclamation_mark", "switch_mode('incidents')", "Incidents", id="mode-incidents",
             tooltip="Incident command: each incident's phase clocks, roles, updates, notes",
             show=False),  # the header's badge names it while one is open
-    Binding(ALERT_KEY, "declare_incident", "Incident", id="declare-incident",
+    Binding(DECLARE_KEY, "declare_incident", "Incident", id="declare-incident",
             tooltip="Declare an incident: title, severity, scenario, who reported it and "
             "when (its clocks start at the report); the alert banner offers it",
             show=False),  # the alert banner names it; at 160 columns the footer is full

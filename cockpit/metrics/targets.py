@@ -21,8 +21,6 @@ RATE_WINDOW = 3 * 3600.0
 """Seconds of recent history the rate is taken over (at least two samples in it)."""
 MIN_SPAN = 30 * 60.0
 """Seconds of history a projection needs: two readings a minute apart say nothing of a day."""
-ALERT_KEY = "I"
-"""The key the alert banner offers on every mode: declare an incident (the app binds it)."""
 TIERS = ("outstanding", "target", "minimum")
 """Best first: the tier reached is the first one met."""
 

@@ -19,6 +19,9 @@ from cockpit.journal import events as ev
 from cockpit.journal.row import Event
 from cockpit.runbook.incidents import Incidents, Phase
 
+DECLARE_KEY = "I"
+"""The key that declares an incident on every mode (the app binds it; the alert banner
+offers it)."""
 ROLES = ("commander", "communications", "scribe")
 RESOLVED = "resolved"
 POSTMORTEM = "postmortem"
