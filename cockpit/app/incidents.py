@@ -28,11 +28,12 @@ def _spec(description: str, *, required: bool = True) -> ParamSpec:
 
 
 def _problems(check: Callable[[], object]) -> list[str]:
+    """What is wrong, named as the dialog names its fields (the commands name the flags)."""
     try:
         check()
     except CockpitError as exc:
-        return [f"{p.field}: {p.message}" + (f" ({p.fix})" if p.fix else "")
-                for p in exc.problems]
+        return [f"{(p.field or '').lstrip('-').replace('-', '_')}: {p.message}"
+                + (f" ({p.fix})" if p.fix else "") for p in exc.problems]
     return []
 
 
