@@ -138,3 +138,31 @@ def changes_besides(repo: Path, paths: list[str]) -> list[str]:
     """`git status --short` lines of every change in the work tree outside `paths`."""
     out = _git(repo, "status", "--short", "--", ":/", *(f":(exclude){p}" for p in paths))
     return out.stdout.splitlines() if out.returncode == 0 else []
+
+
+def index_lock(repo: Path) -> Path | None:
+    """git's lock on the index when one is there (git holds it while it writes the index; a
+    git killed meanwhile leaves it, and every later git that writes the index refuses)."""
+    out = _git(repo, "rev-parse", "--path-format=absolute", "--git-path", "index.lock")
+    path = Path(out.stdout.strip()) if out.returncode == 0 else None
+    return path if path is not None and path.exists() else None
+
+
+def git_at_work(repo: Path) -> bool | None:
+    """Whether a git process works in the repository now (its working directory inside it);
+    None where the system cannot say (no /proc)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "cwd").exists():
+        return None
+    root = repo.resolve()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not (entry / "comm").read_text().startswith("git"):
+                continue
+            if Path(os.readlink(entry / "cwd")).is_relative_to(root):
+                return True
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return False

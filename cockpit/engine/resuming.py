@@ -74,6 +74,27 @@ async def restore_branch(repo: Path, journal: Journal, record: Recorder, run_id:
                        "started", count=1), run_id, step_id)
 
 
+async def release_index_lock(repo: Path, record: Recorder, run_id: str,
+                             step_id: str | None) -> None:
+    """A git the crash killed mid-write leaves its index lock, and every later git that writes
+    the index refuses: removed when no git works in the repository (so it is a dead one's),
+    journaled; kept, with the fix, when that cannot be told."""
+    lock = await asyncio.to_thread(gitrepo.index_lock, repo)
+    if lock is None:
+        return
+    working = await asyncio.to_thread(gitrepo.git_at_work, repo)
+    if working is not False:
+        said = ("a git works there now" if working else
+                "whether a git still works there cannot be told")
+        raise CockpitError([Problem(f"git's lock {lock} is in {repo}, and {said}",
+                                    field=f"run {run_id}",
+                                    fix=f"when no git runs there, remove it (rm {lock}) and "
+                                        "resume again")], exit_code=2)
+    lock.unlink(missing_ok=True)
+    record(Output(text=f"removed {lock}, left by a git stopped with the interrupted run (no git "
+                       "works in the repository)", count=1), run_id, step_id)
+
+
 async def prepare(repo: Path, journal: Journal, record: Recorder, operator: str, run: RunState,
                   steps: list[str], action: str, note: str) -> int:
     """Journal the resumption and what the operator said to do with the interrupted step; stop
@@ -87,6 +108,7 @@ async def prepare(repo: Path, journal: Journal, record: Recorder, operator: str,
             fix="restore the step in the playbook to resume the run, or discard the run "
                 "(cockpit run PLAYBOOK --headless --discard --note WHY)")], exit_code=2)
     await stop_leftovers(journal, record, run.run_id)
+    await release_index_lock(repo, record, run.run_id, step.id if step else None)
     if step is not None and action == "rerun":  # where it started, or stop saying what differs
         await restore_branch(repo, journal, record, run.run_id, step.id)
     record(RunResumed(operator=operator), run.run_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import signal
@@ -275,3 +276,103 @@ def test_sigkill_mid_push_then_resume_pushes_the_tag_once(
                           check=True).stdout.split()
     assert tags == ["v1.1.0-beta"]  # made once, before the crash
     journal.close()
+
+
+LOCKED = '''
+title = "locked"
+[[steps]]
+id = "commit"
+kind = "shell"
+title = "a commit whose editor is slow: git holds the index lock meanwhile"
+shell = true
+run = """echo '# more' >> Cargo.toml && GIT_EDITOR='sleep 60;:' \\
+    git -c user.name=rm -c user.email=rm@test commit -q -a"""
+
+[[steps]]
+id = "branch"
+kind = "shell"
+title = "a branch switched to: git writes the index"
+run = "git switch -q -c after-the-crash"
+'''
+
+
+def killed_holding_the_index_lock(config: Config, folder: Path) -> Path:
+    """Run the playbook headless and SIGKILL it and everything at work in the repository (its
+    git too, as a power cut would: a git that is told to stop removes its lock) while git
+    holds the lock."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cockpit", "run", "locked", "--headless", "--yes", "--config",
+         str(config.source)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    lock = config.repo / ".git" / "index.lock"
+    deadline = time.monotonic() + 60
+    while not lock.exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "git never took its lock"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and Path(os.readlink(entry / "cwd")) == config.repo.resolve():
+                os.kill(int(entry.name), signal.SIGKILL)
+    time.sleep(0.2)
+    return lock
+
+
+def test_a_git_killed_holding_the_index_lock_does_not_stop_the_resumed_run(
+        config: Config, clock: FrozenClock, tmp_path: Path) -> None:
+    import asyncio
+
+    folder = tmp_path / "pb"
+    folder.mkdir()
+    (folder / "locked.toml").write_text(LOCKED)
+    config.source.write_text(f'playbooks = "{folder}"\n' + config.source.read_text())
+    lock = killed_holding_the_index_lock(config, folder)
+    assert lock.exists()  # what the dead git left: git switch would refuse
+
+    with closing(Journal.controller(config.journal_path, clock=clock)) as journal:
+        engine = Engine(config, load_runbook(folder), journal)
+        run = engine.state().interrupted_runs()[-1]
+        outcome = asyncio.run(engine.resume(run.run_id, "skip", "", ScriptedOperator()))
+        assert outcome.status == "ok"
+        said = [ln for e in journal.events(kinds=["output"], run_id=run.run_id)
+                for ln in e.lines()]
+    assert not lock.exists()
+    assert any(f"removed {lock}" in line for line in said), said
+    branch = subprocess.run(["git", "-C", str(config.repo), "branch", "--show-current"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert branch == "after-the-crash"
+
+
+def test_a_lock_a_live_git_holds_is_not_taken_from_it(
+        config: Config, clock: FrozenClock, tmp_path: Path) -> None:
+    import asyncio
+
+    folder = tmp_path / "pb"
+    folder.mkdir()
+    (folder / "locked.toml").write_text(LOCKED)
+    config.source.write_text(f'playbooks = "{folder}"\n' + config.source.read_text())
+    lock = killed_holding_the_index_lock(config, folder)
+    lock.unlink()
+    (config.repo / "Cargo.toml").write_text((config.repo / "Cargo.toml").read_text() + "# edit\n")
+    teammate = subprocess.Popen(  # a person's git, at work in the repository, holding the lock
+        ["git", "-c", "user.name=tm", "-c", "user.email=tm@test", "commit", "-q", "-a"],
+        cwd=config.repo, env={**os.environ, "GIT_EDITOR": "sleep 60;:"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not lock.exists():
+            assert time.monotonic() < deadline, "the teammate's git never took its lock"
+            time.sleep(0.05)
+        with closing(Journal.controller(config.journal_path, clock=clock)) as journal:
+            engine = Engine(config, load_runbook(folder), journal)
+            run = engine.state().interrupted_runs()[-1]
+            with pytest.raises(CockpitError) as refused:
+                asyncio.run(engine.resume(run.run_id, "skip", "", ScriptedOperator()))
+            assert engine.state().runs[run.run_id].status == "interrupted"
+        assert lock.exists() and teammate.poll() is None
+        message = str(refused.value)
+        assert str(lock) in message and "rm " in message, message
+    finally:
+        os.killpg(teammate.pid, signal.SIGKILL)
+        teammate.wait()
