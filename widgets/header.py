@@ -49,6 +49,8 @@ class Header:
     """The update due now or next (its countdown; `u` starts it)."""
     incidents: tuple[tuple[str, str, str], ...] = ()
     """Each open incident's badge: (full, short, its clock's state: running, amber, red...)."""
+    watching: int = 0
+    """How many spectators watch (besides whoever this header is for)."""
 
 
 class CockpitHeader(Static):
@@ -119,6 +121,11 @@ class CockpitHeader(Static):
         text = Text.assemble(("🚀 " if level == 0 else "", ""),
                              (self.release + bar if level < 2 else "", "bold"),
                              (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"))
+        if shown.watching:  # the audience: a spectator's fellows, the controller's watchers
+            others = ("" if "SPECTATOR" not in self.role
+                      else " other" if shown.watching == 1 else " others")
+            text.append(f" 👁 {shown.watching}{others} watching" if level == 0
+                        else f" 👁 {shown.watching}", style="bold")
         if shown.gone is not None:
             text.append(" ")
             text.append(("⚠ CONTROLLER GONE" + (f" ({shown.gone})" if level == 0 else ""))

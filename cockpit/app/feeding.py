@@ -12,6 +12,7 @@ flight at a time (the metrics' fold at start may run beside it).
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from cockpit.builds.plan import assign
 from cockpit.engine.plans import PlanCache, PlanKey, plan_key
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
+from cockpit.journal import viewers
 from cockpit.journal.holder import controller_gone
 from cockpit.journal.row import Event
 from cockpit.metrics.alerts import alerts as alerts_of
@@ -62,11 +64,10 @@ class Feeder:
         self._planned_ahead = False
         self._header: tuple[object, Header] | None = None
         self._blocked_at: tuple[object, frozenset[str]] = (None, frozenset())
-        self.gone: str | None = None
-        """A spectator's word that the controller died: who held the lock last."""
+        self.gone: str | None = None  # a spectator's word that the controller died (who held it)
+        self.watching = 0  # how many spectators watch (besides this one), asked once a second
         self._holder_checked = -HOLDER_EVERY
-        self._later: list[Event] | None = None
-        """While the journal's metrics are folded at start: what the polls read meanwhile."""
+        self._later: list[Event] | None = None  # polls' reads while the metrics fold at start
 
     def read(self, after: int, wanted: OutputWanted) -> list[Event]:
         """What the journal added after `after`, with the text of the logs `wanted`."""
@@ -74,12 +75,14 @@ class Feeder:
                                        output_tail=wanted.tail)
 
     def _read_polled(self, after: int, wanted: OutputWanted) -> list[Event]:
-        """A poll's read (on a worker thread); a spectator also asks, once a second, whether
-        the controller still holds the journal's lock."""
+        """A poll's read (on a worker thread); once a second also who watches, and a
+        spectator asks whether the controller still holds the journal's lock."""
         journal = self.app.journal
-        if not journal.writable and time.monotonic() - self._holder_checked >= HOLDER_EVERY:
+        if time.monotonic() - self._holder_checked >= HOLDER_EVERY:
             self._holder_checked = time.monotonic()
-            self.gone = controller_gone(journal.path)
+            self.watching = sum(v.pid != os.getpid() for v in viewers.watching(journal.path))
+            if not journal.writable:
+                self.gone = controller_gone(journal.path)
         return self.read(after, wanted)
 
     def poll(self) -> None:
@@ -194,7 +197,7 @@ class Feeder:
         waiting = self.app.waiting_questions()
         queued = self.app.queued_runs()
         tick = (self.state.version, now.replace(microsecond=0), waiting, self.gone, queued,
-                self.metrics.version)
+                self.metrics.version, self.watching)
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
@@ -207,7 +210,8 @@ class Feeder:
             self._header = tick, Header(view, active_label(runbook, self.state, now),
                                         waiting, asks, self._blocked(), self.gone, queued,
                                         alerts, update_due(view, runbook),
-                                        tuple((f, s, st.value) for f, s, st in badges))
+                                        tuple((f, s, st.value) for f, s, st in badges),
+                                        self.watching)
         return self._header[1]
 
     def update(self) -> UpdateDue | None:

@@ -3,13 +3,15 @@ as a spectator that says why."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from cockpit.app.crash import CRASHED
 from cockpit.builds.plan import Assignment
 from cockpit.clock import Clock
 from cockpit.config import Config
-from cockpit.journal.store import Journal, JournalLocked
+from cockpit.journal import viewers
+from cockpit.journal.store import Journal, JournalLocked, operator_id
 from cockpit.runbook.model import Runbook
 
 
@@ -33,11 +35,15 @@ def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
     from cockpit.app.app import CockpitApp
 
     journal, reason = open_journal(config, spectate=spectate)
+    here = None if journal.writable else viewers.arrive(  # a spectator says it watches
+        config.journal_path, os.environ.get("COCKPIT_SPECTATOR") or operator_id(),
+        os.environ.get("COCKPIT_VIA", "terminal"))
     try:
         app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun,
                          build=build)
         result = app.run()
     finally:
+        viewers.leave(here)
         journal.close()
     if app.faults.said:
         print("\n".join(app.faults.said), file=sys.stderr)

@@ -115,6 +115,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     _incident(sub, config_opt)
     _spectators(sub, config_opt)
+    serve = sub.add_parser("serve", parents=[config_opt], help="the read-only cockpit for "
+                           "teammates elsewhere: over SSH (their keys: cockpit spectators) or "
+                           "in a browser; each viewer a spectator process of its own")
+    how = serve.add_mutually_exclusive_group(required=True)
+    how.add_argument("--ssh", action="store_true", help="an SSH server (default port 2222); "
+                     "its host key is made once beside the journal, its fingerprint printed")
+    how.add_argument("--web", action="store_true", help="a web server (default port 8000); "
+                     "off loopback the printed URL carries the access token it needs")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                       "(default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: 2222 for --ssh, 8000 for --web)")
     return parser
 
 
@@ -227,7 +238,8 @@ def _print_error(exc: CockpitError) -> None:
 
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",
             "playbooks": "playbooks", "journal": "record", "metrics": "metrics",
-            "report": "report", "incident": "incident", "spectators": "spectators"}
+            "report": "report", "incident": "incident", "spectators": "spectators",
+            "serve": "serve"}
 """Each command's module in this package (imported only when the command runs)."""
 
 

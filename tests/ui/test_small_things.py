@@ -230,3 +230,53 @@ def test_every_cockpit_binding_has_an_id_and_a_tooltip() -> None:
                                 cls.__dict__.get("BINDINGS", [])
                                 if not isinstance(b, Binding) or not (b.id and b.tooltip)]
     assert missing == []
+
+
+async def test_every_spectator_and_the_controller_see_how_many_watch(
+        config: Config, journal: Journal, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Two other spectators (real processes, each its file beside the journal) and a third
+    killed outright (its file left behind): "👁 2 others watching" for a spectator, "👁 2
+    watching" for the controller; one leaves, the count follows."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from cockpit.app import feeding
+    from cockpit.journal import viewers
+    from cockpit.runbook.loader import load_runbook
+    from widgets.header import CockpitHeader
+
+    monkeypatch.setattr(feeding, "HOLDER_EVERY", 0.05)
+    folder = viewers.viewers_dir(config.journal_path)
+    others = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+              for _ in range(3)]
+    try:
+        for name, other in zip(("bob", "carol", "dan"), others, strict=True):
+            folder.mkdir(exist_ok=True)
+            (folder / f"{os.uname().nodename}-{other.pid}").write_text(
+                json.dumps({"pid": other.pid, "name": name, "via": "ssh"}))
+        others[2].kill()  # dan's spectator killed outright: its file stays, it counts for nobody
+        others[2].wait()
+        spectator = Journal.readonly(config.journal_path, clock=clock)
+        mine = viewers.arrive(config.journal_path, "me", "terminal")
+        app = make_app(config, load_runbook(), spectator, clock)
+        async with app.run_test(size=(160, 48)) as pilot:
+            header = app.timeline.query_one(CockpitHeader)
+            await until(pilot, lambda: "👁 2 others watching" in str(header.render()))
+            others[0].kill()
+            others[0].wait()
+            await until(pilot, lambda: "👁 1 other watching" in str(header.render()))
+        viewers.leave(mine)
+        spectator.close()
+        controller = make_app(config, load_runbook(), journal, clock)
+        async with controller.run_test(size=(80, 24)) as pilot:
+            header = controller.timeline.query_one(CockpitHeader)
+            await until(pilot, lambda: "👁 1" in str(header.render()))
+            assert "others" not in str(header.render())
+    finally:
+        for other in others:
+            other.kill()
+            other.wait()
+    assert not (folder / f"{os.uname().nodename}-{os.getpid()}").exists()  # left: no file

@@ -1,0 +1,41 @@
+"""Who came to watch and when they left, as JSON lines beside the journal
+(`journal.db.sessions`): the journal itself is the controller's, which a server cannot write
+while a cockpit holds it; this file can be read beside it (`cockpit serve` prints each line).
+Names and addresses only, never what a spectator typed."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+_write = threading.Lock()
+
+
+def sessions_path(journal: Path) -> Path:
+    return journal.with_name(journal.name + ".sessions")
+
+
+def spectator_command(config_file: Path) -> list[str]:
+    """What each viewer runs: the spectator, in a process of its own."""
+    return [sys.executable, "-m", "cockpit", "--config", str(config_file), "--spectate"]
+
+
+def spectator_env(name: str, via: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The viewer's environment: who it is (for the others' count); not the server's own
+    COLUMNS and LINES, which would override the size of the viewer's own terminal."""
+    env = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES"}}
+    return {**env, **(extra or {}), "COCKPIT_SPECTATOR": name, "COCKPIT_VIA": via}
+
+
+def record(journal: Path, what: str, **fields: str | int | Sequence[int]) -> str:
+    """Append one session event; returns the line as printed."""
+    entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "event": what, **fields}
+    line = json.dumps(entry)
+    with _write, sessions_path(journal).open("a") as out:
+        out.write(line + "\n")
+    return line
