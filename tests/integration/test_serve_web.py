@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -121,24 +121,26 @@ def test_a_teammate_watches_in_chromium_and_cannot_change_anything(
                 "framereceived", lambda frame: drawn.append(
                     frame if isinstance(frame, bytes) else frame.encode())))
             page.goto(server.url)
-            seen: Callable[[str], bool] = lambda text: text.encode() in b"".join(drawn)
-            wait_for(lambda: (page.wait_for_timeout(100), seen("SPECTATOR"))[1],
-                     "the cockpit was never drawn in the browser")
-            wait_for(lambda: (page.wait_for_timeout(100), seen("Build and Upload"))[1],
-                     "the timeline was never drawn")
+
+            def drawn_in_page(text: str, message: str) -> None:
+                def seen() -> bool:
+                    page.wait_for_timeout(100)  # the page's own loop turns meanwhile
+                    return text.encode() in b"".join(drawn)
+                wait_for(seen, message)
+
+            drawn_in_page("SPECTATOR", "the cockpit was never drawn in the browser")
+            drawn_in_page("Build and Upload", "the timeline was never drawn")
             assert [v.via for v in viewers.watching(config.journal_path)] == ["web"]
 
             journal.record(RunStarted(playbook="hotfix", operator="rm@test"), run_id="live1")
-            wait_for(lambda: (page.wait_for_timeout(100), seen("Hotfix Deployment"))[1],
-                     "the controller's run never reached the browser")
+            drawn_in_page("Hotfix Deployment", "the controller's run never reached the browser")
             before = journal_digest(config.journal_path)
             rows = journal.last_id()
             page.locator("#terminal").click()
             for key in ("H", "R", "I", "g", "u", "Enter", "y", "b", "Enter", "c"):
                 page.keyboard.press(key)  # the controller's keys: here they change nothing
                 page.wait_for_timeout(150)
-            wait_for(lambda: (page.wait_for_timeout(100), seen("build matrix"))[1],
-                     "keys never reached the spectator (b: builds mode)")
+            drawn_in_page("build matrix", "keys never reached the spectator (b: builds mode)")
             page.screenshot(path=str(tmp_path / "browser.png"))
             assert journal.last_id() == rows, [
                 (e.kind, e.payload) for e in journal.events(after=rows)]
