@@ -104,7 +104,8 @@ class BuildsScreen(ModeScreen):
 
     def _hint(self) -> str:
         hint = ("No build yet. Press enter to build every target of [build] targets "
-                "(or run `cockpit build`).")
+                "(or run `cockpit build`)." if self.can_act else
+                "No build yet: the controller's builds show here as they run.")
         return f"{hint}\n\n{self.matrix_plan or '  planning the matrix…'}"
 
     def show_matrix_plan(self, text: str) -> None:

@@ -86,6 +86,8 @@ async def test_spectator_cannot_build(config: Config, runbook: Runbook, journal:
         assert not app.building() and not app.builds.targets
         screen = app.screen
         assert not any(screen.check_action(a, ()) for a in ["build", "retry", "cancel"])
+        hint = str(screen.query_one("#empty").render())
+        assert "controller's builds show here" in hint and "Press enter" not in hint
     spectator.close()
 
 
