@@ -125,6 +125,7 @@ class CockpitHeader(Static):
             others = ("" if "SPECTATOR" not in self.role
                       else " other" if shown.watching == 1 else " others")
             text.append(f" 👁 {shown.watching}{others} watching" if level == 0
+                        else f" {shown.watching} watching" if level == 1
                         else f" 👁 {shown.watching}", style="bold")
         if shown.gone is not None:
             text.append(" ")

@@ -121,21 +121,27 @@ class SpectatorWeb(Server):
         service = AppService(f"exec {command}", write_bytes=websocket.send_bytes,
                              write_str=websocket.send_str, close=close,
                              download_manager=self.download_manager, debug=False)
-        self.say(sessions.record(self.journal, "arrived", name=name, via="web", peer=peer))
+        pid = 0
         try:
             await service.start(width, height)
+            process = getattr(service, "_process", None)  # textual-serve keeps it there
+            pid = getattr(process, "pid", 0)
+            self.say(sessions.record(self.journal, "arrived", name=name, via="web", peer=peer,
+                                     pid=pid))
             await self._process_messages(websocket, service)
         except (asyncio.CancelledError, ConnectionError):
             pass
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(service.stop(), STOP_GRACE)
-            process = getattr(service, "_process", None)  # textual-serve keeps it there
+            process = getattr(service, "_process", None)
             if process is not None and process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
                 await process.wait()
-            self.say(sessions.record(self.journal, "left", name=name, via="web", peer=peer))
+            if pid:
+                self.say(sessions.record(self.journal, "left", name=name, via="web", peer=peer,
+                                         pid=pid))
             await websocket.close()
         return websocket
 
