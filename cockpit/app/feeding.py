@@ -12,18 +12,17 @@ flight at a time (the metrics' fold at start may run beside it).
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
 
+from cockpit.app.audience import Audience
 from cockpit.app.host import Host
 from cockpit.builds.plan import assign
 from cockpit.engine.plans import PlanCache, PlanKey, plan_key
 from cockpit.errors import CockpitError
 from cockpit.journal import events as ev
-from cockpit.journal import viewers
 from cockpit.journal.holder import controller_gone
 from cockpit.journal.row import Event
 from cockpit.metrics.alerts import alerts as alerts_of
@@ -65,7 +64,7 @@ class Feeder:
         self._header: tuple[object, Header] | None = None
         self._blocked_at: tuple[object, frozenset[str]] = (None, frozenset())
         self.gone: str | None = None  # a spectator's word that the controller died (who held it)
-        self.watching = 0  # how many spectators watch (besides this one), asked once a second
+        self.audience = Audience()  # who watches: read once a second on the poll's thread
         self._holder_checked = -HOLDER_EVERY
         self._later: list[Event] | None = None  # polls' reads while the metrics fold at start
 
@@ -80,7 +79,7 @@ class Feeder:
         journal = self.app.journal
         if time.monotonic() - self._holder_checked >= HOLDER_EVERY:
             self._holder_checked = time.monotonic()
-            self.watching = sum(v.pid != os.getpid() for v in viewers.watching(journal.path))
+            self.audience.read(journal.path)
             if not journal.writable:
                 self.gone = controller_gone(journal.path)
         return self.read(after, wanted)
@@ -160,6 +159,7 @@ class Feeder:
             return
         finally:
             self._reading = False
+        self.audience.settle(self.app.journal)  # who watches: journaled here (the UI's thread)
         self.show(events, wanted)
 
     def show(self, events: list[Event], read_with: OutputWanted, *, folded: bool = False) -> None:
@@ -197,7 +197,7 @@ class Feeder:
         waiting = self.app.waiting_questions()
         queued = self.app.queued_runs()
         tick = (self.state.version, now.replace(microsecond=0), waiting, self.gone, queued,
-                self.metrics.version, self.watching)
+                self.metrics.version, self.audience.count)
         if self._header is None or self._header[0] != tick:
             release, runbook = self.app.config.release, self.app.runbook
             view = project(runbook, release.launch_at, release.tz, self.state, now)
@@ -211,7 +211,7 @@ class Feeder:
                                         waiting, asks, self._blocked(), self.gone, queued,
                                         alerts, update_due(view, runbook),
                                         tuple((f, s, st.value) for f, s, st in badges),
-                                        self.watching)
+                                        self.audience.count)
         return self._header[1]
 
     def update(self) -> UpdateDue | None:

@@ -55,6 +55,7 @@ class Kind(StrEnum):
     INCIDENT_ROLE = "incident_role"
     INCIDENT_NOTE = "incident_note"
     INCIDENT_RESOLVED = "incident_resolved"
+    SPECTATOR = "spectator"
 
 
 BUILD_STAGES = ("sync", "build", "size", "smoke", "package", "checksum", "fetch")
@@ -585,6 +586,19 @@ class IncidentResolved(Payload):
     operator: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Spectator(Payload):
+    """A teammate began or stopped watching (here, over SSH, in a browser), as the controller
+    saw it: who, how, never what they typed."""
+
+    KIND = Kind.SPECTATOR
+    event: str = "arrived"
+    """arrived | left"""
+    name: str = ""
+    via: str = ""
+    pid: int = 0
+
+
 P = TypeVar("P", bound=Payload)
 
 PAYLOADS: dict[str, type[Payload]] = {
@@ -594,4 +608,4 @@ PAYLOADS: dict[str, type[Payload]] = {
         Output, CheckResult, ManualCheck, ManualDone, GateDecision, GateOverride, Announcement,
         BuildStarted, BuildTarget, BuildStage, BuildProgress, BuildFinished, RemoteGroup,
         Intent, IntentSettled, CockpitCrashed, MetricSample, MetricFailed, IncidentOpened,
-        IncidentPhase, IncidentRole, IncidentNote, IncidentResolved)}
+        IncidentPhase, IncidentRole, IncidentNote, IncidentResolved, Spectator)}

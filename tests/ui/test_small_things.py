@@ -276,6 +276,16 @@ async def test_every_spectator_and_the_controller_see_how_many_watch(
             await until(pilot, lambda: "1 watching" in str(header.render())
                         or "👁 1" in str(header.render()))  # the shortest form, at 80
             assert "other" not in str(header.render())
+
+            def spectators() -> list[tuple[str, str, str]]:  # as the controller journaled them
+                return [(e.data["event"], e.data["name"], e.data["via"])
+                        for e in journal.events(kinds=["spectator"])]
+
+            await until(pilot, lambda: spectators() == [("arrived", "carol", "ssh")])
+            others[1].kill()
+            others[1].wait()
+            await until(pilot, lambda: spectators()[-1] == ("left", "carol", "ssh"))
+            assert len(spectators()) == 2  # each once
     finally:
         for other in others:
             other.kill()
