@@ -12,8 +12,9 @@ import pytest
 import cockpit
 
 PACKAGE = Path(cockpit.__file__).parent
-UI = {"app", "cli", "__main__"}
-"""The composition root and the entry point: everything else is the headless core."""
+UI = {"app", "cli", "serve", "__main__"}
+"""The composition root, the entry point and the servers of the read-only cockpit (an SSH
+server, textual-serve): everything else is the headless core."""
 CORE = sorted(
     ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
     for p in PACKAGE.rglob("*.py")
