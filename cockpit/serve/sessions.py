@@ -20,9 +20,15 @@ def sessions_path(journal: Path) -> Path:
     return journal.with_name(journal.name + ".sessions")
 
 
+NICE = 10
+"""How much lower the viewers' CPU priority is than the server's (and the controller's): on a
+busy machine the controller's keys and journal come first, the viewers take what is left."""
+
+
 def spectator_command(config_file: Path) -> list[str]:
-    """What each viewer runs: the spectator, in a process of its own."""
-    return [sys.executable, "-m", "cockpit", "--config", str(config_file), "--spectate"]
+    """What each viewer runs: the spectator, in a process of its own, at a lower priority."""
+    return ["nice", "-n", str(NICE), sys.executable, "-m", "cockpit", "--config",
+            str(config_file), "--spectate"]
 
 
 def spectator_env(name: str, via: str, extra: dict[str, str] | None = None) -> dict[str, str]:
