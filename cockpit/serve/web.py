@@ -109,7 +109,7 @@ class SpectatorWeb(Server):
         """A page's session: a spectator process of its own, stopped when the page goes."""
         peer = request.remote or "?"
         name = f"browser@{peer}"
-        websocket = web.WebSocketResponse(heartbeat=15)
+        websocket = web.WebSocketResponse(heartbeat=60)  # a busy machine is not a dead page
         await websocket.prepare(request)
         width = _number(request.query.get("width"), 80)
         height = _number(request.query.get("height"), 24)
