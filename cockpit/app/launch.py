@@ -4,6 +4,7 @@ as a spectator that says why."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from cockpit.app.crash import CRASHED
 from cockpit.builds.plan import Assignment
@@ -11,6 +12,9 @@ from cockpit.clock import Clock
 from cockpit.config import Config
 from cockpit.journal.store import Journal, JournalLocked
 from cockpit.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from cockpit.app.app import CockpitApp
 
 
 def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
@@ -34,11 +38,16 @@ def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
 
     journal, reason = open_journal(config, spectate=spectate)
     try:
-        app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun,
-                         build=build)
-        result = app.run()
+        return run_app(CockpitApp(config, runbook, journal, spectator_reason=reason,
+                                  autorun=autorun, build=build))
     finally:
         journal.close()
+
+
+def run_app(app: CockpitApp) -> int:
+    """Run the app until it exits: its exit code (`CRASHED` when it died of a bug of its
+    own, said on stderr once the terminal is back, with where the traceback is)."""
+    result = app.run()
     if app.faults.said:
         print("\n".join(app.faults.said), file=sys.stderr)
         return CRASHED

@@ -115,6 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     _incident(sub, config_opt)
     _spectators(sub, config_opt)
+    from cockpit.cli.replay import add_parser
+
+    add_parser(sub, config_opt)
     return parser
 
 
@@ -227,7 +230,8 @@ def _print_error(exc: CockpitError) -> None:
 
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",
             "playbooks": "playbooks", "journal": "record", "metrics": "metrics",
-            "report": "report", "incident": "incident", "spectators": "spectators"}
+            "report": "report", "incident": "incident", "spectators": "spectators",
+            "replay": "replay"}
 """Each command's module in this package (imported only when the command runs)."""
 
 

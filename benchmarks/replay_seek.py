@@ -1,0 +1,144 @@
+"""`cockpit replay`'s seek on a 1M-event journal (issue 15: any moment shown in <= 200 ms).
+
+The journal: 10,000 minutes (a week of launch) of 100 events each: 20 metric samples, a
+playbook's run an hour (its steps started and finished, a failure every 7th hour), a gate
+decided every 6 hours, and the rest the runs' output, written in bulk.
+A seek is what `cockpit replay` does on a worker thread for a key: cut the journal at the
+moment (`Moments.upto`), fold fresh states from the nearest checkpoint (`Seeker.seek`), and
+project the timeline at that moment. Measured at 20 random moments after the checkpoints
+are made; the baseline, in the same run, is a full refold from the journal's start to 3 of
+those moments (what a seek costs without checkpoints). Indexing and checkpointing (done
+once, in the background, while the replay already shows its first moment) are timed too.
+
+Run: .venv/bin/python benchmarks/replay_seek.py [--seeks 20] [--every 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+MINUTES, PER_MINUTE, METRICS = 10_000, 100, 20
+BUDGET = 0.200
+LAUNCH = datetime(2026, 1, 15, 13, 0, tzinfo=UTC)
+
+
+def rows_of(minute: int) -> list[tuple[str, str, str, str | None, str | None, str, str | None]]:
+    """One minute's 100 events (ts, session, kind, run_id, step, data, text)."""
+    ts = (LAUNCH - timedelta(days=1) + timedelta(minutes=minute)).isoformat()
+    hour, run = minute // 60, f"r{minute // 60}"
+    out: list[tuple[str, str, str, str | None, str | None, str, str | None]] = []
+
+    def add(kind: str, data: dict[str, object], run_id: str | None = None,
+            step: str | None = None, text: str | None = None) -> None:
+        out.append((ts, "bench", kind, run_id, step, json.dumps(data), text))
+
+    for m in range(METRICS):
+        add("metric_sample", {"metric": f"metric_{m}", "value": float(minute * (m + 1)),
+                              "source": "benchmark"})
+    if minute % 60 == 0:
+        add("run_started", {"playbook": "hourly-update", "params": {}, "operator": "rm@bench",
+                            "steps": [f"s{i}" for i in range(10)]}, run)
+    if minute % 360 == 0:
+        add("gate_decision", {"item": f"gate-{hour}", "decision": "GO", "rationale": "bench",
+                              "operator": "rm@bench"})
+    step = f"s{minute % 60 // 6}"
+    if minute % 6 == 0:
+        add("step_started", {"command": "echo"}, run, step)
+    if minute % 6 == 5:
+        failed = hour % 7 == 3 and step == "s9"
+        add("step_finished", {"status": "failed" if failed else "ok", "exit_code": int(failed),
+                              "duration": 0.1}, run, step)
+    if minute % 60 == 59:
+        add("run_finished", {"status": "failed" if hour % 7 == 3 else "ok"}, run)
+    while len(out) < PER_MINUTE:
+        add("output", {"stream": "stdout", "count": 3}, run, step,
+            f"line {len(out)} of minute {minute}\ncompiling crate {len(out)}\nok")
+    return out
+
+
+def build(path: Path) -> int:
+    from cockpit.journal.store import Journal
+
+    Journal.controller(path).close()  # its schema, as the cockpit makes it
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM events")
+        for start in range(0, MINUTES, 500):
+            conn.executemany("INSERT INTO events (ts, session, kind, run_id, step, data, text) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             [r for minute in range(start, start + 500) for r in rows_of(minute)])
+    count = int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    conn.close()
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeks", type=int, default=20)
+    parser.add_argument("--every", type=int, default=10_000, help="events between checkpoints")
+    opts = parser.parse_args()
+    from cockpit.app.seeking import Seeker
+    from cockpit.journal.store import Journal
+    from cockpit.runbook.loader import load_runbook
+    from cockpit.state.timeline import project
+
+    runbook = load_runbook()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "journal.sqlite"
+        began = time.perf_counter()
+        count = build(path)
+        print(f"journal: {count:,} events over {MINUTES:,} minutes, written in "
+              f"{time.perf_counter() - began:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
+        journal = Journal.readonly(path, immutable=True)
+        try:
+            seeker = Seeker(journal, LAUNCH, every=opts.every)
+            began = time.perf_counter()
+            moments = seeker.index()
+            print(f"index (every event's moment; the first frame waits for it): "
+                  f"{time.perf_counter() - began:.2f} s")
+            first, last = moments.first, moments.last
+            assert first is not None and last is not None
+            rng = random.Random(15)
+            span = (last - first).total_seconds()
+            wanted = [first + timedelta(seconds=rng.uniform(0, span)) for _ in range(opts.seeks)]
+
+            def show(at: datetime) -> float:
+                began = time.perf_counter()
+                folded = seeker.seek(moments.upto(at))
+                project(runbook, LAUNCH, UTC, folded.launch, at)
+                return time.perf_counter() - began
+
+            baseline = [show(at) for at in wanted[:3]]  # no checkpoints yet: from the start
+            began = time.perf_counter()
+            seeker.checkpoint()
+            kept = sum(len(b) for b in seeker.checkpoints._kept)
+            print(f"checkpoints (in the background, once): {len(seeker.checkpoints):,} every "
+                  f"{opts.every:,} events, {time.perf_counter() - began:.1f} s, "
+                  f"{kept / 1e6:.0f} MB pickled")
+            seeks = sorted(show(at) for at in wanted)
+        finally:
+            journal.close()
+    p50, p95 = statistics.median(seeks), seeks[max(0, round(0.95 * len(seeks)) - 1)]
+    full = statistics.median(baseline)
+    print(f"seek to a moment (cut, fold from the nearest checkpoint, project), {len(seeks)} "
+          f"random moments: p50 {p50 * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms, "
+          f"max {seeks[-1] * 1e3:.0f} ms")
+    print(f"baseline, a full refold from the start (median of 3): {full * 1e3:,.0f} ms; "
+          f"a seek's p50 is {p50 / full:.3f}x that ({full / p50:,.0f} times faster)")
+    held = seeks[-1] <= BUDGET
+    print(f"<= {BUDGET * 1e3:.0f} ms at every moment: {'held' if held else 'NOT held'}")
+
+
+if __name__ == "__main__":
+    main()

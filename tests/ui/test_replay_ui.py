@@ -1,0 +1,158 @@
+"""`cockpit replay` driven by its keys: the moment moves by minutes, hours, events and
+decisions or failures; a seek back forgets what was journaled after the moment (a log's lines
+too); playing moves the clock; the journal is never written, nor anything made beside it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from cockpit.app.replaying import ReplayApp
+from cockpit.clock import FrozenClock
+from cockpit.config import Config
+from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
+from tests.conftest import FROZEN
+from tests.helpers import decide_gates
+from tests.ui.test_timeline_ui import SIZE, select, until
+from widgets.header import CockpitHeader
+from widgets.log_pane import LogPane
+
+STEPS = ["clean-tree", "manifest-version", "tag", "push", "verify"]
+RUN_AT = FROZEN - timedelta(minutes=30)
+"""When tag-release started (its first two steps done, with output, by RUN_AT + 1 minute)."""
+FAILED_AT = FROZEN - timedelta(minutes=10)
+"""When its push failed (a second output line came with it)."""
+
+
+def journal_history(config: Config, runbook: Runbook, clock: FrozenClock) -> None:
+    """A launch morning journaled as it happened, the clock moving between the facts."""
+    clock.set(FROZEN - timedelta(hours=2))
+    journal = Journal.controller(config.journal_path, clock=clock)
+    try:
+        decide_gates(journal, runbook, before="t0-tag")
+        clock.set(RUN_AT)
+        journal.append("run_started", run_id="r1", playbook="tag-release",
+                       params={"version": "1.1.0-beta"}, operator="rm@test", steps=STEPS)
+        clock.set(RUN_AT + timedelta(minutes=1))
+        for step in STEPS[:2]:
+            journal.append("step_finished", run_id="r1", step=step, status="ok", exit_code=0,
+                           duration=0.1, message="exit code 0")
+        journal.append("output", run_id="r1", step="tag", text="tagging v1.1.0-beta")
+        clock.set(FAILED_AT)
+        journal.append("output", run_id="r1", step="push", text="remote rejected the push")
+        journal.append("step_finished", run_id="r1", step="push", status="failed", exit_code=1,
+                       duration=0.2, message="exit code 1")
+        clock.set(FAILED_AT + timedelta(minutes=5))
+        journal.append("run_finished", run_id="r1", status="failed")
+    finally:
+        journal.close()
+    clock.set(FROZEN)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def replayed(config: Config, runbook: Runbook, clock: FrozenClock) -> Iterator[Journal]:
+    journal_history(config, runbook, clock)
+    before = digest(config.journal_path)
+    siblings = sorted(p.name for p in config.journal_path.parent.iterdir())
+    journal = Journal.readonly(config.journal_path, immutable=True)
+    yield journal
+    journal.close()
+    assert digest(config.journal_path) == before  # never written
+    assert sorted(p.name for p in config.journal_path.parent.iterdir()) == siblings
+
+
+def header(app: ReplayApp) -> str:
+    return str(app.screen.query_one(CockpitHeader).render())
+
+
+def log_text(app: ReplayApp) -> str:
+    return "\n".join(app.screen.query_one(LogPane).lines)
+
+
+async def moved(pilot: Pilot[int], app: ReplayApp, key: str) -> None:
+    before = app.clock.now()
+    await pilot.press(key)
+    await until(pilot, lambda: app.clock.now() != before and not app.replay._seeking)
+    await pilot.pause(0.1)
+
+
+async def test_keys_move_the_moment_and_a_seek_back_forgets_what_came_after(
+        config: Config, runbook: Runbook, replayed: Journal) -> None:
+    app = ReplayApp(config, runbook, replayed, at=RUN_AT + timedelta(minutes=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "REPLAY" in header(app) and app.replay.ready)
+        assert "REPLAY Thu 15 Jan" in header(app) and "⏸ 60x" in header(app)
+        run = app.state.runs["r1"]
+        assert run.status == "running" and "push" not in [s for s, st in run.steps.items()
+                                                           if st.status == "failed"]
+        await select(pilot, "t0-tag")
+        await until(pilot, lambda: "tagging v1.1.0-beta" in log_text(app))
+        assert "remote rejected" not in log_text(app)  # journaled after the moment
+
+        await moved(pilot, app, "full_stop")  # the next event: the failed push
+        assert app.clock.now() == FAILED_AT
+        assert app.state.runs["r1"].steps["push"].status == "failed"
+        await until(pilot, lambda: "remote rejected the push" in log_text(app))
+
+        await moved(pilot, app, "left_square_bracket")  # a minute back: before the failure
+        assert app.clock.now() == FAILED_AT - timedelta(minutes=1)
+        assert app.state.runs["r1"].steps["push"].status != "failed"
+        await until(pilot, lambda: "tagging v1.1.0-beta" in log_text(app))
+        assert "remote rejected" not in log_text(app)  # the pane forgot it
+
+        await moved(pilot, app, "greater_than_sign")  # the next failure
+        assert app.clock.now() == FAILED_AT
+        await moved(pilot, app, "greater_than_sign")  # the run's failure
+        assert app.state.runs["r1"].status == "failed"
+        await moved(pilot, app, "less_than_sign")  # back to the push's failure
+        assert app.clock.now() == FAILED_AT and app.state.runs["r1"].status != "failed"
+
+        await moved(pilot, app, "left_curly_bracket")  # an hour back: gates only
+        assert "r1" not in app.state.runs and app.state.decisions
+        await moved(pilot, app, "right_curly_bracket")
+        assert "r1" in app.state.runs
+
+        await moved(pilot, app, "comma")  # the previous event
+        assert app.clock.now() < FAILED_AT - timedelta(minutes=10)
+
+
+async def test_play_moves_the_clock_at_the_speed_shown_and_stops_at_the_end(
+        config: Config, runbook: Runbook, replayed: Journal) -> None:
+    app = ReplayApp(config, runbook, replayed, at=FAILED_AT, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
+        await pilot.press("plus", "plus")  # 60x -> 600x (the fastest)
+        await pilot.press("plus")
+        await until(pilot, lambda: "⏸ 600x" in header(app))
+        await pilot.press("space")
+        await until(pilot, lambda: "▶ 600x" in header(app))
+        await until(pilot, lambda: app.state.runs["r1"].status == "failed")  # 5 min in 0.5 s
+        await until(pilot, lambda: not app.replay.playing)  # the journal's end
+        assert app.clock.now() == FAILED_AT + timedelta(minutes=5)
+        await pilot.press("minus", "minus", "minus", "minus")
+        await until(pilot, lambda: "⏸ 1x" in header(app))
+
+
+async def test_every_mode_works_in_a_replay_at_80x24(
+        config: Config, runbook: Runbook, replayed: Journal) -> None:
+    app = ReplayApp(config, runbook, replayed, at=FAILED_AT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
+        for key in ("b", "m", "exclamation_mark", "t"):
+            await pilot.press(key)
+            await until(pilot, lambda: "REPLAY" in header(app))
+            assert "REPLAY" in header(app) and ":" in header(app)
+        await moved(pilot, app, "full_stop")  # and the keys still work
+        await pilot.press("H")  # nothing acts in a replay
+        await pilot.pause(0.2)
+        assert app.engine is None and len(app.screen_stack) == 1
