@@ -205,9 +205,7 @@ class ReplayFeeder(Feeder):
             return [line for e in events if wanted.step is None or e.step == wanted.step
                     for line in e.lines()]
 
-        lines = await asyncio.to_thread(load)
-        if through != self.through:  # moved since: the pane asks again
-            return
+        lines = await asyncio.to_thread(load)  # a seek back since: the pane asked again
         for screen in self.app.mode_screens():
             if screen.is_mounted:
                 screen.show_log(wanted, lines[-10_000:], through)

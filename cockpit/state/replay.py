@@ -195,4 +195,4 @@ def _bad(message: str, fix: str) -> CockpitError:
 def label(at: datetime, tz: tzinfo, *, full: bool) -> str:
     """The moment shown, to the second, in the release's zone."""
     shown = at.astimezone(tz).strftime("%a %d %b %H:%M:%S" if full else "%H:%M:%S")
-    return f"{shown} {zone_label(tz)}" if full else shown
+    return f"{shown} {zone_label(tz)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,29 +30,36 @@ FAILED_AT = FROZEN - timedelta(minutes=10)
 """When its push failed (a second output line came with it)."""
 
 
-def journal_history(config: Config, runbook: Runbook, clock: FrozenClock) -> None:
-    """A launch morning journaled as it happened, the clock moving between the facts."""
+def journal_history(config: Config, runbook: Runbook, clock: FrozenClock,
+                    until: datetime | None = None) -> Journal:
+    """A launch morning journaled as it happened, the clock moving between the facts (those
+    after `until` not yet); returns the controller's journal, still open."""
     clock.set(FROZEN - timedelta(hours=2))
     journal = Journal.controller(config.journal_path, clock=clock)
-    try:
-        decide_gates(journal, runbook, before="t0-tag")
-        clock.set(RUN_AT)
+
+    def at(moment: datetime) -> bool:
+        if until is not None and moment > until:
+            return False
+        clock.set(moment)
+        return True
+
+    decide_gates(journal, runbook, before="t0-tag")
+    if at(RUN_AT):
         journal.append("run_started", run_id="r1", playbook="tag-release",
                        params={"version": "1.1.0-beta"}, operator="rm@test", steps=STEPS)
-        clock.set(RUN_AT + timedelta(minutes=1))
+    if at(RUN_AT + timedelta(minutes=1)):
         for step in STEPS[:2]:
             journal.append("step_finished", run_id="r1", step=step, status="ok", exit_code=0,
                            duration=0.1, message="exit code 0")
         journal.append("output", run_id="r1", step="tag", text="tagging v1.1.0-beta")
-        clock.set(FAILED_AT)
+    if at(FAILED_AT):
         journal.append("output", run_id="r1", step="push", text="remote rejected the push")
         journal.append("step_finished", run_id="r1", step="push", status="failed", exit_code=1,
                        duration=0.2, message="exit code 1")
-        clock.set(FAILED_AT + timedelta(minutes=5))
+    if at(FAILED_AT + timedelta(minutes=5)):
         journal.append("run_finished", run_id="r1", status="failed")
-    finally:
-        journal.close()
-    clock.set(FROZEN)
+    clock.set(until or FROZEN)
+    return journal
 
 
 def digest(path: Path) -> str:
@@ -61,7 +68,7 @@ def digest(path: Path) -> str:
 
 @pytest.fixture
 def replayed(config: Config, runbook: Runbook, clock: FrozenClock) -> Iterator[Journal]:
-    journal_history(config, runbook, clock)
+    journal_history(config, runbook, clock).close()
     before = digest(config.journal_path)
     siblings = sorted(p.name for p in config.journal_path.parent.iterdir())
     journal = Journal.readonly(config.journal_path, immutable=True)
