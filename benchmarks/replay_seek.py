@@ -4,8 +4,9 @@ The journal: 10,000 minutes (a week of launch) of 100 events each: 20 metric sam
 playbook's run an hour (its steps started and finished, a failure every 7th hour), a gate
 decided every 6 hours, and the rest the runs' output, written in bulk.
 A seek is what `cockpit replay` does on a worker thread for a key: cut the journal at the
-moment (`Moments.upto`), fold fresh states from the nearest checkpoint (`Seeker.seek`), and
-project the timeline at that moment. Measured at 20 random moments after the checkpoints
+moment (`Moments.upto`), fold fresh states from the nearest checkpoint (`Seeker.seek`: the
+events between, but the output, which no fold takes), and project the timeline at that
+moment. Measured at 20 random moments after the checkpoints
 are made; the baseline, in the same run, is a full refold from the journal's start to 3 of
 those moments (what a seek costs without checkpoints). Indexing and checkpointing (done
 once, in the background, while the replay already shows its first moment) are timed too.

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cockpit.journal import events as ev
 from cockpit.journal.row import Event
 from cockpit.journal.store import Journal
 from cockpit.metrics.state import MetricsState
@@ -23,6 +24,8 @@ from cockpit.state.builds import BuildState
 from cockpit.state.launch import LaunchState
 from cockpit.state.replay import NOTABLE_KINDS, Checkpoints, Moments, notable
 
+FOLDED = tuple(k.value for k in ev.Kind if k != ev.Kind.OUTPUT)
+"""Every kind but the output."""
 EVERY = 10_000
 """Events between two checkpoints: a seek folds fewer than this many."""
 SWITCH = 0.0001
@@ -83,10 +86,8 @@ class Seeker:
     def _checkpoint(self, folded: Folded, last: int, progress: Callable[[int], None] | None
                     ) -> None:
         while folded.through < last and not self.stopped:
-            events = self._read(folded.through, min(folded.through + self.every, last))
-            if not events:
-                break
-            _fold(folded, events)
+            upto = min(folded.through + self.every, last)
+            _fold(folded, self._read(folded.through, upto), upto)
             with self._lock:
                 self.checkpoints.keep(folded.through, (folded.launch, folded.builds,
                                                        folded.metrics))
@@ -110,8 +111,7 @@ class Seeker:
         else:
             through, (launch, builds, metrics) = kept
             folded = Folded(launch, builds, metrics, through)
-        _fold(folded, self._read(folded.through, upto))
-        folded.through = upto
+        _fold(folded, self._read(folded.through, upto), upto)
         return folded
 
     def between(self, after: int, upto: int, wanted: object = None) -> list[Event]:
@@ -122,15 +122,16 @@ class Seeker:
                                    output_tail=getattr(wanted, "tail", None))
 
     def _read(self, after: int, upto: int) -> list[Event]:
+        """What the folds take between two cuts: not the output (the flood, folded by
+        none: a log loads its own lines)."""
         if upto <= after:
             return []
-        return self.journal.events(after=after, upto=upto, output_of=())
+        return self.journal.events(after=after, upto=upto, kinds=FOLDED, output_of=())
 
 
-def _fold(folded: Folded, events: list[Event]) -> None:
+def _fold(folded: Folded, events: list[Event], upto: int) -> None:
+    """Fold `events` (those after `folded.through` through `upto`) onto `folded`."""
     for state in (folded.launch, folded.builds, folded.metrics):
         state.apply(events)
-    if events:
-        folded.through = events[-1].id
-    for state in (folded.launch, folded.builds, folded.metrics):
-        state.last_id = max(state.last_id, folded.through)
+        state.last_id = max(state.last_id, upto)
+    folded.through = upto
