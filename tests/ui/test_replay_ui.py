@@ -17,6 +17,7 @@ from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
+from screens.help import HelpScreen
 from tests.conftest import FROZEN
 from tests.helpers import decide_gates
 from tests.ui.test_timeline_ui import SIZE, select, until
@@ -135,7 +136,7 @@ async def test_keys_move_the_moment_and_a_seek_back_forgets_what_came_after(
 
 async def test_play_moves_the_clock_at_the_speed_shown_and_stops_at_the_end(
         config: Config, runbook: Runbook, replayed: Journal) -> None:
-    app = ReplayApp(config, runbook, replayed, at=FAILED_AT, poll_seconds=0.05)
+    app = ReplayApp(config, runbook, replayed, at=RUN_AT, poll_seconds=0.05)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
         await pilot.press("plus", "plus")  # 60x -> 600x (the fastest)
@@ -143,7 +144,7 @@ async def test_play_moves_the_clock_at_the_speed_shown_and_stops_at_the_end(
         await until(pilot, lambda: "⏸ 600x" in header(app))
         await pilot.press("space")
         await until(pilot, lambda: "▶ 600x" in header(app))
-        await until(pilot, lambda: app.state.runs["r1"].status == "failed")  # 5 min in 0.5 s
+        await until(pilot, lambda: app.state.runs["r1"].status == "failed")  # 25 min in 2.5 s
         await until(pilot, lambda: not app.replay.playing)  # the journal's end
         assert app.clock.now() == FAILED_AT + timedelta(minutes=5)
         await pilot.press("minus", "minus", "minus", "minus")
@@ -159,7 +160,25 @@ async def test_every_mode_works_in_a_replay_at_80x24(
             await pilot.press(key)
             await until(pilot, lambda: "REPLAY" in header(app))
             assert "REPLAY" in header(app) and ":" in header(app)
-        await moved(pilot, app, "full_stop")  # and the keys still work
-        await pilot.press("H")  # nothing acts in a replay
+        await moved(pilot, app, "comma")  # and the keys still work
+        await pilot.press("exclamation_mark")  # where . and > are the screen's own keys
+        await until(pilot, lambda: "REPLAY" in header(app))
+        await moved(pilot, app, "full_stop")  # a spectator's: the replay's keys
+        await moved(pilot, app, "less_than_sign")
+        await pilot.press("t", "H")  # nothing acts in a replay
         await pilot.pause(0.2)
         assert app.engine is None and len(app.screen_stack) == 1
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        shown = " ".join(str(row) for row in app.screen.rows)  # type: ignore[attr-defined]
+        for said in ("Play", "+1h", "Previous event", "Next decision/failure", "Faster"):
+            assert said in shown
+
+
+async def test_a_moment_outside_the_journal_shows_its_first_event_and_says_so(
+        config: Config, runbook: Runbook, replayed: Journal) -> None:
+    app = ReplayApp(config, runbook, replayed, at=FROZEN - timedelta(days=3))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
+        assert app.clock.now() == FROZEN - timedelta(hours=2)  # the first event
+        assert any("is outside the journal" in n.message for n in app.notices)

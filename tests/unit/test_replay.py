@@ -20,6 +20,7 @@ from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.errors import CockpitError
 from cockpit.journal.store import Journal
+from cockpit.runbook.model import Runbook
 from cockpit.state.replay import Checkpoints, Moments, notable, parse_at
 
 T0 = datetime(2026, 1, 15, 13, 0, tzinfo=UTC)
@@ -227,3 +228,29 @@ def test_help_lists_replay_and_its_forms(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     for said in ("--journal", "--at", "incident:ID", "HH:MM", "T+2h", "600x", "< >"):
         assert said in out
+
+
+def test_at_an_incident_is_when_it_was_reported(config: Config, runbook: Runbook,
+                                                clock: FrozenClock) -> None:
+    """A post-mortem starts where the incident was reported (the clocks started then), not
+    where it was declared."""
+    from cockpit.cli.incident import fold
+    from cockpit.cli.replay import _at
+    from cockpit.engine import incidents as cmd
+
+    reported = clock.now() - timedelta(minutes=20)
+    journal = Journal.controller(config.journal_path, clock=clock)
+    try:
+        cmd.declare(journal, runbook.timeline.incidents, fold(journal).incidents,
+                    title="Crash on start", severity="P0", reported_at=reported,
+                    operator="rm@test")
+    finally:
+        journal.close()
+    replayed = Journal.readonly(config.journal_path, immutable=True)
+    try:
+        assert _at("incident:1", config, replayed) == reported
+        with pytest.raises(CockpitError) as raised:
+            _at("incident:2", config, replayed)
+        assert "one of: 1" in str(raised.value)
+    finally:
+        replayed.close()
