@@ -112,16 +112,26 @@ async def in_app(path: Path, tmp: Path, wanted: list[datetime]
         async with app.run_test(size=(160, 48)) as pilot:
             print(f"replay app: its first moment (T-0) shown {time.perf_counter() - began:.2f} s "
                   "after it started (index, and a fold from the start: no checkpoint yet)")
-            assert app.replay.checkpointing is not None
-            await app.replay.checkpointing
+            await asyncio.to_thread(app.replay.seeker.checkpointed.wait)
+            screen = app.screen
+            frames: list[float] = []
+            refresh = screen._compositor_refresh
+
+            def counted() -> None:
+                refresh()
+                frames.append(time.perf_counter())
+
+            screen._compositor_refresh = counted  # type: ignore[method-assign]
             for at in wanted:
                 began = time.perf_counter()
                 app.replay.seek(at)
                 while app.replay._seeking or app.clock.now() != at:
                     await asyncio.sleep(0.001)
                 fed.append(time.perf_counter() - began)
-                app.screen._on_timer_update()  # the frame composed and drawn, now
-                drawn.append(time.perf_counter() - began)
+                frames.clear()
+                while not frames:  # the next frame composed (with what was fed)
+                    await asyncio.sleep(0.001)
+                drawn.append(frames[0] - began)
                 await pilot.pause()
                 refreshed.append(time.perf_counter() - began)
     finally:

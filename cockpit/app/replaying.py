@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,7 +82,8 @@ class ReplayFeeder(Feeder):
         self._target: datetime | None = None
         self._played = time.monotonic()
         self._replay_header: tuple[object, Header] | None = None
-        self.checkpointing: Awaitable[None] | None = None
+        self.checkpointing = False
+        """The checkpoints are being (or were) folded, on a worker thread."""
 
     @property
     def clock(self) -> FrozenClock:
@@ -111,14 +111,15 @@ class ReplayFeeder(Feeder):
         self.ready = True
         await self._seek_to(at)
         self.asked = at
-        self.checkpointing = asyncio.get_running_loop().run_in_executor(
-            None, self.seeker.checkpoint)
+        self.checkpointing = True  # a failure is said by the app's worker handler
+        self.app.run_worker(self.seeker.checkpoint, thread=True, group="replay-checkpoints",
+                            exit_on_error=False)
 
     async def stop(self) -> None:
         """The checkpoints' fold ends (before the journal closes)."""
         self.seeker.stopped = True
-        if self.checkpointing is not None:
-            await self.checkpointing
+        if self.checkpointing:
+            await asyncio.to_thread(self.seeker.checkpointed.wait, 30)
 
     def _said(self, at: datetime) -> str:
         return label(at, self.app.config.release.tz, full=True)

@@ -53,6 +53,8 @@ class Seeker:
         """Checkpoints are kept on one thread while seeks read them on another."""
         self.stopped = False
         """Set to end `checkpoint` early (the replay closes)."""
+        self.checkpointed = threading.Event()
+        """Set once `checkpoint` returns, however it ends."""
 
     def index(self) -> Moments:
         """Every event's moment, and which are decisions or failures."""
@@ -82,6 +84,7 @@ class Seeker:
             self._checkpoint(folded, last, progress)
         finally:
             sys.setswitchinterval(switch)
+            self.checkpointed.set()
 
     def _checkpoint(self, folded: Folded, last: int, progress: Callable[[int], None] | None
                     ) -> None:
