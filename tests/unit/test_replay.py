@@ -254,3 +254,30 @@ def test_at_an_incident_is_when_it_was_reported(config: Config, runbook: Runbook
         assert "one of: 1" in str(raised.value)
     finally:
         replayed.close()
+
+
+def test_a_journal_from_before_typed_events_replays_to_its_end_as_it_folds(
+        tmp_path: Path) -> None:
+    """The fixture of a journal written before typed events (no text column): indexed and
+    sought to its last moment, it folds as a reading of it whole does; nothing is written."""
+    from cockpit.state.launch import LaunchState
+    from tests.unit.test_journal_compat import FIXTURE
+
+    copy = tmp_path / "journal.sqlite"
+    shutil.copy(FIXTURE / "journal.sqlite", copy)
+    before = {p.name: digest(p) for p in tmp_path.iterdir()}
+    journal, scratch, _ = open_for_replay(copy)
+    try:
+        whole = LaunchState()
+        whole.apply(journal.events())
+        seeker = Seeker(journal, T0, every=7)
+        moments = seeker.index()
+        assert moments.last is not None and scratch is None
+        seeker.checkpoint()
+        folded = seeker.seek(moments.upto(moments.last))
+        assert {r: s.status for r, s in folded.launch.runs.items()} == \
+            {r: s.status for r, s in whole.runs.items()}
+        assert folded.launch.decisions.keys() == whole.decisions.keys()
+    finally:
+        journal.close()
+    assert {p.name: digest(p) for p in tmp_path.iterdir()} == before
