@@ -182,3 +182,37 @@ async def test_a_moment_outside_the_journal_shows_its_first_event_and_says_so(
         await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
         assert app.clock.now() == FROZEN - timedelta(hours=2)  # the first event
         assert any("is outside the journal" in n.message for n in app.notices)
+
+
+async def test_builds_mode_follows_every_jump_to_another_moment(
+        config: Config, runbook: Runbook, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A jump hands builds mode a fresh state with no event (every move here is one: on a
+    big journal, any long step): the matrix goes with the moment, log panes open or not."""
+    from textual.widgets import Static
+
+    from cockpit.app import replaying
+    from tests.helpers import journal_a_build
+
+    monkeypatch.setattr(replaying, "FORWARD", -1)
+    clock.set(FROZEN - timedelta(hours=2))
+    journal = Journal.controller(config.journal_path, clock=clock)
+    clock.set(FROZEN)
+    journal_a_build(journal)
+    journal.close()
+    replayed = Journal.readonly(config.journal_path, immutable=True)
+    app = ReplayApp(config, runbook, replayed, at=FROZEN - timedelta(hours=1))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
+            await pilot.press("b")
+            empty = app.screen.query_one("#empty", Static)
+            await until(pilot, lambda: empty.display)
+            await moved(pilot, app, "right_curly_bracket")  # an hour on: the build
+            assert app.builds.targets
+            await until(pilot, lambda: not empty.display)
+            await moved(pilot, app, "left_curly_bracket")  # back: no build yet
+            assert not app.builds.targets
+            await until(pilot, lambda: empty.display)
+    finally:
+        replayed.close()
