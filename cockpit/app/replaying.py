@@ -216,6 +216,7 @@ class ReplayApp(CockpitApp):
     """The spectator's app on a journal cut at a moment the keys move."""
 
     BINDINGS = REPLAY_BINDINGS
+    replaying = True
 
     def __init__(self, config: Config, runbook: Runbook, journal: Journal, *,
                  at: datetime | None = None, note: str | None = None, **kwargs: Any) -> None:

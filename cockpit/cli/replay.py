@@ -10,6 +10,7 @@ temporary directory and read there; one a controller holds is read as a spectato
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 from datetime import datetime
@@ -50,6 +51,7 @@ def command(args: argparse.Namespace) -> int:
     from cockpit.cli.loading import load_all
 
     args.spectate = True  # nothing written anywhere (not even the repository's excludes)
+    os.environ["GIT_OPTIONAL_LOCKS"] = "0"  # the plans' git reads never refresh its index
     try:
         config, runbook = load_all(args)
     except CockpitError as exc:

@@ -216,3 +216,19 @@ async def test_builds_mode_follows_every_jump_to_another_moment(
             await until(pilot, lambda: empty.display)
     finally:
         replayed.close()
+
+
+def test_a_replay_that_crashes_leaves_its_crash_file_in_the_temporary_directory(
+        config: Config, runbook: Runbook, replayed: Journal) -> None:
+    """Never beside the journal (a copy it does not own), and stamped with the real time,
+    not the moment shown."""
+    import tempfile
+
+    app = ReplayApp(config, runbook, replayed, at=RUN_AT)
+    path, why = app.faults._write(RuntimeError("injected"), "a key's handler", {})
+    assert path is not None and not why
+    try:
+        assert path.parent == Path(tempfile.gettempdir())
+        assert f"crash-{RUN_AT:%Y%m%d}" not in path.name and "as: REPLAY" in path.read_text()
+    finally:
+        path.unlink()
