@@ -180,10 +180,9 @@ def main() -> None:
             baseline = [show(at) for at in wanted[:3]]  # no checkpoints yet: from the start
             began = time.perf_counter()
             seeker.checkpoint()
-            kept = sum(len(b) for b in seeker.checkpoints._kept)
             print(f"checkpoints (in the background, once): {len(seeker.checkpoints):,} every "
                   f"{opts.every:,} events, {time.perf_counter() - began:.1f} s, "
-                  f"{kept / 1e6:.0f} MB pickled")
+                  f"{seeker.checkpoints.size / 1e6:.0f} MB kept (pickled, compressed)")
             seeks = sorted(show(at) for at in wanted)
         finally:
             journal.close()

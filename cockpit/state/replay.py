@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
@@ -125,8 +126,9 @@ class Moments:
 
 
 class Checkpoints:
-    """The folded states every so many events, kept pickled (compact, and each seek takes a
-    fresh copy: the states shown are never the ones kept)."""
+    """The folded states every so many events, kept pickled and compressed (a quarter of the
+    pickle's size for 2-3 ms a seek), so each seek takes a fresh copy: the states shown are
+    never the ones kept."""
 
     def __init__(self) -> None:
         self._ids: list[int] = []
@@ -138,7 +140,8 @@ class Checkpoints:
     def keep(self, through: int, states: object) -> None:
         """`states` folded through event `through` (ids come in increasing order)."""
         self._ids.append(through)
-        self._kept.append(pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL))
+        self._kept.append(zlib.compress(pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL),
+                                        1))
 
     def nearest(self, upto: int) -> tuple[int, Any] | None:
         """The newest checkpoint at or before event `upto`: (its event id, a fresh copy of its
@@ -146,7 +149,12 @@ class Checkpoints:
         index = bisect_right(self._ids, upto)
         if not index:
             return None
-        return self._ids[index - 1], pickle.loads(self._kept[index - 1])
+        return self._ids[index - 1], pickle.loads(zlib.decompress(self._kept[index - 1]))
+
+    @property
+    def size(self) -> int:
+        """Bytes kept."""
+        return sum(len(kept) for kept in self._kept)
 
     def through(self) -> int:
         """The newest checkpoint's event id (0: none yet)."""
