@@ -232,3 +232,30 @@ def test_a_replay_that_crashes_leaves_its_crash_file_in_the_temporary_directory(
         assert f"crash-{RUN_AT:%Y%m%d}" not in path.name and "as: REPLAY" in path.read_text()
     finally:
         path.unlink()
+
+
+async def test_moving_the_moment_reads_the_journal_only_on_worker_threads(
+        config: Config, runbook: Runbook, replayed: Journal,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every seek, step and log load of a replay reads the journal off the UI's thread (as
+    `tests/ui/test_projections.py` asks of the cockpit); `stamps` too, and no git runs there."""
+    from cockpit.app import replaying
+    from tests.ui.test_projections import UiThreadCalls
+
+    calls = UiThreadCalls()
+    monkeypatch.setattr(Journal, "events", calls.wrap("journal query", Journal.events))
+    monkeypatch.setattr(Journal, "stamps", calls.wrap("journal query", Journal.stamps))
+    monkeypatch.setattr(Journal, "last_id", calls.wrap("journal query", Journal.last_id))
+    monkeypatch.setattr(replaying, "FORWARD", 1)  # jumps and steps both
+    app = ReplayApp(config, runbook, replayed, at=RUN_AT, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
+        calls.watching = True
+        await select(pilot, "t0-tag")
+        for key in ("full_stop", "full_stop", "right_square_bracket", "greater_than_sign",
+                    "left_curly_bracket", "right_curly_bracket", "comma", "less_than_sign"):
+            await moved(pilot, app, key)
+        await pilot.press("b", "t")
+        await pilot.pause(0.3)
+        calls.watching = False
+        assert calls.calls == []
