@@ -259,3 +259,44 @@ async def test_moving_the_moment_reads_the_journal_only_on_worker_threads(
         await pilot.pause(0.3)
         calls.watching = False
         assert calls.calls == []
+
+
+async def test_a_post_mortem_starts_at_the_report_and_steps_through_what_was_seen(
+        config: Config, runbook: Runbook, clock: FrozenClock) -> None:
+    """`--at incident:1`: the report time, before anyone declared it; `>` is its declaration,
+    `.` each phase it moved through, shown in incident mode as it was then."""
+    from cockpit.cli.incident import fold
+    from cockpit.cli.replay import _at
+    from cockpit.engine import incidents as cmd
+
+    rules = runbook.timeline.incidents
+    clock.set(FROZEN - timedelta(hours=1))
+    journal = Journal.controller(config.journal_path, clock=clock)
+    clock.set(FROZEN)
+    cmd.declare(journal, rules, fold(journal).incidents, title="Crash on start", severity="P0",
+                scenario="crash-on-start", reported_at=FROZEN - timedelta(minutes=20),
+                operator="rm@test")
+    for minutes, phase in ((3, "alert"), (9, "investigate")):
+        clock.set(FROZEN + timedelta(minutes=minutes))
+        cmd.move(journal, rules, fold(journal).incidents, "1", phase, operator="rm@test")
+    journal.close()
+    replayed = Journal.readonly(config.journal_path, immutable=True)
+    at = _at("incident:1", config, replayed)
+    assert at == FROZEN - timedelta(minutes=20)
+    app = ReplayApp(config, runbook, replayed, at=at)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.replay.ready and "REPLAY" in header(app))
+            assert not app.state.incidents.by_id  # reported, not yet declared
+            await pilot.press("exclamation_mark")
+            await moved(pilot, app, "greater_than_sign")  # its declaration
+            assert app.clock.now() == FROZEN and "1" in app.state.incidents.by_id
+            await until(pilot, lambda: "🔥" in header(app))  # its badge, as it was shown
+            await moved(pilot, app, "full_stop")
+            assert app.state.incidents.by_id["1"].phase == "alert"
+            await moved(pilot, app, "full_stop")
+            assert app.state.incidents.by_id["1"].phase == "investigate"
+            await moved(pilot, app, "comma")
+            assert app.state.incidents.by_id["1"].phase == "alert"
+    finally:
+        replayed.close()
