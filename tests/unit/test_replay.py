@@ -281,3 +281,19 @@ def test_a_journal_from_before_typed_events_replays_to_its_end_as_it_folds(
     finally:
         journal.close()
     assert {p.name: digest(p) for p in tmp_path.iterdir()} == before
+
+
+def test_a_journal_a_controller_holds_is_read_as_a_spectator_reads_it(tmp_path: Path) -> None:
+    """Not as immutable: the controller's -wal holds its newest events."""
+    path = tmp_path / "journal.sqlite"
+    controller = Journal.controller(path, clock=FrozenClock(T0))
+    try:
+        controller.append("gate_decision", item="t0", decision="GO", rationale="", operator="rm")
+        replayed, scratch, note = open_for_replay(path)
+        try:
+            assert scratch is None and note is None
+            assert [e.kind for e in replayed.events()][-1] == "gate_decision"
+        finally:
+            replayed.close()
+    finally:
+        controller.close()
