@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import random
 import sqlite3
@@ -103,6 +104,8 @@ async def in_app(path: Path, tmp: Path, wanted: list[datetime]
 
     config = load_config(create_workspace(tmp / "ws"))
     journal = Journal.readonly(path, immutable=True)
+    gc.collect()
+    gc.disable()  # as `cockpit` starts (cli.main.entry): the first frame freezes and enables it
     app = ReplayApp(config, load_runbook(), journal, at=LAUNCH)
     fed: list[float] = []
     drawn: list[float] = []

@@ -14,6 +14,7 @@ Playing moves the moment on the poll's timer, at 1x to 600x.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -112,8 +113,17 @@ class ReplayFeeder(Feeder):
         await self._seek_to(at)
         self.asked = at
         self.checkpointing = True  # a failure is said by the app's worker handler
-        self.app.run_worker(self.seeker.checkpoint, thread=True, group="replay-checkpoints",
+        self.app.run_worker(self._checkpoint, thread=True, group="replay-checkpoints",
                             exit_on_error=False)
+
+    def _checkpoint(self) -> None:
+        """The checkpoints (a worker thread's); then, where start-up was frozen for the
+        collector (the `cockpit` command: `cockpit.started`), what lives now is frozen too: a
+        seek's fold would otherwise have each full collection scan the whole app again
+        (70-80 ms on a 1M-event journal)."""
+        self.seeker.checkpoint()
+        if not self.seeker.stopped and gc.get_freeze_count():
+            gc.freeze()
 
     async def stop(self) -> None:
         """The checkpoints' fold ends (before the journal closes)."""
