@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,6 +60,8 @@ def command(args: argparse.Namespace) -> int:
             "are shown in, and the runbook the timeline comes from", file=exc.problems[0].file,
             fix="pass --config F (a copy of the release's cockpit.toml; the repository is only "
                 "read for the plans shown)")], exit_code=2) from None
+    import shutil
+
     path = (args.journal or config.journal_path).expanduser()
     scratch: Path | None = None
     try:
@@ -82,6 +82,9 @@ def command(args: argparse.Namespace) -> int:
 def open_for_replay(path: Path) -> tuple[Journal, Path | None, str | None]:
     """The journal read-only and never written (nor anything beside it, where avoidable);
     the temporary directory of a copy, to remove; and what to tell about it."""
+    import shutil
+    import tempfile
+
     from cockpit.journal.holder import controller_gone
     from cockpit.journal.problems import unmerged_wal
     from cockpit.journal.store import Journal
