@@ -89,6 +89,14 @@ class ModeScreen(Screen[None]):
         """Render this poll's state (only the mode on show is fed)."""
         raise NotImplementedError
 
+    def rewound(self) -> None:
+        """The states fed from now on were folded afresh (a replay moved to another moment):
+        what the screen keeps of earlier feeds (a log's lines, what it last drew) is
+        forgotten, as when it comes back from another mode."""
+        resumed = getattr(self, "on_screen_resume", None)
+        if resumed is not None and self.is_mounted:
+            resumed()
+
     def show_log(self, wanted: ModeScreen.LogWanted, lines: list[str], through: int) -> None:
         """The lines a `LogWanted` asked for, up to journal event `through`."""
 

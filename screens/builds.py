@@ -144,7 +144,7 @@ class BuildsScreen(ModeScreen):
             self._header_tick = tick
             self.query_one(CockpitHeader).show_header(feed.header)
         new_events = feed.events
-        if self.state is not None and not new_events and all(
+        if self.state is feed.builds and not new_events and all(  # (a replay: another)
                 p.source is not None for p in self.query(LogPane)):
             return
         self.state = state = feed.builds

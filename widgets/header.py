@@ -51,6 +51,8 @@ class Header:
     """Each open incident's badge: (full, short, its clock's state: running, amber, red...)."""
     watching: int = 0
     """How many spectators watch (besides whoever this header is for)."""
+    replay: tuple[str, str] = ("", "")
+    """A replay's word in place of the role, full and compact: "REPLAY <moment> ▶ 60x"."""
 
 
 class CockpitHeader(Static):
@@ -78,6 +80,11 @@ class CockpitHeader(Static):
         crossed ("p0: 1"), a banner offering the key that declares an incident."""
         self.show_header(Header(view, active, waiting, asks, frozenset(), gone, queued, alerts,
                                 update))
+
+    @property
+    def _watching(self) -> bool:
+        """A spectator or a replay: nothing here acts."""
+        return "SPECTATOR" in self.role or "REPLAY" in self.role
 
     def show_header(self, header: Header) -> None:
         """What the app fed every mode (`Feed.header`)."""
@@ -118,10 +125,13 @@ class CockpitHeader(Static):
         view, active = shown.view, shown.active
         bar = "  │  " if level == 0 else " │ "
         when = view.now_local if level == 0 else view.now_local.rsplit(" ", 1)[-1]
+        replay = shown.replay[min(level, 1)]
         text = Text.assemble(("🚀 " if level == 0 else "", ""),
                              (self.release + bar if level < 2 else "", "bold"),
-                             (self.role, "bold reverse" if "SPECTATOR" in self.role else "bold"))
-        if shown.watching:  # the audience: a spectator's fellows, the controller's watchers
+                             (replay, "bold white on magenta") if replay else
+                             (self.role, "bold reverse" if self._watching else "bold"))
+        if shown.watching and not replay:  # the audience: a spectator's fellows, the
+            # controller's watchers
             others = ("" if "SPECTATOR" not in self.role
                       else " other" if shown.watching == 1 else " others")
             text.append(f" 👁 {shown.watching}{others} watching" if level == 0
@@ -131,12 +141,12 @@ class CockpitHeader(Static):
             text.append(" ")
             text.append(("⚠ CONTROLLER GONE" + (f" ({shown.gone})" if level == 0 else ""))
                         if level < 2 else "⚠ GONE", style="bold white on dark_red")
-        text.append_text(Text.assemble(bar, f"{when} {zone_label(self.timezone)} ",
+        text.append_text(Text.assemble(bar, "" if replay else f"{when} {zone_label(self.timezone)} ",
                                        (relative_label(view.now_offset, 0), "bold yellow")))
         if shown.alerts:  # first of all: a threshold crossed (a P0 is open); the key to
             # declare an incident is offered to the controller (a spectator has none)
             text.append(bar)
-            if "SPECTATOR" in self.role or shown.incidents:  # (one is declared: its badge)
+            if self._watching or shown.incidents:  # (one is declared: its badge)
                 text.append(f"🚨 {', '.join(shown.alerts) if level == 0 else shown.alerts[0]}",
                             style="bold white on red")
             else:
@@ -155,7 +165,7 @@ class CockpitHeader(Static):
                 state, "bold white on dark_red"))
         if shown.asks and shown.gone is None:  # then: a run waits for a person (not once
             # its controller died: nobody can answer it there)
-            who = "the controller" if "SPECTATOR" in self.role else "you"
+            who = "the controller" if self._watching else "you"
             runs = (shown.asks[0].split(":")[0] if len(shown.asks) == 1
                     else f"{len(shown.asks)} runs")
             text.append(bar)
@@ -174,7 +184,7 @@ class CockpitHeader(Static):
                         style="bold black on yellow")
         update = shown.update
         if update is not None and update.due:  # an update to post now: the key that does
-            key = "" if "SPECTATOR" in self.role else f" ({UPDATE_KEY})"
+            key = "" if self._watching else f" ({UPDATE_KEY})"
             text.append(bar)
             text.append(update.label(level) + key, style="bold black on cyan")
         overdue = sum(1 for v in view.items if v.overdue)

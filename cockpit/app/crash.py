@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 import traceback
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.worker import Worker, WorkerState
@@ -85,7 +85,7 @@ class Faults:
 
     def _write(self, error: BaseException, what: str, runs: dict[str, str]
                ) -> tuple[Path | None, str]:
-        now = self.app.clock.now()
+        now = datetime.now(UTC) if self.app.replaying else self.app.clock.now()
         name = f"crash-{now.astimezone(UTC):%Y%m%d-%H%M%S}-{os.getpid()}.txt"
         text = "\n".join([
             f"Launch Cockpit {__version__} crashed: {what}",
@@ -96,7 +96,8 @@ class Faults:
                                                    for r, s in runs.items()) or "none"),
             "", redact("".join(traceback.format_exception(error)))])
         why = ""
-        for folder in (self.app.journal.path.parent, Path(tempfile.gettempdir())):
+        beside = () if self.app.replaying else (self.app.journal.path.parent,)
+        for folder in (*beside, Path(tempfile.gettempdir())):
             try:
                 with open(folder / name, "x", encoding="utf-8") as file:
                     file.write(text)

@@ -34,6 +34,8 @@ class Host(App[int]):
         raise NotImplementedError
 
     matrix_plan: str
+    replaying = False
+    """A replay: its clock is the moment shown, and it leaves nothing beside the journal."""
     role: str
     """CONTROLLER user@host, or SPECTATOR."""
 

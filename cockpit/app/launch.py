@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from cockpit.app.crash import CRASHED
 from cockpit.builds.plan import Assignment
@@ -13,6 +14,9 @@ from cockpit.config import Config
 from cockpit.journal import viewers
 from cockpit.journal.store import Journal, JournalLocked, operator_id
 from cockpit.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from cockpit.app.app import CockpitApp
 
 
 def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
@@ -39,12 +43,17 @@ def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
         config.journal_path, os.environ.get("COCKPIT_SPECTATOR") or operator_id(),
         os.environ.get("COCKPIT_VIA", "terminal"))
     try:
-        app = CockpitApp(config, runbook, journal, spectator_reason=reason, autorun=autorun,
-                         build=build)
-        result = app.run()
+        return run_app(CockpitApp(config, runbook, journal, spectator_reason=reason,
+                                  autorun=autorun, build=build))
     finally:
         viewers.leave(here)
         journal.close()
+
+
+def run_app(app: CockpitApp) -> int:
+    """Run the app until it exits: its exit code (`CRASHED` when it died of a bug of its
+    own, said on stderr once the terminal is back, with where the traceback is)."""
+    result = app.run()
     if app.faults.said:
         print("\n".join(app.faults.said), file=sys.stderr)
         return CRASHED

@@ -126,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on "
                        "(default: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: 2222 for --ssh, 8000 for --web)")
+    from cockpit.cli.replay import add_parser
+
+    add_parser(sub, config_opt)
     return parser
 
 
@@ -239,7 +242,7 @@ def _print_error(exc: CockpitError) -> None:
 COMMANDS = {"demo": "demo", "init": "init", "check": "check", "run": "run", "build": "build",
             "playbooks": "playbooks", "journal": "record", "metrics": "metrics",
             "report": "report", "incident": "incident", "spectators": "spectators",
-            "serve": "serve"}
+            "serve": "serve", "replay": "replay"}
 """Each command's module in this package (imported only when the command runs)."""
 
 

@@ -146,8 +146,11 @@ class Journal:
         return journal
 
     @classmethod
-    def readonly(cls, path: Path, *, clock: Clock | None = None) -> Journal:
-        """Open read-only (spectators): SQLite itself refuses every write."""
+    def readonly(cls, path: Path, *, clock: Clock | None = None, immutable: bool = False
+                 ) -> Journal:
+        """Open read-only (spectators): SQLite itself refuses every write. `immutable` (a
+        replay): with no controller holding it and nothing in its -wal, read as immutable at
+        once, so SQLite makes no -shm or -wal file beside it (nor on read-only media)."""
         if not path.exists():
             raise JournalError([Problem(
                 "no journal yet: the controller has not started",
@@ -156,8 +159,10 @@ class Journal:
             )])
         if path.is_dir():
             raise _problem(path, IsADirectoryError(errno.EISDIR, "is a directory"), "open")
+        frozen = (immutable and controller_gone(path) is not None
+                  and unmerged_wal(path) is None)
         try:
-            conn, columns = _open_readonly(path, "mode=ro")
+            conn, columns = _open_readonly(path, "immutable=1" if frozen else "mode=ro")
         except sqlite3.Error as exc:
             # on read-only media (or where this user may not write) SQLite cannot make the
             # journal's -shm file and mode=ro fails: with no controller writing it, the
@@ -346,6 +351,21 @@ class Journal:
         except sqlite3.Error as exc:
             raise _problem(self.path, exc, "read the journal") from None
         return {str(k): v for k, v in rows if k is not None}
+
+    def stamps(self, after: int = 0, *, limit: int = 50_000, data_of: Collection[str] = ()
+               ) -> list[tuple[int, str, str, str | None]]:
+        """The ids, recorded times and kinds of the next `limit` events after `after`, oldest
+        first; the data too of those of the kinds `data_of` (a replay's moments: which events
+        are decisions or failures)."""
+        kinds = list(data_of)
+        wanted = f"kind IN ({','.join('?' * len(kinds))})" if kinds else "0"
+        try:
+            with self._read_lock:
+                return self._reader.execute(
+                    f"SELECT id, ts, kind, CASE WHEN {wanted} THEN data END FROM events "
+                    "WHERE id > ? ORDER BY id LIMIT ?", [*kinds, after, limit]).fetchall()
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc, "read the journal") from None
 
     def last_id(self) -> int:
         with self._read_lock:
