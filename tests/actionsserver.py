@@ -83,6 +83,9 @@ class ActionsState:
     dispatches: list[dict[str, Any]] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    not_modified: int = 0
+    """Conditional GETs of the jobs answered 304 (no rate budget spent)."""
+    reruns: list[int] = field(default_factory=list)
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -174,14 +177,27 @@ class ActionsServer:
                             and r["head_branch"] == q.get("branch", ["?"])[0]]
                     return self.send(200, {"total_count": len(runs), "workflow_runs":
                                            sorted(runs, key=lambda r: -r["id"])})
-                if m := re.fullmatch(rf"{base}/actions/runs/(\d+)(/jobs|/cancel)?", url.path):
+                if m := re.fullmatch(rf"{base}/actions/runs/(\d+)(/jobs|/cancel|"
+                                     r"/rerun-failed-jobs)?", url.path):
                     run_id = int(m.group(1))
                     run = next((r for r in state.runs if r["id"] == run_id), None)
                     if run is None:
                         return self.send(404, {"message": "Not Found"})
                     if m.group(2) == "/jobs":
                         jobs = state.jobs.get(run_id, [])
-                        return self.send(200, {"total_count": len(jobs), "jobs": jobs})
+                        payload = {"total_count": len(jobs), "jobs": jobs}
+                        etag = '"' + hashlib.sha256(json.dumps(payload).encode()).hexdigest()[
+                            :16] + '"'
+                        if self.headers.get("If-None-Match") == etag:
+                            state.not_modified += 1
+                            return self.send(304, headers={"ETag": etag})
+                        return self.send(200, payload, headers={"ETag": etag})
+                    if m.group(2) == "/rerun-failed-jobs" and method == "POST":
+                        if run["status"] != "completed":
+                            return self.send(403, {"message": "This workflow is already "
+                                                   "running"})
+                        server.rerun(run)
+                        return self.send(201, {})
                     if m.group(2) == "/cancel" and method == "POST":
                         state.cancelled.append(run_id)
                         if run["status"] == "completed":
@@ -234,7 +250,7 @@ class ActionsServer:
         run_id = state.new_id()
         run = {"id": run_id, "name": "Release", "event": "workflow_dispatch",
                "head_branch": ref, "status": "queued", "conclusion": None,
-               "created_at": now(), "actor": {"login": who},
+               "created_at": now(), "run_attempt": 1, "actor": {"login": who},
                "triggering_actor": {"login": who}, "inputs": inputs,
                "html_url": f"https://github.com/{state.repository}/actions/runs/{run_id}"}
         state.runs.append(run)
@@ -245,6 +261,19 @@ class ActionsServer:
                   "started_at": None, "completed_at": None} for n, s in enumerate(STEPS, 1)]}
             for target in state.binaries]
         threading.Thread(target=self._work, args=(run, who == state.login), daemon=True).start()
+
+    def rerun(self, run: dict[str, Any]) -> None:
+        """A new attempt: the failed jobs queued again, the others kept as they ended."""
+        self.state.reruns.append(run["id"])
+        run.update(status="queued", conclusion=None,
+                   run_attempt=int(run.get("run_attempt", 1)) + 1)
+        for job in self.state.jobs[run["id"]]:
+            if job["conclusion"] != "success":
+                job.update(status="queued", conclusion=None)
+                for step in job["steps"]:
+                    step.update(status="queued", conclusion=None, started_at=None,
+                                completed_at=None)
+        threading.Thread(target=self._work, args=(run, True), daemon=True).start()
 
     def _work(self, run: dict[str, Any], uploads: bool) -> None:
         """The run, over time: queued, each step of each job in turn, then the uploads."""

@@ -30,6 +30,7 @@ from typing import Any
 from cockpit.builds.naming import asset_name
 from cockpit.builds.plan import Assignment
 from cockpit.builds.stages import Matrix, StageFailed
+from cockpit.executors.ssh import BuilderError
 from cockpit.executors.toolchain import host_triple
 from cockpit.forge.actions import ActionsApi, Job
 from cockpit.forge.model import ForgeError
@@ -39,8 +40,11 @@ from cockpit.journal.events import BuildProgress, Output
 class Dispatched:
     """One builder's run in one build (its targets share it)."""
 
-    def __init__(self, api: ActionsApi, a: Assignment, values: dict[str, str]) -> None:
+    def __init__(self, api: ActionsApi, a: Assignment, values: dict[str, str],
+                 earlier: int = 0) -> None:
         self.api, self.builder, self.values = api, a.builder, values
+        self.earlier = earlier
+        """A retry's: the run whose failed jobs are run again (0: dispatch afresh)."""
         self.run_id = 0
         self.url = ""
         self.released = False
@@ -53,6 +57,11 @@ class Dispatched:
         if all(name in present and f"{name}.sha256" in present for name in assets):
             self.released = True
             return f"{tag} is released with every asset: fetched, not dispatched again"
+        if self.earlier and (await self.api.run(self.earlier)).get("conclusion") in {
+                "failure", "cancelled", "timed_out"}:
+            await self.api.rerun_failed(self.earlier)
+            self.run_id = self.earlier
+            return f"run {self.run_id} of {b.workflow}: its failed jobs run again"
         actor = await self.api.login()
         before = {int(r["id"]) for r in await self.api.runs(b.workflow, b.ref)}
         since = datetime.now(UTC)
@@ -86,11 +95,21 @@ class ActionsStages:
                            self.a.target)
         self.m.log_file(self.run_id, self.a.target).write(f"{event.data['text']}\n")
 
+    def _failed(self, what: str, exc: ForgeError) -> StageFailed | BuilderError:
+        """The API failing on and on (5xx, unreachable, past the retries) loses the builder
+        for this build; anything else (a 404, a refusal) fails the stage, with its fix."""
+        problem = exc.problems[0]
+        if exc.retryable:
+            return BuilderError(self.a.builder.name, f"{what}: {problem.message}", "the run may "
+                                "go on on GitHub: look there, then retry the target", lost=True)
+        return StageFailed(f"{what}: {problem.message}" + (f" ({problem.fix})" if problem.fix
+                                                           else ""))
+
     async def stage_sync(self) -> str:
         try:
             said = await asyncio.shield(self._dispatched())
         except ForgeError as exc:
-            raise StageFailed(f"dispatch: {exc}") from None
+            raise self._failed("dispatch", exc) from None
         if self.run.url:
             self.say(f"workflow run: {self.run.url}")
         return said
@@ -105,7 +124,7 @@ class ActionsStages:
             try:
                 job = self._job(await self.run.api.jobs(self.run.run_id))
             except ForgeError as exc:
-                raise StageFailed(f"following run {self.run.run_id}: {exc}") from None
+                raise self._failed(f"following run {self.run.run_id}", exc) from None
             if job is not None:
                 done = [s for s in job.steps if s.status == "completed"]
                 for step in done[shown:]:
@@ -135,13 +154,14 @@ class ActionsStages:
         return None
 
     async def _ended(self, job: Job) -> str:
+        """The job's log into the target's (pane, file, journal: redacted), then its verdict."""
+        try:
+            log = await self.run.api.job_log(job.id)
+            self.say(f"── the job's log ({job.name}) ──", *log.splitlines())
+        except ForgeError as exc:
+            self.say(f"(the job's log could not be fetched: {exc})")
         if job.conclusion != "success":
             failed = next((s.name for s in job.steps if s.conclusion == "failure"), "?")
-            try:
-                log = await self.run.api.job_log(job.id)
-                self.say(*[ln for ln in log.splitlines() if ln.strip()][-40:])
-            except ForgeError as exc:
-                self.say(f"(the job's log could not be fetched: {exc})")
             raise StageFailed(f"job {job.name!r} {job.conclusion} at step {failed!r}")
         return f"job {job.name!r}: {len(job.steps)} steps ok"
 
@@ -159,7 +179,7 @@ class ActionsStages:
         try:
             await self._fetch()
         except ForgeError as exc:
-            raise StageFailed(f"fetching {self.asset}: {exc}") from None
+            raise self._failed(f"fetching {self.asset}", exc) from None
         self.binary = self._binary()
         size_mb = len(self.binary) / 1_000_000
         budget = self.config.build.max_size_mb

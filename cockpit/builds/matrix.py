@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import tomllib
 import uuid
@@ -65,6 +66,7 @@ class BuildMatrix:
         self._tasks: dict[str, asyncio.Future[str]] = {}
         self._assignments: list[Assignment] = []
         self._cancelled: set[str] = set()
+        self._retry_of: str | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
         self.hosts: dict[str, str] = {}
         """Each builder's host triple, once asked."""
@@ -125,7 +127,7 @@ class BuildMatrix:
         targets = [{"target": a.target, "builder": a.builder.name} for a in assignments]
         self.log(BuildStarted(targets=targets, commit=commit, retry_of=retry_of), run_id)
         results: dict[str, str] = {}
-        self._assignments, self._cancelled = assignments, set()
+        self._assignments, self._cancelled, self._retry_of = assignments, set(), retry_of
         self._tasks = {a.target: asyncio.ensure_future(self._target(run_id, a, commit))
                        for a in assignments}
         try:
@@ -230,6 +232,17 @@ class BuildMatrix:
             with contextlib.suppress(ForgeError):
                 await self._actions[a.builder.name][0].cancel()
 
+    def _earlier_run(self, a: Assignment) -> int:
+        """A retry's: the workflow run the retried build followed for this target (0: none)."""
+        if not self._retry_of:
+            return 0
+        for event in self.journal.events(kinds=[BuildStage.KIND], run_id=self._retry_of):
+            stage = event.payload
+            if (event.step == a.target and isinstance(stage, BuildStage)
+                    and stage.stage == "sync" and (m := re.match(r"run (\d+) of", stage.detail))):
+                return int(m.group(1))
+        return 0
+
     def _actions_of(self, run_id: str, a: Assignment) -> ActionsStages:
         """A GitHub Actions target: its builder's run in this build, dispatched once."""
         if self._api is None:
@@ -243,7 +256,7 @@ class BuildMatrix:
             self._api = ActionsApi(GitHubForge(f.api_url, f.repository or "", token))
         name = a.builder.name
         if name not in self._actions:
-            run = Dispatched(self._api, a, actions_values(self.config))
+            run = Dispatched(self._api, a, actions_values(self.config), self._earlier_run(a))
             mine = [asset_name(self.config, t.target) for t in self._assignments
                     if t.builder.name == name]
             self._actions[name] = (run, asyncio.ensure_future(

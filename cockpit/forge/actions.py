@@ -60,6 +60,20 @@ class ActionsApi:
                 wait *= 2
         raise AssertionError("unreachable")
 
+    async def _json(self, path: str) -> Any:
+        """A conditional GET (an unchanged answer, 304, costs no rate budget), retried."""
+        wait = self.backoff
+        for attempt in range(TRIES):
+            try:
+                return await self.forge._get_json(path)
+            except ForgeError as exc:
+                if not exc.retryable or attempt == TRIES - 1:
+                    raise
+                self.retries += 1
+                await asyncio.sleep(wait)
+                wait *= 2
+        raise AssertionError("unreachable")
+
     async def login(self) -> str:
         """Who the token is (the runs it starts are triggered by them)."""
         response = await self._retrying("GET", f"{self.forge.api_url.rstrip('/')}/user")
@@ -100,18 +114,22 @@ class ActionsApi:
         return dict(response.json())
 
     async def jobs(self, run_id: int) -> list[Job]:
-        response = await self._retrying("GET", f"/actions/runs/{run_id}/jobs",
-                                        params={"per_page": 100})
+        """The run's jobs (its latest attempt), asked conditionally."""
+        found = await self._json(f"/actions/runs/{run_id}/jobs?per_page=100")
         return [Job(int(j["id"]), str(j["name"]), str(j["status"]), j.get("conclusion"),
                     tuple(Step(str(s["name"]), str(s["status"]), s.get("conclusion"),
                                _seconds(s)) for s in j.get("steps", [])))
-                for j in response.json().get("jobs", [])]
+                for j in found.get("jobs", [])]
 
     async def job_log(self, job_id: int) -> str:
         """The job's log (GitHub answers with a redirect to where it lies)."""
         response = await self._retrying("GET", f"/actions/jobs/{job_id}/logs",
                                         follow_redirects=True)
         return str(response.text)
+
+    async def rerun_failed(self, run_id: int) -> None:
+        """A new attempt of the run, of its failed jobs only."""
+        await self._retrying("POST", f"/actions/runs/{run_id}/rerun-failed-jobs", ok=(201,))
 
     async def cancel(self, run_id: int) -> None:
         await self._retrying("POST", f"/actions/runs/{run_id}/cancel", ok=(202, 409))

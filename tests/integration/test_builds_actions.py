@@ -204,3 +204,48 @@ def test_check_probes_the_actions_builder_without_dispatching(
         'workflow = "release.yml"', 'workflow = "release.yml"\nref = "release"'))
     said = builder_lines(check(config).stdout)
     assert any(ln.startswith("│ actions │ ref │ FAIL") for ln in said), said
+
+
+async def test_a_retry_runs_the_failed_jobs_again_in_the_same_run(
+        config: Config, journal: Journal, actions: ActionsServer) -> None:
+    config = on_actions(config, actions, local=False)
+    actions.state.fail_step["aarch64-apple-darwin"] = "Build"
+    matrix = BuildMatrix(config, journal)
+    first = await matrix.run(assign(config))
+    assert built(journal).targets["aarch64-apple-darwin"].status == "failed"
+    actions.state.fail_step.clear()  # the flaky runner behaves this time
+    again = [a for a in assign(config) if a.target == "aarch64-apple-darwin"]
+    await BuildMatrix(config, journal).run(again, retry_of=first)
+    run = actions.state.runs[0]
+    assert actions.state.reruns == [run["id"]] and run["run_attempt"] == 2
+    assert len(actions.state.dispatches) == 1  # not dispatched again
+    state = built(journal)
+    assert state.targets["aarch64-apple-darwin"].status == "ok"
+    assert "its failed jobs run again" in state.targets["aarch64-apple-darwin"].stages[
+        "sync"].detail
+    assert (config.release_dist / "caro-1.1.0-beta-macos-silicon").exists()
+
+
+async def test_an_api_that_keeps_failing_loses_the_builder_only(
+        config: Config, journal: Journal, actions: ActionsServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cockpit.forge import actions as api
+
+    monkeypatch.setattr(api, "TRIES", 3)
+    config = on_actions(config, actions, local=False)
+    actions.state.faults = ["502"] * 3  # the dispatch's three tries
+    await BuildMatrix(config, journal).run(assign(config))
+    state = built(journal)
+    for target in ON_ACTIONS:
+        assert state.targets[target].status == "builder lost", state.targets[target]
+        assert "502" in state.targets[target].stages["sync"].detail
+    assert not actions.state.dispatches
+
+
+async def test_following_a_run_asks_conditionally(
+        config: Config, journal: Journal, actions: ActionsServer) -> None:
+    config = on_actions(config, actions, local=False)
+    actions.state.step_seconds = 0.4  # several looks per step: most find nothing new
+    await BuildMatrix(config, journal).run(assign(config))
+    asked = sum(r.endswith("/jobs") for r in actions.state.requests)
+    assert actions.state.not_modified >= asked // 2, (actions.state.not_modified, asked)
