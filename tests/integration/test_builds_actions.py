@@ -15,13 +15,14 @@ import pytest
 
 from cockpit.builds.matrix import BuildMatrix
 from cockpit.builds.plan import assign
-from cockpit.config import Config, load_config
+from cockpit.config import BuilderConfig, Config, load_config
 from cockpit.executors.toolchain import host_triple
 from cockpit.journal.store import Journal
 from cockpit.state.builds import BuildState
 from tests.actionsserver import ActionsServer
 from tests.conftest import needs_cargo
 from tests.forgeserver import TOKEN
+from tests.opensshd import needs_root_sshd
 
 ON_ACTIONS = {"x86_64-apple-darwin": "caro-{version}-macos-intel",
               "aarch64-apple-darwin": "caro-{version}-macos-silicon",
@@ -249,3 +250,32 @@ async def test_following_a_run_asks_conditionally(
     await BuildMatrix(config, journal).run(assign(config))
     asked = sum(r.endswith("/jobs") for r in actions.state.requests)
     assert actions.state.not_modified >= asked // 2, (actions.state.not_modified, asked)
+
+
+@needs_root_sshd
+@needs_cargo
+async def test_linux_on_an_openssh_builder_and_macos_windows_on_actions_in_one_build(
+        config: Config, journal: Journal, actions: ActionsServer, tmp_path: Path) -> None:
+    """The issue's "done": one build, the Linux target on a real OpenSSH builder on loopback,
+    macOS and Windows on Actions, all green, the dist verified."""
+    from tests.integration.test_builds_openssh import RUSTUP_PATH
+    from tests.opensshd import opensshd
+
+    config = on_actions(config, actions, local=False)
+    with opensshd(tmp_path / "sshd") as sshd:
+        linux = BuilderConfig(**sshd.builder(  # type: ignore[arg-type]
+            "openssh", targets=[host_triple()], env={"PATH": RUSTUP_PATH}))
+        both = config.model_copy(update={
+            "builders": [linux, *config.builders],
+            "build": config.build.model_copy(update={
+                "targets": [host_triple(), *ON_ACTIONS]})})
+        await BuildMatrix(both, journal).run(assign(both))
+    state = built(journal)
+    assert {t: s.status for t, s in state.targets.items()} == dict.fromkeys(
+        [host_triple(), *ON_ACTIONS], "ok")
+    assert state.targets[host_triple()].builder == "openssh"
+    dist = both.release_dist
+    for line in (dist / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
+    assert len((dist / "SHA256SUMS").read_text().splitlines()) == 4
