@@ -61,6 +61,7 @@ class Dispatched:
                 "failure", "cancelled", "timed_out"}:
             await self.api.rerun_failed(self.earlier)
             self.run_id = self.earlier
+            self.url = str((await self.api.run(self.earlier)).get("html_url", ""))
             return f"run {self.run_id} of {b.workflow}: its failed jobs run again"
         actor = await self.api.login()
         before = {int(r["id"]) for r in await self.api.runs(b.workflow, b.ref)}
@@ -120,6 +121,7 @@ class ActionsStages:
         b = self.a.builder
         deadline = time.monotonic() + b.timeout_minutes * 60
         shown = 0
+        self.m.log(BuildProgress(compiled=0, unit="steps"), self.run_id, self.a.target)
         while True:
             try:
                 job = self._job(await self.run.api.jobs(self.run.run_id))
@@ -134,7 +136,8 @@ class ActionsStages:
                 if len(done) > shown:
                     shown = len(done)
                     self.m.log(BuildProgress(compiled=shown, total=len(job.steps),
-                                             crate=done[-1].name), self.run_id, self.a.target)
+                                             crate=done[-1].name, unit="steps"),
+                               self.run_id, self.a.target)
                 if job.status == "completed":
                     return await self._ended(job)
             if time.monotonic() > deadline:

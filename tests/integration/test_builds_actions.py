@@ -105,6 +105,8 @@ async def test_the_run_followed_is_ours_not_a_rivals_dispatched_at_the_same_mome
         sync = state.targets[target].stages["sync"].detail
         assert f"run {ours['id']} of release.yml" in sync and str(rival["id"]) not in sync
     assert all(t.status == "ok" for t in state.targets.values())
+    mac = state.targets["x86_64-apple-darwin"]  # the grid counts the job's steps
+    assert (mac.compiled, mac.total, mac.unit) == (5, 5, "steps")
 
 
 async def test_a_failed_job_fails_only_its_target_with_its_log(
