@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cockpit.builderconfig import BuilderConfig as BuilderConfig
 from cockpit.clock import LAUNCH_MARGIN, spans
 from cockpit.errors import ConfigError, Problem
 from cockpit.metricsconfig import KINDS, Metrics
@@ -115,34 +116,6 @@ class BuildConfig(_Section):
     """Where artifacts land, under <dist_dir>/<version>/."""
 
 
-class BuilderConfig(_Section):
-    name: str
-    kind: Literal["local", "ssh"] = "local"
-    targets: list[str] = Field(default_factory=list)
-    """Target triples this builder serves; a local builder with none serves the host."""
-    host: str | None = None
-    port: int = Field(default=22, ge=1, le=65535)
-    user: str | None = None
-    identity: Path | None = None
-    """Private key file (relative to this file); never a key itself."""
-    known_hosts: Path | None = None
-    """known_hosts file checked strictly (default: ~/.ssh/known_hosts)."""
-    workdir: str | None = None
-    """Remote directory for sources, the kept target dir and packages (default:
-    cockpit-builds/<name>, relative to the remote home)."""
-    env: dict[str, str] = Field(default_factory=dict)
-    """Environment for cargo, e.g. RUSTC, CARGO_TARGET_<TRIPLE>_LINKER."""
-    runners: dict[str, str] = Field(default_factory=dict)
-    """target -> command prefix to run its binaries for the smoke test (e.g. qemu-aarch64)."""
-    max_jobs: int = Field(default=1, ge=1)
-
-    @model_validator(mode="after")
-    def _ssh_needs_host(self) -> BuilderConfig:
-        if self.kind == "ssh" and not self.host:
-            raise ValueError("an ssh builder needs host")
-        return self
-
-
 class ForgeConfig(_Section):
     kind: Literal["github", "local"] = "local"
     repository: str | None = None
@@ -200,6 +173,16 @@ class Config(_Section):
 
     source: Path = Field(default=Path(CONFIG_NAME), exclude=True)
     """The file this config was read from (set by `load_config`)."""
+
+    @model_validator(mode="after")
+    def _actions_on_github(self) -> Config:
+        for i, builder in enumerate(self.builders):
+            if builder.kind == "github-actions" and self.forge.kind != "github":
+                raise field_error(f"builders.{i}.kind", f"builder {builder.name} runs GitHub "
+                                  "Actions, and [forge] is not github", fix="set [forge] kind "
+                                  "= \"github\" with repository and api_url (the workflow's "
+                                  "repository), or build these targets on a local or ssh builder")
+        return self
 
     @property
     def base(self) -> Path:

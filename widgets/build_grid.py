@@ -25,7 +25,7 @@ def stage_cell(stage: Stage, target: TargetState, name: str) -> Text:
         # Cargo.lock's packages: build scripts add units, so past it the count stands alone
         total = (f"/{target.total}" if target.total and target.compiled <= target.total
                  else "")
-        text.append(f"{target.compiled}{total} compiled", style="cyan")
+        text.append(f"{target.compiled}{total} {target.unit}", style="cyan")
     elif stage.duration is not None:
         text.append(f"{stage.duration:.1f}s", style="dim")
     return text

@@ -13,6 +13,8 @@ line of output is journaled first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import time
 import tomllib
 import uuid
@@ -21,8 +23,10 @@ from pathlib import Path
 from typing import IO
 
 from cockpit import gitrepo
+from cockpit.builds.actions import ActionsStages, Dispatched
+from cockpit.builds.actions import values as actions_values
 from cockpit.builds.leftovers import WORKING, Working, group_recorder, stop_leftovers
-from cockpit.builds.naming import dist_dir, release_files
+from cockpit.builds.naming import asset_name, dist_dir, release_files
 from cockpit.builds.plan import Assignment
 from cockpit.builds.stages import StageFailed, TargetStages
 from cockpit.config import BuilderConfig, Config
@@ -30,6 +34,8 @@ from cockpit.errors import CockpitError, Problem
 from cockpit.executors.base import Executor
 from cockpit.executors.local import LocalExecutor
 from cockpit.executors.ssh import BuilderError, SshBuilder
+from cockpit.forge.actions import ActionsApi
+from cockpit.forge.model import ForgeError
 from cockpit.journal.events import (
     BUILD_STAGES,
     BuildFinished,
@@ -58,6 +64,9 @@ class BuildMatrix:
         self._executors: dict[str, Executor] = {}
         self._connecting: dict[str, asyncio.Future[None]] = {}
         self._tasks: dict[str, asyncio.Future[str]] = {}
+        self._assignments: list[Assignment] = []
+        self._cancelled: set[str] = set()
+        self._retry_of: str | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
         self.hosts: dict[str, str] = {}
         """Each builder's host triple, once asked."""
@@ -67,6 +76,9 @@ class BuildMatrix:
         self.finished: BuildFinished | None = None
         """How the last run ended (also in the journal)."""
         self._logs: dict[str, IO[str]] = {}
+        self._actions: dict[str, tuple[Dispatched, asyncio.Future[str]]] = {}
+        """Each GitHub Actions builder's run in this build, and its dispatch."""
+        self._api: ActionsApi | None = None
 
     def cancel_target(self, target: str) -> bool:
         """Stop one target (its processes on its builder); the others go on."""
@@ -115,6 +127,7 @@ class BuildMatrix:
         targets = [{"target": a.target, "builder": a.builder.name} for a in assignments]
         self.log(BuildStarted(targets=targets, commit=commit, retry_of=retry_of), run_id)
         results: dict[str, str] = {}
+        self._assignments, self._cancelled, self._retry_of = assignments, set(), retry_of
         self._tasks = {a.target: asyncio.ensure_future(self._target(run_id, a, commit))
                        for a in assignments}
         try:
@@ -130,6 +143,10 @@ class BuildMatrix:
             for executor in self._executors.values():
                 await executor.close()
             self._executors.clear()
+            self._actions.clear()
+            if self._api is not None:
+                await self._api.forge.close()
+                self._api = None
             self._connecting.clear()
             for log in self._logs.values():
                 log.close()
@@ -166,14 +183,25 @@ class BuildMatrix:
         await stop_leftovers(self, remote)
 
     async def _target(self, run_id: str, a: Assignment, commit: str) -> str:
-        slots = self._slots.setdefault(a.builder.name, asyncio.Semaphore(a.builder.max_jobs))
+        jobs = a.builder.max_jobs if a.builder.kind != "github-actions" else 1 << 16  # its runners
+        slots = self._slots.setdefault(a.builder.name, asyncio.Semaphore(jobs))
         self.log(BuildTarget(builder=a.builder.name, state=TargetStatus.QUEUED), run_id, a.target)
-        async with slots:
+        try:
+            await slots.acquire()
+        except asyncio.CancelledError:  # cancelled while it waited its turn
+            self._fail(run_id, a.target, BUILD_STAGES[0], "cancelled by the operator while "
+                       "queued", cancelled=True)
+            raise
+        try:
             stage = BUILD_STAGES[0]
             WORKING.set(Working(run_id, a.target, stage))
             try:
-                executor = await self._executor(a.builder)
-                context = TargetStages(self, run_id, a, commit, executor)
+                context: TargetStages | ActionsStages
+                if a.builder.kind == "github-actions":
+                    context = self._actions_of(run_id, a)
+                else:
+                    context = TargetStages(self, run_id, a, commit,
+                                           await self._executor(a.builder))
                 for stage in BUILD_STAGES:
                     WORKING.set(Working(run_id, a.target, stage))
                     t0 = time.monotonic()
@@ -189,7 +217,52 @@ class BuildMatrix:
                 return TargetStatus.BUILDER_LOST if lost else TargetStatus.FAILED
             except asyncio.CancelledError:
                 self._fail(run_id, a.target, stage, "cancelled by the operator", cancelled=True)
+                await self._cancel_actions(a)
                 raise
+        finally:
+            slots.release()
+
+    async def _cancel_actions(self, a: Assignment) -> None:
+        """A workflow's run is cancelled with the last of its targets (GitHub cancels runs,
+        not jobs): one target cancelled alone stops being followed, the others go on."""
+        if a.builder.name not in self._actions:
+            return
+        self._cancelled.add(a.target)
+        if {t.target for t in self._assignments if t.builder == a.builder} <= self._cancelled:
+            with contextlib.suppress(ForgeError):
+                await self._actions[a.builder.name][0].cancel()
+
+    def _earlier_run(self, a: Assignment) -> int:
+        """A retry's: the workflow run the retried build followed for this target (0: none)."""
+        if not self._retry_of:
+            return 0
+        for event in self.journal.events(kinds=[BuildStage.KIND], run_id=self._retry_of):
+            stage = event.payload
+            if (event.step == a.target and isinstance(stage, BuildStage)
+                    and stage.stage == "sync" and (m := re.match(r"run (\d+) of", stage.detail))):
+                return int(m.group(1))
+        return 0
+
+    def _actions_of(self, run_id: str, a: Assignment) -> ActionsStages:
+        """A GitHub Actions target: its builder's run in this build, dispatched once."""
+        if self._api is None:
+            from cockpit.forge.github import GitHubForge, github_token
+
+            f = self.config.forge
+            try:
+                token = github_token()
+            except ForgeError as exc:
+                raise StageFailed(str(exc)) from None
+            self._api = ActionsApi(GitHubForge(f.api_url, f.repository or "", token))
+        name = a.builder.name
+        if name not in self._actions:
+            run = Dispatched(self._api, a, actions_values(self.config), self._earlier_run(a))
+            mine = [asset_name(self.config, t.target) for t in self._assignments
+                    if t.builder.name == name]
+            self._actions[name] = (run, asyncio.ensure_future(
+                run.start(mine, f"v{self.config.release.version}")))
+        run, started = self._actions[name]
+        return ActionsStages(self, run_id, a, lambda: started, run)
 
     def _fail(self, run_id: str, target: str, stage: str, message: str, *,
               lost: bool = False, cancelled: bool = False) -> None:

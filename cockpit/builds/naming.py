@@ -20,7 +20,13 @@ def os_arch(target: str) -> tuple[str, str]:
 
 
 def asset_name(config: Config, target: str) -> str:
+    """The target's asset: [build] artifact_name (with the archive's or Windows' extension),
+    or the name a GitHub Actions builder's workflow gives it (its `assets`, as it is)."""
     system, arch = os_arch(target)
+    named = next((b.assets[target] for b in config.builders if target in b.assets), None)
+    if named is not None:
+        return named.format(binary=config.build.binary, version=config.release.version,
+                            target=target, os=system, arch=arch)
     name = config.build.artifact_name.format(binary=config.build.binary,
                                              version=config.release.version, target=target,
                                              os=system, arch=arch)

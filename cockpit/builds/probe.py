@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from dataclasses import dataclass, field
 
+from cockpit.builds.actions_probe import probe_actions
+from cockpit.builds.probe_lines import BuilderReport, ProbeLine
 from cockpit.config import BuilderConfig, Config
 from cockpit.executors.local import LocalExecutor
 from cockpit.executors.ssh import BuilderError, SshBuilder
@@ -51,25 +52,9 @@ def _std_line(builder: str, target: str, ok: bool, output: list[str]) -> ProbeLi
                      "run the command by hand there")
 
 
-@dataclass
-class ProbeLine:
-    check: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-
-@dataclass
-class BuilderReport:
-    builder: str
-    lines: list[ProbeLine] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(line.ok for line in self.lines)
-
-
 async def probe_builder(config: Config, builder: BuilderConfig) -> BuilderReport:
+    if builder.kind == "github-actions":
+        return await probe_actions(config, builder)
     report = BuilderReport(builder.name)
     add = report.lines.append
     remote = builder.kind == "ssh"

@@ -439,6 +439,8 @@ class BuildProgress(Payload):
     compiled: int
     total: int | None = None
     crate: str = ""
+    unit: str = "compiled"
+    """What is counted: units cargo compiled, or a workflow job's steps ("steps")."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,6 +31,7 @@ class TargetState:
     compiled: int = 0
     total: int | None = None
     crate: str = ""
+    unit: str = "compiled"
     lost: bool = False
     cancelled: bool = False
     attempts: list[tuple[str, str, str]] = field(default_factory=list)
@@ -97,4 +98,4 @@ class BuildState:
                 target.cancelled = target.cancelled or payload.cancelled
             case ev.BuildProgress():
                 target.compiled, target.total = payload.compiled, payload.total
-                target.crate = payload.crate
+                target.crate, target.unit = payload.crate, payload.unit
