@@ -24,7 +24,11 @@ from cockpit.state.launch import LaunchState
 from cockpit.state.timeline import TimelineView
 from widgets.header import Header
 
-__all__ = ["Feed", "Header", "ModeScreen", "OutputWanted"]
+__all__ = ["SPECTATOR_FLUSH", "Feed", "Header", "ModeScreen", "OutputWanted"]
+
+SPECTATOR_FLUSH = 0.25
+"""Seconds between a spectator's log redraws (the controller's are quicker): four a second
+reads as live, and a machine with many watching keeps its CPU for the controller."""
 
 
 @dataclass(frozen=True)

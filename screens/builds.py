@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, Static
 
 from cockpit.journal.events import TargetStatus
 from cockpit.state.builds import BuildState
-from screens.base import Feed, ModeScreen, OutputWanted
+from screens.base import SPECTATOR_FLUSH, Feed, ModeScreen, OutputWanted
 from widgets.build_grid import BuildGrid, target_story
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
@@ -26,7 +26,8 @@ from widgets.search import matches
 MAX_PANES = 4
 RETRYABLE = frozenset({TargetStatus.FAILED, TargetStatus.BUILDER_LOST, TargetStatus.CANCELLED})
 FLUSH_INTERVAL = 0.1
-"""Seconds between log redraws: fast enough to read as live, slow enough to stay cheap."""
+"""Seconds between log redraws: fast enough to read as live, slow enough to stay cheap (a
+spectator's: SPECTATOR_FLUSH)."""
 LOG_TAIL = 300
 """Lines a pane draws per flush at most (a pane shows ~40); a poll reads no more."""
 
@@ -115,7 +116,7 @@ class BuildsScreen(ModeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#grid-box").border_title = "build matrix"
-        self.set_interval(FLUSH_INTERVAL, self._flush_logs)
+        self.set_interval(FLUSH_INTERVAL if self.can_act else SPECTATOR_FLUSH, self._flush_logs)
 
     def _flush_logs(self) -> None:
         """Every pane on the same tick: side by side logs cost one frame, not one each."""

@@ -16,7 +16,7 @@ from cockpit.config import Config
 from cockpit.runbook.model import Runbook
 from cockpit.state.gates import blocked_by, overridable
 from cockpit.state.timeline import ItemView, TimelineView
-from screens.base import Feed, ModeScreen, OutputWanted
+from screens.base import SPECTATOR_FLUSH, Feed, ModeScreen, OutputWanted
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 from widgets.item_detail import ItemDetail, render_item, row_help
@@ -99,7 +99,7 @@ class TimelineScreen(ModeScreen):
             yield TimelineTable(id="timeline")
             with Vertical(id="right"):
                 yield ItemDetail(id="detail")
-                yield LogPane(id="log")
+                yield LogPane(id="log", flush_interval=0.05 if self.can_act else SPECTATOR_FLUSH)
         yield SearchBox(placeholder="search items (any case; enter keeps it, escape clears)")
         yield CockpitFooter()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Sequence
@@ -21,14 +22,18 @@ def sessions_path(journal: Path) -> Path:
 
 
 NICE = 10
-"""How much lower the viewers' CPU priority is than the server's (and the controller's): on a
-busy machine the controller's keys and journal come first, the viewers take what is left."""
+"""Where the idle scheduling class is not to be had: how much lower the viewers' CPU priority
+is than the server's and the controller's."""
 
 
 def spectator_command(config_file: Path) -> list[str]:
-    """What each viewer runs: the spectator, in a process of its own, at a lower priority."""
-    return ["nice", "-n", str(NICE), sys.executable, "-m", "cockpit", "--config",
-            str(config_file), "--spectate"]
+    """What each viewer runs: the spectator, in a process of its own, scheduled to take only
+    the CPU nothing else wants (Linux's SCHED_IDLE, through util-linux's chrt; else nice):
+    on a busy machine the controller's keys and journal come first, always."""
+    lower = (["chrt", "--idle", "0"] if sys.platform == "linux" and shutil.which("chrt")
+             else ["nice", "-n", str(NICE)])
+    return [*lower, sys.executable, "-m", "cockpit", "--config", str(config_file),
+            "--spectate"]
 
 
 def spectator_env(name: str, via: str, extra: dict[str, str] | None = None) -> dict[str, str]:
