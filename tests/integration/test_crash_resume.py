@@ -296,6 +296,15 @@ run = "git switch -q -c after-the-crash"
 '''
 
 
+def locked_playbook(config: Config, tmp_path: Path) -> Path:
+    """The playbooks folder with LOCKED, named in the config."""
+    folder = tmp_path / "pb"
+    folder.mkdir()
+    (folder / "locked.toml").write_text(LOCKED)
+    config.source.write_text(f'playbooks = "{folder}"\n' + config.source.read_text())
+    return folder
+
+
 def killed_holding_the_index_lock(config: Config, folder: Path) -> Path:
     """Run the playbook headless and SIGKILL it and everything at work in the repository (its
     git too, as a power cut would: a git that is told to stop removes its lock) while git
@@ -305,7 +314,7 @@ def killed_holding_the_index_lock(config: Config, folder: Path) -> Path:
          str(config.source)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     lock = config.repo / ".git" / "index.lock"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine starts a cockpit slowly
     while not lock.exists():
         assert time.monotonic() < deadline and proc.poll() is None, "git never took its lock"
         time.sleep(0.05)
@@ -323,10 +332,7 @@ def test_a_git_killed_holding_the_index_lock_does_not_stop_the_resumed_run(
         config: Config, clock: FrozenClock, tmp_path: Path) -> None:
     import asyncio
 
-    folder = tmp_path / "pb"
-    folder.mkdir()
-    (folder / "locked.toml").write_text(LOCKED)
-    config.source.write_text(f'playbooks = "{folder}"\n' + config.source.read_text())
+    folder = locked_playbook(config, tmp_path)
     lock = killed_holding_the_index_lock(config, folder)
     assert lock.exists()  # what the dead git left: git switch would refuse
 
@@ -348,10 +354,7 @@ def test_a_lock_a_live_git_holds_is_not_taken_from_it(
         config: Config, clock: FrozenClock, tmp_path: Path) -> None:
     import asyncio
 
-    folder = tmp_path / "pb"
-    folder.mkdir()
-    (folder / "locked.toml").write_text(LOCKED)
-    config.source.write_text(f'playbooks = "{folder}"\n' + config.source.read_text())
+    folder = locked_playbook(config, tmp_path)
     lock = killed_holding_the_index_lock(config, folder)
     lock.unlink()
     (config.repo / "Cargo.toml").write_text((config.repo / "Cargo.toml").read_text() + "# edit\n")
@@ -360,7 +363,7 @@ def test_a_lock_a_live_git_holds_is_not_taken_from_it(
         cwd=config.repo, env={**os.environ, "GIT_EDITOR": "sleep 60;:"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not lock.exists():
             assert time.monotonic() < deadline, "the teammate's git never took its lock"
             time.sleep(0.05)
