@@ -67,6 +67,9 @@ from typing import Any
 HERE = Path(__file__).resolve()
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE.parent))
+from navigation import drain  # noqa: E402  (a repaint read to its end, as navigation.py does)
+
 COLUMNS, LINES = 160, 48
 QUIET = 0.08
 """Seconds without output that end a repaint burst."""
@@ -144,24 +147,6 @@ def spawn(argv: list[str], cols: int = COLUMNS, rows: int = LINES) -> tuple[int,
             os._exit(127)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     return pid, fd
-
-
-def drain(fd: int, quiet: float, limit: float) -> float | None:
-    """Read until `quiet` seconds pass without output (or `limit` in all); return when the
-    last byte came, None if none did."""
-    last = None
-    deadline = time.perf_counter() + limit
-    while time.perf_counter() < deadline:
-        ready, _, _ = select.select([fd], [], [], quiet)
-        if not ready:
-            break
-        try:
-            if not os.read(fd, 1 << 16):
-                break
-        except OSError:
-            break
-        last = time.perf_counter()
-    return last
 
 
 def idle(fd: int, seconds: float) -> None:
