@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from cockpit.clock import zone_label
+from cockpit.clock import local_time
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 
@@ -202,5 +202,4 @@ def _bad(message: str, fix: str) -> CockpitError:
 
 def label(at: datetime, tz: tzinfo, *, full: bool) -> str:
     """The moment shown, to the second, in the release's zone."""
-    shown = at.astimezone(tz).strftime("%a %d %b %H:%M:%S" if full else "%H:%M:%S")
-    return f"{shown} {zone_label(tz)}"
+    return local_time(at, tz, "%a %d %b %H:%M:%S" if full else "%H:%M:%S", zone=True)
