@@ -43,9 +43,10 @@ class BuilderConfig(BaseModel):
     """The branch or tag the dispatch runs on."""
     inputs: dict[str, str] = Field(default_factory=dict)
     """workflow_dispatch inputs, templated ({version}, {tag}, ...)."""
-    binaries: Literal["release-assets"] = "release-assets"
-    """Where the workflow leaves each target's binary: uploaded to the release (as caro's
-    release.yml does), with its `.sha256`."""
+    binaries: Literal["release-assets", "artifacts"] = "release-assets"
+    """Where the workflow leaves each target's binary: uploaded to the release with its
+    `.sha256` (as caro's release.yml does), or as the run's workflow artifact named like the
+    asset (a zip holding the file, and its `.sha256` if the workflow made one)."""
     assets: dict[str, str] = Field(default_factory=dict)
     """target -> the asset the workflow uploads for it (templated; default: [build]
     artifact_name)."""

@@ -17,10 +17,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import json
 import re
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +88,9 @@ class ActionsState:
     not_modified: int = 0
     """Conditional GETs of the jobs answered 304 (no rate budget spent)."""
     reruns: list[int] = field(default_factory=list)
+    artifacts: bool = False
+    """The workflow leaves each binary as a run's artifact (a zip), not on the release."""
+    run_artifacts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -177,6 +182,12 @@ class ActionsServer:
                             and r["head_branch"] == q.get("branch", ["?"])[0]]
                     return self.send(200, {"total_count": len(runs), "workflow_runs":
                                            sorted(runs, key=lambda r: -r["id"])})
+                if m := re.fullmatch(rf"{base}/actions/runs/(\d+)/artifacts", url.path):
+                    found = state.run_artifacts.get(int(m.group(1)), [])
+                    return self.send(200, {"total_count": len(found), "artifacts": found})
+                if m := re.fullmatch(rf"{base}/actions/artifacts/(\d+)/zip", url.path):
+                    return self.send(302, headers={
+                        "Location": f"{server.files_url}/_files/artifact-{m.group(1)}"})
                 if m := re.fullmatch(rf"{base}/actions/runs/(\d+)(/jobs|/cancel|"
                                      r"/rerun-failed-jobs)?", url.path):
                     run_id = int(m.group(1))
@@ -315,6 +326,19 @@ class ActionsServer:
         state = self.state
         tag = str(run["inputs"].get("tag", ""))
         name, data = state.binaries[target]
+        if state.artifacts:  # actions/upload-artifact: a zip of the file and its .sha256
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as archive:
+                archive.writestr(name, data)
+                archive.writestr(f"{name}.sha256",
+                                 f"{hashlib.sha256(data).hexdigest()}  {name}\n")
+            artifact_id = state.new_id()
+            state.files[f"artifact-{artifact_id}"] = buffer.getvalue()
+            state.run_artifacts.setdefault(run["id"], []).append({
+                "id": artifact_id, "name": name, "size_in_bytes": len(buffer.getvalue()),
+                "expired": False, "archive_download_url":
+                f"{self.url}/repos/{state.repository}/actions/artifacts/{artifact_id}/zip"})
+            return
         assets = state.releases.setdefault(tag, [])
         for asset_name, blob in ((name, data), (f"{name}.sha256", (
                 f"{hashlib.sha256(data).hexdigest()}  {name}\n").encode())):

@@ -22,6 +22,7 @@ import shlex
 import tarfile
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,7 +144,8 @@ class ActionsStages:
             if time.monotonic() > deadline:
                 raise StageFailed(f"run {self.run.run_id} took longer than {b.timeout_minutes:g}"
                                   " minutes: cancel it on the forge or raise timeout_minutes")
-            await asyncio.sleep(b.poll)
+            running = job is not None and job.status == "in_progress"
+            await asyncio.sleep(b.poll if running else b.poll * 3)  # a queue moves slowly
 
     def _job(self, jobs: list[Job]) -> Job | None:
         wanted = self.a.builder.jobs.get(self.a.target)
@@ -169,6 +171,8 @@ class ActionsStages:
         return f"job {job.name!r}: {len(job.steps)} steps ok"
 
     async def _fetch(self) -> None:
+        if self.a.builder.binaries == "artifacts" and not self.run.released:
+            return await self._fetch_artifact()
         assets = await self.run.api.release_assets(self.tag) or {}
         missing = [n for n in (self.asset, f"{self.asset}.sha256") if n not in assets]
         if missing:
@@ -177,6 +181,28 @@ class ActionsStages:
                               f"assets = {{ \"{self.a.target}\" = \"NAME\" }}")
         self.data = await self.run.api.download(assets[self.asset])
         self.sums = (await self.run.api.download(assets[f"{self.asset}.sha256"])).decode()
+
+    async def _fetch_artifact(self) -> None:
+        """The run's artifact named like the asset: the file in its zip, and the workflow's
+        `.sha256` beside it (else one made here, the zip's own checks having held)."""
+        found = await self.run.api.artifacts(self.run.run_id)
+        if self.asset not in found:
+            raise StageFailed(f"run {self.run.run_id} has no artifact {self.asset} (it has: "
+                              f"{', '.join(sorted(found)) or 'none'}): name the workflow's "
+                              f"upload-artifact {self.asset}, or set the builder's assets")
+        try:
+            with zipfile.ZipFile(io.BytesIO(await self.run.api.artifact_zip(
+                    found[self.asset]))) as archive:
+                names = {Path(n).name: n for n in archive.namelist()}
+                inside = names.get(self.asset) or names.get(self.config.build.binary)
+                if inside is None:
+                    raise StageFailed(f"artifact {self.asset} holds no {self.asset}")
+                self.data = archive.read(inside)
+                sums = names.get(f"{self.asset}.sha256")
+                self.sums = (archive.read(sums).decode() if sums else
+                             f"{hashlib.sha256(self.data).hexdigest()}  {self.asset}\n")
+        except zipfile.BadZipFile as exc:
+            raise StageFailed(f"artifact {self.asset} is not a zip: {exc}") from None
 
     async def stage_size(self) -> str:
         try:

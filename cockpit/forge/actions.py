@@ -150,6 +150,19 @@ class ActionsApi:
                                         headers={"Accept": "application/octet-stream"})
         return bytes(response.content)
 
+    async def artifacts(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """The run's workflow artifacts by name (expired ones left out)."""
+        response = await self._retrying("GET", f"/actions/runs/{run_id}/artifacts",
+                                        params={"per_page": 100})
+        return {str(a["name"]): a for a in response.json().get("artifacts", [])
+                if not a.get("expired")}
+
+    async def artifact_zip(self, artifact: dict[str, Any]) -> bytes:
+        """An artifact as the zip GitHub makes of it (a redirect to where it lies)."""
+        response = await self._retrying("GET", str(artifact["archive_download_url"]),
+                                        follow_redirects=True)
+        return bytes(response.content)
+
 
 def _by(run: dict[str, Any], actor: str) -> bool:
     who = run.get("triggering_actor") or run.get("actor") or {}

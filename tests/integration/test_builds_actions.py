@@ -281,3 +281,19 @@ async def test_linux_on_an_openssh_builder_and_macos_windows_on_actions_in_one_b
         digest, name = line.split()
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
     assert len((dist / "SHA256SUMS").read_text().splitlines()) == 4
+
+
+async def test_binaries_from_the_runs_artifacts(
+        config: Config, journal: Journal, actions: ActionsServer) -> None:
+    config = on_actions(config, actions, local=False)
+    config.source.write_text(config.source.read_text().replace(
+        "poll = 0.05", 'poll = 0.05\nbinaries = "artifacts"'))
+    config = load_config(config.source)
+    actions.state.artifacts = True
+    await BuildMatrix(config, journal).run(assign(config))
+    state = built(journal)
+    assert {t: s.status for t, s in state.targets.items()} == dict.fromkeys(ON_ACTIONS, "ok")
+    assert not actions.state.releases  # nothing on the release: the artifacts were the source
+    for target, (name, data) in actions.state.binaries.items():
+        assert (config.release_dist / name).read_bytes() == data
+        assert state.targets[target].stages["checksum"].state == "ok"
