@@ -70,6 +70,11 @@ def watching(journal: Path) -> list[Viewer]:
             pid = int(data["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if entry.name.startswith(host) and _alive(pid):
+        if not entry.name.startswith(host):
+            continue
+        if _alive(pid):
             found.append(Viewer(pid, str(data.get("name", "?")), str(data.get("via", "?"))))
+        else:  # a spectator killed outright: its file goes (a later pid may take its number)
+            with contextlib.suppress(OSError):
+                entry.unlink()
     return found

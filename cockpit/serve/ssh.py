@@ -116,6 +116,9 @@ class Relay:
             child = await asyncio.create_subprocess_exec(
                 *self.command, stdin=slave, stdout=slave, stderr=slave, env=env,
                 start_new_session=True, preexec_fn=_take_terminal)
+        except BaseException:
+            os.close(master)
+            raise
         finally:
             os.close(slave)
         self.live.add(child)
@@ -153,6 +156,17 @@ def _take_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
+async def _write_all(fd: int, data: bytes) -> None:
+    """All of `data` to the terminal, which the reader made non-blocking (a paste into a busy
+    spectator fills its buffer: wait, never drop keys)."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            await asyncio.sleep(0.01)
+
+
 async def _pump(process: asyncssh.SSHServerProcess[bytes], master: int,
                 child: asyncio.subprocess.Process) -> None:
     """Relay until the teammate leaves (EOF, ctrl-c) or the spectator exits."""
@@ -175,7 +189,7 @@ async def _pump(process: asyncssh.SSHServerProcess[bytes], master: int,
                 continue
             if not data or CTRL_C in data:
                 return
-            os.write(master, data)
+            await _write_all(master, data)
 
     tasks = [asyncio.create_task(t) for t in (out(), into(), child.wait())]
     try:

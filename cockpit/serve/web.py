@@ -78,7 +78,11 @@ class SpectatorWeb(Server):
     async def guard(self, request: web.Request,
                     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
                     ) -> web.StreamResponse:
-        """Every route: the token (query or cookie), or 403."""
+        """Every route: the token (query or cookie), or 403; and the websocket only for our
+        own page (another site's page in the operator's browser may not open it)."""
+        origin = request.headers.get("Origin")
+        if origin is not None and origin.split("://", 1)[-1] != request.host:
+            raise web.HTTPForbidden(text="403: this cockpit is shown only by its own page")
         if self.token is not None:
             given = request.query.get("token") or request.cookies.get(COOKIE) or ""
             if not hmac.compare_digest(given.encode(), self.token.encode()):
@@ -129,8 +133,8 @@ class SpectatorWeb(Server):
             self.say(sessions.record(self.journal, "arrived", name=name, via="web", peer=peer,
                                      pid=pid))
             await self._process_messages(websocket, service)
-        except (asyncio.CancelledError, ConnectionError):
-            pass
+        except ConnectionError:
+            pass  # the page went: the finally stops its spectator
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(service.stop(), STOP_GRACE)

@@ -153,3 +153,15 @@ def test_a_teammate_watches_in_chromium_and_cannot_change_anything(
     finally:
         server.stop()
     time.sleep(0.1)
+
+
+def test_another_sites_page_cannot_open_the_websocket(config: Config, journal: Journal,
+                                                        tmp_path: Path) -> None:
+    server = WebServer(config, tmp_path / "web.out")
+    try:
+        foreign = httpx.get(server.base + "/ws", headers={"Origin": "http://evil.example"})
+        assert foreign.status_code == 403
+        own = httpx.get(server.base + "/", headers={"Origin": server.base})
+        assert own.status_code == 200
+    finally:
+        server.stop()
