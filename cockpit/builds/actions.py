@@ -238,7 +238,12 @@ class ActionsStages:
             proc = await asyncio.create_subprocess_shell(
                 f"{runner + ' ' if runner else ''}{shlex.quote(str(path))} --version",
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-            out, _ = await asyncio.wait_for(proc.communicate(), 60)
+            try:
+                out, _ = await asyncio.wait_for(proc.communicate(), 60)
+            except TimeoutError:
+                proc.kill()  # a binary that hangs on --version: stopped, and said
+                await proc.wait()
+                raise StageFailed("smoke test: `--version` did not end within 60 s") from None
         said = out.decode(errors="replace").strip()
         self.say(said)
         if proc.returncode != 0 or self.config.release.version not in said:

@@ -8,6 +8,7 @@ is retried with backoff, up to a limit, then raised as retryable.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,30 +48,25 @@ class ActionsApi:
     """Retries so far (for what the builder says)."""
 
     async def _retrying(self, method: str, path: str, **kwargs: Any) -> Any:
+        return await self._retry(lambda: self.forge._call(method, path, **kwargs))
+
+    async def _json(self, path: str) -> Any:
+        """A conditional GET (an unchanged answer, 304, costs no rate budget), retried."""
+        return await self._retry(lambda: self.forge._get_json(path))
+
+    async def _retry(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """`call` again after a 5xx, a lost connection or a secondary rate limit, with
+        backoff (a secondary limit: at least as long as it asks), up to TRIES calls."""
         wait = self.backoff
         for attempt in range(TRIES):
             try:
-                return await self.forge._call(method, path, **kwargs)
+                return await call()
             except ForgeError as exc:
                 secondary = "secondary rate limit" in str(exc).lower()
                 if not (exc.retryable or secondary) or attempt == TRIES - 1:
                     raise
                 self.retries += 1
                 await asyncio.sleep(max(wait, exc.retry_after or 0) if secondary else wait)
-                wait *= 2
-        raise AssertionError("unreachable")
-
-    async def _json(self, path: str) -> Any:
-        """A conditional GET (an unchanged answer, 304, costs no rate budget), retried."""
-        wait = self.backoff
-        for attempt in range(TRIES):
-            try:
-                return await self.forge._get_json(path)
-            except ForgeError as exc:
-                if not exc.retryable or attempt == TRIES - 1:
-                    raise
-                self.retries += 1
-                await asyncio.sleep(wait)
                 wait *= 2
         raise AssertionError("unreachable")
 
