@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from cockpit.journal.events import TargetStatus
-from cockpit.state.builds import BuildState
+from cockpit.state.builds import BuildState, TargetState
 from screens.base import SPECTATOR_FLUSH, Feed, ModeScreen, OutputWanted
 from widgets.build_grid import BuildGrid, target_story
 from widgets.footer import CockpitFooter
@@ -53,6 +53,8 @@ class BuildsScreen(ModeScreen):
                 tooltip="Stop the selected target's build; nothing is left running on its builder"),
         Binding("X", "cancel_all", "Cancel all", id="cancel-build",
                 tooltip="Stop every running build of the matrix"),
+        Binding("l", "job_log", "Job log", id="fetch-job-log",
+                tooltip="Fetch the selected GitHub Actions target's job log from the forge now"),
         Binding("s", "split", "Split logs", id="split-logs",
                 tooltip="Show up to four targets' logs side by side, or just the selected one"),
         Binding("slash", "filter", "Filter", id="filter-logs",
@@ -69,6 +71,11 @@ class BuildsScreen(ModeScreen):
 
     class CancelRequested(Message):
         def __init__(self, target: str | None) -> None:
+            super().__init__()
+            self.target = target
+
+    class JobLogRequested(Message):
+        def __init__(self, target: TargetState) -> None:
             super().__init__()
             self.target = target
 
@@ -176,7 +183,7 @@ class BuildsScreen(ModeScreen):
     def _refresh_bindings_if_changed(self) -> None:
         """The footer is costly to rebuild: only when an action's availability changed."""
         key = tuple(self.check_action(a, ()) for a in ("build", "retry", "retry_elsewhere",
-                                                        "cancel", "cancel_all"))
+                                                        "cancel", "cancel_all", "job_log"))
         if key != self._bindings_key:
             self._bindings_key = key
             self.refresh_bindings()
@@ -244,7 +251,7 @@ class BuildsScreen(ModeScreen):
     # actions --------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        acting = {"build", "retry", "retry_elsewhere", "cancel", "cancel_all"}
+        acting = {"build", "retry", "retry_elsewhere", "cancel", "cancel_all", "job_log"}
         if action not in acting:
             return True
         if isinstance(self.focused, Input):
@@ -256,6 +263,9 @@ class BuildsScreen(ModeScreen):
         target_running = running and bool(self.state and target in self.state.targets and
                                           self.state.targets[target].status in {TargetStatus.RUNNING,
                                                                                 TargetStatus.QUEUED})
+        if action == "job_log":  # only where a workflow run built it
+            return True if (self.state and target in self.state.targets and
+                            self.state.targets[target].workflow_run) else None
         if action in {"retry", "retry_elsewhere"}:  # pressed when it cannot: say why
             return True if target is not None and self.state is not None else None
         applicable = {"build": not running, "cancel": target_running, "cancel_all": running}
@@ -295,6 +305,11 @@ class BuildsScreen(ModeScreen):
     def action_cancel_all(self) -> None:
         if self.can_act:
             self.post_message(self.CancelRequested(None))
+
+    def action_job_log(self) -> None:
+        target = self.query_one(BuildGrid).selected_target
+        if self.can_act and self.state is not None and target in self.state.targets:
+            self.post_message(self.JobLogRequested(self.state.targets[target]))
 
     def action_split(self) -> None:
         if self.state is None or len(self.state.targets) < 2:

@@ -91,6 +91,8 @@ class ActionsState:
     artifacts: bool = False
     """The workflow leaves each binary as a run's artifact (a zip), not on the release."""
     run_artifacts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    remaining: int = 4999
+    """What X-RateLimit-Remaining says (the token's hourly budget left)."""
     next_id: int = 1000
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -128,7 +130,7 @@ class ActionsServer:
                 self.send_header("Content-Type", "application/octet-stream" if raw is not None
                                  else "application/json")
                 self.send_header("Content-Length", str(len(data)))
-                self.send_header("X-RateLimit-Remaining", "4999")
+                self.send_header("X-RateLimit-Remaining", str(state.remaining))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
@@ -142,7 +144,10 @@ class ActionsServer:
                     if "Authorization" in self.headers:
                         return self.send(400, {"message": "the token went to the file host"})
                     name = url.path.removeprefix("/_files/")
-                    return self.send(200, raw=state.files.get(name, b""))
+                    if name not in state.files:  # a log not written yet (the job runs)
+                        return self.send(404, raw=b"<Error><Code>BlobNotFound</Code><Message>"
+                                         b"The specified blob does not exist.</Message></Error>")
+                    return self.send(200, raw=state.files[name])
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     return self.send(401, {"message": "Bad credentials"})
                 if state.faults:

@@ -23,11 +23,10 @@ from textual.worker import Worker
 if TYPE_CHECKING:
     from cockpit.app.flows import Flows
     from cockpit.engine.engine import Engine
-    from screens.builds import BuildsScreen
 
 import cockpit
 from cockpit.app.asking import Asking, confirm_quit
-from cockpit.app.building import Building
+from cockpit.app.building import Building, BuildsHost
 from cockpit.app.crash import Faults, PlainLastWords
 from cockpit.app.feeding import Feeder
 from cockpit.app.incidents import IncidentHost
@@ -53,7 +52,7 @@ POLL_SECONDS = 0.2
 T = TypeVar("T")
 
 
-class CockpitApp(PaletteHost, PlainLastWords, IncidentHost):
+class CockpitApp(PaletteHost, PlainLastWords, IncidentHost, BuildsHost):
     TITLE = "Launch Cockpit"
     COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS = BINDINGS
@@ -217,12 +216,6 @@ class CockpitApp(PaletteHost, PlainLastWords, IncidentHost):
         if self._flows is not None:
             view = self.timeline.selected()
             self._flows.ask_cancel(view.item.playbook if view is not None else None)
-
-    def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
-        self.build_control.request(message.targets, message.builder, message.retry_of)
-
-    def on_builds_screen_cancel_requested(self, message: BuildsScreen.CancelRequested) -> None:
-        self.build_control.cancel(message.target)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.faults.worker_changed(event)  # a failed worker: said once, the cockpit goes on

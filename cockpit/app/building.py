@@ -15,9 +15,11 @@ from cockpit.builds.plan import Assignment, assign
 from cockpit.errors import CockpitError
 from cockpit.journal.events import BuildStatus
 from cockpit.loopthread import LoopThread
+from cockpit.state.builds import TargetState
 
 if TYPE_CHECKING:
     from cockpit.builds.matrix import BuildMatrix
+    from screens.builds import BuildsScreen
 
 T = TypeVar("T")
 
@@ -103,6 +105,36 @@ class Building:
         self._worker.cancel()
         self.app.notify("cancelling the build: stopping every process on every builder")
 
+    def job_log(self, target: TargetState) -> None:
+        """Fetch a GitHub Actions target's job log now (on the build thread: the network)."""
+        from cockpit.builds.actions_log import Followed, fetch_job_log
+
+        followed = Followed(target.target, target.builder, target.run_id, target.workflow_run,
+                            target.job)
+
+        async def fetch() -> None:
+            self.app.notify(f"fetching the job log of {target.target}…", timeout=3)
+            said = await self.off_loop(fetch_job_log(self.app.config, self.app.journal, followed))
+            self.app.poll_journal()
+            self.app.notify(said, title="job log", timeout=8)
+
+        self.app.run_worker(fetch(), group="job-log", exit_on_error=False)
+
     def hang_up(self) -> None:
         if self._worker is not None:
             self._worker.cancel()
+
+
+class BuildsHost(Host):
+    """Mixed into the app: what builds mode asks for."""
+
+    build_control: Building
+
+    def on_builds_screen_build_requested(self, message: BuildsScreen.BuildRequested) -> None:
+        self.build_control.request(message.targets, message.builder, message.retry_of)
+
+    def on_builds_screen_cancel_requested(self, message: BuildsScreen.CancelRequested) -> None:
+        self.build_control.cancel(message.target)
+
+    def on_builds_screen_job_log_requested(self, message: BuildsScreen.JobLogRequested) -> None:
+        self.build_control.job_log(message.target)

@@ -24,60 +24,23 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from cockpit.builds.actions_log import job_for
+from cockpit.builds.actions_run import Dispatched
 from cockpit.builds.naming import asset_name
 from cockpit.builds.plan import Assignment
 from cockpit.builds.stages import Matrix, StageFailed
 from cockpit.executors.ssh import BuilderError
 from cockpit.executors.toolchain import host_triple
-from cockpit.forge.actions import ActionsApi, Job
+from cockpit.forge.actions import Job
 from cockpit.forge.model import ForgeError
 from cockpit.journal.events import BuildProgress, Output
 
-
-class Dispatched:
-    """One builder's run in one build (its targets share it)."""
-
-    def __init__(self, api: ActionsApi, a: Assignment, values: dict[str, str],
-                 earlier: int = 0) -> None:
-        self.api, self.builder, self.values = api, a.builder, values
-        self.earlier = earlier
-        """A retry's: the run whose failed jobs are run again (0: dispatch afresh)."""
-        self.run_id = 0
-        self.url = ""
-        self.released = False
-        """The version was released already: nothing dispatched."""
-
-    async def start(self, assets: list[str], tag: str) -> str:
-        b = self.builder
-        assert b.workflow is not None
-        present = await self.api.release_assets(tag) or {}
-        if all(name in present and f"{name}.sha256" in present for name in assets):
-            self.released = True
-            return f"{tag} is released with every asset: fetched, not dispatched again"
-        if self.earlier and (await self.api.run(self.earlier)).get("conclusion") in {
-                "failure", "cancelled", "timed_out"}:
-            await self.api.rerun_failed(self.earlier)
-            self.run_id = self.earlier
-            self.url = str((await self.api.run(self.earlier)).get("html_url", ""))
-            return f"run {self.run_id} of {b.workflow}: its failed jobs run again"
-        actor = await self.api.login()
-        before = {int(r["id"]) for r in await self.api.runs(b.workflow, b.ref)}
-        since = datetime.now(UTC)
-        inputs = {k: v.format(**self.values) for k, v in b.inputs.items()}
-        await self.api.dispatch(b.workflow, b.ref, inputs)
-        run = await self.api.find_run(b.workflow, b.ref, before, actor, since, poll=b.poll,
-                                      timeout=max(60.0, b.poll * 12))
-        self.run_id, self.url = int(run["id"]), str(run.get("html_url", ""))
-        shown = ", ".join(f"{k}={v}" for k, v in inputs.items())
-        return f"run {self.run_id} of {b.workflow} on {b.ref}" + (f" ({shown})" if shown else "")
-
-    async def cancel(self) -> None:
-        if self.run_id:
-            await self.api.cancel(self.run_id)
+LOW_BUDGET = 50
+"""Requests left to the token below which a run is looked at once a minute (the metrics stop
+at 100: `metrics.poller.FORGE_RESERVE`; what is left goes to the publish)."""
+LOW_BUDGET_POLL = 60.0
 
 
 class ActionsStages:
@@ -90,6 +53,9 @@ class ActionsStages:
         self.asset = asset_name(self.config, a.target)
         self.tag = f"v{self.config.release.version}"
         self.data = b""
+        self.low = False
+        """The rate budget's being low was said (once)."""
+        self.digest = ""
         self.binary = b""
 
     def say(self, *lines: str) -> None:
@@ -121,8 +87,8 @@ class ActionsStages:
             return "built by an earlier run (the release has its assets)"
         b = self.a.builder
         deadline = time.monotonic() + b.timeout_minutes * 60
-        shown = 0
-        self.m.log(BuildProgress(compiled=0, unit="steps"), self.run_id, self.a.target)
+        shown, found = 0, 0
+        self._progress(0)
         while True:
             try:
                 job = self._job(await self.run.api.jobs(self.run.run_id))
@@ -134,24 +100,38 @@ class ActionsStages:
                     took = f" ({step.seconds:.0f}s)" if step.seconds is not None else ""
                     mark = "✓" if step.conclusion in {"success", "skipped"} else "✗"
                     self.say(f"{mark} {step.name}{took}: {step.conclusion}")
-                if len(done) > shown:
-                    shown = len(done)
-                    self.m.log(BuildProgress(compiled=shown, total=len(job.steps),
-                                             crate=done[-1].name, unit="steps"),
-                               self.run_id, self.a.target)
+                if len(done) > shown or job.id != found:  # the job's id kept: `l` fetches its log
+                    shown, found = len(done), job.id
+                    self._progress(shown, job, done[-1].name if done else "")
                 if job.status == "completed":
                     return await self._ended(job)
             if time.monotonic() > deadline:
                 raise StageFailed(f"run {self.run.run_id} took longer than {b.timeout_minutes:g}"
                                   " minutes: cancel it on the forge or raise timeout_minutes")
-            running = job is not None and job.status == "in_progress"
-            await asyncio.sleep(b.poll if running else b.poll * 3)  # a queue moves slowly
+            await asyncio.sleep(self._pace(job is not None and job.status == "in_progress"))
+
+    def _pace(self, running: bool) -> float:
+        """Seconds to the next look: the builder's poll while the job runs, a third as often
+        while it waits (a queue moves slowly), once a minute while the token's budget, shared
+        with the metrics and the publish, is low."""
+        wait = self.a.builder.poll if running else self.a.builder.poll * 3
+        left = self.run.api.forge.budget.remaining
+        if left is None or left >= LOW_BUDGET:
+            return wait
+        if not self.low:
+            self.low = True
+            self.say(f"the forge's rate budget is down to {left} requests: looking at the run "
+                     "once a minute until it resets, to leave the rest to the publish")
+        return max(wait, LOW_BUDGET_POLL)
+
+    def _progress(self, steps: int, job: Job | None = None, last: str = "") -> None:
+        self.m.log(BuildProgress(compiled=steps, total=len(job.steps) if job else None,
+                                 crate=last, unit="steps", workflow_run=self.run.run_id,
+                                 job=job.id if job else 0), self.run_id, self.a.target)
 
     def _job(self, jobs: list[Job]) -> Job | None:
-        wanted = self.a.builder.jobs.get(self.a.target)
-        for job in jobs:
-            if (job.name == wanted) if wanted else (self.a.target in job.name):
-                return job
+        if (job := job_for(jobs, self.a.builder, self.a.target)) is not None:
+            return job
         if jobs and all(j.status == "completed" for j in jobs):
             raise StageFailed(f"run {self.run.run_id} has no job for {self.a.target} (jobs: "
                               f"{', '.join(j.name for j in jobs)}): name it in the builder's "
@@ -190,26 +170,36 @@ class ActionsStages:
             raise StageFailed(f"run {self.run.run_id} has no artifact {self.asset} (it has: "
                               f"{', '.join(sorted(found)) or 'none'}): name the workflow's "
                               f"upload-artifact {self.asset}, or set the builder's assets")
+        zipped = await self.run.api.artifact_zip(found[self.asset])
+        self.data, sums = await asyncio.to_thread(self._unzip, zipped)  # off the build's loop
+        self.sums = sums or f"{self._digest()}  {self.asset}\n"
+
+    def _unzip(self, zipped: bytes) -> tuple[bytes, str]:
+        """The asset in the artifact's zip, and the workflow's `.sha256` beside it ("": none)."""
         try:
-            with zipfile.ZipFile(io.BytesIO(await self.run.api.artifact_zip(
-                    found[self.asset]))) as archive:
+            with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
                 names = {Path(n).name: n for n in archive.namelist()}
                 inside = names.get(self.asset) or names.get(self.config.build.binary)
                 if inside is None:
                     raise StageFailed(f"artifact {self.asset} holds no {self.asset}")
-                self.data = archive.read(inside)
                 sums = names.get(f"{self.asset}.sha256")
-                self.sums = (archive.read(sums).decode() if sums else
-                             f"{hashlib.sha256(self.data).hexdigest()}  {self.asset}\n")
+                return archive.read(inside), archive.read(sums).decode() if sums else ""
         except zipfile.BadZipFile as exc:
             raise StageFailed(f"artifact {self.asset} is not a zip: {exc}") from None
+
+    def _digest(self) -> str:
+        """The fetched asset's SHA-256, computed once."""
+        if not self.digest:
+            self.digest = hashlib.sha256(self.data).hexdigest()
+        return self.digest
 
     async def stage_size(self) -> str:
         try:
             await self._fetch()
         except ForgeError as exc:
             raise self._failed(f"fetching {self.asset}", exc) from None
-        self.binary = self._binary()
+        self.binary = await asyncio.to_thread(self._binary)
+        await asyncio.to_thread(self._digest)
         size_mb = len(self.binary) / 1_000_000
         budget = self.config.build.max_size_mb
         if size_mb > budget:
@@ -255,7 +245,7 @@ class ActionsStages:
         return f"{self.asset} (packaged by the workflow)"
 
     async def stage_checksum(self) -> str:
-        actual = hashlib.sha256(self.data).hexdigest()
+        actual = self._digest()
         expected = self.sums.split()
         if expected[:1] != [actual]:
             raise StageFailed(f"checksum mismatch for {self.asset}: the workflow's .sha256 says "
@@ -267,12 +257,6 @@ class ActionsStages:
         dist.mkdir(parents=True, exist_ok=True)
         (dist / self.asset).write_bytes(self.data)
         (dist / f"{self.asset}.sha256").write_text(
-            f"{hashlib.sha256(self.data).hexdigest()}  {self.asset}\n")
+            f"{self._digest()}  {self.asset}\n")
         where = f" from run {self.run.run_id}" if self.run.run_id else f" from {self.tag}"
         return f"verified {self.asset}{where}"
-
-
-def values(config: Any) -> dict[str, str]:
-    """What a dispatch's inputs may name."""
-    return {"version": config.release.version, "tag": f"v{config.release.version}",
-            "name": config.release.name}

@@ -45,6 +45,27 @@ def dispatch_inputs(workflow: str) -> set[str] | None:
             and (m := re.match(r"^\s*([A-Za-z_][\w-]*)\s*:", ln))}
 
 
+def job_line(builder: BuilderConfig, workflow: str, jobs: list[str] | None, run: int,
+             at: tuple[str | int, ...]) -> ProbeLine:
+    """Whether every target has a job: among the jobs of the workflow's latest dispatched run
+    (as GitHub names them), else, with no run yet, in the workflow's text (a matrix lists the
+    triples; a job named in `jobs` is then taken on trust)."""
+    if jobs is not None:
+        missing = [t for t in builder.targets if not any(
+            (name == builder.jobs[t]) if t in builder.jobs else (t in name) for name in jobs)]
+        seen = f"the jobs of run {run}: {', '.join(jobs) or 'none'}"
+    else:
+        missing = [t for t in builder.targets if t not in builder.jobs and t not in workflow]
+        seen = f"the text of {builder.workflow} (no run of it yet)"
+    named = [t for t in missing if t in builder.jobs]
+    return ProbeLine(
+        "a job per target", not missing,
+        f"no job for {', '.join(missing)} in {seen}" if missing else f"each has one ({seen})",
+        f"add {', '.join(missing)} to {builder.workflow}'s matrix, or name each target's job "
+        f'in the builder\'s jobs = {{ "{missing[0]}" = "JOB NAME" }}' if missing else "",
+        (*at, "jobs", named[0]) if named else (*at, "targets"))
+
+
 async def probe_actions(config: Config, builder: BuilderConfig) -> BuilderReport:
     from cockpit.forge.actions import ActionsApi
     from cockpit.forge.github import GitHubForge, github_token
@@ -52,6 +73,7 @@ async def probe_actions(config: Config, builder: BuilderConfig) -> BuilderReport
     report = BuilderReport(builder.name)
     add = report.lines.append
     f = config.forge
+    at = ("builders", config.builders.index(builder))
     try:
         token = github_token()
     except ForgeError as exc:
@@ -65,11 +87,13 @@ async def probe_actions(config: Config, builder: BuilderConfig) -> BuilderReport
         push = bool(info.get("permissions", {}).get("push"))
         add(ProbeLine("token may dispatch", push, f"{forge.repository}: "
                       + ("push" if push else "no push permission"),
-                      "a token with actions:write and contents:write on the repository"))
+                      "a token with actions:write and contents:write on the repository",
+                      ("forge", "repository")))
         workflow = (await api._retrying("GET", f"/actions/workflows/{wf}")).json()
         active = workflow.get("state") == "active"
         add(ProbeLine("workflow", active, f"{workflow.get('path')} ({workflow.get('state')})",
-                      f"enable {builder.workflow} in the repository's Actions settings"))
+                      f"enable {builder.workflow} in the repository's Actions settings",
+                      (*at, "workflow")))
         await api._retrying("GET", f"/branches/{quote(builder.ref, safe='')}")
         add(ProbeLine("ref", True, builder.ref))
         text = base64.b64decode((await api._retrying(
@@ -82,13 +106,19 @@ async def probe_actions(config: Config, builder: BuilderConfig) -> BuilderReport
                       f"inputs {', '.join(sorted(declared)) or 'none'}" + (
                           f"; not declared: {', '.join(missing)}" if missing else ""),
                       f"add workflow_dispatch with inputs {', '.join(sorted(builder.inputs))} "
-                      f"to {builder.workflow}, or change the builder's inputs"))
+                      f"to {builder.workflow}, or change the builder's inputs",
+                      (*at, "inputs", *missing[:1])))
+        runs = await api.runs(builder.workflow or "", builder.ref)
+        names = [j.name for j in await api.jobs(int(runs[0]["id"]))] if runs else None
+        add(job_line(builder, text, names, int(runs[0]["id"]) if runs else 0, at))
     except ForgeError as exc:
         message = str(exc.problems[0].message)
         what = ("ref" if "/branches/" in message else "workflow" if "/actions/" in message
                 else "workflow_dispatch" if "/contents/" in message else "repository")
+        key = {"ref": "ref", "workflow": "workflow", "workflow_dispatch": "inputs"}.get(what)
         add(ProbeLine(what, False, message, f"check [forge] repository, the builder's "
-                      f"workflow ({builder.workflow}) and ref ({builder.ref})"))
+                      f"workflow ({builder.workflow}) and ref ({builder.ref})",
+                      (*at, key) if key else ("forge", "repository")))
     finally:
         await forge.close()
     return report

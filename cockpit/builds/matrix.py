@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 import tomllib
 import uuid
@@ -23,10 +22,11 @@ from pathlib import Path
 from typing import IO
 
 from cockpit import gitrepo
-from cockpit.builds.actions import ActionsStages, Dispatched
-from cockpit.builds.actions import values as actions_values
+from cockpit.builds.actions import ActionsStages
+from cockpit.builds.actions_run import Dispatched
+from cockpit.builds.actions_run import values as actions_values
 from cockpit.builds.leftovers import WORKING, Working, group_recorder, stop_leftovers
-from cockpit.builds.naming import asset_name, dist_dir, release_files
+from cockpit.builds.naming import asset_name, dist_dir, log_path, release_files
 from cockpit.builds.plan import Assignment
 from cockpit.builds.stages import StageFailed, TargetStages
 from cockpit.config import BuilderConfig, Config
@@ -39,6 +39,7 @@ from cockpit.forge.model import ForgeError
 from cockpit.journal.events import (
     BUILD_STAGES,
     BuildFinished,
+    BuildProgress,
     BuildStage,
     BuildStarted,
     BuildStatus,
@@ -92,7 +93,7 @@ class BuildMatrix:
         """The target's full log on disk, beside the journal (the panes keep only the end)."""
         key = f"{run_id}/{target}"
         if key not in self._logs:
-            path = self.journal.path.parent / "logs" / run_id / f"{target}.log"
+            path = log_path(self.journal.path, run_id, target)
             path.parent.mkdir(parents=True, exist_ok=True)
             self._logs[key] = path.open("a", encoding="utf-8", buffering=1 << 16)
         return self._logs[key]
@@ -236,11 +237,10 @@ class BuildMatrix:
         """A retry's: the workflow run the retried build followed for this target (0: none)."""
         if not self._retry_of:
             return 0
-        for event in self.journal.events(kinds=[BuildStage.KIND], run_id=self._retry_of):
-            stage = event.payload
-            if (event.step == a.target and isinstance(stage, BuildStage)
-                    and stage.stage == "sync" and (m := re.match(r"run (\d+) of", stage.detail))):
-                return int(m.group(1))
+        for event in self.journal.events(kinds=[BuildProgress.KIND], run_id=self._retry_of):
+            if event.step == a.target and isinstance(event.payload, BuildProgress) and (
+                    run := event.payload.workflow_run):
+                return run
         return 0
 
     def _actions_of(self, run_id: str, a: Assignment) -> ActionsStages:

@@ -52,3 +52,8 @@ def dist_files(config: Config) -> list[Path]:
     dist directory (what the build made for the configured targets: never a stray file)."""
     dist = dist_dir(config)
     return [dist / name for name in release_files(config) if (dist / name).is_file()]
+
+
+def log_path(journal: Path, run_id: str, target: str) -> Path:
+    """A target's full build log on disk, beside the journal (the panes keep only the end)."""
+    return journal.parent / "logs" / run_id / f"{target}.log"

@@ -11,6 +11,9 @@ class ProbeLine:
     ok: bool
     detail: str
     fix: str = ""
+    where: tuple[str | int, ...] = ()
+    """The config key at fault, from the file's root (("builders", 1, "ref")): a failure is
+    said with the file, the line and the field."""
 
 
 @dataclass

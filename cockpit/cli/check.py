@@ -11,6 +11,7 @@ from cockpit.cli.loading import config_path
 from cockpit.errors import CockpitError, Problem
 
 if TYPE_CHECKING:
+    from cockpit.builds.probe_lines import ProbeLine
     from cockpit.config import Config
     from cockpit.runbook.model import Runbook
 
@@ -102,6 +103,7 @@ def _probe_builders(config: Config, console: object) -> int:
 
     assert isinstance(console, Console)
     reports = asyncio.run(probe_all(config))
+    text = config.source.read_text()
     table = Table(title="builders", title_justify="left")
     for column in ("builder", "check", "result", "fix"):
         table.add_column(column, overflow="fold")
@@ -110,6 +112,17 @@ def _probe_builders(config: Config, console: object) -> int:
             table.add_row(Text(report.builder), Text(line.check),
                           Text(("ok  " if line.ok else "FAIL  ") + line.detail,
                                style="green" if line.ok else "bold red"),
-                          Text("" if line.ok else line.fix))
+                          Text("" if line.ok else _located(config, text, line)))
     console.print(table)
     return sum(not line.ok for r in reports for line in r.lines)
+
+
+def _located(config: Config, text: str, line: ProbeLine) -> str:
+    """A failed check's fix, after the file, line and field it concerns (when it has one)."""
+    from cockpit.tomlsource import line_of
+
+    if not line.where:
+        return line.fix
+    where = Problem("", file=config.source, line=line_of(text, line.where),
+                    field=".".join(str(k) for k in line.where)).where()
+    return f"{where}: {line.fix}"

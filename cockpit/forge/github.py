@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cockpit.forge.budget import RateBudget, shared
 from cockpit.forge.model import Asset, Downloads, ForgeError, Issue, Release, created_since
 from cockpit.redact import register_secret
 
@@ -42,13 +43,24 @@ class GitHubForge:
     repository: str
     token: str
     timeout: float = 30.0
-    rate_remaining: int | None = None
-    rate_reset: int | None = None
+    budget: RateBudget = field(init=False, repr=False)
+    """The token's rate budget, shared with every client of this API and token."""
     _client: httpx.AsyncClient | None = None
     _etags: dict[str, tuple[str, Any]] = field(default_factory=dict)
     gets: int = 0
     """Conditional GETs asked, and how many of them were answered 304 (no rate budget)."""
     not_modified: int = 0
+
+    def __post_init__(self) -> None:
+        self.budget = shared(self.api_url, self.token)
+
+    @property
+    def rate_remaining(self) -> int | None:
+        return self.budget.remaining
+
+    @property
+    def rate_reset(self) -> int | None:
+        return self.budget.reset
 
     @property
     def where(self) -> str:
@@ -92,12 +104,10 @@ class GitHubForge:
     def _note_rate(self, response: httpx.Response) -> None:
         if response.headers.get("X-RateLimit-Resource", "core") != "core":
             return  # the search API's own small budget is not the hourly one shown
-        remaining = response.headers.get("X-RateLimit-Remaining")
-        if remaining is not None and remaining.isdigit():
-            self.rate_remaining = int(remaining)
-        reset = response.headers.get("X-RateLimit-Reset")
-        if reset is not None and reset.isdigit():
-            self.rate_reset = int(reset)
+        remaining = response.headers.get("X-RateLimit-Remaining", "")
+        reset = response.headers.get("X-RateLimit-Reset", "")
+        self.budget.note(int(remaining) if remaining.isdigit() else None,
+                         int(reset) if reset.isdigit() else None)
 
     def _error(self, method: str, url: str, response: httpx.Response) -> ForgeError:
         status = response.status_code

@@ -441,6 +441,9 @@ class BuildProgress(Payload):
     crate: str = ""
     unit: str = "compiled"
     """What is counted: units cargo compiled, or a workflow job's steps ("steps")."""
+    workflow_run: int = 0
+    job: int = 0
+    """A GitHub Actions target's: the workflow run it follows and its job there (once found)."""
 
 
 @dataclass(frozen=True, kw_only=True)

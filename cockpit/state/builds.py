@@ -34,6 +34,9 @@ class TargetState:
     unit: str = "compiled"
     lost: bool = False
     cancelled: bool = False
+    workflow_run: int = 0
+    job: int = 0
+    """A GitHub Actions target's workflow run and job (0: none, or not yet found)."""
     attempts: list[tuple[str, str, str]] = field(default_factory=list)
     """(run id, builder, outcome) of earlier attempts, oldest first."""
 
@@ -99,3 +102,5 @@ class BuildState:
             case ev.BuildProgress():
                 target.compiled, target.total = payload.compiled, payload.total
                 target.crate, target.unit = payload.crate, payload.unit
+                target.workflow_run = payload.workflow_run or target.workflow_run
+                target.job = payload.job or target.job

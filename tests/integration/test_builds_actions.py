@@ -190,6 +190,20 @@ def builder_lines(out: str) -> list[str]:
     return [" ".join(ln.split()) for ln in out.splitlines() if "│ actions" in ln]
 
 
+def builder_rows(out: str) -> dict[str, tuple[str, str]]:
+    """The builders table as check -> (result, fix), each cell's wrapped lines joined."""
+    rows: list[list[str]] = []
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if len(cells) != 4:
+            continue
+        if cells[0]:
+            rows.append(cells)
+        elif rows:
+            rows[-1] = [f"{a} {b}".strip() for a, b in zip(rows[-1], cells, strict=True)]
+    return {r[1]: (" ".join(r[2].split()), r[3].replace(" ", "")) for r in rows}
+
+
 def test_check_probes_the_actions_builder_without_dispatching(
         config: Config, actions: ActionsServer) -> None:
     config = on_actions(config, actions, local=False)
@@ -201,8 +215,13 @@ def test_check_probes_the_actions_builder_without_dispatching(
 
     config.source.write_text(config.source.read_text().replace(
         'inputs = { tag = "v{version}" }', 'inputs = { tag = "v{version}", draft = "no" }'))
-    said = builder_lines(check(config).stdout)
+    out = check(config).stdout
+    said = builder_lines(out)
     assert any("not declared: draft" in ln for ln in said), said
+    fix = builder_rows(out)["workflow_dispatch"][1]  # where: file, line, field
+    line = config.source.read_text().splitlines().index(
+        'inputs = { tag = "v{version}", draft = "no" }') + 1
+    assert fix.startswith(f"{config.source}:{line}:builders.0.inputs.draft:addworkflow_dispatch")
     config.source.write_text(config.source.read_text().replace(
         'workflow = "release.yml"', 'workflow = "release.yml"\nref = "release"'))
     said = builder_lines(check(config).stdout)
@@ -297,3 +316,30 @@ async def test_binaries_from_the_runs_artifacts(
     for target, (name, data) in actions.state.binaries.items():
         assert (config.release_dist / name).read_bytes() == data
         assert state.targets[target].stages["checksum"].state == "ok"
+
+
+def test_check_names_a_target_no_job_of_the_workflow_builds(
+        config: Config, actions: ActionsServer) -> None:
+    """Before any run, the workflow's text (its matrix) is read; after one, its jobs' names."""
+    config = on_actions(config, actions, local=False)
+    windows = "x86_64-pc-windows-msvc"
+    actions.state.workflow_text = actions.state.workflow_text.replace(f", {windows}", "")
+    out = check(config)
+    assert out.returncode == 1
+    result, fix = builder_rows(out.stdout)["a job per target"]
+    assert result == f"FAIL no job for {windows} in the text of release.yml (no run of it yet)"
+    lines = config.source.read_text().splitlines()
+    targets = next(n for n, ln in enumerate(lines, 1) if ln.startswith("targets = [")
+                   and n > lines.index('name = "actions"'))
+    assert fix.startswith(f"{config.source}:{targets}:builders.0.targets:add{windows}torelease")
+    actions.start_run("main", "rm", {"tag": "v1"})  # a run whose jobs GitHub names
+    config.source.write_text(config.source.read_text().replace(
+        "poll = 0.05", f'poll = 0.05\njobs = {{ "{windows}" = "Windows build" }}'))
+    result, fix = builder_rows(check(config).stdout)["a job per target"]
+    assert result.startswith(f"FAIL no job for {windows} in the jobs of run 1001: Build "
+                             "x86_64-apple-darwin, "), result
+    assert f":builders.0.jobs.{windows}:add" in fix, fix
+    config.source.write_text(config.source.read_text().replace('"Windows build"',
+                                                               f'"Build {windows}"'))
+    result, _ = builder_rows(check(config).stdout)["a job per target"]
+    assert result.startswith("ok each has one (the jobs of run 1001: "), result
