@@ -36,6 +36,9 @@ class ScriptedOperator:
     """How often each manual step asked."""
     confirmed: list[str] = field(default_factory=list)
     """The steps whose confirmation it was asked, in order."""
+    value_answers: list[dict[str, str] | None] = field(default_factory=list)
+    """Values it gives when a step asks for some; none left: it declines."""
+    asked_values: list[tuple[str, ...]] = field(default_factory=list)
 
     async def confirm(self, question: q.Confirm) -> bool:
         self.shown.append(question.body)
@@ -52,6 +55,11 @@ class ScriptedOperator:
         if question.step in self.doing:
             commit_fix(self.doing.pop(question.step))
         return ManualAnswer(True)
+
+    async def values(self, question: q.Values) -> dict[str, str] | None:
+        self.shown.append(f"{question.title}: {question.why}")
+        self.asked_values.append(question.names)
+        return self.value_answers.pop(0) if self.value_answers else None
 
     async def gate(self, question: q.Gate) -> GateAnswer | None:
         self.gate_results.append(question.results)

@@ -12,8 +12,9 @@ from textual.screen import Screen
 
 from cockpit.app.host import Host
 from cockpit.app.waiting import Waiting
+from cockpit.params import ParamSpec
 from cockpit.steps import questions as q
-from screens.modals import StepConfirmModal, StopRunModal
+from screens.modals import ParamsModal, StepConfirmModal, StopRunModal
 from screens.questions import FailureModal, GateModal, ManualModal, PostConfirmModal
 
 
@@ -58,6 +59,19 @@ class UiInteraction:
                                                 question.fresh, question.heading),
             lambda a: a is not None, f"{question.title} is not done.",
             again=question.again)  # "not done yet": the operator is on it, it opens at once
+        return answer
+
+    async def values(self, question: q.Values) -> dict[str, str] | None:
+        specs = {name: ParamSpec(description="the cockpit has no value for it") for name in
+                 question.names}
+
+        async def given(values: dict[str, str]) -> list[str]:
+            return [f"{name}: is required" for name, value in values.items() if not value.strip()]
+
+        answer: dict[str, str] | None = await self._answer(
+            question.title, lambda: ParamsModal(f"{question.title}: {question.why}", specs, {},
+                                                given),
+            lambda a: a is not None, f"{question.title} is not done.")
         return answer
 
     async def gate(self, question: q.Gate) -> q.GateAnswer | None:

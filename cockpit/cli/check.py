@@ -7,13 +7,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from cockpit.cli.loading import config_path
+from cockpit.cli.loading import config_path, unknown_metrics
 from cockpit.errors import CockpitError, Problem
 
 if TYPE_CHECKING:
     from cockpit.builds.probe_lines import ProbeLine
     from cockpit.config import Config
-    from cockpit.runbook.model import Runbook
 
 
 def command(args: argparse.Namespace) -> int:
@@ -45,7 +44,7 @@ def command(args: argparse.Namespace) -> int:
     if config is not None and runbook is not None:
         from cockpit.metricsconfig import metric_problems
 
-        unknown = _unknown_metrics(config, runbook)
+        unknown = unknown_metrics(config, runbook)
         problems += unknown
         code = 2 if unknown else code
         found = preflight(config, runbook) + metric_problems(config.metrics)
@@ -76,19 +75,6 @@ def command(args: argparse.Namespace) -> int:
     if builders:
         console.print(builders.lstrip("; "))
     return code
-
-
-def _unknown_metrics(config: Config, runbook: Runbook) -> list[Problem]:
-    """The runbook's targets that name a metric cockpit.toml does not configure."""
-    from cockpit.metrics.targets import configured_names, unknown_metrics
-    from cockpit.runbook.loader import TIMELINE_FILE, playbook_files
-
-    override = config.resolve(config.playbooks) if config.playbooks else None
-    path = playbook_files(override).get(TIMELINE_FILE.removesuffix(".toml"))
-    if path is None:
-        return []
-    return unknown_metrics(runbook.timeline.targets, configured_names(config), path,
-                           path.read_text())
 
 
 def _probe_builders(config: Config, console: object) -> int:

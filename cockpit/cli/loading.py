@@ -50,11 +50,33 @@ def keep_state_out_of_tree(config: Config) -> list[str]:
 
 
 def load_all(args: argparse.Namespace) -> tuple[Config, Runbook]:
+    """The config and the runbook, each valid, and the runbook's targets naming only metrics
+    the config measures (once it measures any)."""
+    from cockpit.errors import ConfigError
     from cockpit.runbook.loader import load_runbook
 
     config = load_config_of(args)
     override = config.resolve(config.playbooks) if config.playbooks else None
-    return config, load_runbook(override)
+    runbook = load_runbook(override)
+    if config.metrics and (unknown := unknown_metrics(config, runbook)):
+        raise ConfigError(unknown)
+    return config, runbook
+
+
+def unknown_metrics(config: Config, runbook: Runbook) -> list[Problem]:
+    """The runbook's targets that name a metric cockpit.toml does not configure."""
+    from cockpit.metrics.targets import configured_names
+    from cockpit.metrics.targets import unknown_metrics as unknown
+    from cockpit.runbook.loader import TIMELINE_FILE, playbook_files
+
+    names = configured_names(config)
+    if all(t.metric in names for t in runbook.timeline.targets):
+        return []  # (the file is read only to say where one is not)
+    override = config.resolve(config.playbooks) if config.playbooks else None
+    path = playbook_files(override).get(TIMELINE_FILE.removesuffix(".toml"))
+    if path is None:
+        return []
+    return unknown(runbook.timeline.targets, names, path, path.read_text())
 
 
 def open_ui(config: Config, runbook: Runbook, *, spectate: bool,

@@ -46,6 +46,17 @@ class TerminalInteraction:
         note = Prompt.ask("  note (optional)", console=self.console, default="")
         return ManualAnswer(done, note)
 
+    async def values(self, question: q.Values) -> dict[str, str] | None:
+        self.console.print(Text(f"  {question.title}: {question.why}"))
+        if not self.interactive:
+            raise Unattended(question.step, f"values for {', '.join(question.names)} (give them "
+                             "as parameters, or run it in the cockpit or a terminal)")
+        given: dict[str, str] = {}
+        for name in question.names:
+            while not given.get(name, "").strip():
+                given[name] = Prompt.ask(f"  {name}", console=self.console)
+        return given
+
     async def failed(self, question: q.Failure) -> FailureAnswer | None:
         self.console.print(Text(f"  failed: {question.message}", style="bold red"))
         if not self.interactive:  # stop here; `cockpit run` again picks up where it stopped

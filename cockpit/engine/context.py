@@ -81,6 +81,10 @@ class Journaled:
         self._waits("manual", question.step, question.title)
         return await self.inner.manual(question)
 
+    async def values(self, question: q.Values) -> dict[str, str] | None:
+        self._waits("values", question.step, question.title)
+        return await self.inner.values(question)
+
     async def gate(self, question: q.Gate) -> q.GateAnswer | None:
         self._waits("gate", question.step, question.title)
         return await self.inner.gate(question)

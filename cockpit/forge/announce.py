@@ -31,17 +31,25 @@ class AnnounceError(CockpitError):
         a new attempt must ask, not post again."""
 
 
-def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill every {name}; a name without a value is an error naming it (no invented data)."""
-    missing = sorted({m.group(1) for m in PLACEHOLDER.finditer(template)
-                      if m.group(1) not in values})
-    if missing:
-        raise AnnounceError(
-            "the template needs values the cockpit does not have: " + ", ".join(missing),
+class MissingValues(AnnounceError):
+    """The template names values the cockpit has no source for: asked, never made up."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            "the template needs values the cockpit does not have: " + ", ".join(names),
             "give them as parameters, or configure their source (downloads: [forge]; "
             "install_url: [announce] install_url; issues, p0, p1...: [forge] priority_labels "
             '= ["P0", "P1", "P2", "P3"]; any of them: a [[metrics]] source of the same name '
             "in cockpit.toml, once it has a sample)")
+        self.names = tuple(names)
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill every {name}; names without a value raise `MissingValues` (no invented data)."""
+    missing = sorted({m.group(1) for m in PLACEHOLDER.finditer(template)
+                      if m.group(1) not in values})
+    if missing:
+        raise MissingValues(missing)
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 

@@ -22,7 +22,7 @@ from cockpit.journal.events import Announcement, MetricSample, StepStatus
 from cockpit.journal.store import Journal
 from cockpit.params import placeholders, prose, substitute
 from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
-from cockpit.steps.questions import Manual
+from cockpit.steps.questions import Manual, Values
 
 
 class AnnounceStep(StepBase):
@@ -64,14 +64,25 @@ class AnnounceStep(StepBase):
 
     async def execute(self, ctx: StepContext) -> Outcome:
         template = ctx.templates[self.template]
+        values = dict(ctx.values)
         try:
             samples = await asyncio.to_thread(latest_samples, ctx.journal)
-            message = await self.message(template, ctx.config, ctx.values, samples)
+            try:
+                message = await self.message(template, ctx.config, values, samples)
+            except announce.MissingValues as missing:  # no source has them: asked
+                asked = await ctx.interaction.values(Values(
+                    self.id, prose(self.title, ctx.values), missing.names,
+                    "the cockpit has no source for " + ", ".join(missing.names)
+                    + " (no sample of a metric of that name, nothing on the forge): give them"))
+                if asked is None:
+                    return Outcome(StepStatus.DECLINED, "the operator stopped here")
+                values.update(asked)
+                message = await self.message(template, ctx.config, values, samples)
         except CockpitError as exc:
             return Outcome(StepStatus.FAILED, str(exc))
         # the same post is the same template with the same given values (live counts move:
         # an hourly update re-run within its hour is not a new post)
-        given = {k: ctx.values[k] for k in sorted(placeholders(template)) if k in ctx.values}
+        given = {k: values[k] for k in sorted(placeholders(template)) if k in values}
         digest = hashlib.sha256(json.dumps([self.channel, self.template, given]).encode()
                                 ).hexdigest()[:16]
         earlier = [e for e in ctx.journal.events(kinds=[Announcement.KIND])

@@ -56,6 +56,18 @@ class Manual:
 
 
 @dataclass(frozen=True)
+class Values:
+    """Values a step needs that the cockpit has no source for (a post's numbers before any
+    sample, a release not on the forge yet): the operator gives them, never a made-up one."""
+
+    step: str
+    title: str
+    names: tuple[str, ...]
+    why: str
+    """Why the cockpit does not have them, and where they could come from."""
+
+
+@dataclass(frozen=True)
 class Gate:
     """The automated checks' results, manual checks to tick, and GO or NO-GO."""
 
@@ -103,6 +115,8 @@ class Interaction(Protocol):
     async def confirm(self, question: Confirm) -> bool: ...
 
     async def manual(self, question: Manual) -> ManualAnswer | None: ...
+
+    async def values(self, question: Values) -> dict[str, str] | None: ...
 
     async def gate(self, question: Gate) -> GateAnswer | None: ...
 

@@ -96,7 +96,7 @@ title = "post"
     assert "\n".join(hook.received.posts).count("line ") == 40
 
 
-async def test_values_without_a_source_are_refused_not_invented(
+async def test_values_without_a_source_are_asked_not_invented(
         live_config: Config, runbook: Runbook, journal: Journal, hook: WebhookServer,
         tmp_path: Path) -> None:
     folder = playbook_folder(tmp_path, status="""
@@ -112,10 +112,16 @@ channel = "discord"
 title = "post"
 """)
     engine = Engine(live_config, load_runbook(folder), journal)
-    outcome = await engine.run("status", {}, ScriptedOperator())
-    message = engine.state().runs[outcome.run_id].steps["post"].message
-    assert outcome.status == "failed" and hook.received.posts == []
-    assert "does not have: active_users, health, hours" in message  # issues: from the forge
+    operator = ScriptedOperator()  # asked what no source has (issues: from the forge); declines
+    outcome = await engine.run("status", {}, operator)
+    assert outcome.status == "aborted" and hook.received.posts == []
+    assert operator.asked_values == [("active_users", "health", "hours")]
+    assert "the cockpit has no source for active_users, health, hours" in operator.shown[0]
+    given = {"active_users": "7", "health": "Yellow: slow installs", "hours": "3"}
+    outcome = await engine.run("status", {}, ScriptedOperator(value_answers=[given]))
+    assert outcome.status == "ok" and len(hook.received.posts) == 1
+    assert "- Active users: 7" in hook.received.posts[0]
+    assert "- System health: Yellow: slow installs" in hook.received.posts[0]
 
 
 @pytest.mark.usefixtures("gates_go")
@@ -128,8 +134,8 @@ async def test_the_hourly_status_update_counts_open_issues_on_the_forge(
               for n, label in enumerate(["P0", "P1", "P1", "P3"], 1)]
     (config.base / "forge" / "issues.json").write_text(json.dumps(issues))
     engine = Engine(load_config(config.source), runbook, journal)
-    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412"},
-                               ScriptedOperator())
+    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412",
+                                                 "health": "All green"}, ScriptedOperator())
     assert outcome.status == "ok"
     assert hook.received.posts == ["T+6 hours update:\n- Downloads: 0\n- Active users: 412\n"
                                    "- Issues reported: 4 (P0: 1, P1: 2)\n"
@@ -147,11 +153,12 @@ async def test_without_priority_labels_issue_counts_are_refused_with_the_setting
                                           '\n    "P3",\n]\n', ""))
     engine = Engine(load_config(config.source), runbook, journal)
     assert engine.config.forge.priority_labels == []
-    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412"},
-                               ScriptedOperator())
-    message = engine.state().runs[outcome.run_id].steps["post"].message
-    assert outcome.status == "failed" and hook.received.posts == []
-    assert "does not have: issues, p0, p1" in message and "[forge] priority_labels" in message
+    operator = ScriptedOperator(value_answers=[{"issues": "5", "p0": "0", "p1": "2"}])
+    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412",
+                                                 "health": "All green"}, operator)
+    assert operator.asked_values == [("issues", "p0", "p1")]  # no source: asked, not made up
+    assert outcome.status == "ok"
+    assert "- Issues reported: 5 (P0: 0, P1: 2)" in hook.received.posts[0]
 
 
 @pytest.mark.usefixtures("gates_go")
@@ -207,7 +214,7 @@ async def test_an_hourly_update_rerun_in_its_hour_is_not_posted_again(
     monkeypatch.setenv("RELEASE_WEBHOOK", hook.url)
     published(config, tmp_path)
     engine = Engine(load_config(config.source), runbook, journal)
-    params = {"hours": "6", "active_users": "412"}
+    params = {"hours": "6", "active_users": "412", "health": "All green"}
     assert (await engine.run("status-update", params, ScriptedOperator())).status == "ok"
     issues = [{"number": 1, "state": "open", "labels": [{"name": "P0"}]}]
     (config.base / "forge" / "issues.json").write_text(json.dumps(issues))  # a count moved

@@ -38,15 +38,15 @@ async def test_the_status_update_takes_the_latest_samples_before_the_forge(
     sample(journal, clock, "downloads", 1234)  # the latest wins
     sample(journal, clock, "p0", 0)  # the forge's issues say 1: the sample is preferred
     engine = Engine(load_config(config.source), runbook, journal)
-    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412"},
-                               ScriptedOperator())
+    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412",
+                                                 "health": "All green"}, ScriptedOperator())
     assert outcome.status == "ok"
     assert release_hook.received.posts == ["T+6 hours update:\n- Downloads: 1,234\n"
                                    "- Active users: 412\n- Issues reported: 4 (P0: 0, P1: 2)\n"
                                    "- System health: All green"]
 
 
-async def test_a_value_with_no_sample_and_no_source_is_still_refused(
+async def test_a_value_with_no_sample_and_no_source_is_asked(
         config: Config, journal: Journal, clock: FrozenClock, release_hook: WebhookServer,
         tmp_path: Path) -> None:
     published(config, tmp_path)
@@ -64,9 +64,8 @@ channel = "release"
 title = "post"
 """)
     engine = Engine(load_config(config.source), load_runbook(folder), journal)
-    outcome = await engine.run("status", {}, ScriptedOperator())
-    message = engine.state().runs[outcome.run_id].steps["post"].message
-    assert outcome.status == "failed" and release_hook.received.posts == []
-    # active_users came from its sample; health and hours have no source: refused
-    assert "does not have: health, hours" in message
-    assert "a [[metrics]] source of the same name" in message
+    operator = ScriptedOperator()
+    outcome = await engine.run("status", {}, operator)
+    assert outcome.status == "aborted" and release_hook.received.posts == []
+    # active_users came from its sample; health and hours have no source: asked
+    assert operator.asked_values == [("health", "hours")]

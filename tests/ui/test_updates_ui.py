@@ -70,7 +70,9 @@ async def test_u_posts_the_hourly_update_with_live_numbers_and_lists_it(
         assert app.current_mode == "timeline"
         fields = {name: app.screen.query_one(f"#param-{name}", Input).value
                   for name in ("hours", "active_users", "health")}
-        assert fields == {"hours": "6", "active_users": "42", "health": "All green"}
+        # numbers from their sources; health is the operator's judgement: asked, not made up
+        assert fields == {"hours": "6", "active_users": "42", "health": ""}
+        app.screen.query_one("#param-health", Input).value = "All green"
         await pilot.press("enter")
         # the message opens at once (the operator is on it): no w needed
         await until(pilot, lambda: asked(app, StepConfirmModal))
@@ -127,3 +129,34 @@ async def test_at_80x24_the_update_due_and_its_key_stay_in_the_header(
             await pilot.press(mode)
             await until(pilot, lambda: "✉" in header_of(app))
             assert "due (u)" in header_of(app), header_of(app)
+
+
+@pytest.mark.usefixtures("gates_go")
+async def test_a_number_no_source_has_is_asked_before_the_post_never_made_up(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
+        release_hook: WebhookServer) -> None:
+    """The release is not on the forge yet and no metric has downloads: the update asks."""
+    launch_done(journal, clock, config)
+    journal.record(MetricSample(metric="active_users", value=42, source="telemetry"))
+    clock.set(config.release.launch_at + timedelta(hours=6, minutes=5))
+    app = CockpitApp(load_config(config.source), runbook, journal, clock=clock,
+                     poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "(u)" in header_of(app))
+        await pilot.press("u")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        app.screen.query_one("#param-health", Input).value = "Yellow: no release yet"
+        await pilot.press("enter")
+        await until(pilot, lambda: asked(app, ParamsModal)
+                    and "no source for downloads" in str(app.screen.query_one(".modal-title")
+                                                         .render()))
+        wanted = [w.id for w in app.screen.query(Input)]
+        assert "param-downloads" in wanted  # what the forge and the samples lack, only
+        for name in wanted:
+            app.screen.query_one(f"#{name}", Input).value = "17"
+        await pilot.press("enter")
+        await until(pilot, lambda: asked(app, StepConfirmModal))
+        assert "- Downloads: 17" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("y")
+        await until(pilot, lambda: len(release_hook.received.posts) == 1)
+        assert "- Downloads: 17\n" in release_hook.received.posts[0]

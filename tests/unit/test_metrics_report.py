@@ -79,3 +79,18 @@ def test_before_the_deadline_it_projects(config: Config, runbook: Runbook) -> No
 def test_a_bad_deadline_is_refused_by_the_parser(config: Config) -> None:
     done = cockpit("report", "day2", "--config", str(config.source))
     assert done.returncode == 2 and "invalid choice: 'day2'" in done.stderr
+
+
+def test_a_target_naming_a_metric_not_configured_is_a_config_error_for_every_command(
+        config: Config) -> None:
+    """Once cockpit.toml measures anything, the runbook's targets must name what it measures:
+    the report (and the cockpit, and every command that loads both) exits 2 saying where."""
+    config.source.write_text(config.source.read_text() + (
+        '\n[[metrics]]\nname = "downloads"\nkind = "forge-downloads"\n'))
+    for args in (("report", "day1"), ("playbooks",)):
+        done = cockpit(*args, "--config", str(config.source))
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "runbook.toml:" in said and "targets." in said and ".metric" in said, said
+        assert "names metric 'active_users', which cockpit.toml does not configure" in said
+        assert 'add [[metrics]] name = "active_users" to cockpit.toml' in said
