@@ -1,7 +1,8 @@
 """The metrics mode (`m`): the launch's numbers against the runbook's targets.
 
 A table of every metric (configured, targeted or read): its value, its change since the last
-sample and since the launch, a plot of its history, the tier its target of the deadline at
+update was posted (the value it had then: none before the first) and since the launch, a plot
+of its history, the tier its target of the deadline at
 hand reached and the projection to that deadline; `s` orders it by another column. Below, the
 selected metric in detail: its history with time labels, the targets of both deadlines, and
 what the number is made of (downloads per asset, open issues by label with their titles);
@@ -11,8 +12,8 @@ A metric nobody read says so and how to configure it: no number is invented.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, tzinfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,21 +22,23 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Sparkline, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from cockpit.clock import local_time
 from cockpit.metrics.state import MetricsState
 from cockpit.metrics.targets import judge
 from cockpit.metrics.view import HOW_TO_CONFIGURE, SORTS, Row, number, rows, spark
 from cockpit.runbook.model import Target
+from cockpit.state.updates import last_update
 from screens.base import Feed, ModeScreen
 from screens.metrics_detail import describe, posted_text
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
 
-FIXED = {"metric": 12, "value": 8, "last": 7, "launch": 8, "tier": 11, "outlook": 14}
+FIXED = {"metric": 12, "value": 8, "last": 8, "launch": 8, "tier": 11, "outlook": 14}
 """Column widths; the history plot takes what is left (HISTORY_MIN to HISTORY_MAX)."""
 NARROW = 100
-"""Below this width the change since the last sample leaves the table (the detail says it)."""
+"""Below this width the change since the last update leaves the table (the detail says it)."""
 HISTORY_MIN, HISTORY_MAX = 8, 40
-LABELS = {"metric": "metric", "value": "value", "last": "Δ last", "launch": "Δ launch",
+LABELS = {"metric": "metric", "value": "value", "last": "Δ update", "launch": "Δ launch",
           "history": "history", "tier": "tier", "outlook": "outlook"}
 TIER_STYLE = {"outstanding": "bold green", "target": "green", "minimum": "yellow",
               "not met": "yellow", "missed": "bold red"}
@@ -83,9 +86,14 @@ class MetricsScreen(ModeScreen):
 
     def __init__(self, targets: Sequence[Target], configured: Sequence[str], *,
                  release: str = "", role: str = "", timezone: str = "UTC",
-                 tz: tzinfo | None = None, can_act: bool = True) -> None:
+                 tz: tzinfo | None = None, can_act: bool = True,
+                 updates: Collection[str] = ()) -> None:
         super().__init__()
         self.targets = list(targets)
+        self.updates = frozenset(updates)
+        """The playbooks whose posts are the updates (`state/updates.py: update_playbooks`)."""
+        self.update_at: datetime | None = None
+        """When the last update was posted (None: none yet): "Δ update" counts from it."""
         self.configured = list(configured)
         self.release_label, self.role, self.timezone = release, role, timezone
         self.tz = tz
@@ -139,16 +147,27 @@ class MetricsScreen(ModeScreen):
             self._update("posts", posted_text(feed.launch.posts, self.tz))
         if feed.metrics is None:
             return
+        posted = last_update(feed.launch, self.updates)
+        update_at = posted.at if posted is not None else None
         redraw = (feed.metrics.version, feed.now.replace(second=0, microsecond=0),
-                  feed.metrics.loading)
+                  feed.metrics.loading, update_at)
         if redraw == self._tick:
             return
         self._tick = redraw
-        self.metrics, self.now = feed.metrics, feed.now
-        self.query_one("#metrics", DataTable).border_title = (
-            "metrics: reading the journal's samples…" if feed.metrics.loading
-            else f"metrics (by {self.sort})" if self.sort != "name" else "metrics")
+        self.metrics, self.now, self.update_at = feed.metrics, feed.now, update_at
         self.redraw()
+
+    def _title(self, width: int) -> str:
+        """What the table is, its order, and what "Δ update" counts from (when shown)."""
+        if self.metrics is not None and self.metrics.loading:
+            return "metrics: reading the journal's samples…"
+        title = f"metrics (by {self.sort})" if self.sort != "name" else "metrics"
+        if width < NARROW:
+            return title
+        if self.update_at is None:
+            return f"{title} · Δ update: no update posted yet"
+        return (f"{title} · Δ update: since the update posted "
+                f"{local_time(self.update_at, self.tz or UTC, '%a %H:%M')}")
 
     def redraw(self) -> None:
         """The table from the fold (rows keyed by metric: the selection stays on its metric)."""
@@ -156,8 +175,10 @@ class MetricsScreen(ModeScreen):
             return
         table: DataTable[Text] = self.query_one("#metrics", DataTable)
         selected = self.selected_name()
-        self.shown = rows(self.metrics, self.targets, self.configured, self.now, self.sort)
+        self.shown = rows(self.metrics, self.targets, self.configured, self.now, self.sort,
+                          self.update_at)
         width = self.size.width or 80
+        table.border_title = self._title(width)
         keys = [k for k in ("metric", "value", "last", "launch", "history", "tier", "outlook")
                 if k != "last" or width >= NARROW]
         history = max(HISTORY_MIN, min(HISTORY_MAX, width - 4 - 2 * len(keys)
@@ -193,7 +214,7 @@ class MetricsScreen(ModeScreen):
         tier = row.judged.tier if row.judged is not None else None
         return cells | {
             "value": Text(number(m.value), style="bold red" if stale else "bold"),
-            "last": Text(number(m.since_last, signed=True)),
+            "last": Text(number(row.since_update, signed=True)),
             "launch": Text(number(m.since_launch, signed=True)),
             "history": Text(spark(m.points, history), style="cyan"),
             "tier": Text(tier or "—", style=TIER_STYLE.get(tier or "", "dim"))}
@@ -228,7 +249,7 @@ class MetricsScreen(ModeScreen):
             return
         metric = self.metrics.metrics.get(name)
         judged = [judge(t, self.metrics, self.now) for t in self.targets if t.metric == name]
-        summary, axis, detail = describe(name, metric, judged, self.tz)
+        summary, axis, detail = describe(name, metric, judged, self.tz, self.update_at)
         data = [value for _, value in metric.points] if metric is not None else []
         if data != plot.data:
             plot.data = data
@@ -247,7 +268,6 @@ class MetricsScreen(ModeScreen):
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.query_one("#metrics", DataTable).border_title = f"metrics (by {self.sort})"
         self.redraw()
 
     def action_detail(self) -> None:

@@ -27,8 +27,9 @@ def when(at: datetime, tz: tzinfo | None) -> str:
 
 
 def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
-             tz: tzinfo | None) -> tuple[Text, str, str]:
-    """(the summary line, the plot's time labels, the rest) of metric `name`."""
+             tz: tzinfo | None, update_at: datetime | None = None) -> tuple[Text, str, str]:
+    """(the summary line, the plot's time labels, the rest) of metric `name`; its change
+    since `update_at`, when the last update was posted."""
     summary = Text(name, style="bold")
     if metric is None or metric.value is None or metric.at is None:
         summary.append("  no samples", style="dim")
@@ -38,8 +39,11 @@ def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
                 summary.append(f"\n  fix: {metric.fix}")
         return summary, "", "\n".join([_targets(judged), "", HOW_TO_CONFIGURE])
     summary.append(f"  {number(metric.value)}", style="bold")
-    summary.append(f"  (Δ last {number(metric.since_last, signed=True)}, Δ launch "
-                   f"{number(metric.since_launch, signed=True)}; read {when(metric.at, tz)}"
+    since = ("no update posted yet" if update_at is None else
+             f"Δ since the update posted {local_time(update_at, tz or UTC, '%a %H:%M')} "
+             + number(metric.since(update_at), signed=True))
+    summary.append(f"  ({since}, Δ launch {number(metric.since_launch, signed=True)}; "
+                   f"read {when(metric.at, tz)}"
                    + (f" from {metric.source}" if metric.source else "") + ")")
     if metric.stale:
         assert metric.failed_at is not None

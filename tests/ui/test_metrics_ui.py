@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Sparkline, Static
 from cockpit.app.app import CockpitApp
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.journal.events import MetricFailed, MetricSample
+from cockpit.journal.events import Announcement, MetricFailed, MetricSample, RunStarted
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
 from screens.metrics import MetricsScreen
@@ -66,8 +66,11 @@ async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
         table = text_of(screen).splitlines()
         downloads = next(r for r in table if r.startswith("downloads"))
         cells = [c.strip() for c in downloads.split(" | ")]
-        # T-0 is 08:00 local, 2h20 before now: the last value read by then was 10
-        assert cells[1:4] == ["60", "+10", "+50"], cells
+        # no update posted yet: no change since one (the title says what the column is); T-0
+        # is 08:00 local, 2h20 before now: the last value read by then was 10
+        assert cells[1:4] == ["60", "—", "+50"], cells
+        assert "Δ update: no update posted yet" in str(
+            screen.query_one("#metrics", DataTable).border_title)
         assert "▁" in cells[4] and "█" in cells[4]  # the history, plotted
         assert cells[5] == "target"  # Day 1: >= 50
         assert cells[6].startswith("on track")
@@ -181,3 +184,44 @@ async def test_a_threshold_configured_on_a_metric_raises_the_banner_too(
         header = app.screen.query_one(CockpitHeader)
         await until(pilot, lambda: "downloads: 60 (above 50)" in str(header.render()))
         assert "p0:" not in str(header.render())  # zero P0s: that target is met
+
+
+def post(journal: Journal, run_id: str, playbook: str) -> None:
+    """A run of `playbook` posting its message, as the announce step journals it."""
+    journal.record(RunStarted(playbook=playbook, steps=["post"]), run_id=run_id)
+    journal.record(Announcement(channel="release", template=playbook, posted=True,
+                                digest=run_id), run_id=run_id, step="post")
+
+
+async def test_the_change_is_since_the_value_read_when_the_last_update_was_posted(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_samples(journal, clock)  # downloads 0, 10, ... 60 every 30 minutes to now
+    now = clock.now()
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        await until(pilot, lambda: "downloads" in text_of(screen))
+
+        def downloads() -> list[str]:
+            row = next(r for r in text_of(screen).splitlines() if r.startswith("downloads"))
+            return [c.strip() for c in row.split(" | ")]
+
+        assert downloads()[1:3] == ["60", "—"]
+        # the hourly update posted 50 minutes ago: 40 was the latest read by then
+        clock.set(now - timedelta(minutes=50))
+        post(journal, "r-hourly", "status-update")
+        # an incident's post is no launch update: it changes nothing
+        clock.set(now - timedelta(minutes=10))
+        post(journal, "r-incident", "incident-update")
+        clock.set(now)
+        await until(pilot, lambda: downloads()[1:3] == ["60", "+20"])
+        title = str(screen.query_one("#metrics", DataTable).border_title)
+        assert "Δ update: since the update posted" in title
+        await pilot.press("down")  # downloads' detail says the same
+        await until(pilot, lambda: "Δ since the update posted" in detail_of(screen))
+        assert "+20, Δ launch +50" in detail_of(screen)
+        # a later update: from the value read then (60)
+        post(journal, "r-hourly-2", "status-update")
+        await until(pilot, lambda: downloads()[1:3] == ["60", "+0"])
