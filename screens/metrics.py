@@ -249,7 +249,8 @@ class MetricsScreen(ModeScreen):
             return
         metric = self.metrics.metrics.get(name)
         judged = [judge(t, self.metrics, self.now) for t in self.targets if t.metric == name]
-        summary, axis, detail = describe(name, metric, judged, self.tz, self.update_at)
+        summary, axis, detail = describe(name, metric, judged, self.tz, self.update_at,
+                                         configured=name in self.configured)
         data = [value for _, value in metric.points] if metric is not None else []
         if data != plot.data:
             plot.data = data

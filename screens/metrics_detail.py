@@ -27,17 +27,25 @@ def when(at: datetime, tz: tzinfo | None) -> str:
 
 
 def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
-             tz: tzinfo | None, update_at: datetime | None = None) -> tuple[Text, str, str]:
+             tz: tzinfo | None, update_at: datetime | None = None, *,
+             configured: bool = False) -> tuple[Text, str, str]:
     """(the summary line, the plot's time labels, the rest) of metric `name`; its change
-    since `update_at`, when the last update was posted."""
+    since `update_at`, when the last update was posted. One never read says why: its
+    source's latest error and fix, its first poll to come, or (`configured` False: no source
+    in cockpit.toml) how to add one."""
     summary = Text(name, style="bold")
     if metric is None or metric.value is None or metric.at is None:
-        summary.append("  no samples", style="dim")
+        summary.append("  no sample yet", style="dim")
         if metric is not None and metric.stale:
-            summary.append(f"\n⚠ its source failed: {metric.error}", style="bold red")
+            assert metric.failed_at is not None
+            summary.append(f"\n⚠ stale: {metric.error} (its source failed "
+                           f"{when(metric.failed_at, tz)})", style="bold red")
             if metric.fix:
                 summary.append(f"\n  fix: {metric.fix}")
-        return summary, "", "\n".join([_targets(judged), "", HOW_TO_CONFIGURE])
+        elif configured:
+            summary.append(": its source is configured, its first poll is pending", style="dim")
+        return summary, "", "\n".join([_targets(judged)] + ([] if configured
+                                                             else ["", HOW_TO_CONFIGURE]))
     summary.append(f"  {number(metric.value)}", style="bold")
     since = ("no update posted yet" if update_at is None else
              f"Δ since the update posted {local_time(update_at, tz or UTC, '%a %H:%M')} "

@@ -225,3 +225,40 @@ async def test_the_change_is_since_the_value_read_when_the_last_update_was_poste
         # a later update: from the value read then (60)
         post(journal, "r-hourly-2", "status-update")
         await until(pilot, lambda: downloads()[1:3] == ["60", "+0"])
+
+
+async def test_a_configured_metric_never_read_says_why_not_how_to_configure_it(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.metricsconfig import ForgeDownloads
+
+    journal.record(MetricFailed(metric="downloads", error="no release tagged v1.1.0-beta on "
+                                "the forge yet", fix="nothing to do until it is published"))
+    watched = config.model_copy(update={"metrics": [
+        ForgeDownloads(name=name, kind="forge-downloads", every=86400)
+        for name in ("downloads", "downloads_all")]})
+    spectator = Journal.readonly(config.journal_path, clock=clock)  # polls nothing
+    app = CockpitApp(watched, runbook, spectator, clock=clock, poll_seconds=0.05,
+                     spectator_reason="--spectate")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("m")
+            screen = app.screen
+            assert isinstance(screen, MetricsScreen)
+            await until(pilot, lambda: "downloads_all" in text_of(screen))
+            await pilot.press("down")  # active_users (targeted, no source), then downloads
+            await until(pilot, lambda: detail_of(screen).startswith("downloads "))
+            said = detail_of(screen)
+            assert "no sample yet" in said
+            assert "stale: no release tagged v1.1.0-beta on the forge yet" in said
+            assert "fix: nothing to do until it is published" in said
+            assert "add a source" not in said and "[[metrics]]" not in said
+            await pilot.press("down")  # configured, no sample, no failure: its poll to come
+            await until(pilot, lambda: detail_of(screen).startswith("downloads_all"))
+            said = detail_of(screen)
+            assert "no sample yet: its source is configured, its first poll is pending" in said
+            assert "add a source" not in said
+            await pilot.press("up", "up")  # targeted with no source: how to add one
+            await until(pilot, lambda: detail_of(screen).startswith("active_users"))
+            assert "add a source for it to cockpit.toml" in detail_of(screen)
+    finally:
+        spectator.close()
