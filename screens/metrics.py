@@ -25,42 +25,14 @@ from textual.widgets.data_table import CellDoesNotExist
 from cockpit.clock import local_time
 from cockpit.metrics.state import MetricsState
 from cockpit.metrics.targets import judge
-from cockpit.metrics.view import HOW_TO_CONFIGURE, SORTS, Row, number, rows, spark
+from cockpit.metrics.view import HOW_TO_CONFIGURE, SORTS, Row, rows
 from cockpit.runbook.model import Target
 from cockpit.state.updates import last_update
 from screens.base import Feed, ModeScreen
+from screens.metrics_columns import LABELS, NARROW, Cells, Layout, history_cell, layout, row_cells
 from screens.metrics_detail import describe, posted_text
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
-
-FIXED = {"metric": 12, "value": 8, "last": 8, "launch": 8, "tier": 11, "outlook": 14}
-"""Column widths; the history plot takes what is left (HISTORY_MIN to HISTORY_MAX)."""
-NARROW = 100
-"""Below this width the change since the last update leaves the table (the detail says it)."""
-HISTORY_MIN, HISTORY_MAX = 8, 40
-LABELS = {"metric": "metric", "value": "value", "last": "Δ update", "launch": "Δ launch",
-          "history": "history", "tier": "tier", "outlook": "outlook"}
-TIER_STYLE = {"outstanding": "bold green", "target": "green", "minimum": "yellow",
-              "not met": "yellow", "missed": "bold red"}
-
-
-def outlook_cell(row: Row) -> Text:
-    judged = row.judged
-    metric = row.metric
-    if metric is None or metric.value is None:
-        return Text(f"stale: {metric.error}" if metric is not None and metric.stale
-                    else "no samples", style="dim" if metric is None else "bold red")
-    if judged is None:
-        return Text("no target", style="dim")
-    if judged.value is None:
-        return Text("—", style="dim")
-    if judged.on_track is None:
-        return Text("few samples", style="dim")
-    if judged.projected is None:
-        return Text("met" if judged.on_track else "missed",
-                    style="green" if judged.on_track else "bold red")
-    return Text(f"{'on track' if judged.on_track else 'behind'} {number(judged.projected)}",
-                style="green" if judged.on_track else "bold red")
 
 
 def _look(cell: Text | None) -> tuple[str, str] | None:
@@ -106,8 +78,10 @@ class MetricsScreen(ModeScreen):
         self._header_tick: object = None
         self._width = 0
         self._details: dict[str, str] = {}
-        self._drawn: dict[str, dict[str, Text]] = {}
+        self._drawn: dict[str, Cells] = {}
         """The cells on show, by metric and column."""
+        self._layout: Layout | None = None
+        self._heights: dict[str, int] = {}
         self._posts = -1
 
     def compose(self) -> ComposeResult:
@@ -179,45 +153,33 @@ class MetricsScreen(ModeScreen):
                           self.update_at)
         width = self.size.width or 80
         table.border_title = self._title(width)
-        keys = [k for k in ("metric", "value", "last", "launch", "history", "tier", "outlook")
-                if k != "last" or width >= NARROW]
-        history = max(HISTORY_MIN, min(HISTORY_MAX, width - 4 - 2 * len(keys)
-                                       - sum(FIXED[k] for k in keys if k in FIXED)))
-        shown = {row.name: self._cells(row, history) for row in self.shown}
-        if width == self._width and list(shown) == [k.value for k in table.rows]:
+        shown = {row.name: row_cells(row) for row in self.shown}
+        columns = layout(width, list(shown.values()))
+        if "history" in columns.keys:
+            for row in self.shown:
+                shown[row.name]["history"] = history_cell(row, columns.width("history"))
+        heights = {name: columns.height(cells) for name, cells in shown.items()}
+        if (width, columns, heights) == (self._width, self._layout, self._heights) \
+                and list(shown) == [k.value for k in table.rows]:
             for name, cells in shown.items():  # in place: unchanged cells keep their render
                 before = self._drawn.get(name, {})
-                for key in keys:
+                for key in columns.keys:
                     if _look(cells[key]) != _look(before.get(key)):
                         table.update_cell(name, key, cells[key])
         else:
-            table.clear(columns=width != self._width or not table.columns)
-            if not table.columns:
-                self._width = width
-                for key in keys:
-                    table.add_column(LABELS[key], width=FIXED.get(key, history), key=key)
+            renew = (width, columns) != (self._width, self._layout) or not table.columns
+            table.clear(columns=renew)
+            if renew:
+                self._width, self._layout = width, columns
+                for key, size in zip(columns.keys, columns.widths, strict=True):
+                    table.add_column(LABELS[key], width=size, key=key)
             for name, cells in shown.items():
-                table.add_row(*(cells[k] for k in keys), key=name)
+                table.add_row(*(cells[k] for k in columns.keys), key=name, height=heights[name])
+        self._heights = heights
         self._drawn = shown
         if selected is not None and any(r.name == selected for r in self.shown):
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         self.show_detail()
-
-    def _cells(self, row: Row, history: int) -> dict[str, Text]:
-        m = row.metric
-        stale = m is not None and m.stale
-        cells = {"metric": Text(row.name + (" ⚠" if stale else ""), style="bold red" if stale
-                                else ""), "outlook": outlook_cell(row)}
-        if m is None or m.value is None:  # never read: nothing to show, and no zero
-            return cells | {k: Text("—" if k == "value" else "", style="dim")
-                            for k in ("value", "last", "launch", "history", "tier")}
-        tier = row.judged.tier if row.judged is not None else None
-        return cells | {
-            "value": Text(number(m.value), style="bold red" if stale else "bold"),
-            "last": Text(number(row.since_update, signed=True)),
-            "launch": Text(number(m.since_launch, signed=True)),
-            "history": Text(spark(m.points, history), style="cyan"),
-            "tier": Text(tier or "—", style=TIER_STYLE.get(tier or "", "dim"))}
 
     def on_resize(self) -> None:
         if self.size.width != self._width:

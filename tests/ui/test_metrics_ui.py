@@ -262,3 +262,30 @@ async def test_a_configured_metric_never_read_says_why_not_how_to_configure_it(
             assert "add a source for it to cockpit.toml" in detail_of(screen)
     finally:
         spectator.close()
+
+
+async def test_the_columns_show_names_whole_and_a_stale_reason_readable_at_160_and_80(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from textwrap import wrap
+
+    reason = "no release tagged v1.1.0-beta on the local forge /tmp/met13demo/forge yet"
+    journal_samples(journal, clock)
+    journal.record(MetricFailed(metric="downloads_all", error=reason, fix="publish it"))
+    for size, lines in (((160, 48), 1), ((80, 24), 3)):
+        app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("m")
+            screen = app.screen
+            assert isinstance(screen, MetricsScreen)
+            await until(pilot, lambda s=screen: "downloads_all" in text_of(s))
+            table = screen.query_one("#metrics", DataTable)
+            width = {str(c.key.value): c.width for c in table.columns.values()}
+            assert width["metric"] >= len("downloads_all ⚠") and width["value"] >= 2
+            # the reason whole: on one line at 160, wrapped on its row's lines at 80
+            row = next(r for k, r in table.rows.items() if k.value == "downloads_all")
+            assert row.height == lines
+            assert len(wrap(f"stale: {reason}", width["outlook"])) <= lines, width
+            # and the table still fits the screen, beside the emergency keys
+            assert sum(width.values()) + 2 * len(width) <= size[0] - 2
+            from textual.widgets._footer import FooterKey
+            assert {"H", "R"} <= {k.key for k in screen.query(FooterKey)}
