@@ -2,11 +2,11 @@
 
 A table of every metric (configured, targeted or read): its value, its change since the last
 update was posted (the value it had then: none before the first) and since the launch, a plot
-of its history, the tier its target of the deadline at
-hand reached and the projection to that deadline; `s` orders it by another column. Below, the
-selected metric in detail: its history with time labels, the targets of both deadlines, and
-what the number is made of (downloads per asset, open issues by label with their titles);
-then the updates posted so far (the numbers feed them: `u` posts the one due).
+of its history, the tier its target of the deadline at hand reached and the projection to that
+deadline; `s` orders it by another column. Below, the selected metric in detail (enter shows it
+alone, enter or escape goes back): its history with time labels, the targets of both
+deadlines, and what the number is made of (downloads per asset, open issues by label with
+their titles); then the updates posted so far (the numbers feed them: `u` posts the one due).
 A metric nobody read says so and how to configure it: no number is invented.
 """
 
@@ -54,6 +54,8 @@ class MetricsScreen(ModeScreen):
                 tooltip="Order the table by the next column (name, value, changes, tier)"),
         Binding("enter", "detail", "Detail", id="metrics-detail", priority=True,
                 tooltip="The selected metric alone, in full: per asset, by label, targets"),
+        Binding("escape", "table", "Table", id="metrics-table",
+                tooltip="Back to the table of every metric"),
     ]
 
     def __init__(self, targets: Sequence[Target], configured: Sequence[str], *,
@@ -237,3 +239,12 @@ class MetricsScreen(ModeScreen):
         self.toggle_class("detail-only")
         if not self.has_class("detail-only"):
             self.query_one("#metrics", DataTable).focus()
+        self.refresh_bindings()
+
+    def action_table(self) -> None:
+        if self.has_class("detail-only"):
+            self.action_detail()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape is the detail's way back (offered only there)."""
+        return action != "table" or self.has_class("detail-only")

@@ -104,6 +104,16 @@ async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
         await pilot.press("enter")  # and back
         await pilot.pause()
         assert screen.query_one("#metrics", DataTable).display
+        await pilot.press("enter")  # escape goes back too, and leaves the table shown
+        await pilot.pause()
+        assert not screen.query_one("#metrics", DataTable).display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.query_one("#metrics", DataTable).display
+        assert screen.focused is screen.query_one("#metrics", DataTable)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.query_one("#metrics", DataTable).display
         # the selection stayed on its metric (active_users, last by value); above it p0: the
         # issues by label, with their titles; above that p1: a stale source's error and fix
         await pilot.press("up")
