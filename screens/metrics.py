@@ -33,6 +33,7 @@ from screens.metrics_columns import LABELS, NARROW, Cells, Layout, history_cell,
 from screens.metrics_detail import describe, posted_text
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
+from widgets.time_axis import TimeAxis
 
 
 def _look(cell: Text | None) -> tuple[str, str] | None:
@@ -100,7 +101,7 @@ class MetricsScreen(ModeScreen):
             # plotext would add one, and its axes do not fit 80x24 beside the table); the
             # time labels go on the line under it.
             yield Sparkline([], summary_function=max, id="plot", classes="empty")
-            yield Static("", id="axis", markup=False)
+            yield TimeAxis(id="axis")
             yield Static("", id="detail", markup=False)  # issue titles: "[P1]" is no markup
             yield Static("", id="posts", markup=False)
         yield CockpitFooter()
@@ -210,16 +211,19 @@ class MetricsScreen(ModeScreen):
                          "cockpit.toml and targets under [[targets]] in the runbook.\n\n"
                          + HOW_TO_CONFIGURE)
             plot.set_class(True, "empty")
+            self.query_one("#axis", TimeAxis).show((), self.tz)
             return
         metric = self.metrics.metrics.get(name)
         judged = [judge(t, self.metrics, self.now) for t in self.targets if t.metric == name]
-        summary, axis, detail = describe(name, metric, judged, self.tz, self.update_at,
-                                         configured=name in self.configured)
+        summary, detail = describe(name, metric, judged, self.tz, self.update_at,
+                                   configured=name in self.configured)
         data = [value for _, value in metric.points] if metric is not None else []
         if data != plot.data:
             plot.data = data
         plot.set_class(not data, "empty")
-        for name, shown in (("summary", summary), ("axis", axis), ("detail", detail)):
+        self.query_one("#axis", TimeAxis).show(metric.points if metric is not None else (),
+                                               self.tz)
+        for name, shown in (("summary", summary), ("detail", detail)):
             self._update(name, shown)
 
     def _update(self, name: str, shown: Text | str) -> None:

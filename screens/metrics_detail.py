@@ -1,7 +1,6 @@
 """Metrics mode's detail of one metric: when it was read and from where, whether it is stale
-(the error and the fix), its history's time span, its targets judged, and what the number is
-made of (downloads per asset; open issues by label, with their titles); and the updates
-posted."""
+(the error and the fix), its targets judged, and what the number is made of (downloads per
+asset; open issues by label, with their titles); and the updates posted."""
 
 from __future__ import annotations
 
@@ -28,8 +27,9 @@ def when(at: datetime, tz: tzinfo | None) -> str:
 
 def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
              tz: tzinfo | None, update_at: datetime | None = None, *,
-             configured: bool = False) -> tuple[Text, str, str]:
-    """(the summary line, the plot's time labels, the rest) of metric `name`; its change
+             configured: bool = False) -> tuple[Text, str]:
+    """(the summary line, the rest) of metric `name` (the plot and its time labels are the
+    screen's: they take its width); its change
     since `update_at`, when the last update was posted. One never read says why: its
     source's latest error and fix, its first poll to come, or (`configured` False: no source
     in cockpit.toml) how to add one."""
@@ -44,7 +44,7 @@ def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
                 summary.append(f"\n  fix: {metric.fix}")
         elif configured:
             summary.append(": its source is configured, its first poll is pending", style="dim")
-        return summary, "", "\n".join([_targets(judged)] + ([] if configured
+        return summary, "\n".join([_targets(judged)] + ([] if configured
                                                              else ["", HOW_TO_CONFIGURE]))
     summary.append(f"  {number(metric.value)}", style="bold")
     since = ("no update posted yet" if update_at is None else
@@ -59,9 +59,7 @@ def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
                        style="bold red")
         if metric.fix:
             summary.append(f"\n  fix: {metric.fix}")
-    start = datetime.fromtimestamp(metric.points[0][0], UTC)
-    axis = f"{when(start, tz)} … {when(metric.at, tz)}  ({len(metric.points)} points)"
-    return summary, axis, "\n".join(p for p in (_targets(judged), _made_of(metric.detail)) if p)
+    return summary, "\n".join(p for p in (_targets(judged), _made_of(metric.detail)) if p)
 
 
 def _targets(judged: Sequence[Judged]) -> str:

@@ -89,6 +89,9 @@ async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
         assert "Week 1 (Week 1 downloads): minimum >= 100, target >= 200, outstanding >= 250" \
             in said
         assert screen.query_one("#plot", Sparkline).data == [0, 10, 20, 30, 40, 50, 60]
+        # its time labels: the first and last samples' and, at this width, three between
+        axis = str(screen.query_one("#axis").render()).split()
+        assert len(axis) == 5 and axis[0] == "07:20" and axis[-1] == "10:20", axis
         await pilot.press("up")
         await until(pilot, lambda: "no samples yet" in detail_of(screen))
         assert "[[metrics]]" in detail_of(screen)  # how to configure it
