@@ -1,18 +1,19 @@
 """The metrics mode (`m`): the launch's numbers against the runbook's targets.
 
 A table of every metric (configured, targeted or read): its value, its change since the last
-sample and since the launch, a plot of its history, the tier its target of the deadline at
-hand reached and the projection to that deadline; `s` orders it by another column. Below, the
-selected metric in detail: its history with time labels, the targets of both deadlines, and
-what the number is made of (downloads per asset, open issues by label with their titles);
-then the updates posted so far (the numbers feed them: `u` posts the one due).
+update was posted (the value it had then: none before the first) and since the launch, a plot
+of its history, the tier its target of the deadline at hand reached and the projection to that
+deadline; `s` orders it by another column. Below, the selected metric in detail (enter shows it
+alone, enter or escape goes back): its history with time labels, the targets of both
+deadlines, and what the number is made of (downloads per asset, open issues by label with
+their titles); then the updates posted so far (the numbers feed them: `u` posts the one due).
 A metric nobody read says so and how to configure it: no number is invented.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, tzinfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,43 +22,18 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Sparkline, Static
 from textual.widgets.data_table import CellDoesNotExist
 
+from cockpit.clock import local_time
 from cockpit.metrics.state import MetricsState
 from cockpit.metrics.targets import judge
-from cockpit.metrics.view import HOW_TO_CONFIGURE, SORTS, Row, number, rows, spark
+from cockpit.metrics.view import HOW_TO_CONFIGURE, SORTS, Row, rows
 from cockpit.runbook.model import Target
+from cockpit.state.updates import last_update
 from screens.base import Feed, ModeScreen
+from screens.metrics_columns import LABELS, NARROW, Cells, Layout, history_cell, layout, row_cells
 from screens.metrics_detail import describe, posted_text
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
-
-FIXED = {"metric": 12, "value": 8, "last": 7, "launch": 8, "tier": 11, "outlook": 14}
-"""Column widths; the history plot takes what is left (HISTORY_MIN to HISTORY_MAX)."""
-NARROW = 100
-"""Below this width the change since the last sample leaves the table (the detail says it)."""
-HISTORY_MIN, HISTORY_MAX = 8, 40
-LABELS = {"metric": "metric", "value": "value", "last": "Δ last", "launch": "Δ launch",
-          "history": "history", "tier": "tier", "outlook": "outlook"}
-TIER_STYLE = {"outstanding": "bold green", "target": "green", "minimum": "yellow",
-              "not met": "yellow", "missed": "bold red"}
-
-
-def outlook_cell(row: Row) -> Text:
-    judged = row.judged
-    metric = row.metric
-    if metric is None or metric.value is None:
-        return Text(f"stale: {metric.error}" if metric is not None and metric.stale
-                    else "no samples", style="dim" if metric is None else "bold red")
-    if judged is None:
-        return Text("no target", style="dim")
-    if judged.value is None:
-        return Text("—", style="dim")
-    if judged.on_track is None:
-        return Text("few samples", style="dim")
-    if judged.projected is None:
-        return Text("met" if judged.on_track else "missed",
-                    style="green" if judged.on_track else "bold red")
-    return Text(f"{'on track' if judged.on_track else 'behind'} {number(judged.projected)}",
-                style="green" if judged.on_track else "bold red")
+from widgets.time_axis import TimeAxis
 
 
 def _look(cell: Text | None) -> tuple[str, str] | None:
@@ -79,13 +55,20 @@ class MetricsScreen(ModeScreen):
                 tooltip="Order the table by the next column (name, value, changes, tier)"),
         Binding("enter", "detail", "Detail", id="metrics-detail", priority=True,
                 tooltip="The selected metric alone, in full: per asset, by label, targets"),
+        Binding("escape", "table", "Table", id="metrics-table",
+                tooltip="Back to the table of every metric"),
     ]
 
     def __init__(self, targets: Sequence[Target], configured: Sequence[str], *,
                  release: str = "", role: str = "", timezone: str = "UTC",
-                 tz: tzinfo | None = None, can_act: bool = True) -> None:
+                 tz: tzinfo | None = None, can_act: bool = True,
+                 updates: Collection[str] = ()) -> None:
         super().__init__()
         self.targets = list(targets)
+        self.updates = frozenset(updates)
+        """The playbooks whose posts are the updates (`state/updates.py: update_playbooks`)."""
+        self.update_at: datetime | None = None
+        """When the last update was posted (None: none yet): "Δ update" counts from it."""
         self.configured = list(configured)
         self.release_label, self.role, self.timezone = release, role, timezone
         self.tz = tz
@@ -98,8 +81,10 @@ class MetricsScreen(ModeScreen):
         self._header_tick: object = None
         self._width = 0
         self._details: dict[str, str] = {}
-        self._drawn: dict[str, dict[str, Text]] = {}
+        self._drawn: dict[str, Cells] = {}
         """The cells on show, by metric and column."""
+        self._layout: Layout | None = None
+        self._heights: dict[str, int] = {}
         self._posts = -1
 
     def compose(self) -> ComposeResult:
@@ -116,7 +101,7 @@ class MetricsScreen(ModeScreen):
             # plotext would add one, and its axes do not fit 80x24 beside the table); the
             # time labels go on the line under it.
             yield Sparkline([], summary_function=max, id="plot", classes="empty")
-            yield Static("", id="axis", markup=False)
+            yield TimeAxis(id="axis")
             yield Static("", id="detail", markup=False)  # issue titles: "[P1]" is no markup
             yield Static("", id="posts", markup=False)
         yield CockpitFooter()
@@ -139,16 +124,27 @@ class MetricsScreen(ModeScreen):
             self._update("posts", posted_text(feed.launch.posts, self.tz))
         if feed.metrics is None:
             return
+        posted = last_update(feed.launch, self.updates)
+        update_at = posted.at if posted is not None else None
         redraw = (feed.metrics.version, feed.now.replace(second=0, microsecond=0),
-                  feed.metrics.loading)
+                  feed.metrics.loading, update_at)
         if redraw == self._tick:
             return
         self._tick = redraw
-        self.metrics, self.now = feed.metrics, feed.now
-        self.query_one("#metrics", DataTable).border_title = (
-            "metrics: reading the journal's samples…" if feed.metrics.loading
-            else f"metrics (by {self.sort})" if self.sort != "name" else "metrics")
+        self.metrics, self.now, self.update_at = feed.metrics, feed.now, update_at
         self.redraw()
+
+    def _title(self, width: int) -> str:
+        """What the table is, its order, and what "Δ update" counts from (when shown)."""
+        if self.metrics is not None and self.metrics.loading:
+            return "metrics: reading the journal's samples…"
+        title = f"metrics (by {self.sort})" if self.sort != "name" else "metrics"
+        if width < NARROW:
+            return title
+        if self.update_at is None:
+            return f"{title} · Δ update: no update posted yet"
+        return (f"{title} · Δ update: since the update posted "
+                f"{local_time(self.update_at, self.tz or UTC, '%a %H:%M')}")
 
     def redraw(self) -> None:
         """The table from the fold (rows keyed by metric: the selection stays on its metric)."""
@@ -156,47 +152,37 @@ class MetricsScreen(ModeScreen):
             return
         table: DataTable[Text] = self.query_one("#metrics", DataTable)
         selected = self.selected_name()
-        self.shown = rows(self.metrics, self.targets, self.configured, self.now, self.sort)
+        self.shown = rows(self.metrics, self.targets, self.configured, self.now, self.sort,
+                          self.update_at)
         width = self.size.width or 80
-        keys = [k for k in ("metric", "value", "last", "launch", "history", "tier", "outlook")
-                if k != "last" or width >= NARROW]
-        history = max(HISTORY_MIN, min(HISTORY_MAX, width - 4 - 2 * len(keys)
-                                       - sum(FIXED[k] for k in keys if k in FIXED)))
-        shown = {row.name: self._cells(row, history) for row in self.shown}
-        if width == self._width and list(shown) == [k.value for k in table.rows]:
+        table.border_title = self._title(width)
+        shown = {row.name: row_cells(row) for row in self.shown}
+        columns = layout(width, list(shown.values()))
+        if "history" in columns.keys:
+            for row in self.shown:
+                shown[row.name]["history"] = history_cell(row, columns.width("history"))
+        heights = {name: columns.height(cells) for name, cells in shown.items()}
+        if (width, columns, heights) == (self._width, self._layout, self._heights) \
+                and list(shown) == [k.value for k in table.rows]:
             for name, cells in shown.items():  # in place: unchanged cells keep their render
                 before = self._drawn.get(name, {})
-                for key in keys:
+                for key in columns.keys:
                     if _look(cells[key]) != _look(before.get(key)):
                         table.update_cell(name, key, cells[key])
         else:
-            table.clear(columns=width != self._width or not table.columns)
-            if not table.columns:
-                self._width = width
-                for key in keys:
-                    table.add_column(LABELS[key], width=FIXED.get(key, history), key=key)
+            renew = (width, columns) != (self._width, self._layout) or not table.columns
+            table.clear(columns=renew)
+            if renew:
+                self._width, self._layout = width, columns
+                for key, size in zip(columns.keys, columns.widths, strict=True):
+                    table.add_column(LABELS[key], width=size, key=key)
             for name, cells in shown.items():
-                table.add_row(*(cells[k] for k in keys), key=name)
+                table.add_row(*(cells[k] for k in columns.keys), key=name, height=heights[name])
+        self._heights = heights
         self._drawn = shown
         if selected is not None and any(r.name == selected for r in self.shown):
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         self.show_detail()
-
-    def _cells(self, row: Row, history: int) -> dict[str, Text]:
-        m = row.metric
-        stale = m is not None and m.stale
-        cells = {"metric": Text(row.name + (" ⚠" if stale else ""), style="bold red" if stale
-                                else ""), "outlook": outlook_cell(row)}
-        if m is None or m.value is None:  # never read: nothing to show, and no zero
-            return cells | {k: Text("—" if k == "value" else "", style="dim")
-                            for k in ("value", "last", "launch", "history", "tier")}
-        tier = row.judged.tier if row.judged is not None else None
-        return cells | {
-            "value": Text(number(m.value), style="bold red" if stale else "bold"),
-            "last": Text(number(m.since_last, signed=True)),
-            "launch": Text(number(m.since_launch, signed=True)),
-            "history": Text(spark(m.points, history), style="cyan"),
-            "tier": Text(tier or "—", style=TIER_STYLE.get(tier or "", "dim"))}
 
     def on_resize(self) -> None:
         if self.size.width != self._width:
@@ -225,15 +211,19 @@ class MetricsScreen(ModeScreen):
                          "cockpit.toml and targets under [[targets]] in the runbook.\n\n"
                          + HOW_TO_CONFIGURE)
             plot.set_class(True, "empty")
+            self.query_one("#axis", TimeAxis).show((), self.tz)
             return
         metric = self.metrics.metrics.get(name)
         judged = [judge(t, self.metrics, self.now) for t in self.targets if t.metric == name]
-        summary, axis, detail = describe(name, metric, judged, self.tz)
+        summary, detail = describe(name, metric, judged, self.tz, self.update_at,
+                                   configured=name in self.configured)
         data = [value for _, value in metric.points] if metric is not None else []
         if data != plot.data:
             plot.data = data
         plot.set_class(not data, "empty")
-        for name, shown in (("summary", summary), ("axis", axis), ("detail", detail)):
+        self.query_one("#axis", TimeAxis).show(metric.points if metric is not None else (),
+                                               self.tz)
+        for name, shown in (("summary", summary), ("detail", detail)):
             self._update(name, shown)
 
     def _update(self, name: str, shown: Text | str) -> None:
@@ -247,10 +237,18 @@ class MetricsScreen(ModeScreen):
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.query_one("#metrics", DataTable).border_title = f"metrics (by {self.sort})"
         self.redraw()
 
     def action_detail(self) -> None:
         self.toggle_class("detail-only")
         if not self.has_class("detail-only"):
             self.query_one("#metrics", DataTable).focus()
+        self.refresh_bindings()
+
+    def action_table(self) -> None:
+        if self.has_class("detail-only"):
+            self.action_detail()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape is the detail's way back (offered only there)."""
+        return action != "table" or self.has_class("detail-only")

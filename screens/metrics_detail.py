@@ -1,7 +1,6 @@
 """Metrics mode's detail of one metric: when it was read and from where, whether it is stale
-(the error and the fix), its history's time span, its targets judged, and what the number is
-made of (downloads per asset; open issues by label, with their titles); and the updates
-posted."""
+(the error and the fix), its targets judged, and what the number is made of (downloads per
+asset; open issues by label, with their titles); and the updates posted."""
 
 from __future__ import annotations
 
@@ -27,19 +26,32 @@ def when(at: datetime, tz: tzinfo | None) -> str:
 
 
 def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
-             tz: tzinfo | None) -> tuple[Text, str, str]:
-    """(the summary line, the plot's time labels, the rest) of metric `name`."""
+             tz: tzinfo | None, update_at: datetime | None = None, *,
+             configured: bool = False) -> tuple[Text, str]:
+    """(the summary line, the rest) of metric `name` (the plot and its time labels are the
+    screen's: they take its width); its change
+    since `update_at`, when the last update was posted. One never read says why: its
+    source's latest error and fix, its first poll to come, or (`configured` False: no source
+    in cockpit.toml) how to add one."""
     summary = Text(name, style="bold")
     if metric is None or metric.value is None or metric.at is None:
-        summary.append("  no samples", style="dim")
+        summary.append("  no sample yet", style="dim")
         if metric is not None and metric.stale:
-            summary.append(f"\n⚠ its source failed: {metric.error}", style="bold red")
+            assert metric.failed_at is not None
+            summary.append(f"\n⚠ stale: {metric.error} (its source failed "
+                           f"{when(metric.failed_at, tz)})", style="bold red")
             if metric.fix:
                 summary.append(f"\n  fix: {metric.fix}")
-        return summary, "", "\n".join([_targets(judged), "", HOW_TO_CONFIGURE])
+        elif configured:
+            summary.append(": its source is configured, its first poll is pending", style="dim")
+        return summary, "\n".join([_targets(judged)] + ([] if configured
+                                                             else ["", HOW_TO_CONFIGURE]))
     summary.append(f"  {number(metric.value)}", style="bold")
-    summary.append(f"  (Δ last {number(metric.since_last, signed=True)}, Δ launch "
-                   f"{number(metric.since_launch, signed=True)}; read {when(metric.at, tz)}"
+    since = ("no update posted yet" if update_at is None else
+             f"Δ since the update posted {local_time(update_at, tz or UTC, '%a %H:%M')} "
+             + number(metric.since(update_at), signed=True))
+    summary.append(f"  ({since}, Δ launch {number(metric.since_launch, signed=True)}; "
+                   f"read {when(metric.at, tz)}"
                    + (f" from {metric.source}" if metric.source else "") + ")")
     if metric.stale:
         assert metric.failed_at is not None
@@ -47,9 +59,7 @@ def describe(name: str, metric: Metric | None, judged: Sequence[Judged],
                        style="bold red")
         if metric.fix:
             summary.append(f"\n  fix: {metric.fix}")
-    start = datetime.fromtimestamp(metric.points[0][0], UTC)
-    axis = f"{when(start, tz)} … {when(metric.at, tz)}  ({len(metric.points)} points)"
-    return summary, axis, "\n".join(p for p in (_targets(judged), _made_of(metric.detail)) if p)
+    return summary, "\n".join(p for p in (_targets(judged), _made_of(metric.detail)) if p)
 
 
 def _targets(judged: Sequence[Judged]) -> str:

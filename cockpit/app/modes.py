@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from cockpit.app.host import Host
 from cockpit.builds.plan import alternative
+from cockpit.state.updates import update_playbooks
 from screens.base import ModeScreen
 from screens.timeline import TimelineScreen
 
@@ -56,7 +57,8 @@ class Modes:
         return MetricsScreen(app.runbook.timeline.targets, configured, role=app.role,
                              release=f"{release.name} v{release.version}",
                              timezone=release.timezone, tz=release.tz,
-                             can_act=app.journal.writable)
+                             can_act=app.journal.writable,
+                             updates=update_playbooks(app.runbook))
 
     def make_incidents(self) -> IncidentsScreen:
         from screens.incidents import IncidentsScreen

@@ -1,6 +1,7 @@
 """The metrics, folded from the journal: per metric its history (downsampled as it ages), its
 latest value and detail, whether it is stale (a failure newer than its last sample) and how
-it changed since the previous sample and since the launch.
+it changed since the previous sample, since the launch and since any moment (the last update
+posted: its history bisected, no pass over it).
 
 Pure: the same events give the controller, spectators and `cockpit report` the same picture.
 A week of one-minute samples stays small: a metric keeps every sample of its last six hours,
@@ -94,6 +95,15 @@ class Metric:
         if self.value is None or self.baseline is None or self.previous is None:
             return None
         return self.value - self.baseline
+
+    def since(self, moment: datetime | None) -> float | None:
+        """The change from the value it had at `moment` (the latest read at or before it: to
+        a bucket's resolution once older than six hours) to its latest; None without a moment
+        or with nothing read by then."""
+        if moment is None or self.value is None:
+            return None
+        before = self.value_at(moment)
+        return None if before is None else self.value - before
 
     def value_at(self, moment: datetime) -> float | None:
         """The latest value read at or before `moment` (None: none was)."""

@@ -15,7 +15,7 @@ from cockpit.metrics.targets import Judged, judge
 from cockpit.runbook.model import Target
 
 BARS = "▁▂▃▄▅▆▇█"
-SORTS = ("name", "value", "since last", "since launch", "tier")
+SORTS = ("name", "value", "since update", "since launch", "tier")
 """What the table can be ordered by (metrics mode's `s` goes round them)."""
 TIER_RANK = {"outstanding": 0, "target": 1, "minimum": 2, "not met": 3, "missed": 4, None: 5}
 HOW_TO_CONFIGURE = ("no samples yet: add a source for it to cockpit.toml, e.g.\n"
@@ -55,6 +55,9 @@ class Row:
     """None: never read (configured or targeted, no sample yet)."""
     judged: Judged | None
     """The target of the deadline at hand for this metric, judged (None: it has none)."""
+    since_update: float | None = None
+    """Its change since the last update was posted (None: none posted, or nothing read by
+    then)."""
 
     @property
     def value(self) -> float | None:
@@ -67,20 +70,21 @@ def current_deadline(metrics: MetricsState, now: datetime) -> str:
 
 
 def rows(metrics: MetricsState, targets: Sequence[Target], configured: Sequence[str],
-         now: datetime, sort: str = "name") -> list[Row]:
-    """Every metric configured, targeted or read, ordered by `sort` (one of SORTS)."""
+         now: datetime, sort: str = "name", update_at: datetime | None = None) -> list[Row]:
+    """Every metric configured, targeted or read, ordered by `sort` (one of SORTS), with its
+    change since `update_at` (when the last update was posted)."""
     names = list(dict.fromkeys([*configured, *(t.metric for t in targets), *metrics.metrics]))
     deadline = current_deadline(metrics, now)
     found = []
     for name in names:
         target = next((t for t in targets if t.metric == name and t.deadline == deadline), None)
-        found.append(Row(name, metrics.metrics.get(name),
-                         judge(target, metrics, now) if target is not None else None))
+        metric = metrics.metrics.get(name)
+        found.append(Row(name, metric, judge(target, metrics, now) if target is not None
+                         else None, metric.since(update_at) if metric is not None else None))
     keys = {
         "name": lambda r: (0, r.name),
         "value": lambda r: (r.value is None, -(r.value or 0), r.name),
-        "since last": lambda r: (_change(r, "since_last") is None,
-                                 -(_change(r, "since_last") or 0), r.name),
+        "since update": lambda r: (r.since_update is None, -(r.since_update or 0), r.name),
         "since launch": lambda r: (_change(r, "since_launch") is None,
                                    -(_change(r, "since_launch") or 0), r.name),
         "tier": lambda r: (TIER_RANK.get(r.judged.tier if r.judged else None, 4), r.name),

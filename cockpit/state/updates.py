@@ -9,11 +9,13 @@ replay agree.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
 from cockpit.clock import countdown
 from cockpit.runbook.model import Runbook
+from cockpit.state.launch import LaunchState, Posted
 from cockpit.state.timeline import ItemStatus, ItemView, TimelineView
 
 UPDATE_KEY = "u"
@@ -46,8 +48,7 @@ def update_due(view: TimelineView, runbook: Runbook) -> UpdateDue | None:
     """The earliest timed item that posts and is due now (its window still open), else the
     next one that posts. An update whose window closed unposted is the timeline's overdue
     item, no longer this countdown's."""
-    posting = {name for name, playbook in runbook.playbooks.items()
-               if playbook.posts() and not playbook.emergency}
+    posting = _posting(runbook)
     timed = [v for v in view.items if v.start is not None and v.item.playbook in posting]
     for item in timed:
         if item.status == ItemStatus.DUE and not item.overdue and item.end is not None:
@@ -57,3 +58,26 @@ def update_due(view: TimelineView, runbook: Runbook) -> UpdateDue | None:
     if upcoming is None or upcoming.start is None:
         return None
     return UpdateDue(upcoming, False, upcoming.start - view.now)
+
+
+def _posting(runbook: Runbook) -> set[str]:
+    return {name for name, playbook in runbook.playbooks.items()
+            if playbook.posts() and not playbook.emergency}
+
+
+def update_playbooks(runbook: Runbook) -> frozenset[str]:
+    """The playbooks whose posts are the updates: those that post, run at a time of the
+    timeline (hourly on launch day, daily in week 1, the announcement, the reviews), not in
+    an emergency (an incident's posts, a rollback notice: not the launch's numbers)."""
+    posting = _posting(runbook)
+    return frozenset(item.playbook for item in runbook.timeline.items
+                     if item.playbook in posting and item.day is not None)
+
+
+def last_update(state: LaunchState, playbooks: Collection[str]) -> Posted | None:
+    """The latest update posted (a post of a run of one of `playbooks`), None before any."""
+    for post in reversed(state.posts):
+        run = state.runs.get(post.run_id)
+        if run is not None and run.playbook in playbooks:
+            return post
+    return None

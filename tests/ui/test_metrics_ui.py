@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Sparkline, Static
 from cockpit.app.app import CockpitApp
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
-from cockpit.journal.events import MetricFailed, MetricSample
+from cockpit.journal.events import Announcement, MetricFailed, MetricSample, RunStarted
 from cockpit.journal.store import Journal
 from cockpit.runbook.model import Runbook
 from screens.metrics import MetricsScreen
@@ -66,8 +66,11 @@ async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
         table = text_of(screen).splitlines()
         downloads = next(r for r in table if r.startswith("downloads"))
         cells = [c.strip() for c in downloads.split(" | ")]
-        # T-0 is 08:00 local, 2h20 before now: the last value read by then was 10
-        assert cells[1:4] == ["60", "+10", "+50"], cells
+        # no update posted yet: no change since one (the title says what the column is); T-0
+        # is 08:00 local, 2h20 before now: the last value read by then was 10
+        assert cells[1:4] == ["60", "—", "+50"], cells
+        assert "Δ update: no update posted yet" in str(
+            screen.query_one("#metrics", DataTable).border_title)
         assert "▁" in cells[4] and "█" in cells[4]  # the history, plotted
         assert cells[5] == "target"  # Day 1: >= 50
         assert cells[6].startswith("on track")
@@ -86,6 +89,9 @@ async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
         assert "Week 1 (Week 1 downloads): minimum >= 100, target >= 200, outstanding >= 250" \
             in said
         assert screen.query_one("#plot", Sparkline).data == [0, 10, 20, 30, 40, 50, 60]
+        # its time labels: the first and last samples' and, at this width, three between
+        axis = str(screen.query_one("#axis").render()).split()
+        assert len(axis) == 5 and axis[0] == "07:20" and axis[-1] == "10:20", axis
         await pilot.press("up")
         await until(pilot, lambda: "no samples yet" in detail_of(screen))
         assert "[[metrics]]" in detail_of(screen)  # how to configure it
@@ -99,6 +105,16 @@ async def test_metrics_mode_shows_values_changes_tiers_projection_and_detail(
         await pilot.pause()
         assert not screen.query_one("#metrics", DataTable).display
         await pilot.press("enter")  # and back
+        await pilot.pause()
+        assert screen.query_one("#metrics", DataTable).display
+        await pilot.press("enter")  # escape goes back too, and leaves the table shown
+        await pilot.pause()
+        assert not screen.query_one("#metrics", DataTable).display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.query_one("#metrics", DataTable).display
+        assert screen.focused is screen.query_one("#metrics", DataTable)
+        await pilot.press("escape")
         await pilot.pause()
         assert screen.query_one("#metrics", DataTable).display
         # the selection stayed on its metric (active_users, last by value); above it p0: the
@@ -181,3 +197,108 @@ async def test_a_threshold_configured_on_a_metric_raises_the_banner_too(
         header = app.screen.query_one(CockpitHeader)
         await until(pilot, lambda: "downloads: 60 (above 50)" in str(header.render()))
         assert "p0:" not in str(header.render())  # zero P0s: that target is met
+
+
+def post(journal: Journal, run_id: str, playbook: str) -> None:
+    """A run of `playbook` posting its message, as the announce step journals it."""
+    journal.record(RunStarted(playbook=playbook, steps=["post"]), run_id=run_id)
+    journal.record(Announcement(channel="release", template=playbook, posted=True,
+                                digest=run_id), run_id=run_id, step="post")
+
+
+async def test_the_change_is_since_the_value_read_when_the_last_update_was_posted(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    journal_samples(journal, clock)  # downloads 0, 10, ... 60 every 30 minutes to now
+    now = clock.now()
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        await until(pilot, lambda: "downloads" in text_of(screen))
+
+        def downloads() -> list[str]:
+            row = next(r for r in text_of(screen).splitlines() if r.startswith("downloads"))
+            return [c.strip() for c in row.split(" | ")]
+
+        assert downloads()[1:3] == ["60", "—"]
+        # the hourly update posted 50 minutes ago: 40 was the latest read by then
+        clock.set(now - timedelta(minutes=50))
+        post(journal, "r-hourly", "status-update")
+        # an incident's post is no launch update: it changes nothing
+        clock.set(now - timedelta(minutes=10))
+        post(journal, "r-incident", "incident-update")
+        clock.set(now)
+        await until(pilot, lambda: downloads()[1:3] == ["60", "+20"])
+        title = str(screen.query_one("#metrics", DataTable).border_title)
+        assert "Δ update: since the update posted" in title
+        await pilot.press("down")  # downloads' detail says the same
+        await until(pilot, lambda: "Δ since the update posted" in detail_of(screen))
+        assert "+20, Δ launch +50" in detail_of(screen)
+        # a later update: from the value read then (60)
+        post(journal, "r-hourly-2", "status-update")
+        await until(pilot, lambda: downloads()[1:3] == ["60", "+0"])
+
+
+async def test_a_configured_metric_never_read_says_why_not_how_to_configure_it(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.metricsconfig import ForgeDownloads
+
+    journal.record(MetricFailed(metric="downloads", error="no release tagged v1.1.0-beta on "
+                                "the forge yet", fix="nothing to do until it is published"))
+    watched = config.model_copy(update={"metrics": [
+        ForgeDownloads(name=name, kind="forge-downloads", every=86400)
+        for name in ("downloads", "downloads_all")]})
+    spectator = Journal.readonly(config.journal_path, clock=clock)  # polls nothing
+    app = CockpitApp(watched, runbook, spectator, clock=clock, poll_seconds=0.05,
+                     spectator_reason="--spectate")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("m")
+            screen = app.screen
+            assert isinstance(screen, MetricsScreen)
+            await until(pilot, lambda: "downloads_all" in text_of(screen))
+            await pilot.press("down")  # active_users (targeted, no source), then downloads
+            await until(pilot, lambda: detail_of(screen).startswith("downloads "))
+            said = detail_of(screen)
+            assert "no sample yet" in said
+            assert "stale: no release tagged v1.1.0-beta on the forge yet" in said
+            assert "fix: nothing to do until it is published" in said
+            assert "add a source" not in said and "[[metrics]]" not in said
+            await pilot.press("down")  # configured, no sample, no failure: its poll to come
+            await until(pilot, lambda: detail_of(screen).startswith("downloads_all"))
+            said = detail_of(screen)
+            assert "no sample yet: its source is configured, its first poll is pending" in said
+            assert "add a source" not in said
+            await pilot.press("up", "up")  # targeted with no source: how to add one
+            await until(pilot, lambda: detail_of(screen).startswith("active_users"))
+            assert "add a source for it to cockpit.toml" in detail_of(screen)
+    finally:
+        spectator.close()
+
+
+async def test_the_columns_show_names_whole_and_a_stale_reason_readable_at_160_and_80(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from textwrap import wrap
+
+    reason = "no release tagged v1.1.0-beta on the local forge /tmp/met13demo/forge yet"
+    journal_samples(journal, clock)
+    journal.record(MetricFailed(metric="downloads_all", error=reason, fix="publish it"))
+    for size, lines in (((160, 48), 1), ((80, 24), 3)):
+        app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("m")
+            screen = app.screen
+            assert isinstance(screen, MetricsScreen)
+            await until(pilot, lambda s=screen: "downloads_all" in text_of(s))
+            table = screen.query_one("#metrics", DataTable)
+            width = {str(c.key.value): c.width for c in table.columns.values()}
+            assert width["metric"] >= len("downloads_all ⚠") and width["value"] >= 2
+            # the reason whole: on one line at 160, wrapped on its row's lines at 80
+            row = next(r for k, r in table.rows.items() if k.value == "downloads_all")
+            assert row.height == lines
+            assert len(wrap(f"stale: {reason}", width["outlook"])) <= lines, width
+            # and the table still fits the screen, beside the emergency keys
+            assert sum(width.values()) + 2 * len(width) <= size[0] - 2
+            from textual.widgets._footer import FooterKey
+            assert {"H", "R"} <= {k.key for k in screen.query(FooterKey)}
