@@ -6,6 +6,7 @@ panes. `/` filters the visible logs; `s` splits the log area across targets.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -16,7 +17,7 @@ from textual.widgets import DataTable, Input, Static
 
 from cockpit.journal.events import TargetStatus
 from cockpit.state.builds import BuildState, TargetState
-from screens.base import SPECTATOR_FLUSH, Feed, ModeScreen, OutputWanted
+from screens.base import SPECTATOR_FLUSH, SPECTATORS_FRAMES, Feed, ModeScreen, OutputWanted
 from widgets.build_grid import BuildGrid, target_story
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
@@ -30,6 +31,10 @@ FLUSH_INTERVAL = 0.1
 spectator's: SPECTATOR_FLUSH)."""
 LOG_TAIL = 300
 """Lines a pane draws per flush at most (a pane shows ~40); a poll reads no more."""
+PANE_LINES = 10_000
+SPECTATOR_PANE_LINES = 2_000
+"""Lines a pane keeps to scroll back through (the journal and the log file keep them all): a
+spectator's fewer, so twenty-five of them watching four streaming logs stay small."""
 
 
 class BuildsScreen(ModeScreen):
@@ -96,6 +101,8 @@ class BuildsScreen(ModeScreen):
         self._bindings_key: tuple[object, ...] = ()
         self._failure_text: str | None = None
         self._header_tick: object = None
+        self._watching = 0
+        self._flushed = 0.0
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -126,7 +133,13 @@ class BuildsScreen(ModeScreen):
         self.set_interval(FLUSH_INTERVAL if self.can_act else SPECTATOR_FLUSH, self._flush_logs)
 
     def _flush_logs(self) -> None:
-        """Every pane on the same tick: side by side logs cost one frame, not one each."""
+        """Every pane on the same tick: side by side logs cost one frame, not one each. A
+        spectator's frames slow down as more watch (SPECTATORS_FRAMES shared by all)."""
+        if not self.can_act:
+            now = time.monotonic()
+            if now - self._flushed < (self._watching + 1) / SPECTATORS_FRAMES:
+                return
+            self._flushed = now
         for pane in self.query(LogPane):
             pane.flush()
 
@@ -147,6 +160,7 @@ class BuildsScreen(ModeScreen):
     def show(self, feed: Feed) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle);
         the header once a second."""
+        self._watching = feed.header.watching
         tick = (feed.now.replace(microsecond=0), id(feed.header))  # a new one: it moved
         if tick != self._header_tick:
             self._header_tick = tick
@@ -210,7 +224,8 @@ class BuildsScreen(ModeScreen):
         logs = self.query_one("#logs")
         logs.remove_children()
         for target, source in wanted:
-            pane = LogPane(max_lines=10_000, flush_interval=None, max_per_flush=LOG_TAIL)
+            pane = LogPane(max_lines=PANE_LINES if self.can_act else SPECTATOR_PANE_LINES,
+                           flush_interval=None, max_per_flush=LOG_TAIL)
             title = f"{target} ({self.state.targets[target].builder})"
             if self.filter:
                 title += f"  filter: {self.filter}"

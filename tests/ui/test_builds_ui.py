@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
 from cockpit.app.app import CockpitApp
@@ -170,3 +171,34 @@ async def test_a_build_in_the_cockpit_of_a_tagged_version_builds_its_tag(
     listed = subprocess.run([*git, "worktree", "list"], capture_output=True, text=True,
                             check=True).stdout
     assert len(listed.splitlines()) == 1  # the tag's worktree is gone
+
+
+def test_a_spectators_log_frames_slow_down_as_more_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """All the spectators on a machine draw SPECTATORS_FRAMES log frames a second together:
+    alone, one every SPECTATOR_FLUSH; with 39 others, one a second; the controller always."""
+    import screens.builds as builds
+    from screens.base import SPECTATOR_FLUSH, SPECTATORS_FRAMES
+
+    class Pane:
+        flushed = 0
+
+        def flush(self) -> None:
+            self.flushed += 1
+
+    def frames(can_act: bool, watching: int) -> int:
+        screen = BuildsScreen(can_act=can_act, alternatives=lambda t, b: None)
+        pane = Pane()
+        monkeypatch.setattr(screen, "query", lambda *_: [pane])
+        screen._watching = watching
+        now = 1000.0
+        monkeypatch.setattr(builds.time, "monotonic", lambda: now)
+        for _ in range(40):  # ten seconds of ticks
+            now += SPECTATOR_FLUSH
+            screen._flush_logs()
+        return pane.flushed
+
+    assert SPECTATORS_FRAMES == 40
+    assert frames(can_act=False, watching=0) == 40  # alone: every tick
+    assert frames(can_act=False, watching=39) == 10  # forty watch: one a second each
+    assert frames(can_act=False, watching=19) == 20  # twenty: two a second
+    assert frames(can_act=True, watching=39) == 40  # the controller: never held back
