@@ -23,8 +23,6 @@ from cockpit.clock import countdown, local_time
 from cockpit.runbook.incidents import Incidents
 from cockpit.state.incidents import (
     ROLES,
-    Clock,
-    ClockState,
     Incident,
     badge,
     clocks,
@@ -35,11 +33,8 @@ from cockpit.state.launch import LaunchState
 from screens.base import Feed, ModeScreen
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
+from widgets.incident_clocks import STYLE, clocks_table
 
-STYLE = {ClockState.RUNNING: "bold", ClockState.AMBER: "bold black on dark_orange",
-         ClockState.RED: "bold white on red", ClockState.MET: "green",
-         ClockState.MISSED: "bold red", ClockState.WAITING: "dim", ClockState.NONE: "dim",
-         ClockState.SKIPPED: "yellow"}
 NOTES_SHOWN = 12
 
 
@@ -225,14 +220,29 @@ class IncidentsScreen(ModeScreen):
         if pm is not None:
             people += f"\npost-mortem due {local_time(pm, tz)} (in {countdown(pm - now)})"
         self._update("people", people)
-        runs = [self.launch.runs[r] for r in incident.runs if self.launch and r in self.launch.runs]
-        self._update("runs", "runs from it: " + ("; ".join(
-            f"{r.playbook} {r.status} ({local_time(r.started, tz, '%H:%M')})" for r in runs)
-            if runs else "none yet (H, R from here are linked to it)"))
+        self._update("runs", self._runs(incident))
         notes = incident.notes[-NOTES_SHOWN:]
         self._update("notes", "notes:\n" + "\n".join(
             f"  {local_time(n.at, tz, '%H:%M')} {n.operator}: {n.text}"
             + (" (late)" if n.late else "") for n in notes) if notes else "notes: none")
+
+    def _runs(self, incident: Incident) -> str:
+        """The runs started from it, then what they did: builds, changes beyond this machine."""
+        assert self.launch is not None
+        tz = self.tz
+        runs = [self.launch.runs[r] for r in incident.runs if r in self.launch.runs]
+        shown = "runs from it: " + ("; ".join(
+            f"{r.playbook} {r.status} ({local_time(r.started, tz, '%H:%M')})" for r in runs)
+            if runs else "none yet (H, R from here are linked to it)")
+        builds, changes = self.launch.incidents.effects.of(incident.runs)
+        if builds:
+            shown += "\nbuilds: " + "; ".join(
+                (b.said_end() if b.finished else b.said_start()).removeprefix("build ")
+                + f" ({local_time(b.finished or b.started, tz, '%H:%M')})" for b in builds)
+        if changes:
+            shown += "\nchanges: " + "; ".join(
+                f"{c.said()} ({local_time(c.at, tz, '%H:%M')})" for c in changes)
+        return shown
 
     def _update(self, name: str, shown: str | Table) -> None:
         key = shown if isinstance(shown, str) else str(id(shown))
@@ -269,29 +279,3 @@ class IncidentsScreen(ModeScreen):
         if note.has_focus:
             note.add_class("hidden")
             self.query_one("#incidents", DataTable).focus()
-
-
-def clocks_table(found: list[Clock], incident: Incident, now: datetime, tz: tzinfo) -> Table:
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("phase", "deadline", "clock", ""):
-        table.add_column(column, no_wrap=column != "")
-    for clock in found:
-        here = clock.phase.id == incident.phase
-        if clock.state == ClockState.SKIPPED:
-            left = "skipped" if incident.open else "not reached"
-        elif clock.deadline is None:
-            left = ("no deadline" if clock.state == ClockState.NONE else "starts when begun"
-                    if incident.open else "not reached")
-        elif clock.done is not None:
-            off = clock.done - clock.deadline
-            left = (f"met, {countdown(-off)} early" if off.total_seconds() <= 0
-                    else f"missed by {countdown(off)}")
-        else:
-            left = (f"{countdown(clock.deadline - now)} left" if clock.deadline > now
-                    else f"{countdown(now - clock.deadline)} OVER")
-        table.add_row(Text(("▶ " if here else "  ") + clock.phase.title,
-                           style="bold" if here else ""),
-                      local_time(clock.deadline, tz, "%H:%M") if clock.deadline else "—",
-                      Text(left, style=STYLE.get(clock.state, "")),
-                      Text(clock.phase.hint if here else "", style="dim"))
-    return table

@@ -77,6 +77,7 @@ def _timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, st
         if run.finished is not None:
             rows.append((run.finished, run.operator,
                          f"run {run.run_id} finished: {run.playbook} {run.status}"))
+    rows += _effects(incident, state)
     for post in incident_posts(incident, state):
         rows.append((post.at, post.operator, f"update posted: #{post.channel} "
                      f"({post.template}, {'by hand' if post.by_hand else 'webhook'})"))
@@ -84,6 +85,18 @@ def _timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, st
         rows.append((incident.resolution.at, incident.resolution.operator,
                      f"resolved: {incident.resolution.decision}"))
     return sorted(rows, key=lambda row: row[0])
+
+
+def _effects(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
+    """Its runs' builds and changes beyond this machine, by the run's operator."""
+    runs = {r.run_id: r.operator for r in incident_runs(incident, state)}
+    builds, changes = state.incidents.effects.of(runs)
+    rows = [(c.at, runs[c.run_id], c.said()) for c in changes]
+    for build in builds:
+        rows.append((build.started, runs[build.run_id], build.said_start()))
+        if build.finished is not None:
+            rows.append((build.finished, runs[build.run_id], build.said_end()))
+    return rows
 
 
 def _mitigated(incident: Incident, state: LaunchState, rules: Incidents

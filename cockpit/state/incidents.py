@@ -18,6 +18,7 @@ from cockpit.clock import countdown
 from cockpit.journal import events as ev
 from cockpit.journal.row import Event
 from cockpit.runbook.incidents import Incidents, Phase
+from cockpit.state.incident_effects import EffectFold
 
 DECLARE_KEY = "I"
 """The key that declares an incident on every mode (the app binds it; the alert banner
@@ -217,6 +218,8 @@ class IncidentFold:
         self.by_id: dict[str, Incident] = {}
         self.run_incident: dict[str, str] = {}
         self._posted: set[str] = set()
+        self.effects = EffectFold()
+        """The builds and changes of the runs started from an incident."""
 
     def open(self) -> list[Incident]:
         return [i for i in self.by_id.values() if i.open]
@@ -244,6 +247,8 @@ class IncidentFold:
                 if payload.digest:  # found again on a resume: the same post, not another
                     self._posted.add(payload.digest)
                 self.by_id[self.run_incident[e.run_id or ""]].updates.append(e.ts)
+            case ev.Intent() | ev.IntentSettled() | ev.BuildStarted() | ev.BuildFinished():
+                self.effects.apply(e, self.run_incident)
         found = self.by_id.get(getattr(payload, "incident", None) or "")
         if found is None:
             return

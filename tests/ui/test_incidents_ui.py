@@ -306,3 +306,31 @@ async def test_at_80_columns_several_incidents_take_one_badge_the_worst_clock(
         shown = header_of(app)
         # #2 was reported 6 minutes ago: its identify is past its 5 minutes, the worst
         assert "🔥 3 open: #2 P0 identify 1m!" in shown and shown.count("🔥") == 1
+
+
+async def test_the_incident_screen_lists_its_runs_builds_and_forge_changes(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.journal import events as ev
+    from cockpit.state.launch import LaunchState
+
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents, title="Crash",
+                severity="P0", scenario="crash-on-start", operator="alice")
+    journal.record(ev.RunStarted(playbook="hotfix", incident="1"), run_id="h1")
+    journal.record(ev.Intent(key="forge:release:v2", what="release v2 on acme/tool"),
+                   run_id="h1")
+    journal.record(ev.IntentSettled(key="forge:release:v2", done=True), run_id="h1")
+    journal.record(ev.BuildStarted(targets=[{"target": t, "builder": "local"} for t in "ab"],
+                                  run="h1"),
+                   run_id="b-7")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "runs from it: hotfix" in shown(app, "runs"))
+        assert "builds: b-7 started (2 targets)" in shown(app, "runs")
+        assert "changes: release v2 on acme/tool: done" in shown(app, "runs")
+        journal.record(ev.BuildFinished(status=ev.BuildStatus.OK,
+                                        results={"a": "ok", "b": "ok"}), run_id="b-7")
+        await until(pilot, lambda: "builds: b-7 finished: ok (2 targets)" in shown(app, "runs"))
