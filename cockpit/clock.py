@@ -31,6 +31,13 @@ def local_time(at: datetime, tz: tzinfo, fmt: str = SHOWN, *, zone: bool = False
     return f"{shown} {zone_label(tz)}" if zone else shown
 
 
+def clock_time(at: datetime, now: datetime, tz: tzinfo) -> str:
+    """A deadline's time of day in the release's zone ("12:45"), with its weekday when it is
+    not today there ("Sat 12:45"): a deadline a day away must not read as this afternoon."""
+    same_day = at.astimezone(tz).date() == now.astimezone(tz).date()
+    return local_time(at, tz, "%H:%M" if same_day else "%a %H:%M")
+
+
 LAUNCH_MARGIN = timedelta(days=366)
 """How far either side of T-0 the cockpit counts: the timeline (T-7 to T+7 days and the
 windows after), countdowns and hours since the launch all fit in it."""

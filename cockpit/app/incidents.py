@@ -16,6 +16,7 @@ from cockpit.errors import CockpitError
 from cockpit.journal.store import operator_id
 from cockpit.params import ParamSpec
 from cockpit.redact import redact
+from cockpit.state import incident_update as update
 from cockpit.state.incidents import POSTMORTEM, RESOLVED, ROLES, next_update
 from screens.incidents import IncidentsScreen
 from screens.modals import ConfirmModal, ParamsModal
@@ -241,7 +242,8 @@ class IncidentHost(Host):
 
     def _post(self, incident: str) -> None:
         """The incident's next post, now: its alert if none went out yet, else a status
-        update (its phase as the status, its commander as the owner)."""
+        update (its phase as the status, its commander as the owner, its phase's deadline as
+        the ETA, its timeline since the last post as what changed: all editable)."""
         rules, found = self.runbook.timeline.incidents, self.state.incidents.by_id[incident]
         phase = rules.phase(found.phase)
         given = {"description": found.title, "owner": found.role("commander"),
@@ -250,6 +252,8 @@ class IncidentHost(Host):
             given["update"] = str(len(found.updates))  # the alert was the first post
             given["status"] = (phase.status or phase.title.upper()) if phase else (
                 found.phase.upper())
+            given["eta"] = update.eta(found, rules, self.clock.now(), self.config.release.tz)
+            given["changed"] = update.changed(found, self.state)
         self.start_playbook("incident-update" if found.updates else "incident-alert",
                             given=given, incident=found.id, at_once=True)
 

@@ -56,7 +56,7 @@ def incident_posts(incident: Incident, state: LaunchState) -> list[Posted]:
     return [p for p in state.posts if p.run_id in incident.runs]
 
 
-def _timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
+def timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
     """(when, who, what) of everything that happened to it, in order."""
     rows = [(incident.reported_at, incident.reporter or "—", "reported"),
             (incident.opened_at, incident.operator,
@@ -227,7 +227,7 @@ def to_markdown(incident: Incident, state: LaunchState, rules: Incidents, now: d
              f"- Written {local_time(now, tz, WHEN, zone=True)} from the launch journal; times "
              "below in that zone, and since the report.", "",
              "## Timeline", "", "| When | Since report | Who | What |", "|---|---:|---|---|"]
-    for at, who, what in _timeline(incident, state):
+    for at, who, what in timeline(incident, state):
         lines.append(f"| {local_time(at, tz, WHEN)} | {since(at, incident.reported_at)} | "
                      f"{_cell(who)} | {_cell(what)} |")
     lines.append("")

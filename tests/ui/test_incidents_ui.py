@@ -198,6 +198,15 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
         await until(pilot, lambda: len(app.state.incidents.by_id["1"].updates) == 1)
         clock.advance(timedelta(minutes=31))  # 30 minutes on: an update is due
         await until(pilot, lambda: "update due" in header_of(app))
+        await pilot.press("u")  # pre-filled from the journal, editable
+        await until(pilot, lambda: asked(app, ParamsModal))
+        due = (clock.now() - timedelta(minutes=26)).astimezone(config.release.tz)
+        assert app.screen.query_one("#param-eta", Input).value.startswith(
+            f"identify due by {due:%H:%M} (")  # its clock: 5 minutes from the report
+        assert app.screen.query_one("#param-changed", Input).value == (
+            "nothing journaled since the last update")
+        await pilot.press("escape")
+        await until(pilot, lambda: not asked(app, ParamsModal))
         await post({"eta": "16:30", "changed": "reproduced; root cause found"})
         await until(pilot, lambda: len(hook.received.posts) == 2)
         assert hook.received.posts[1].startswith(
