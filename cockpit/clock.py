@@ -98,3 +98,13 @@ def countdown(delta: timedelta) -> str:
     if hours:
         return f"{hours}h {minutes:02d}m {secs:02d}s"
     return f"{minutes}m {secs:02d}s"
+
+
+def short_countdown(left: timedelta) -> str:
+    """A countdown for a compact header: minutes ("12m", "1h05m"), seconds in the last minute
+    ("55s": "0m" would read as due already)."""
+    seconds = max(0, int(left.total_seconds()))
+    minutes = seconds // 60
+    if minutes >= 60:
+        return f"{minutes // 60}h{minutes % 60:02d}m"
+    return f"{minutes}m" if minutes else f"{seconds}s"

@@ -23,11 +23,13 @@ from cockpit.clock import countdown, local_time
 from cockpit.runbook.incidents import Incidents
 from cockpit.state.incidents import (
     ROLES,
+    ClockState,
     Incident,
     badge,
     clocks,
     next_update,
     postmortem_due,
+    update_state,
 )
 from cockpit.state.launch import LaunchState
 from screens.base import Feed, ModeScreen
@@ -36,6 +38,8 @@ from widgets.header import CockpitHeader
 from widgets.incident_clocks import STYLE, clocks_table
 
 NOTES_SHOWN = 12
+UPDATE_STYLE = {state: STYLE[state] for state in (ClockState.AMBER, ClockState.RED)}
+"""The next update's countdown stands out only near due and past it."""
 
 
 class IncidentsScreen(ModeScreen):
@@ -208,17 +212,20 @@ class IncidentsScreen(ModeScreen):
         self._update("summary", summary)
         self._update("clocks", clocks_table(clocks(incident, self.rules, now), incident, now, tz))
         due, pm = next_update(incident, self.rules), postmortem_due(incident, self.rules)
-        people = "roles: " + ", ".join(f"{r} {incident.role(r)}" for r in ROLES)
-        if due is not None:
-            people += ("\nstatus update OVERDUE by " + countdown(now - due) if due <= now
-                       else f"\nnext status update in {countdown(due - now)}") + (
-                f" (every {self.rules.update_every} min; {len(incident.updates)} posted)")
+        people = Text("roles: " + ", ".join(f"{r} {incident.role(r)}" for r in ROLES))
+        if due is not None:  # amber near due, red past it: the phase clocks' rule
+            people.append("\n")
+            people.append("status update OVERDUE by " + countdown(now - due) if due <= now
+                          else f"next status update in {countdown(due - now)}",
+                          style=UPDATE_STYLE.get(update_state(incident, self.rules, now), ""))
+            people.append(f" (every {self.rules.update_every} min; {len(incident.updates)} "
+                          "posted)")
         if incident.resolution is not None:
             r = incident.resolution
-            people += (f"\nresolved {local_time(r.at, tz)} by {r.operator}: {r.decision}"
-                       + (f"; root cause: {r.root_cause}" if r.root_cause else ""))
+            people.append(f"\nresolved {local_time(r.at, tz)} by {r.operator}: {r.decision}"
+                          + (f"; root cause: {r.root_cause}" if r.root_cause else ""))
         if pm is not None:
-            people += f"\npost-mortem due {local_time(pm, tz)} (in {countdown(pm - now)})"
+            people.append(f"\npost-mortem due {local_time(pm, tz)} (in {countdown(pm - now)})")
         self._update("people", people)
         self._update("runs", self._runs(incident))
         notes = incident.notes[-NOTES_SHOWN:]
@@ -244,8 +251,9 @@ class IncidentsScreen(ModeScreen):
                 f"{c.said()} ({local_time(c.at, tz, '%H:%M')})" for c in changes)
         return shown
 
-    def _update(self, name: str, shown: str | Table) -> None:
-        key = shown if isinstance(shown, str) else str(id(shown))
+    def _update(self, name: str, shown: str | Text | Table) -> None:
+        key = shown if isinstance(shown, str) else repr(shown) if isinstance(shown, Text) \
+            else str(id(shown))
         if isinstance(shown, Table) or self._shown.get(name) != key:
             self._shown[name] = key
             self.query_one(f"#{name}", Static).update(shown)

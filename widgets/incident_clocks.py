@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from rich.table import Table
 from rich.text import Text
 
-from cockpit.clock import countdown, local_time
+from cockpit.clock import clock_time, countdown
 from cockpit.state.incidents import Clock, ClockState, Incident
 
 STYLE = {ClockState.RUNNING: "bold", ClockState.AMBER: "bold black on dark_orange",
@@ -36,7 +36,7 @@ def clocks_table(found: list[Clock], incident: Incident, now: datetime, tz: tzin
                     else f"{countdown(now - clock.deadline)} OVER")
         table.add_row(Text(("▶ " if here else "  ") + clock.phase.title,
                            style="bold" if here else ""),
-                      local_time(clock.deadline, tz, "%H:%M") if clock.deadline else "—",
+                      clock_time(clock.deadline, now, tz) if clock.deadline else "—",
                       Text(left, style=STYLE.get(clock.state, "")),
                       Text(clock.phase.hint if here else "", style="dim"))
     return table

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from cockpit.clock import countdown
+from cockpit.clock import countdown, short_countdown
 from cockpit.journal import events as ev
 from cockpit.journal.row import Event
 from cockpit.runbook.incidents import Incidents, Phase
@@ -176,9 +176,10 @@ def current_clock(incident: Incident, rules: Incidents, now: datetime) -> Clock 
 
 
 def badge(incident: Incident, rules: Incidents, now: datetime) -> tuple[str, str, ClockState]:
-    """The header's word on an open incident, full and compact, with its clock's state: its
-    phase and clock, and an update overdue ("🔥 #1 P0 triage 12m 03s left" / "… triage 12m",
-    "🔥 #1 P0 fix 3m 10s OVER · update due" / "… fix 3m! · update due")."""
+    """The header's word on an open incident, full and compact, with the state of the worse of
+    its phase's clock and its update's: its phase and clock, then its update when near or
+    past due ("🔥 #1 P0 triage 12m 03s left" / "… triage 12m", "… · update in 4m 10s" /
+    "… · update 4m", "🔥 #1 P0 fix 3m 10s OVER · update due" / "… fix 3m! · update due")."""
     clock = current_clock(incident, rules, now)
     phase = clock.phase.title.lower() if clock is not None else incident.phase
     full = short = f"🔥 #{incident.id} {incident.severity} {phase}"
@@ -187,13 +188,29 @@ def badge(incident: Incident, rules: Incidents, now: datetime) -> tuple[str, str
         left = clock.deadline - now
         over = left.total_seconds() < 0
         full += f" {countdown(-left)} OVER" if over else f" {countdown(left)} left"
-        minutes = int(abs(left.total_seconds()) // 60)  # enough in the compact header
-        short += (f" {minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f" {minutes}m"
-                  ) + ("!" if over else "")
+        short += f" {short_countdown(abs(left))}" + ("!" if over else "")
     due = next_update(incident, rules)
-    if due is not None and due <= now:
+    update = update_state(incident, rules, now)
+    if due is not None and update == ClockState.RED:
         full, short, state = full + " · update due", short + " · update due", ClockState.RED
+    elif due is not None and update == ClockState.AMBER:
+        full += f" · update in {countdown(due - now)}"
+        short += f" · update {short_countdown(due - now)}"
+        state = state if state == ClockState.RED else ClockState.AMBER
     return full, short, state
+
+
+def update_state(incident: Incident, rules: Incidents, now: datetime) -> ClockState:
+    """How its next status update stands, by the phase clocks' rule: amber when less than the
+    runbook's `amber` share of the cadence is left, red once due; NONE once resolved."""
+    due = next_update(incident, rules)
+    if due is None:
+        return ClockState.NONE
+    if due <= now:
+        return ClockState.RED
+    if due - now <= timedelta(minutes=rules.update_every) * rules.amber:
+        return ClockState.AMBER
+    return ClockState.RUNNING
 
 
 def next_update(incident: Incident, rules: Incidents) -> datetime | None:

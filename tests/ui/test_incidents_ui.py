@@ -5,6 +5,7 @@ on, takes notes and resolves it; a spectator sees it all and can change nothing.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from textual.widgets import Input, Static
@@ -343,3 +344,31 @@ async def test_the_incident_screen_lists_its_runs_builds_and_forge_changes(
         journal.record(ev.BuildFinished(status=ev.BuildStatus.OK,
                                         results={"a": "ok", "b": "ok"}), run_id="b-7")
         await until(pilot, lambda: "builds: b-7 finished: ok (2 targets)" in shown(app, "runs"))
+
+
+async def test_the_next_update_turns_amber_near_due_and_red_past_it_on_the_incident_screen(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents, title="Crash",
+                severity="P0", operator="alice")
+
+    def update_style() -> str:
+        people: Any = app.screen.query_one("#people", Static).render()  # its Content
+        line = people.plain.index("status update")
+        return " ".join(str(s.style) for s in people.spans if s.start <= line < s.end)
+
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "next status update in 30m" in shown(app, "people"))
+        assert update_style() == ""
+        clock.advance(timedelta(minutes=25))  # 5 of its 30 minutes left: amber
+        await until(pilot, lambda: "next status update in 5m" in shown(app, "people"))
+        assert "on rgb(255,135,0)" in update_style()  # dark_orange
+        clock.advance(timedelta(minutes=6))
+        await until(pilot, lambda: "status update OVERDUE" in shown(app, "people"))
+        assert "on ansi_red" in update_style()
