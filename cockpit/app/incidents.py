@@ -259,14 +259,14 @@ class IncidentHost(Host):
 
     def _emergency(self, name: str, incident: str) -> None:
         """H / R from the incident: the run is linked to it (its timeline shows it) and its
-        reason is the incident's title."""
+        reason is the incident's title; the operator keeps the incident's screen."""
         found = self.state.incidents.by_id[incident]
         playbook = self.runbook.playbooks.get(name)
         if playbook is None:
             self.notify(f"no {name} playbook in the runbook", severity="error")
             return
         given = {"reason": found.title} if "reason" in playbook.params else {}
-        self.switch_mode("timeline")
+        # the incident screen stays: its run shows there, its questions come with w anywhere
         self.start_playbook(name, given=given, show_plan=True, incident=incident)
 
 

@@ -141,6 +141,7 @@ async def test_a_hotfix_started_from_the_incident_is_linked_and_in_its_report(
         await until(pilot, lambda: "Crash on startup" in shown(app, "summary"))
         await pilot.press("H")
         await until(pilot, lambda: asked(app, ParamsModal))
+        assert isinstance(app.screen_stack[-2], IncidentsScreen)  # the dialog over it
         assert app.screen.query_one("#param-reason", Input).value == (
             "Crash on start with an empty config")
         await pilot.press("enter")
@@ -149,10 +150,13 @@ async def test_a_hotfix_started_from_the_incident_is_linked_and_in_its_report(
         await until(pilot, lambda: app.state.incidents.by_id["1"].runs != [])
         run = app.state.runs[app.state.incidents.by_id["1"].runs[0]]
         assert run.playbook == "hotfix"
+        # the incident's screen stays while the hotfix runs, the run in its list
+        await until(pilot, lambda: "runs from it: hotfix running" in shown(app, "runs"))
+        assert isinstance(app.screen, IncidentsScreen)
         app.flows.cancel_run("hotfix")  # type: ignore[union-attr]
         await until(pilot, lambda: not app.running())
-        await pilot.press("exclamation_mark")
         await until(pilot, lambda: "runs from it: hotfix" in shown(app, "runs"))
+        assert isinstance(app.screen, IncidentsScreen)
         await pilot.press("p")
         await until(pilot, lambda: asked(app, ConfirmModal))
         body = str(app.screen.query_one("#confirm-body").render())
