@@ -91,6 +91,7 @@ class IncidentsScreen(ModeScreen):
         self.now: datetime | None = None
         self._tick: object = None
         self._shown: dict[str, str] = {}
+        self._wanted: str | None = None
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -148,8 +149,10 @@ class IncidentsScreen(ModeScreen):
         if self.now is None:
             return
         table: DataTable[Text] = self.query_one("#incidents", DataTable)
-        selected = self.selected()
         shown = self.ordered()
+        selected = self.selected()
+        if self._wanted in [i.id for i in shown]:  # just declared: now folded, selected
+            selected, self._wanted = self._wanted, None
         if [str(k.value) for k in table.rows] != [i.id for i in shown]:
             table.clear()
             for incident in shown:
@@ -162,6 +165,13 @@ class IncidentsScreen(ModeScreen):
         if selected is not None and selected in [i.id for i in shown]:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         self.show_incident()
+
+    def select(self, incident: str) -> None:
+        """Show `incident` (one just declared) as soon as the journal's fold has it."""
+        self._wanted = incident
+        self._tick = None  # drawn again at the next feed
+        if self.is_mounted:
+            self.redraw()
 
     def _cells(self, incident: Incident) -> tuple[Text, ...]:
         assert self.now is not None

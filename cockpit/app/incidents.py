@@ -93,6 +93,9 @@ class IncidentHost(Host):
             return
         self.poll_journal()
         self.switch_mode("incidents")
+        for screen in self.mode_screens():  # the new one, not the one selected before
+            if isinstance(screen, IncidentsScreen):
+                screen.select(incident)
         self.notify(f"incident #{incident} declared: its clocks run from the report",
                     title=values["title"])
 

@@ -376,3 +376,29 @@ async def test_the_next_update_turns_amber_near_due_and_red_past_it_on_the_incid
         clock.advance(timedelta(minutes=6))
         await until(pilot, lambda: "status update OVERDUE" in shown(app, "people"))
         assert "on ansi_red" in update_style()
+
+
+async def test_a_new_incident_is_the_one_shown_once_declared(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    rules = runbook.timeline.incidents
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, rules, state.incidents, title="An old one", severity="P1",
+                operator="alice")
+    state.apply(journal.events(after=state.last_id))
+    cmd.resolve(journal, rules, state.incidents, "1", decision="hotfix", operator="alice")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "#1 P1 An old one" in shown(app, "summary"))
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        app.screen.query_one("#param-title", Input).value = "Crash on start"
+        await pilot.press("enter")
+        await until(pilot, lambda: "2" in app.state.incidents.by_id)
+        await until(pilot, lambda: "#2 P0 Crash on start" in shown(app, "summary"))
+        await pilot.pause(0.3)  # and it stays selected as the screen redraws
+        assert "#2 P0 Crash on start" in shown(app, "summary")
