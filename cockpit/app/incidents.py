@@ -14,6 +14,7 @@ from cockpit.clock import local_time
 from cockpit.engine import incidents as cmd
 from cockpit.errors import CockpitError
 from cockpit.journal.store import operator_id
+from cockpit.metrics.alerts import alert_issue, alerts
 from cockpit.params import ParamSpec
 from cockpit.redact import redact
 from cockpit.state import incident_update as update
@@ -83,7 +84,8 @@ class IncidentHost(Host):
             return _problems(lambda: check(values))
 
         values = await self.ask(ParamsModal("Declare an incident", specs, {
-            "severity": "P0", "reported_at": local_time(now, tz, "%H:%M")}, validate))
+            "severity": "P0", "reported_at": local_time(now, tz, "%H:%M"),
+            **self._from_alert()}, validate))
         if values is None:
             return
         try:
@@ -98,6 +100,19 @@ class IncidentHost(Host):
                 screen.select(incident)
         self.notify(f"incident #{incident} declared: its clocks run from the report",
                     title=values["title"])
+
+    def _from_alert(self) -> dict[str, str]:
+        """While the banner offers I (an alert, no incident open): the issue behind it, its
+        title and where it was reported, filled in."""
+        if self.state.incidents.open():
+            return {}
+        raised = alerts(self.runbook.timeline.targets, self.config.metrics, self.metrics)
+        issue = alert_issue(raised, self.metrics)
+        if issue is None:
+            return {}
+        return {"title": str(issue["title"]),
+                "reporter": f"issue #{issue['number']} on the forge" if issue.get("number")
+                else ""}
 
     def _record(self, values: dict[str, str], now: datetime, *, dry: bool = False) -> str:
         """Declare it (`dry`: only check what was given)."""

@@ -402,3 +402,19 @@ async def test_a_new_incident_is_the_one_shown_once_declared(
         await until(pilot, lambda: "#2 P0 Crash on start" in shown(app, "summary"))
         await pilot.pause(0.3)  # and it stays selected as the screen redraws
         assert "#2 P0 Crash on start" in shown(app, "summary")
+
+
+async def test_i_from_the_p0_alert_fills_in_the_issue_behind_it(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from tests.ui.test_metrics_ui import journal_samples
+
+    journal_samples(journal, clock, p0=1)  # issue #41, labelled P0, listed after the count
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "🚨 p0: 1" in header_of(app))
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        assert app.screen.query_one("#param-title", Input).value == (
+            "Crash on start with an empty config")  # editable, like every value there
+        assert app.screen.query_one("#param-reporter", Input).value == (
+            "issue #41 on the forge")
