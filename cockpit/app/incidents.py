@@ -68,7 +68,7 @@ class IncidentHost(Host):
         now = self.clock.now()
         specs = {
             "title": _spec("What is broken, in one line"),
-            "severity": _spec("; ".join(f"{s.name}: {s.definition}" for s in rules.severities)),
+            "severity": _spec("\n" + "\n".join(f"{s.name}: {s.definition}" for s in rules.severities)),
             "scenario": _spec(", ".join(s.id for s in rules.scenarios) + " (empty: other)",
                               required=False),
             "reporter": _spec("Who reported it, where (Discord, GitHub, monitoring)",

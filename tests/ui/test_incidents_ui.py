@@ -418,3 +418,24 @@ async def test_i_from_the_p0_alert_fills_in_the_issue_behind_it(
             "Crash on start with an empty config")  # editable, like every value there
         assert app.screen.query_one("#param-reporter", Input).value == (
             "issue #41 on the forge")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_declare_dialog_shows_every_severity_definition_whole(
+        size: tuple[int, int], config: Config, runbook: Runbook, journal: Journal,
+        clock: FrozenClock) -> None:
+    from textual.geometry import Region
+    from textual.widgets import Label
+
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        await pilot.pause()
+        label = next(w for w in app.screen.query(Label) if "P0:" in str(w.render()))
+        body = label.parent
+        assert body is not None and label.region.width <= body.region.width  # not cut off
+        lines = label.render_lines(Region(0, 0, label.size.width, label.size.height))
+        shown = " ".join(" ".join("".join(s.text for s in line).split()) for line in lines)
+        for severity in runbook.timeline.incidents.severities:
+            assert " ".join(f"{severity.name}: {severity.definition}".split()) in shown
