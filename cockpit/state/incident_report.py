@@ -17,6 +17,7 @@ from cockpit.journal.events import RunStatus
 from cockpit.runbook.incidents import Incidents
 from cockpit.state.incidents import (
     POSTMORTEM,
+    POSTS,
     ROLES,
     Clock,
     ClockState,
@@ -51,9 +52,13 @@ def incident_runs(incident: Incident, state: LaunchState) -> list[RunState]:
     return [r for r in runs if not r.dry_run]
 
 
-def incident_posts(incident: Incident, state: LaunchState) -> list[Posted]:
-    """The updates its runs posted, each post once."""
-    return [p for p in state.posts if p.run_id in incident.runs]
+def incident_posts(incident: Incident, state: LaunchState, *, updates: bool = True
+                   ) -> list[Posted]:
+    """The updates its runs posted (`updates`: its own posts' runs; else every other
+    announcement of its runs, a hotfix's to its users), each post once."""
+    posting = {r for r in incident.runs if r in state.runs and state.runs[r].playbook in POSTS}
+    return [p for p in state.posts if p.run_id in incident.runs
+            and (p.run_id in posting) == updates]
 
 
 def timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
@@ -78,9 +83,11 @@ def timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, str
             rows.append((run.finished, run.operator,
                          f"run {run.run_id} finished: {run.playbook} {run.status}"))
     rows += _effects(incident, state)
-    for post in incident_posts(incident, state):
-        rows.append((post.at, post.operator, f"update posted: #{post.channel} "
-                     f"({post.template}, {'by hand' if post.by_hand else 'webhook'})"))
+    for update in (True, False):
+        for post in incident_posts(incident, state, updates=update):
+            rows.append((post.at, post.operator, ("update posted" if update else "announced")
+                         + f": #{post.channel} ({post.template}, "
+                         f"{'by hand' if post.by_hand else 'webhook'})"))
     if incident.resolution is not None:
         rows.append((incident.resolution.at, incident.resolution.operator,
                      f"resolved: {incident.resolution.decision}"))

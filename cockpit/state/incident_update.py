@@ -11,11 +11,9 @@ from datetime import datetime, tzinfo
 from cockpit.clock import clock_time, zone_label
 from cockpit.runbook.incidents import Incidents
 from cockpit.state.incident_report import timeline
-from cockpit.state.incidents import Incident, current_clock
+from cockpit.state.incidents import POSTS, Incident, current_clock
 from cockpit.state.launch import LaunchState
 
-POSTS = frozenset({"incident-alert", "incident-update", "incident-resolved"})
-"""The playbooks that post an incident's own news: the updates themselves, not news."""
 NOTHING = "nothing journaled since the last update"
 
 

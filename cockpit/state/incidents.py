@@ -25,6 +25,9 @@ DECLARE_KEY = "I"
 offers it)."""
 ROLES = ("commander", "communications", "scribe")
 RESOLVED = "resolved"
+POSTS = frozenset({"incident-alert", "incident-update", "incident-resolved"})
+"""The playbooks that post an incident's own news (its status updates keep its cadence); a
+hotfix's announcement to users is not one of them."""
 POSTMORTEM = "postmortem"
 """The phase an incident moves to once its post-mortem was held."""
 
@@ -92,7 +95,7 @@ class Incident:
     runs: list[str] = field(default_factory=list)
     """The runs started from it (hotfix, rollback, its updates), in order."""
     updates: list[datetime] = field(default_factory=list)
-    """When each of its posts went out (its runs' announcements)."""
+    """When each of its posts went out (the announcements of its `POSTS` runs)."""
 
     @property
     def phase(self) -> str:
@@ -235,6 +238,7 @@ class IncidentFold:
         self.by_id: dict[str, Incident] = {}
         self.run_incident: dict[str, str] = {}
         self._posted: set[str] = set()
+        self._posting: set[str] = set()  # runs of POSTS: a hotfix's own post is no update
         self.effects = EffectFold()
         """The builds and changes of the runs started from an incident."""
 
@@ -259,8 +263,10 @@ class IncidentFold:
                 if payload.incident in self.by_id:
                     self.run_incident[e.run_id] = payload.incident
                     self.by_id[payload.incident].runs.append(e.run_id)
+                    if payload.playbook in POSTS:
+                        self._posting.add(e.run_id)
             case ev.Announcement(posted=True) if (
-                    e.run_id in self.run_incident and payload.digest not in self._posted):
+                    e.run_id in self._posting and payload.digest not in self._posted):
                 if payload.digest:  # found again on a resume: the same post, not another
                     self._posted.add(payload.digest)
                 self.by_id[self.run_incident[e.run_id or ""]].updates.append(e.ts)

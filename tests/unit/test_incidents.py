@@ -225,3 +225,23 @@ def test_the_update_countdown_turns_amber_near_due_and_red_once_due(
         full, short, shown = badge(incident, rules, now)
         assert shown == state  # the fix's own clock is running: the update decides
         assert full.endswith(" left" + full_tail) and short.endswith("m" + short_tail)
+
+
+def test_a_hotfix_announcing_itself_to_users_is_no_status_update(
+        journal: Journal, rules: Incidents, clock: FrozenClock) -> None:
+    from cockpit.state.incident_report import timeline
+
+    cmd.declare(journal, rules, fold(journal).incidents, title="x", severity="P0",
+                operator="alice")
+    opened = clock.now()
+    clock.set(opened + timedelta(minutes=20))
+    journal.record(ev.RunStarted(playbook="hotfix", incident="1"), run_id="h1")
+    journal.record(ev.Announcement(channel="discord", template="hotfix", digest="h",
+                                   posted=True), run_id="h1")
+    state = fold(journal)
+    incident = state.incidents.by_id["1"]
+    # #release still waits for its status update: the cadence runs from the declaration
+    assert incident.updates == [] and next_update(incident, rules) == opened + timedelta(
+        minutes=30)
+    assert (opened + timedelta(minutes=20), "", "announced: #discord (hotfix, webhook)") in \
+        timeline(incident, state)  # on its timeline all the same
