@@ -31,6 +31,13 @@ def local_time(at: datetime, tz: tzinfo, fmt: str = SHOWN, *, zone: bool = False
     return f"{shown} {zone_label(tz)}" if zone else shown
 
 
+def clock_time(at: datetime, now: datetime, tz: tzinfo) -> str:
+    """A deadline's time of day in the release's zone ("12:45"), with its weekday when it is
+    not today there ("Sat 12:45"): a deadline a day away must not read as this afternoon."""
+    same_day = at.astimezone(tz).date() == now.astimezone(tz).date()
+    return local_time(at, tz, "%H:%M" if same_day else "%a %H:%M")
+
+
 LAUNCH_MARGIN = timedelta(days=366)
 """How far either side of T-0 the cockpit counts: the timeline (T-7 to T+7 days and the
 windows after), countdowns and hours since the launch all fit in it."""
@@ -91,3 +98,13 @@ def countdown(delta: timedelta) -> str:
     if hours:
         return f"{hours}h {minutes:02d}m {secs:02d}s"
     return f"{minutes}m {secs:02d}s"
+
+
+def short_countdown(left: timedelta) -> str:
+    """A countdown for a compact header: minutes ("12m", "1h05m"), seconds in the last minute
+    ("55s": "0m" would read as due already)."""
+    seconds = max(0, int(left.total_seconds()))
+    minutes = seconds // 60
+    if minutes >= 60:
+        return f"{minutes // 60}h{minutes % 60:02d}m"
+    return f"{minutes}m" if minutes else f"{seconds}s"

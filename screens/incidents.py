@@ -23,24 +23,23 @@ from cockpit.clock import countdown, local_time
 from cockpit.runbook.incidents import Incidents
 from cockpit.state.incidents import (
     ROLES,
-    Clock,
     ClockState,
     Incident,
     badge,
     clocks,
     next_update,
     postmortem_due,
+    update_state,
 )
 from cockpit.state.launch import LaunchState
 from screens.base import Feed, ModeScreen
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
+from widgets.incident_clocks import STYLE, clocks_table
 
-STYLE = {ClockState.RUNNING: "bold", ClockState.AMBER: "bold black on dark_orange",
-         ClockState.RED: "bold white on red", ClockState.MET: "green",
-         ClockState.MISSED: "bold red", ClockState.WAITING: "dim", ClockState.NONE: "dim",
-         ClockState.SKIPPED: "yellow"}
 NOTES_SHOWN = 12
+UPDATE_STYLE = {state: STYLE[state] for state in (ClockState.AMBER, ClockState.RED)}
+"""The next update's countdown stands out only near due and past it."""
 
 
 class IncidentsScreen(ModeScreen):
@@ -92,6 +91,7 @@ class IncidentsScreen(ModeScreen):
         self.now: datetime | None = None
         self._tick: object = None
         self._shown: dict[str, str] = {}
+        self._wanted: str | None = None
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -149,8 +149,10 @@ class IncidentsScreen(ModeScreen):
         if self.now is None:
             return
         table: DataTable[Text] = self.query_one("#incidents", DataTable)
-        selected = self.selected()
         shown = self.ordered()
+        selected = self.selected()
+        if self._wanted in [i.id for i in shown]:  # just declared: now folded, selected
+            selected, self._wanted = self._wanted, None
         if [str(k.value) for k in table.rows] != [i.id for i in shown]:
             table.clear()
             for incident in shown:
@@ -163,6 +165,13 @@ class IncidentsScreen(ModeScreen):
         if selected is not None and selected in [i.id for i in shown]:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         self.show_incident()
+
+    def select(self, incident: str) -> None:
+        """Show `incident` (one just declared) as soon as the journal's fold has it."""
+        self._wanted = incident
+        self._tick = None  # drawn again at the next feed
+        if self.is_mounted:
+            self.redraw()
 
     def _cells(self, incident: Incident) -> tuple[Text, ...]:
         assert self.now is not None
@@ -213,29 +222,48 @@ class IncidentsScreen(ModeScreen):
         self._update("summary", summary)
         self._update("clocks", clocks_table(clocks(incident, self.rules, now), incident, now, tz))
         due, pm = next_update(incident, self.rules), postmortem_due(incident, self.rules)
-        people = "roles: " + ", ".join(f"{r} {incident.role(r)}" for r in ROLES)
-        if due is not None:
-            people += ("\nstatus update OVERDUE by " + countdown(now - due) if due <= now
-                       else f"\nnext status update in {countdown(due - now)}") + (
-                f" (every {self.rules.update_every} min; {len(incident.updates)} posted)")
+        people = Text("roles: " + ", ".join(f"{r} {incident.role(r)}" for r in ROLES))
+        if due is not None:  # amber near due, red past it: the phase clocks' rule
+            people.append("\n")
+            people.append("status update OVERDUE by " + countdown(now - due) if due <= now
+                          else f"next status update in {countdown(due - now)}",
+                          style=UPDATE_STYLE.get(update_state(incident, self.rules, now), ""))
+            people.append(f" (every {self.rules.update_every} min; {len(incident.updates)} "
+                          "posted)")
         if incident.resolution is not None:
             r = incident.resolution
-            people += (f"\nresolved {local_time(r.at, tz)} by {r.operator}: {r.decision}"
-                       + (f"; root cause: {r.root_cause}" if r.root_cause else ""))
+            people.append(f"\nresolved {local_time(r.at, tz)} by {r.operator}: {r.decision}"
+                          + (f"; root cause: {r.root_cause}" if r.root_cause else ""))
         if pm is not None:
-            people += f"\npost-mortem due {local_time(pm, tz)} (in {countdown(pm - now)})"
+            people.append(f"\npost-mortem due {local_time(pm, tz)} (in {countdown(pm - now)})")
         self._update("people", people)
-        runs = [self.launch.runs[r] for r in incident.runs if self.launch and r in self.launch.runs]
-        self._update("runs", "runs from it: " + ("; ".join(
-            f"{r.playbook} {r.status} ({local_time(r.started, tz, '%H:%M')})" for r in runs)
-            if runs else "none yet (H, R from here are linked to it)"))
+        self._update("runs", self._runs(incident))
         notes = incident.notes[-NOTES_SHOWN:]
         self._update("notes", "notes:\n" + "\n".join(
             f"  {local_time(n.at, tz, '%H:%M')} {n.operator}: {n.text}"
             + (" (late)" if n.late else "") for n in notes) if notes else "notes: none")
 
-    def _update(self, name: str, shown: str | Table) -> None:
-        key = shown if isinstance(shown, str) else str(id(shown))
+    def _runs(self, incident: Incident) -> str:
+        """The runs started from it, then what they did: builds, changes beyond this machine."""
+        assert self.launch is not None
+        tz = self.tz
+        runs = [self.launch.runs[r] for r in incident.runs if r in self.launch.runs]
+        shown = "runs from it: " + ("; ".join(
+            f"{r.playbook} {r.status} ({local_time(r.started, tz, '%H:%M')})" for r in runs)
+            if runs else "none yet (H, R from here are linked to it)")
+        builds, changes = self.launch.incidents.effects.of(incident.runs)
+        if builds:
+            shown += "\nbuilds: " + "; ".join(
+                (b.said_end() if b.finished else b.said_start()).removeprefix("build ")
+                + f" ({local_time(b.finished or b.started, tz, '%H:%M')})" for b in builds)
+        if changes:
+            shown += "\nchanges: " + "; ".join(
+                f"{c.said()} ({local_time(c.at, tz, '%H:%M')})" for c in changes)
+        return shown
+
+    def _update(self, name: str, shown: str | Text | Table) -> None:
+        key = shown if isinstance(shown, str) else repr(shown) if isinstance(shown, Text) \
+            else str(id(shown))
         if isinstance(shown, Table) or self._shown.get(name) != key:
             self._shown[name] = key
             self.query_one(f"#{name}", Static).update(shown)
@@ -269,29 +297,3 @@ class IncidentsScreen(ModeScreen):
         if note.has_focus:
             note.add_class("hidden")
             self.query_one("#incidents", DataTable).focus()
-
-
-def clocks_table(found: list[Clock], incident: Incident, now: datetime, tz: tzinfo) -> Table:
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("phase", "deadline", "clock", ""):
-        table.add_column(column, no_wrap=column != "")
-    for clock in found:
-        here = clock.phase.id == incident.phase
-        if clock.state == ClockState.SKIPPED:
-            left = "skipped" if incident.open else "not reached"
-        elif clock.deadline is None:
-            left = ("no deadline" if clock.state == ClockState.NONE else "starts when begun"
-                    if incident.open else "not reached")
-        elif clock.done is not None:
-            off = clock.done - clock.deadline
-            left = (f"met, {countdown(-off)} early" if off.total_seconds() <= 0
-                    else f"missed by {countdown(off)}")
-        else:
-            left = (f"{countdown(clock.deadline - now)} left" if clock.deadline > now
-                    else f"{countdown(now - clock.deadline)} OVER")
-        table.add_row(Text(("▶ " if here else "  ") + clock.phase.title,
-                           style="bold" if here else ""),
-                      local_time(clock.deadline, tz, "%H:%M") if clock.deadline else "—",
-                      Text(left, style=STYLE.get(clock.state, "")),
-                      Text(clock.phase.hint if here else "", style="dim"))
-    return table

@@ -31,7 +31,7 @@ MODAL_CSS = """
 .modal-buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
 .modal-buttons Button { margin-left: 1; min-width: 10; }
 .modal-error { color: $error; height: auto; }
-.field-label { margin-top: 1; }
+.field-label { margin-top: 1; width: 100%; }  /* a long hint wraps, never cut off */
 """
 """The title and the buttons are docked to the box: at any screen size the buttons show, and
 what lies between (`.modal-scroll`: the body, the fields) takes the rest and scrolls."""

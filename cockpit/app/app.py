@@ -23,6 +23,7 @@ from textual.worker import Worker
 if TYPE_CHECKING:
     from cockpit.app.flows import Flows
     from cockpit.engine.engine import Engine
+    from cockpit.metrics.state import MetricsState
 
 import cockpit
 from cockpit.app.asking import Asking, confirm_quit
@@ -158,6 +159,10 @@ class CockpitApp(PaletteHost, PlainLastWords, IncidentHost, BuildsHost):
     @property
     def builds(self) -> BuildState:
         return self.feeder.builds
+
+    @property
+    def metrics(self) -> MetricsState:
+        return self.feeder.metrics
 
     def mode_screen(self) -> ModeScreen:
         """The mode on show: the only one fed."""

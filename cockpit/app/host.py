@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # names for annotations only: importing them is the app's bus
     from cockpit.config import Config
     from cockpit.engine.engine import Engine
     from cockpit.journal.store import Journal
+    from cockpit.metrics.state import MetricsState
     from cockpit.runbook.model import Runbook
     from cockpit.state.builds import BuildState
     from cockpit.state.launch import LaunchState
@@ -45,6 +46,10 @@ class Host(App[int]):
 
     @property
     def builds(self) -> BuildState:
+        raise NotImplementedError
+
+    @property
+    def metrics(self) -> MetricsState:
         raise NotImplementedError
 
     @property

@@ -14,8 +14,10 @@ from cockpit.clock import local_time
 from cockpit.engine import incidents as cmd
 from cockpit.errors import CockpitError
 from cockpit.journal.store import operator_id
+from cockpit.metrics.alerts import alert_issue, alerts
 from cockpit.params import ParamSpec
 from cockpit.redact import redact
+from cockpit.state import incident_update as update
 from cockpit.state.incidents import POSTMORTEM, RESOLVED, ROLES, next_update
 from screens.incidents import IncidentsScreen
 from screens.modals import ConfirmModal, ParamsModal
@@ -66,7 +68,7 @@ class IncidentHost(Host):
         now = self.clock.now()
         specs = {
             "title": _spec("What is broken, in one line"),
-            "severity": _spec("; ".join(f"{s.name}: {s.definition}" for s in rules.severities)),
+            "severity": _spec("\n" + "\n".join(f"{s.name}: {s.definition}" for s in rules.severities)),
             "scenario": _spec(", ".join(s.id for s in rules.scenarios) + " (empty: other)",
                               required=False),
             "reporter": _spec("Who reported it, where (Discord, GitHub, monitoring)",
@@ -82,7 +84,8 @@ class IncidentHost(Host):
             return _problems(lambda: check(values))
 
         values = await self.ask(ParamsModal("Declare an incident", specs, {
-            "severity": "P0", "reported_at": local_time(now, tz, "%H:%M")}, validate))
+            "severity": "P0", "reported_at": local_time(now, tz, "%H:%M"),
+            **self._from_alert()}, validate))
         if values is None:
             return
         try:
@@ -92,8 +95,24 @@ class IncidentHost(Host):
             return
         self.poll_journal()
         self.switch_mode("incidents")
+        for screen in self.mode_screens():  # the new one, not the one selected before
+            if isinstance(screen, IncidentsScreen):
+                screen.select(incident)
         self.notify(f"incident #{incident} declared: its clocks run from the report",
                     title=values["title"])
+
+    def _from_alert(self) -> dict[str, str]:
+        """While the banner offers I (an alert, no incident open): the issue behind it, its
+        title and where it was reported, filled in."""
+        if self.state.incidents.open():
+            return {}
+        raised = alerts(self.runbook.timeline.targets, self.config.metrics, self.metrics)
+        issue = alert_issue(raised, self.metrics)
+        if issue is None:
+            return {}
+        return {"title": str(issue["title"]),
+                "reporter": f"issue #{issue['number']} on the forge" if issue.get("number")
+                else ""}
 
     def _record(self, values: dict[str, str], now: datetime, *, dry: bool = False) -> str:
         """Declare it (`dry`: only check what was given)."""
@@ -241,7 +260,8 @@ class IncidentHost(Host):
 
     def _post(self, incident: str) -> None:
         """The incident's next post, now: its alert if none went out yet, else a status
-        update (its phase as the status, its commander as the owner)."""
+        update (its phase as the status, its commander as the owner, its phase's deadline as
+        the ETA, its timeline since the last post as what changed: all editable)."""
         rules, found = self.runbook.timeline.incidents, self.state.incidents.by_id[incident]
         phase = rules.phase(found.phase)
         given = {"description": found.title, "owner": found.role("commander"),
@@ -250,19 +270,21 @@ class IncidentHost(Host):
             given["update"] = str(len(found.updates))  # the alert was the first post
             given["status"] = (phase.status or phase.title.upper()) if phase else (
                 found.phase.upper())
+            given["eta"] = update.eta(found, rules, self.clock.now(), self.config.release.tz)
+            given["changed"] = update.changed(found, self.state)
         self.start_playbook("incident-update" if found.updates else "incident-alert",
                             given=given, incident=found.id, at_once=True)
 
     def _emergency(self, name: str, incident: str) -> None:
         """H / R from the incident: the run is linked to it (its timeline shows it) and its
-        reason is the incident's title."""
+        reason is the incident's title; the operator keeps the incident's screen."""
         found = self.state.incidents.by_id[incident]
         playbook = self.runbook.playbooks.get(name)
         if playbook is None:
             self.notify(f"no {name} playbook in the runbook", severity="error")
             return
         given = {"reason": found.title} if "reason" in playbook.params else {}
-        self.switch_mode("timeline")
+        # the incident screen stays: its run shows there, its questions come with w anywhere
         self.start_playbook(name, given=given, show_plan=True, incident=incident)
 
 

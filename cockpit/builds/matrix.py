@@ -119,14 +119,17 @@ class BuildMatrix:
         packages = lock.get("package")
         return len(packages) if isinstance(packages, list) else None
 
-    async def run(self, assignments: list[Assignment], *, retry_of: str | None = None) -> str:
-        """Build every assignment; return the build run id. Status is in the journal."""
+    async def run(self, assignments: list[Assignment], *, retry_of: str | None = None,
+                  run: str = "") -> str:
+        """Build every assignment; return the build run id. Status is in the journal. `run`:
+        the playbook run whose build step asked for it."""
         run_id = "b-" + uuid.uuid4().hex[:8]
         commit = self.commit()
         self.total = self.total_units()
         self.synced = {}
         targets = [{"target": a.target, "builder": a.builder.name} for a in assignments]
-        self.log(BuildStarted(targets=targets, commit=commit, retry_of=retry_of), run_id)
+        self.log(BuildStarted(targets=targets, commit=commit, retry_of=retry_of, run=run),
+                 run_id)
         results: dict[str, str] = {}
         self._assignments, self._cancelled, self._retry_of = assignments, set(), retry_of
         self._tasks = {a.target: asyncio.ensure_future(self._target(run_id, a, commit))

@@ -25,6 +25,7 @@ from cockpit.engine import incidents as cmd
 from cockpit.errors import CockpitError, Problem
 from cockpit.journal import events as ev
 from cockpit.journal.store import Journal, JournalLocked, operator_id
+from cockpit.state.incident_effects import KINDS as EFFECT_KINDS
 from cockpit.state.incidents import ROLES, Incident, current_clock, next_update
 from cockpit.state.launch import LaunchState
 
@@ -35,9 +36,10 @@ if TYPE_CHECKING:
 KINDS = [ev.Kind.INCIDENT_OPENED, ev.Kind.INCIDENT_PHASE, ev.Kind.INCIDENT_ROLE,
          ev.Kind.INCIDENT_NOTE, ev.Kind.INCIDENT_RESOLVED, ev.Kind.RUN_STARTED,
          ev.Kind.RUN_RESUMED, ev.Kind.RUN_FINISHED, ev.Kind.ANNOUNCEMENT,
-         ev.Kind.SESSION_STARTED, ev.Kind.COCKPIT_CRASHED]
+         ev.Kind.SESSION_STARTED, ev.Kind.COCKPIT_CRASHED, *EFFECT_KINDS]
 """What the incidents and their report need of the journal: their own events, the runs started
-from them and how those ended (a new session or a crash cuts a run), the posts."""
+from them and how those ended (a new session or a crash cuts a run), the posts, their builds
+and changes beyond this machine."""
 
 Act = Callable[[Journal, LaunchState], str]
 """A change: given a journal and the state folded from it, journal it (or raise a

@@ -412,6 +412,9 @@ class BuildStarted(Payload):
     """[{"target": triple, "builder": name}, ...]"""
     commit: str = ""
     retry_of: str | None = None
+    run: str = ""
+    """The playbook run whose build step started it (empty: started from builds mode, or
+    journaled before builds said so): an incident's timeline shows its runs' builds."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cockpit.metricfields import MetricBase
 from cockpit.metrics.state import MetricsState
@@ -51,3 +52,17 @@ def alerts(targets: Sequence[Target], configured: Sequence[MetricBase],
             seen.add(metric.name)
             found.append(Alert(metric.name, value, words))
     return found
+
+
+def alert_issue(raised: Sequence[Alert], metrics: MetricsState, label: str = "P0"
+                ) -> dict[str, Any] | None:
+    """The issue behind the first alert that lists its issues (a forge-issues metric keeps the
+    titles of those it counted: {"number", "title", "labels"}), one labelled `label` first, for
+    the incident it leads to; None when no alert names one."""
+    for alert in raised:
+        found = metrics.metrics.get(alert.metric)
+        listed = found.detail.get("issues") if found is not None else None
+        issues = [i for i in listed or [] if isinstance(i, dict) and i.get("title")]
+        if issues:
+            return next((i for i in issues if label in i.get("labels", [])), issues[0])
+    return None

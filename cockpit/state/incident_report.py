@@ -17,6 +17,7 @@ from cockpit.journal.events import RunStatus
 from cockpit.runbook.incidents import Incidents
 from cockpit.state.incidents import (
     POSTMORTEM,
+    POSTS,
     ROLES,
     Clock,
     ClockState,
@@ -51,12 +52,16 @@ def incident_runs(incident: Incident, state: LaunchState) -> list[RunState]:
     return [r for r in runs if not r.dry_run]
 
 
-def incident_posts(incident: Incident, state: LaunchState) -> list[Posted]:
-    """The updates its runs posted, each post once."""
-    return [p for p in state.posts if p.run_id in incident.runs]
+def incident_posts(incident: Incident, state: LaunchState, *, updates: bool = True
+                   ) -> list[Posted]:
+    """The updates its runs posted (`updates`: its own posts' runs; else every other
+    announcement of its runs, a hotfix's to its users), each post once."""
+    posting = {r for r in incident.runs if r in state.runs and state.runs[r].playbook in POSTS}
+    return [p for p in state.posts if p.run_id in incident.runs
+            and (p.run_id in posting) == updates]
 
 
-def _timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
+def timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
     """(when, who, what) of everything that happened to it, in order."""
     rows = [(incident.reported_at, incident.reporter or "—", "reported"),
             (incident.opened_at, incident.operator,
@@ -77,13 +82,28 @@ def _timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, st
         if run.finished is not None:
             rows.append((run.finished, run.operator,
                          f"run {run.run_id} finished: {run.playbook} {run.status}"))
-    for post in incident_posts(incident, state):
-        rows.append((post.at, post.operator, f"update posted: #{post.channel} "
-                     f"({post.template}, {'by hand' if post.by_hand else 'webhook'})"))
+    rows += _effects(incident, state)
+    for update in (True, False):
+        for post in incident_posts(incident, state, updates=update):
+            rows.append((post.at, post.operator, ("update posted" if update else "announced")
+                         + f": #{post.channel} ({post.template}, "
+                         f"{'by hand' if post.by_hand else 'webhook'})"))
     if incident.resolution is not None:
         rows.append((incident.resolution.at, incident.resolution.operator,
                      f"resolved: {incident.resolution.decision}"))
     return sorted(rows, key=lambda row: row[0])
+
+
+def _effects(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
+    """Its runs' builds and changes beyond this machine, by the run's operator."""
+    runs = {r.run_id: r.operator for r in incident_runs(incident, state)}
+    builds, changes = state.incidents.effects.of(runs)
+    rows = [(c.at, runs[c.run_id], c.said()) for c in changes]
+    for build in builds:
+        rows.append((build.started, runs[build.run_id], build.said_start()))
+        if build.finished is not None:
+            rows.append((build.finished, runs[build.run_id], build.said_end()))
+    return rows
 
 
 def _mitigated(incident: Incident, state: LaunchState, rules: Incidents
@@ -214,7 +234,7 @@ def to_markdown(incident: Incident, state: LaunchState, rules: Incidents, now: d
              f"- Written {local_time(now, tz, WHEN, zone=True)} from the launch journal; times "
              "below in that zone, and since the report.", "",
              "## Timeline", "", "| When | Since report | Who | What |", "|---|---:|---|---|"]
-    for at, who, what in _timeline(incident, state):
+    for at, who, what in timeline(incident, state):
         lines.append(f"| {local_time(at, tz, WHEN)} | {since(at, incident.reported_at)} | "
                      f"{_cell(who)} | {_cell(what)} |")
     lines.append("")

@@ -14,16 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from cockpit.clock import countdown
+from cockpit.clock import countdown, short_countdown
 from cockpit.journal import events as ev
 from cockpit.journal.row import Event
 from cockpit.runbook.incidents import Incidents, Phase
+from cockpit.state.incident_effects import EffectFold
 
 DECLARE_KEY = "I"
 """The key that declares an incident on every mode (the app binds it; the alert banner
 offers it)."""
 ROLES = ("commander", "communications", "scribe")
 RESOLVED = "resolved"
+POSTS = frozenset({"incident-alert", "incident-update", "incident-resolved"})
+"""The playbooks that post an incident's own news (its status updates keep its cadence); a
+hotfix's announcement to users is not one of them."""
 POSTMORTEM = "postmortem"
 """The phase an incident moves to once its post-mortem was held."""
 
@@ -91,7 +95,7 @@ class Incident:
     runs: list[str] = field(default_factory=list)
     """The runs started from it (hotfix, rollback, its updates), in order."""
     updates: list[datetime] = field(default_factory=list)
-    """When each of its posts went out (its runs' announcements)."""
+    """When each of its posts went out (the announcements of its `POSTS` runs)."""
 
     @property
     def phase(self) -> str:
@@ -175,9 +179,10 @@ def current_clock(incident: Incident, rules: Incidents, now: datetime) -> Clock 
 
 
 def badge(incident: Incident, rules: Incidents, now: datetime) -> tuple[str, str, ClockState]:
-    """The header's word on an open incident, full and compact, with its clock's state: its
-    phase and clock, and an update overdue ("🔥 #1 P0 triage 12m 03s left" / "… triage 12m",
-    "🔥 #1 P0 fix 3m 10s OVER · update due" / "… fix 3m! · update due")."""
+    """The header's word on an open incident, full and compact, with the state of the worse of
+    its phase's clock and its update's: its phase and clock, then its update when near or
+    past due ("🔥 #1 P0 triage 12m 03s left" / "… triage 12m", "… · update in 4m 10s" /
+    "… · update 4m", "🔥 #1 P0 fix 3m 10s OVER · update due" / "… fix 3m! · update due")."""
     clock = current_clock(incident, rules, now)
     phase = clock.phase.title.lower() if clock is not None else incident.phase
     full = short = f"🔥 #{incident.id} {incident.severity} {phase}"
@@ -186,13 +191,29 @@ def badge(incident: Incident, rules: Incidents, now: datetime) -> tuple[str, str
         left = clock.deadline - now
         over = left.total_seconds() < 0
         full += f" {countdown(-left)} OVER" if over else f" {countdown(left)} left"
-        minutes = int(abs(left.total_seconds()) // 60)  # enough in the compact header
-        short += (f" {minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f" {minutes}m"
-                  ) + ("!" if over else "")
+        short += f" {short_countdown(abs(left))}" + ("!" if over else "")
     due = next_update(incident, rules)
-    if due is not None and due <= now:
+    update = update_state(incident, rules, now)
+    if due is not None and update == ClockState.RED:
         full, short, state = full + " · update due", short + " · update due", ClockState.RED
+    elif due is not None and update == ClockState.AMBER:
+        full += f" · update in {countdown(due - now)}"
+        short += f" · update {short_countdown(due - now)}"
+        state = state if state == ClockState.RED else ClockState.AMBER
     return full, short, state
+
+
+def update_state(incident: Incident, rules: Incidents, now: datetime) -> ClockState:
+    """How its next status update stands, by the phase clocks' rule: amber when less than the
+    runbook's `amber` share of the cadence is left, red once due; NONE once resolved."""
+    due = next_update(incident, rules)
+    if due is None:
+        return ClockState.NONE
+    if due <= now:
+        return ClockState.RED
+    if due - now <= timedelta(minutes=rules.update_every) * rules.amber:
+        return ClockState.AMBER
+    return ClockState.RUNNING
 
 
 def next_update(incident: Incident, rules: Incidents) -> datetime | None:
@@ -217,6 +238,9 @@ class IncidentFold:
         self.by_id: dict[str, Incident] = {}
         self.run_incident: dict[str, str] = {}
         self._posted: set[str] = set()
+        self._posting: set[str] = set()  # runs of POSTS: a hotfix's own post is no update
+        self.effects = EffectFold()
+        """The builds and changes of the runs started from an incident."""
 
     def open(self) -> list[Incident]:
         return [i for i in self.by_id.values() if i.open]
@@ -239,11 +263,15 @@ class IncidentFold:
                 if payload.incident in self.by_id:
                     self.run_incident[e.run_id] = payload.incident
                     self.by_id[payload.incident].runs.append(e.run_id)
+                    if payload.playbook in POSTS:
+                        self._posting.add(e.run_id)
             case ev.Announcement(posted=True) if (
-                    e.run_id in self.run_incident and payload.digest not in self._posted):
+                    e.run_id in self._posting and payload.digest not in self._posted):
                 if payload.digest:  # found again on a resume: the same post, not another
                     self._posted.add(payload.digest)
                 self.by_id[self.run_incident[e.run_id or ""]].updates.append(e.ts)
+            case ev.Intent() | ev.IntentSettled() | ev.BuildStarted() | ev.BuildFinished():
+                self.effects.apply(e, self.run_incident)
         found = self.by_id.get(getattr(payload, "incident", None) or "")
         if found is None:
             return

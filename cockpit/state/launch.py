@@ -13,6 +13,7 @@ from datetime import datetime
 from cockpit.journal import events as ev
 from cockpit.journal.events import FAILING, RunStatus, StepStatus
 from cockpit.journal.row import Event
+from cockpit.state.incident_effects import KINDS as EFFECT_KINDS
 from cockpit.state.incidents import IncidentFold
 
 
@@ -107,9 +108,9 @@ FOLDED_KINDS = [k.value for k in ev.Kind
                 if k not in {ev.Kind.OUTPUT, ev.Kind.METRIC_SAMPLE, ev.Kind.METRIC_FAILED}]
 """What a LaunchState folds: read by kind (the journal's index), not a week of logs and
 samples it would skip."""
-INCIDENT_KINDS = frozenset({ev.Kind.RUN_STARTED, ev.Kind.ANNOUNCEMENT})
+INCIDENT_KINDS = frozenset({ev.Kind.RUN_STARTED, ev.Kind.ANNOUNCEMENT, *EFFECT_KINDS})
 """Besides its own events, what the incidents' fold reads (runs started from one, their
-posts)."""
+posts, builds and changes beyond this machine)."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ class BuildStep(StepBase):
         version = ctx.values.get("version", ctx.config.release.version)
         config = ctx.config.for_version(version)  # a hotfix's: smoke test, dist dir follow
         matrix = BuildMatrix(config, ctx.journal, listener=ctx.listener)
-        build_id = await ctx.offload(matrix.run(assign(config)))
+        build_id = await ctx.offload(matrix.run(assign(config), run=ctx.run_id))
         assert matrix.finished is not None  # a run that returns has journaled its end
         summary = ", ".join(f"{t}: {o}" for t, o in matrix.finished.results.items())
         if matrix.finished.status == BuildStatus.OK:

@@ -5,6 +5,7 @@ on, takes notes and resolves it; a spectator sees it all and can change nothing.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from textual.widgets import Input, Static
@@ -140,6 +141,7 @@ async def test_a_hotfix_started_from_the_incident_is_linked_and_in_its_report(
         await until(pilot, lambda: "Crash on startup" in shown(app, "summary"))
         await pilot.press("H")
         await until(pilot, lambda: asked(app, ParamsModal))
+        assert isinstance(app.screen_stack[-2], IncidentsScreen)  # the dialog over it
         assert app.screen.query_one("#param-reason", Input).value == (
             "Crash on start with an empty config")
         await pilot.press("enter")
@@ -148,10 +150,13 @@ async def test_a_hotfix_started_from_the_incident_is_linked_and_in_its_report(
         await until(pilot, lambda: app.state.incidents.by_id["1"].runs != [])
         run = app.state.runs[app.state.incidents.by_id["1"].runs[0]]
         assert run.playbook == "hotfix"
+        # the incident's screen stays while the hotfix runs, the run in its list
+        await until(pilot, lambda: "runs from it: hotfix running" in shown(app, "runs"))
+        assert isinstance(app.screen, IncidentsScreen)
         app.flows.cancel_run("hotfix")  # type: ignore[union-attr]
         await until(pilot, lambda: not app.running())
-        await pilot.press("exclamation_mark")
         await until(pilot, lambda: "runs from it: hotfix" in shown(app, "runs"))
+        assert isinstance(app.screen, IncidentsScreen)
         await pilot.press("p")
         await until(pilot, lambda: asked(app, ConfirmModal))
         body = str(app.screen.query_one("#confirm-body").render())
@@ -198,6 +203,15 @@ async def test_u_posts_the_alert_then_an_update_every_30_minutes_then_the_resolu
         await until(pilot, lambda: len(app.state.incidents.by_id["1"].updates) == 1)
         clock.advance(timedelta(minutes=31))  # 30 minutes on: an update is due
         await until(pilot, lambda: "update due" in header_of(app))
+        await pilot.press("u")  # pre-filled from the journal, editable
+        await until(pilot, lambda: asked(app, ParamsModal))
+        due = (clock.now() - timedelta(minutes=26)).astimezone(config.release.tz)
+        assert app.screen.query_one("#param-eta", Input).value.startswith(
+            f"identify due by {due:%H:%M} (")  # its clock: 5 minutes from the report
+        assert app.screen.query_one("#param-changed", Input).value == (
+            "nothing journaled since the last update")
+        await pilot.press("escape")
+        await until(pilot, lambda: not asked(app, ParamsModal))
         await post({"eta": "16:30", "changed": "reproduced; root cause found"})
         await until(pilot, lambda: len(hook.received.posts) == 2)
         assert hook.received.posts[1].startswith(
@@ -306,3 +320,122 @@ async def test_at_80_columns_several_incidents_take_one_badge_the_worst_clock(
         shown = header_of(app)
         # #2 was reported 6 minutes ago: its identify is past its 5 minutes, the worst
         assert "🔥 3 open: #2 P0 identify 1m!" in shown and shown.count("🔥") == 1
+
+
+async def test_the_incident_screen_lists_its_runs_builds_and_forge_changes(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.journal import events as ev
+    from cockpit.state.launch import LaunchState
+
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents, title="Crash",
+                severity="P0", scenario="crash-on-start", operator="alice")
+    journal.record(ev.RunStarted(playbook="hotfix", incident="1"), run_id="h1")
+    journal.record(ev.Intent(key="forge:release:v2", what="release v2 on acme/tool"),
+                   run_id="h1")
+    journal.record(ev.IntentSettled(key="forge:release:v2", done=True), run_id="h1")
+    journal.record(ev.BuildStarted(targets=[{"target": t, "builder": "local"} for t in "ab"],
+                                  run="h1"),
+                   run_id="b-7")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "runs from it: hotfix" in shown(app, "runs"))
+        assert "builds: b-7 started (2 targets)" in shown(app, "runs")
+        assert "changes: release v2 on acme/tool: done" in shown(app, "runs")
+        journal.record(ev.BuildFinished(status=ev.BuildStatus.OK,
+                                        results={"a": "ok", "b": "ok"}), run_id="b-7")
+        await until(pilot, lambda: "builds: b-7 finished: ok (2 targets)" in shown(app, "runs"))
+
+
+async def test_the_next_update_turns_amber_near_due_and_red_past_it_on_the_incident_screen(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, runbook.timeline.incidents, state.incidents, title="Crash",
+                severity="P0", operator="alice")
+
+    def update_style() -> str:
+        people: Any = app.screen.query_one("#people", Static).render()  # its Content
+        line = people.plain.index("status update")
+        return " ".join(str(s.style) for s in people.spans if s.start <= line < s.end)
+
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "next status update in 30m" in shown(app, "people"))
+        assert update_style() == ""
+        clock.advance(timedelta(minutes=25))  # 5 of its 30 minutes left: amber
+        await until(pilot, lambda: "next status update in 5m" in shown(app, "people"))
+        assert "on rgb(255,135,0)" in update_style()  # dark_orange
+        clock.advance(timedelta(minutes=6))
+        await until(pilot, lambda: "status update OVERDUE" in shown(app, "people"))
+        assert "on ansi_red" in update_style()
+
+
+async def test_a_new_incident_is_the_one_shown_once_declared(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    rules = runbook.timeline.incidents
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, rules, state.incidents, title="An old one", severity="P1",
+                operator="alice")
+    state.apply(journal.events(after=state.last_id))
+    cmd.resolve(journal, rules, state.incidents, "1", decision="hotfix", operator="alice")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "#1 P1 An old one" in shown(app, "summary"))
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        app.screen.query_one("#param-title", Input).value = "Crash on start"
+        await pilot.press("enter")
+        await until(pilot, lambda: "2" in app.state.incidents.by_id)
+        await until(pilot, lambda: "#2 P0 Crash on start" in shown(app, "summary"))
+        await pilot.pause(0.3)  # and it stays selected as the screen redraws
+        assert "#2 P0 Crash on start" in shown(app, "summary")
+
+
+async def test_i_from_the_p0_alert_fills_in_the_issue_behind_it(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    from tests.ui.test_metrics_ui import journal_samples
+
+    journal_samples(journal, clock, p0=1)  # issue #41, labelled P0, listed after the count
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "🚨 p0: 1" in header_of(app))
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        assert app.screen.query_one("#param-title", Input).value == (
+            "Crash on start with an empty config")  # editable, like every value there
+        assert app.screen.query_one("#param-reporter", Input).value == (
+            "issue #41 on the forge")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_declare_dialog_shows_every_severity_definition_whole(
+        size: tuple[int, int], config: Config, runbook: Runbook, journal: Journal,
+        clock: FrozenClock) -> None:
+    from textual.geometry import Region
+    from textual.widgets import Label
+
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("I")
+        await until(pilot, lambda: asked(app, ParamsModal))
+        await pilot.pause()
+        label = next(w for w in app.screen.query(Label) if "P0:" in str(w.render()))
+        body = label.parent
+        assert body is not None and label.region.width <= body.region.width  # not cut off
+        lines = label.render_lines(Region(0, 0, label.size.width, label.size.height))
+        shown = " ".join(" ".join("".join(s.text for s in line).split()) for line in lines)
+        for severity in runbook.timeline.incidents.severities:
+            assert " ".join(f"{severity.name}: {severity.definition}".split()) in shown

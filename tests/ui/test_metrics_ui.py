@@ -144,8 +144,8 @@ async def test_an_open_p0_raises_a_banner_on_every_mode_offering_to_declare_an_i
         await until(pilot, lambda: "p0" in text_of(screen))
         await pilot.press("I")
         await until(pilot, lambda: asked(app, ParamsModal))
-        # the incident's title (what is broken), its severity: P0 to begin with
-        assert app.screen.query_one("#param-title", Input).value == ""
+        # the incident's title: the P0 issue's (what is broken), its severity: P0 to begin with
+        assert app.screen.query_one("#param-title", Input).value == ISSUES[0]["title"]
         assert app.screen.query_one("#param-severity", Input).value == "P0"
 
 

@@ -1,8 +1,9 @@
 """Issue 14: the post-incident report, written from the journal alone. A scripted P0 (crash on
 start) on a real journal with a frozen clock: declared two minutes after the report, phases
 moved on (one deadline missed, one phase gone back to), roles named, notes (one late), a
-hotfix run from it and two updates posted, resolved, then compared with the expected document
-(tests/fixtures/incident_report.md) exactly."""
+hotfix run from it (its tag pushed, its build, its release published) and two updates posted,
+resolved, then compared with the expected document (tests/fixtures/incident_report.md)
+exactly."""
 
 from __future__ import annotations
 
@@ -81,18 +82,37 @@ def script(journal: Journal, rules: Incidents, clock: FrozenClock) -> None:
     move("fix")
     journal.record(ev.RunStarted(playbook="incident-update", operator="bob", incident="1"),
                    run_id="u1")
+    journal.record(ev.Intent(key="post:a", what="post 'p0_update' to release"), run_id="u1")
+    journal.record(ev.IntentSettled(key="post:a", done=True), run_id="u1")  # an update, below
     journal.record(ev.Announcement(channel="release", template="p0_update", digest="a",
                                    posted=True, operator="bob"), run_id="u1")
     journal.record(ev.RunFinished(status=ev.RunStatus.OK), run_id="u1")
     at(40)
     journal.record(ev.RunStarted(playbook="hotfix", operator="alice", incident="1",
                                  params={"version": "1.1.1"}), run_id="h1")
+    at(45)  # what the hotfix did beyond its steps: on the timeline without anyone typing it
+    journal.record(ev.Intent(key="run:hotfix:push", what="run `git push origin v1.1.1`"),
+                   run_id="h1")
+    journal.record(ev.IntentSettled(key="run:hotfix:push", done=True), run_id="h1")
+    at(50)
+    journal.record(ev.BuildStarted(targets=[{"target": t, "builder": "local"} for t in
+                                            ("linux", "mac", "windows")], run="h1"),
+                   run_id="b-1")
+    journal.record(ev.BuildStarted(targets=[]), run_id="b-0")  # from builds mode: not its own
     at(56)
     journal.record(ev.RunStarted(playbook="incident-update", operator="bob", incident="1"),
                    run_id="u2")
     journal.record(ev.Announcement(channel="release", template="p0_update", digest="b",
                                    by_hand=True, posted=True, operator="bob"), run_id="u2")
     journal.record(ev.RunFinished(status=ev.RunStatus.OK), run_id="u2")
+    at(70)
+    journal.record(ev.BuildFinished(status=ev.BuildStatus.OK, results=dict.fromkeys(
+        ("linux", "mac", "windows"), "ok")), run_id="b-1")
+    at(90)
+    journal.record(ev.Intent(key="forge:publish:v1.1.1", what="publish v1.1.1 on acme/tool"),
+                   run_id="h1")
+    at(91)
+    journal.record(ev.IntentSettled(key="forge:publish:v1.1.1", done=True), run_id="h1")
     at(95)
     move("deploy")
     at(128)

@@ -197,3 +197,51 @@ def test_a_phase_jumped_over_or_never_reached_is_skipped_not_met(
     assert states(journal, rules, clock.now()) == {
         "identify": "met", "alert": "skipped", "investigate": "skipped", "triage": "missed",
         "fix": "skipped", "deploy": "skipped", "verify": "skipped"}
+
+
+def test_the_update_countdown_turns_amber_near_due_and_red_once_due(
+        journal: Journal, rules: Incidents, clock: FrozenClock) -> None:
+    from cockpit.state.incidents import badge, update_state
+
+    cmd.declare(journal, rules, fold(journal).incidents, title="x", severity="P0",
+                scenario="crash-on-start", reported_at=REPORT, operator="alice")
+    incident = fold(journal).incidents.by_id["1"]
+    _, short, _ = badge(incident, rules, REPORT + timedelta(minutes=4, seconds=5))
+    assert short == "🔥 #1 P0 identify 55s"  # not "0m": under a minute, in seconds
+    clock.set(REPORT + timedelta(minutes=10))
+    cmd.move(journal, rules, fold(journal).incidents, "1", "fix", operator="alice")
+    incident = fold(journal).incidents.by_id["1"]  # fix: 2 hours from the report
+    due = REPORT + timedelta(minutes=32)  # 30 minutes after the declaration
+    assert next_update(incident, rules) == due
+    # amber, as the phase clocks: the runbook's share (0.2) of the 30 minutes left, 6 minutes
+    expected = [(7 * 60, ClockState.RUNNING, "", ""),
+                (6 * 60, ClockState.AMBER, " · update in 6m 00s", " · update 6m"),
+                (55, ClockState.AMBER, " · update in 0m 55s", " · update 55s"),
+                (0, ClockState.RED, " · update due", " · update due"),
+                (-60, ClockState.RED, " · update due", " · update due")]
+    for left, state, full_tail, short_tail in expected:
+        now = due - timedelta(seconds=left)
+        assert update_state(incident, rules, now) == state
+        full, short, shown = badge(incident, rules, now)
+        assert shown == state  # the fix's own clock is running: the update decides
+        assert full.endswith(" left" + full_tail) and short.endswith("m" + short_tail)
+
+
+def test_a_hotfix_announcing_itself_to_users_is_no_status_update(
+        journal: Journal, rules: Incidents, clock: FrozenClock) -> None:
+    from cockpit.state.incident_report import timeline
+
+    cmd.declare(journal, rules, fold(journal).incidents, title="x", severity="P0",
+                operator="alice")
+    opened = clock.now()
+    clock.set(opened + timedelta(minutes=20))
+    journal.record(ev.RunStarted(playbook="hotfix", incident="1"), run_id="h1")
+    journal.record(ev.Announcement(channel="discord", template="hotfix", digest="h",
+                                   posted=True), run_id="h1")
+    state = fold(journal)
+    incident = state.incidents.by_id["1"]
+    # #release still waits for its status update: the cadence runs from the declaration
+    assert incident.updates == [] and next_update(incident, rules) == opened + timedelta(
+        minutes=30)
+    assert (opened + timedelta(minutes=20), "", "announced: #discord (hotfix, webhook)") in \
+        timeline(incident, state)  # on its timeline all the same

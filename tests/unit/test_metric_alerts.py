@@ -142,3 +142,17 @@ def test_cockpit_check_exits_2_naming_the_line_and_field(
     text = out.out + out.err
     assert "metrics.0.alert_below" in text and "cockpit.toml:" in text
     assert "smaller than alert_above" in text
+
+
+def test_the_issue_behind_an_alert_is_its_p0_one(journal: Journal, clock: FrozenClock) -> None:
+    from cockpit.metrics.alerts import Alert, alert_issue
+
+    state = MetricsState(LAUNCH)
+    journal.record(MetricSample(metric="issues", value=2, detail={"issues": [
+        {"number": 7, "title": "Typo", "labels": ["P1"]},
+        {"number": 9, "title": "Crash on start", "labels": ["P0", "bug"]}]}, source="forge"))
+    journal.record(MetricSample(metric="errors", value=50, detail={}, source="http"))
+    state.apply(journal.events())
+    assert alert_issue([Alert("errors", 50, "above 10")], state) is None  # names no issue
+    assert alert_issue([Alert("errors", 50), Alert("issues", 2)], state) == {
+        "number": 9, "title": "Crash on start", "labels": ["P0", "bug"]}
