@@ -75,13 +75,17 @@ class ModeScreen(Screen[None]):
         """A pane shows a log it has no lines for yet: the app loads them (every line up to
         the journal's newest event) and calls `show_log`."""
 
-        def __init__(self, source: str, run_id: str, step: str | None, request: int) -> None:
+        def __init__(self, source: str, run_id: str, step: str | None, request: int,
+                     keep: int | None = None) -> None:
             super().__init__()
             self.source = source
             self.run_id = run_id
             self.step = step
             self.request = request
             """The pane's request number: only its latest request's answer is shown."""
+            self.keep = keep
+            """The lines the pane keeps (its newest): no more are read (None: the app's
+            default)."""
 
     class PlanWanted(Message):
         """A playbook's plan for these parameters is not in the cache yet."""

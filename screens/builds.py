@@ -237,7 +237,7 @@ class BuildsScreen(ModeScreen):
         assert pane.source is not None
         run_id, target = _run_and_target(pane.source)
         self.post_message(self.LogWanted(pane.source, run_id, target,
-                                         pane.wait_for(pane.source, title)))
+                                         pane.wait_for(pane.source, title), pane.max_lines))
 
     def show_log(self, wanted: ModeScreen.LogWanted, lines: list[str], through: int) -> None:
         for pane in self.query(LogPane):

@@ -36,7 +36,7 @@ from cockpit.state.updates import UpdateDue, update_due
 from screens.base import Feed, Header, ModeScreen, OutputWanted
 
 LOADED_LINES = 10_000
-"""A log opened in a pane starts with its last lines (the pane keeps no more)."""
+"""A log opened in a pane starts with its last lines (unless it says it keeps fewer)."""
 HOLDER_EVERY = 1.0
 """Seconds between a spectator's checks that the controller still holds the journal."""
 REPLANNED = frozenset({ev.Kind.RUN_FINISHED, ev.Kind.BUILD_FINISHED})
@@ -232,19 +232,20 @@ class Feeder:
     async def load_log(self, wanted: ModeScreen.LogWanted) -> None:
         """A log's lines, every one up to the journal's newest event (a pane then takes only
         newer ones from the polls)."""
+        keep = wanted.keep or LOADED_LINES
         def load() -> tuple[list[Event], int]:
             journal = self.app.journal
             through = journal.last_id()
             return journal.events(
                 kinds=[ev.Kind.OUTPUT], run_id=wanted.run_id, upto=through,
-                output_of=[(wanted.run_id, wanted.step)], output_tail=LOADED_LINES), through
+                output_of=[(wanted.run_id, wanted.step)], output_tail=keep), through
 
         events, through = await asyncio.to_thread(load)
         lines = [line for e in events if wanted.step is None or e.step == wanted.step
                  for line in e.lines()]
         for screen in self.app.mode_screens():
             if screen.is_mounted:
-                screen.show_log(wanted, lines[-LOADED_LINES:], through)
+                screen.show_log(wanted, lines[-keep:], through)
 
     def plan_ahead(self) -> None:
         """Every playbook with its defaults, and the parameters of every run there is (after
