@@ -36,11 +36,19 @@ def spectator_command(config_file: Path) -> list[str]:
             "--spectate"]
 
 
+MALLOC_ARENAS = "2"
+"""glibc's malloc arenas for a viewer (its default: eight per core). The spectator's threads
+(the journal's poll, the terminal's reader and writer) each got an arena whose freed memory
+stayed in the process: with two, a viewer streaming four logs holds ~90 MB, not 105-150."""
+
+
 def spectator_env(name: str, via: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The viewer's environment: who it is (for the others' count); not the server's own
-    COLUMNS and LINES, which would override the size of the viewer's own terminal."""
+    COLUMNS and LINES, which would override the size of the viewer's own terminal; few
+    malloc arenas (MALLOC_ARENAS)."""
     env = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES"}}
-    return {**env, **(extra or {}), "COCKPIT_SPECTATOR": name, "COCKPIT_VIA": via}
+    return {"MALLOC_ARENA_MAX": MALLOC_ARENAS, **env, **(extra or {}),
+            "COCKPIT_SPECTATOR": name, "COCKPIT_VIA": via}
 
 
 def record(journal: Path, what: str, **fields: str | int | Sequence[int]) -> str:

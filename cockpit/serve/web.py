@@ -117,8 +117,8 @@ class SpectatorWeb(Server):
         await websocket.prepare(request)
         width = _number(request.query.get("width"), 80)
         height = _number(request.query.get("height"), 24)
-        command = shlex.join(["env", f"COCKPIT_SPECTATOR={name}", "COCKPIT_VIA=web",
-                              *self.argv])
+        command = shlex.join(["env", f"MALLOC_ARENA_MAX={sessions.MALLOC_ARENAS}",
+                              f"COCKPIT_SPECTATOR={name}", "COCKPIT_VIA=web", *self.argv])
         async def close() -> None:
             await websocket.close()
 

@@ -136,6 +136,8 @@ def test_a_teammate_watches_live_over_ssh_resizes_and_leaves_with_ctrl_c(
         assert alive(pid)
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         assert int(stat[38]) == os.SCHED_IDLE  # its policy: the controller's CPU comes first
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in environ  # few malloc arenas: a viewer stays small
 
         term.keys("b")  # keys move the view: builds mode
         wait_for(lambda: "build matrix" in term.screen(), "keys did not reach the spectator")

@@ -130,7 +130,10 @@ def test_a_teammate_watches_in_chromium_and_cannot_change_anything(
 
             drawn_in_page("SPECTATOR", "the cockpit was never drawn in the browser")
             drawn_in_page("Build and Upload", "the timeline was never drawn")
-            assert [v.via for v in viewers.watching(config.journal_path)] == ["web"]
+            watching = viewers.watching(config.journal_path)
+            assert [v.via for v in watching] == ["web"]
+            environ = Path(f"/proc/{watching[0].pid}/environ").read_bytes().split(b"\0")
+            assert b"MALLOC_ARENA_MAX=2" in environ  # few malloc arenas: a viewer stays small
 
             journal.record(RunStarted(playbook="hotfix", operator="rm@test"), run_id="live1")
             drawn_in_page("Hotfix Deployment", "the controller's run never reached the browser")
