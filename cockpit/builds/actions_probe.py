@@ -48,15 +48,15 @@ def dispatch_inputs(workflow: str) -> set[str] | None:
 def job_line(builder: BuilderConfig, workflow: str, jobs: list[str] | None, run: int,
              at: tuple[str | int, ...]) -> ProbeLine:
     """Whether every target has a job: among the jobs of the workflow's latest dispatched run
-    (as GitHub names them), else, with no run yet, in the workflow's text (a matrix lists the
+    (as GitHub names them), else, with no run (or no job) yet, in the workflow's text (a matrix lists the
     triples; a job named in `jobs` is then taken on trust)."""
-    if jobs is not None:
+    if jobs:  # (a run just dispatched may list no job yet: the text is asked then)
         missing = [t for t in builder.targets if not any(
             (name == builder.jobs[t]) if t in builder.jobs else (t in name) for name in jobs)]
         seen = f"the jobs of run {run}: {', '.join(jobs) or 'none'}"
     else:
         missing = [t for t in builder.targets if t not in builder.jobs and t not in workflow]
-        seen = f"the text of {builder.workflow} (no run of it yet)"
+        seen = f"the text of {builder.workflow} (no job of a run to read yet)"
     named = [t for t in missing if t in builder.jobs]
     return ProbeLine(
         "a job per target", not missing,

@@ -327,7 +327,7 @@ def test_check_names_a_target_no_job_of_the_workflow_builds(
     out = check(config)
     assert out.returncode == 1
     result, fix = builder_rows(out.stdout)["a job per target"]
-    assert result == f"FAIL no job for {windows} in the text of release.yml (no run of it yet)"
+    assert result == f"FAIL no job for {windows} in the text of release.yml (no job of a run to read yet)"
     lines = config.source.read_text().splitlines()
     targets = next(n for n, ln in enumerate(lines, 1) if ln.startswith("targets = [")
                    and n > lines.index('name = "actions"'))
