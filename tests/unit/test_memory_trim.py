@@ -37,4 +37,5 @@ def test_trim_gives_back_what_a_burst_on_a_worker_thread_freed() -> None:
     out = subprocess.run([sys.executable, "-c", BURST], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.split()
     before, after = int(out[0]), int(out[1])
-    assert before - after > 80, (before, after)  # ~150 MB held, then given back
+    # 80-170 MB held (as much as the machine's malloc keeps), then most of it given back
+    assert before - after > 30 and after < before / 2, (before, after)
