@@ -112,22 +112,23 @@ class TimelineScreen(ModeScreen):
 
     def on_screen_resume(self) -> None:
         """Back from another mode: lines that arrived meanwhile come from the journal."""
-        self._last_tick = None
-        self._detail_signature = None
+        self._last_tick = self._detail_signature = None
         self._bindings_key = ()
         self.query_one(LogPane).source = None
 
     # state in -------------------------------------------------------------------------------
 
     def wanted_output(self) -> OutputWanted:
-        """The run whose log is on show, and as many of its newest lines as the pane draws."""
-        # none while the screen is still being composed (the poll may come first)
+        """The run whose log is on show, and as many of its newest lines as the pane draws
+        (none while the screen is still being composed: the poll may come first)."""
         return OutputWanted(frozenset((p.source, None) for p in self.query(LogPane)
                                       if p.source is not None), MAX_PER_FLUSH)
 
     def show(self, feed: Feed) -> None:
         """Re-render when the journal moved or the clock ticked to another second."""
-        log = self.query_one(LogPane)
+        if not (panes := self.query(LogPane)):  # being composed, or taken down at exit
+            return
+        log = panes.first()
         read = (log.source, None) in feed.read_with.sources
         for event in feed.events:
             if event.kind != "output" or event.run_id != log.source:
