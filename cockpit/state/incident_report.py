@@ -61,48 +61,70 @@ def incident_posts(incident: Incident, state: LaunchState, *, updates: bool = Tr
             and (p.run_id in posting) == updates]
 
 
-def timeline(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
-    """(when, who, what) of everything that happened to it, in order."""
-    rows = [(incident.reported_at, incident.reporter or "—", "reported"),
-            (incident.opened_at, incident.operator,
-             f"declared {incident.severity}" + (f", phase {incident.marks[0].phase}"
-                                                if incident.marks else ""))]
+class Row(tuple[datetime, str, str]):
+    """One thing that happened to an incident: (when, who, what: the report's words), and
+    `news`, how its next status update says it ("": an update does not repeat it)."""
+
+    news: str
+
+    def __new__(cls, at: datetime, who: str, what: str, news: str = "") -> Row:
+        row = super().__new__(cls, (at, who, what))
+        row.news = news
+        return row
+
+    @property
+    def at(self) -> datetime:
+        return self[0]
+
+
+def timeline(incident: Incident, state: LaunchState) -> list[Row]:
+    """Everything that happened to it, in order."""
+    rows = [Row(incident.reported_at, incident.reporter or "—", "reported"),
+            Row(incident.opened_at, incident.operator,
+                f"declared {incident.severity}" + (f", phase {incident.marks[0].phase}"
+                                                   if incident.marks else ""))]
     for mark in incident.marks[1:]:
         what = f"phase {mark.phase}" + (" (backwards)" if mark.backwards else "")
         if mark.phase == POSTMORTEM:
             what = "post-mortem held"
-        rows.append((mark.at, mark.operator, what + (f": {mark.note}" if mark.note else "")))
+        what += f": {mark.note}" if mark.note else ""
+        rows.append(Row(mark.at, mark.operator, what, what.replace("phase ", "moved to ", 1)))
     for at, role, name, by in incident.role_changes:
-        rows.append((at, by, f"{role}: {name}"))
+        rows.append(Row(at, by, f"{role}: {name}", f"{role}: {name}"))
     for note in incident.notes:
-        rows.append((note.at, note.operator, ("late note: " if note.late else "note: ")
-                     + note.text))
+        what = ("late note: " if note.late else "note: ") + note.text
+        rows.append(Row(note.at, note.operator, what, what))
     for run in incident_runs(incident, state):
-        rows.append((run.started, run.operator, f"run {run.run_id} started: {run.playbook}"))
+        said = run.playbook not in POSTS  # its own posts' runs: its updates, not news in one
+        rows.append(Row(run.started, run.operator, f"run {run.run_id} started: {run.playbook}",
+                        f"{run.playbook} started" if said else ""))
         if run.finished is not None:
-            rows.append((run.finished, run.operator,
-                         f"run {run.run_id} finished: {run.playbook} {run.status}"))
+            rows.append(Row(run.finished, run.operator,
+                            f"run {run.run_id} finished: {run.playbook} {run.status}",
+                            f"{run.playbook} finished: {run.status}" if said else ""))
     rows += _effects(incident, state)
     for update in (True, False):
         for post in incident_posts(incident, state, updates=update):
-            rows.append((post.at, post.operator, ("update posted" if update else "announced")
-                         + f": #{post.channel} ({post.template}, "
-                         f"{'by hand' if post.by_hand else 'webhook'})"))
+            what = (("update posted" if update else "announced") + f": #{post.channel} "
+                    f"({post.template}, {'by hand' if post.by_hand else 'webhook'})")
+            rows.append(Row(post.at, post.operator, what, "" if update else what))
     if incident.resolution is not None:
-        rows.append((incident.resolution.at, incident.resolution.operator,
-                     f"resolved: {incident.resolution.decision}"))
-    return sorted(rows, key=lambda row: row[0])
+        what = f"resolved: {incident.resolution.decision}"
+        rows.append(Row(incident.resolution.at, incident.resolution.operator, what, what))
+    return sorted(rows, key=lambda row: row.at)
 
 
-def _effects(incident: Incident, state: LaunchState) -> list[tuple[datetime, str, str]]:
+def _effects(incident: Incident, state: LaunchState) -> list[Row]:
     """Its runs' builds and changes beyond this machine, by the run's operator."""
     runs = {r.run_id: r.operator for r in incident_runs(incident, state)}
     builds, changes = state.incidents.effects.of(runs)
-    rows = [(c.at, runs[c.run_id], c.said()) for c in changes]
+    rows = [Row(c.at, runs[c.run_id], c.said(), c.said()) for c in changes]
     for build in builds:
-        rows.append((build.started, runs[build.run_id], build.said_start()))
+        rows.append(Row(build.started, runs[build.run_id], build.said_start(),
+                        build.said_start()))
         if build.finished is not None:
-            rows.append((build.finished, runs[build.run_id], build.said_end()))
+            rows.append(Row(build.finished, runs[build.run_id], build.said_end(),
+                            build.said_end()))
     return rows
 
 
