@@ -10,7 +10,6 @@ the mode on show; flows, builds, metric polls, the palette and crashes have thei
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
@@ -30,6 +29,7 @@ from cockpit.app.asking import Asking, confirm_quit
 from cockpit.app.building import Building, BuildsHost
 from cockpit.app.crash import Faults, PlainLastWords
 from cockpit.app.feeding import Feeder
+from cockpit.app.hangup import on_hangup
 from cockpit.app.incidents import IncidentHost
 from cockpit.app.keys import BINDINGS
 from cockpit.app.modes import MODES, Modes
@@ -115,9 +115,7 @@ class CockpitApp(PaletteHost, PlainLastWords, IncidentHost, BuildsHost):
     # lifecycle ------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):  # a closed terminal must not orphan steps
-            loop.add_signal_handler(sig, self._hang_up)
+        on_hangup(self, self._hang_up)
         await self.switch_mode("timeline")  # mounted before the first poll: no empty frame
         self.call_after_refresh(self._after_first_frame)
         self.sub_title = self.role

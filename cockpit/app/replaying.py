@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 
 from cockpit.app.app import CockpitApp
 from cockpit.app.feeding import Feeder
+from cockpit.app.hangup import on_hangup
 from cockpit.app.host import Host
 from cockpit.app.seeking import Folded, Seeker
 from cockpit.clock import FrozenClock
@@ -238,6 +239,7 @@ class ReplayApp(CockpitApp):
         self.note = note
 
     async def on_mount(self) -> None:
+        on_hangup(self, lambda: self.exit(1))
         if self.note:
             self.notify(self.note, title="replay", timeout=10)
 
