@@ -11,8 +11,11 @@ from collections import deque
 from collections.abc import Iterable
 
 from rich.cells import cell_len
-from textual.geometry import Size
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
 from textual.reactive import Reactive
+from textual.strip import Strip
 from textual.widgets import Log
 
 WIDTH_STEP = 40
@@ -52,6 +55,36 @@ class LogPane(Log):
         again."""
         self._request = 0
         self._held: list[tuple[list[str], int, int]] = []
+        self._frame_style: Style | None = None
+
+    # drawing -----------------------------------------------------------------------------
+    # A scrolling pane draws every visible line anew each frame (each one moved up): for the
+    # controller while its logs stream, and for every spectator on each of its frames. Textual's
+    # Log asks the DOM for the pane's style once per line and builds each line through a rich
+    # Text and three Strips; a build log's lines are mostly plain ASCII, drawn here directly.
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_style = self.rich_style  # once a frame: its ancestors' backgrounds blended
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_style = None
+
+    @property
+    def rich_style(self) -> Style:
+        return self._frame_style if self._frame_style is not None else super().rich_style
+
+    def _render_line(self, y: int, scroll_x: int, width: int) -> Strip:
+        """A printable ASCII line (one cell a character, nothing to expand or replace) is one
+        segment of the pane's style, cut and padded to the width; anything else, or a line
+        with text selected, is drawn as Textual's Log draws it."""
+        if y < len(self._lines) and self.text_selection is None:
+            line = self._lines[y]
+            if line.isascii() and line.isprintable():
+                seen = line[scroll_x:scroll_x + width]
+                return Strip([Segment(seen + " " * (width - len(seen)), self.rich_style)],
+                             width).apply_offsets(scroll_x, y)
+        return super()._render_line(y, scroll_x, width)
 
     def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]
         """Textual's Log measures new lines on a thread per write and re-lays out the screen

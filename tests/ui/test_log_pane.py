@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.strip import Strip
 
 from widgets.log_pane import REST_AFTER_FLOOD, LogPane
 
@@ -165,3 +167,41 @@ async def test_a_loading_pane_takes_only_its_latest_answer_and_never_a_line_twic
         pane.flush()
         await pilot.pause()
         assert list(pane.lines) == ["one", "two", "four", "five", "six", "seven", "eight"]
+
+
+async def test_plain_lines_drawn_directly_look_as_textuals_log_draws_them() -> None:
+    """The pane's own drawing of printable ASCII lines gives the cells, styles and mouse
+    offsets Textual's Log gives; other lines (a tab, an escape, wide or accented characters)
+    are left to the Log."""
+    from textual.widgets import Log
+
+    lines = ["plain ascii line with [brackets] and 100% of it", "x" * 200, "", "a\tb",
+             "esc \x1b[31mred\x1b[0m", "wide 界界", "café", " "]
+    app = PaneApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        pane.push(lines)
+        pane.flush()
+        await pilot.pause()
+        style = pane.rich_style
+        for scroll_x in (0, 7, 150):
+            for y in range(len(lines) + 2):  # and past the end: blank
+                ours = pane._render_line(y, scroll_x, 40)
+                theirs = Log._render_line(pane, y, scroll_x, 40)
+                assert ours.text == theirs.text and ours.cell_length == theirs.cell_length == 40
+                assert _cells(ours) == _cells(theirs), (y, scroll_x)
+        assert pane._render_line(0, 0, 40).text.startswith("plain ascii")
+        assert style == pane.rich_style
+
+
+def _cells(strip: Strip) -> list[tuple[str, Style | None, tuple[int, int] | None]]:
+    """Each cell: its character, its style, and where a mouse there points in the log (a
+    segment's offset plus the cell's place in it, as Textual's compositor reads it)."""
+    cells = []
+    for segment in strip:
+        style = segment.style
+        offset = style.meta.get("offset") if style is not None else None
+        for i, char in enumerate(segment.text):
+            cells.append((char, style.clear_meta_and_links() if style else None,
+                          (offset[0] + i, offset[1]) if offset else None))
+    return cells

@@ -17,6 +17,7 @@ WHY = "LogPane (widgets/log_pane.py) relies on it: re-read Textual's Log and ada
 @pytest.mark.parametrize(("method", "parameters"), [
     ("_update_size", ["self", "updates", "lines"]),
     ("_update_maximum_width", ["self", "updates", "size"]),
+    ("_render_line", ["self", "y", "scroll_x", "width"]),
 ])
 def test_logs_private_methods_still_have_the_shape_logpane_overrides(
         method: str, parameters: list[str]) -> None:
@@ -31,6 +32,13 @@ def test_log_still_measures_lines_with_a_classmethod_process_line() -> None:
     process = inspect.getattr_static(Log, "_process_line", None)
     assert isinstance(process, classmethod), f"Textual's Log._process_line changed. {WHY}"
     assert Log._process_line("a\tb") == "a       b", f"Log._process_line changed. {WHY}"
+
+
+def test_log_still_draws_each_line_through_render_line_and_keeps_them_in_lines() -> None:
+    assert "self._render_line(" in inspect.getsource(Log.render_line), (
+        f"Textual's Log.render_line no longer calls _render_line. {WHY}")
+    assert "self._lines" in inspect.getsource(Log.__init__), (
+        f"Textual's Log no longer keeps its lines in _lines. {WHY}")
 
 
 def test_log_still_keeps_its_width_and_asks_update_size_after_a_write() -> None:
