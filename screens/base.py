@@ -26,14 +26,15 @@ from widgets.header import Header
 
 __all__ = ["SPECTATORS_FRAMES", "SPECTATOR_FLUSH", "Feed", "Header", "ModeScreen", "OutputWanted"]
 
-SPECTATOR_FLUSH = 0.25
-"""Seconds between a spectator's log redraws (the controller's are quicker): four a second
-reads as live, and a machine with many watching keeps its CPU for the controller."""
+SPECTATOR_FLUSH = 0.2
+"""Seconds between a spectator's log redraws at most: one a poll (the app's POLL_SECONDS),
+each right after the poll that read its lines."""
 SPECTATORS_FRAMES = 40.0
 """Log redraws a second that all the spectators on this machine draw together, at most: each
-draws every max(SPECTATOR_FLUSH, watching / SPECTATORS_FRAMES) seconds, so twenty-five
-watching four streaming logs cost what ten do, and the controller keeps the CPU. (A redraw of
-four scrolling panes at 160x48 is ~20 ms of a core: Textual renders every visible line.)"""
+draws after a poll once max(SPECTATOR_FLUSH, watching / SPECTATORS_FRAMES) seconds have gone
+by since its last, so twenty-five watching four streaming logs cost what ten do, and the
+controller keeps the CPU. (A redraw of four scrolling panes at 160x48 is ~10 ms of a core:
+Textual renders every visible line; benchmarks/log_frame.py.)"""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ RETRYABLE = frozenset({TargetStatus.FAILED, TargetStatus.BUILDER_LOST, TargetSta
 FLUSH_INTERVAL = 0.1
 """Seconds between log redraws: fast enough to read as live, slow enough to stay cheap (a
 spectator's: SPECTATOR_FLUSH)."""
+FRAME_SLACK = 0.05
+"""A spectator's poll that comes this much before its next frame is due draws it (polls are
+not exactly on time; waiting for the next would stretch every frame by a poll)."""
 LOG_TAIL = 300
 """Lines a pane draws per flush at most (a pane shows ~40); a poll reads no more."""
 PANE_LINES = 10_000
@@ -103,6 +106,7 @@ class BuildsScreen(ModeScreen):
         self._header_tick: object = None
         self._watching = 0
         self._flushed = 0.0
+        self._undrawn = False
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -130,18 +134,24 @@ class BuildsScreen(ModeScreen):
 
     def on_mount(self) -> None:
         self.query_one("#grid-box").border_title = "build matrix"
-        self.set_interval(FLUSH_INTERVAL if self.can_act else SPECTATOR_FLUSH, self._flush_logs)
+        if self.can_act:  # a spectator draws as lines arrive (_spectator_frame)
+            self.set_interval(FLUSH_INTERVAL, self._flush_logs)
 
     def _flush_logs(self) -> None:
-        """Every pane on the same tick: side by side logs cost one frame, not one each. A
-        spectator's frames slow down as more watch (SPECTATORS_FRAMES shared by all)."""
-        if not self.can_act:
-            now = time.monotonic()
-            if now - self._flushed < (self._watching + 1) / SPECTATORS_FRAMES:
-                return
-            self._flushed = now
+        """Every pane on the same tick: side by side logs cost one frame, not one each."""
+        self._undrawn = False
+        self._flushed = time.monotonic()
         for pane in self.query(LogPane):
             pane.flush()
+
+    def _spectator_frame(self) -> None:
+        """A spectator draws right after a poll, when its last frame is old enough: the
+        newest lines are on screen as soon as they are read (a frame on a timer of its own
+        drew lines a poll had brought up to a frame earlier). Its frames slow down as more
+        watch: SPECTATORS_FRAMES shared by all."""
+        every = max(SPECTATOR_FLUSH, (self._watching + 1) / SPECTATORS_FRAMES)
+        if time.monotonic() - self._flushed >= every - FRAME_SLACK:
+            self._flush_logs()
 
     def on_screen_resume(self) -> None:
         """Back from another mode: panes reload what arrived meanwhile from the journal."""
@@ -158,6 +168,11 @@ class BuildsScreen(ModeScreen):
         return OutputWanted(sources, None if self.filter else LOG_TAIL)
 
     def show(self, feed: Feed) -> None:
+        self._show(feed)
+        if self._undrawn and not self.can_act:
+            self._spectator_frame()
+
+    def _show(self, feed: Feed) -> None:
         """Re-render only when the journal moved (polls are frequent; idle must stay idle);
         the header once a second."""
         self._watching = feed.header.watching
@@ -182,6 +197,7 @@ class BuildsScreen(ModeScreen):
         showing = {p.source: p for p in self.query(LogPane)}
         self._ensure_panes()  # a new pane loads its lines from the journal, these included
         panes = {p.source: p for p in self.query(LogPane) if showing.get(p.source) is p}
+        pushed = False
         for event in new_events:
             if event.kind == "output" and event.step:
                 pane = panes.get(f"{event.run_id}/{event.step}")
@@ -189,8 +205,10 @@ class BuildsScreen(ModeScreen):
                     continue
                 if (event.run_id, event.step) in feed.read_with.sources:
                     pane.push(self._filtered(event.lines()), event.unread, event.id)
+                    pushed = True
                 elif not pane.loading:  # shown since that poll began: came without text
                     self._load(pane, pane.border_title or "")
+        self._undrawn = self._undrawn or pushed
         self._show_failure()
         self._refresh_bindings_if_changed()
 

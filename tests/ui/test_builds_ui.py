@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -173,32 +174,41 @@ async def test_a_build_in_the_cockpit_of_a_tagged_version_builds_its_tag(
     assert len(listed.splitlines()) == 1  # the tag's worktree is gone
 
 
-def test_a_spectators_log_frames_slow_down_as_more_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_spectator_draws_right_after_a_poll_and_slows_down_as_more_watch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """All the spectators on a machine draw SPECTATORS_FRAMES log frames a second together:
-    alone, one every SPECTATOR_FLUSH; with 39 others, one a second; the controller always."""
+    alone, one every poll; with 39 others, one a second. A frame is drawn right after the
+    poll that read its lines (the newest lines wait for no timer); lines a poll brought are
+    drawn by a later poll's frame even when no more come."""
     import screens.builds as builds
     from screens.base import SPECTATOR_FLUSH, SPECTATORS_FRAMES
 
-    class Pane:
-        flushed = 0
+    def frames(watching: int, polls_with_lines: int = 50) -> list[float]:
+        """Ten seconds of polls, every 0.2 s, the first ones bringing lines: when frames
+        were drawn."""
+        screen = BuildsScreen(can_act=False, alternatives=lambda t, b: None)
+        drawn: list[float] = []
+        clock = [1000.0]
 
-        def flush(self) -> None:
-            self.flushed += 1
+        class Pane:
+            def flush(self) -> None:
+                drawn.append(round(clock[0] - 1000.0, 3))
 
-    def frames(can_act: bool, watching: int) -> int:
-        screen = BuildsScreen(can_act=can_act, alternatives=lambda t, b: None)
-        pane = Pane()
-        monkeypatch.setattr(screen, "query", lambda *_: [pane])
+        monkeypatch.setattr(screen, "query", lambda *_: [Pane()])
+        monkeypatch.setattr(builds.time, "monotonic", lambda: clock[0])
+        monkeypatch.setattr(screen, "_show", lambda feed: None)
         screen._watching = watching
-        now = 1000.0
-        monkeypatch.setattr(builds.time, "monotonic", lambda: now)
-        for _ in range(40):  # ten seconds of ticks
-            now += SPECTATOR_FLUSH
-            screen._flush_logs()
-        return pane.flushed
+        for poll in range(50):
+            screen._undrawn = screen._undrawn or poll < polls_with_lines
+            screen.show(None)  # type: ignore[arg-type]
+            clock[0] += 0.2 + (0.003 if poll % 2 else -0.003)  # polls are not exactly on time
+        return drawn
 
-    assert SPECTATORS_FRAMES == 40
-    assert frames(can_act=False, watching=0) == 40  # alone: every tick
-    assert frames(can_act=False, watching=39) == 10  # forty watch: one a second each
-    assert frames(can_act=False, watching=19) == 20  # twenty: two a second
-    assert frames(can_act=True, watching=39) == 40  # the controller: never held back
+    assert SPECTATORS_FRAMES == 40 and SPECTATOR_FLUSH == 0.2
+    assert len(frames(watching=0)) == 50  # alone: after every poll
+    twenty = frames(watching=19)  # every 0.5 s at most: after every third poll
+    assert 16 <= len(twenty) <= 17 and min(b - a for a, b in pairwise(twenty)) > 0.5
+    assert len(frames(watching=39)) == 10  # forty: one a second each
+    late = frames(watching=39, polls_with_lines=2)  # the second poll's lines: a second later
+    assert [round(at, 1) for at in late] == [0.0, 1.0]
+    assert frames(watching=0, polls_with_lines=0) == []  # nothing new: no frame
