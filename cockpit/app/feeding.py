@@ -42,8 +42,11 @@ HOLDER_EVERY = 1.0
 REPLANNED = frozenset({ev.Kind.RUN_FINISHED, ev.Kind.BUILD_FINISHED})
 """Events after which the repository may say something else: plans are made again."""
 METRIC_KINDS = (ev.Kind.METRIC_SAMPLE.value, ev.Kind.METRIC_FAILED.value)
-LAUNCH_KINDS = tuple(k.value for k in ev.Kind if k.value not in METRIC_KINDS)
-"""What the launch's state and the builds fold (and the screens' logs), read first at start."""
+LAUNCH_KINDS = tuple(k.value for k in ev.Kind
+                     if k.value not in METRIC_KINDS and k != ev.Kind.OUTPUT)
+"""What the launch's state and the builds fold, read first at start. Not the output: the
+folds pass it by, and a log pane loads its own lines (`load_log`); a long build's stream is
+hundreds of thousands of events, which read at once held hundreds of megabytes."""
 FIRST_FOLD_SWITCH = 0.0001
 """Seconds the metrics' fold at start may hold the GIL while the UI's thread waits for it (for
 as long as that fold runs). Python's 5 ms would make every turn of the UI's loop (each
@@ -98,7 +101,7 @@ class Feeder:
         self._reading = True
         wanted = self.app.mode_screen().wanted_output()
         try:
-            through, events, launch, builds = await asyncio.to_thread(self._read_launch, wanted)
+            through, events, launch, builds = await asyncio.to_thread(self._read_launch)
         except CockpitError as exc:
             self.app.notify(str(exc), severity="error", title="journal")
             self._reading = False  # the polls read it from the start
@@ -109,14 +112,12 @@ class Feeder:
         self.show(events, wanted, folded=True)
         self.app.run_worker(self._fold_metrics(through), group="fold", exit_on_error=False)
 
-    def _read_launch(self, wanted: OutputWanted) -> tuple[int, list[Event], LaunchState,
-                                                           BuildState]:
+    def _read_launch(self) -> tuple[int, list[Event], LaunchState, BuildState]:
         """Everything but the metrics, up to the journal's newest event, folded (a worker
         thread's: the UI's thread holds none of these states yet)."""
         journal = self.app.journal
         through = journal.last_id()
-        events = journal.events(upto=through, kinds=LAUNCH_KINDS, output_of=wanted.sources,
-                                output_tail=wanted.tail)
+        events = journal.events(upto=through, kinds=LAUNCH_KINDS)
         launch, builds = LaunchState(), BuildState()
         for state in (launch, builds):
             state.apply(events)
@@ -236,13 +237,10 @@ class Feeder:
         def load() -> tuple[list[Event], int]:
             journal = self.app.journal
             through = journal.last_id()
-            return journal.events(
-                kinds=[ev.Kind.OUTPUT], run_id=wanted.run_id, upto=through,
-                output_of=[(wanted.run_id, wanted.step)], output_tail=keep), through
+            return journal.output_tail(wanted.run_id, wanted.step, through, keep), through
 
         events, through = await asyncio.to_thread(load)
-        lines = [line for e in events if wanted.step is None or e.step == wanted.step
-                 for line in e.lines()]
+        lines = [line for e in events for line in e.lines()]
         for screen in self.app.mode_screens():
             if screen.is_mounted:
                 screen.show_log(wanted, lines[-keep:], through)

@@ -30,7 +30,6 @@ from cockpit.app.seeking import Folded, Seeker
 from cockpit.clock import FrozenClock
 from cockpit.config import Config
 from cockpit.errors import CockpitError
-from cockpit.journal import events as ev
 from cockpit.journal.store import Journal
 from cockpit.metrics.state import MetricsState
 from cockpit.runbook.model import Runbook
@@ -211,11 +210,8 @@ class ReplayFeeder(Feeder):
         through = self.through
 
         def load() -> list[str]:
-            events = self.app.journal.events(
-                kinds=[ev.Kind.OUTPUT], run_id=wanted.run_id, upto=through,
-                output_of=[(wanted.run_id, wanted.step)], output_tail=10_000)
-            return [line for e in events if wanted.step is None or e.step == wanted.step
-                    for line in e.lines()]
+            events = self.app.journal.output_tail(wanted.run_id, wanted.step, through, 10_000)
+            return [line for e in events for line in e.lines()]
 
         lines = await asyncio.to_thread(load)  # a seek back since: the pane asked again
         for screen in self.app.mode_screens():

@@ -314,6 +314,28 @@ class Journal:
             raise _problem(self.path, exc, "read the journal") from None
         return events
 
+    def output_tail(self, run_id: str, step: str | None, upto: int, lines: int) -> list[Event]:
+        """The newest output events of a run's step (None: every step) up to event `upto`,
+        back to where they hold `lines` lines, oldest first: read newest first and no
+        further, so a pane opening on a long stream reads a few hundred events, not every
+        one it ever wrote."""
+        sql = (self._select + " WHERE kind = 'output' AND run_id = ? AND (? IS NULL OR step = ?)"
+               " AND id <= ? ORDER BY id DESC")
+        found: list[Event] = []
+        held = 0
+        try:
+            with self._read_lock:
+                for row in self._reader.execute(sql, (run_id, step, step, upto)):
+                    event = Event.from_row(row)
+                    found.append(event)
+                    held += len(event.lines())
+                    if held >= lines:
+                        break
+        except sqlite3.Error as exc:
+            raise _problem(self.path, exc, "read the journal") from None
+        found.reverse()
+        return found
+
     def _read_tails(self, events: list[Event], sources: Collection[tuple[str, str | None]],
                     lines: int) -> None:
         """Give each source's newest output events their text, back to where they hold

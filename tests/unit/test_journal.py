@@ -173,6 +173,39 @@ def test_a_pane_reads_only_the_newest_lines_of_a_flood(tmp_path: Path) -> None:
     j.close()
 
 
+def test_a_pane_opening_on_a_long_stream_reads_its_newest_events_and_no_more(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log pane's lines (Journal.output_tail): the newest output events of its step back to
+    where they hold the lines it keeps, oldest first; the thousands before are not even
+    read (a spectator opening four panes on an hour's stream held hundreds of megabytes)."""
+    from cockpit.journal import row
+
+    j = Journal.controller(tmp_path / "j.sqlite")
+    for i in range(2000):
+        j.append("output", run_id="b1", step="x86", text=f"x{i}.0\nx{i}.1")
+        j.append("output", run_id="b1", step="arm", text=f"arm {i}")
+    j.append("output", run_id="b2", step="x86", text="another run")
+    newest = j.last_id()
+    j.append("output", run_id="b1", step="x86", text="after the moment asked")
+    read = 0
+    decode = row.Event.from_row.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[row.Event], r: tuple[object, ...]) -> row.Event:
+        nonlocal read
+        read += 1
+        return decode(cls, r)
+
+    monkeypatch.setattr(row.Event, "from_row", classmethod(counted))
+    tail = j.output_tail("b1", "x86", newest, 5)
+    assert [ln for e in tail for ln in e.lines()] == [
+        "x1997.0", "x1997.1", "x1998.0", "x1998.1", "x1999.0", "x1999.1"]
+    assert read == 3  # three events hold five lines: nothing older was decoded
+    whole = j.output_tail("b1", None, newest, 3)  # every step of the run, interleaved
+    assert [ln for e in whole for ln in e.lines()] == ["x1999.0", "x1999.1", "arm 1999"]
+    assert j.output_tail("b3", None, newest, 10) == []
+    j.close()
+
+
 def test_a_journal_from_before_the_text_column_still_opens(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     old = sqlite3.connect(path)
