@@ -410,6 +410,48 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(controller: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by each kind of process on the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            argv = [a.decode(errors="replace") for a in (entry / "cmdline").read_bytes()
+                    .split(b"\0")]
+        except OSError:
+            continue
+        line = " ".join(argv)
+        kind = ("controller" if int(entry.name) == controller
+                else "viewers (cockpit --spectate)" if "--spectate" in argv
+                else "ssh server (cockpit serve --ssh)" if "serve" in argv and "--ssh" in argv
+                else "web server (cockpit serve --web)" if "serve" in argv and "--web" in argv
+                else "ssh clients" if Path(argv[0]).name == "ssh"
+                else "chromium" if "chrom" in line or "headless_shell" in line
+                else "benchmark (readers, playwright)" if str(HERE) in line
+                or "playwright" in line
+                else "stand-in cargo" if "fakebin" in line
+                else "other")
+        used[kind] = used.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def memory_parts(pid: int) -> dict[str, float]:
+    """Of a process's RSS (MB): its own memory (anonymous), and its share of what it
+    shares with other processes (proportional set size: libraries counted once for all)."""
+    parts = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name in {"Rss", "Pss", "Anonymous"}:
+                parts[name] = int(value.split()[0]) / 1024
+    except OSError:
+        return {}
+    return parts
+
+
 def start_server(kind: str, config: Path, port: int, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "cockpit", "serve", f"--{kind}", "--port", str(port),
@@ -469,13 +511,16 @@ def run(opts: argparse.Namespace, watched: bool, hold: float | None) -> dict[str
             idle(fd, (hold or 0) - (time.perf_counter() - t0))
         idle(fd, 3.0)  # the watching count settles in the controller's header
         drain(fd, 0.3, 5)
-        out["start"] = time.time()
+        out["start"], cpu = time.time(), cpu_seconds(pid)
         out["keys"] = keys(fd, opts.seconds)
-        out["end"] = time.time()
+        out["end"], after = time.time(), cpu_seconds(pid)
+        out["cpu"] = {k: (after[k] - cpu.get(k, 0.0)) / (out["end"] - out["start"])
+                      for k in after}
         if watched:
             found = viewers.watching(journal)
             out["watching"] = [v.via for v in found]
             out["rss"] = [(v.via, v.pid, rss_mb(v.pid)) for v in found]
+            out["memory"] = [memory_parts(v.pid) for v in found]
             path = sessions_path(journal)
             arrived = [json.loads(x) for x in path.read_text().splitlines()
                        if '"arrived"' in x] if path.exists() else []
@@ -547,7 +592,8 @@ def join(opts: argparse.Namespace, tmp: Path, config_path: Path, journal: Path, 
                                 "known_hosts": str(known_hosts), "url": found[1] if found else "",
                                 "web": opts.web, "out": str(tmp / "seen.json"),
                                 "timeout": max(10.0, by - time.perf_counter())}))
-    watcher = subprocess.Popen([sys.executable, str(HERE), "watch", str(spec)],
+    watcher = subprocess.Popen(["nice", "-n", str(opts.teammates_nice), sys.executable,
+                                str(HERE), "watch", str(spec)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                start_new_session=True)
     procs.append(watcher)
@@ -569,6 +615,9 @@ def main() -> None:
     parser.add_argument("--join", type=float, default=75,
                         help="seconds from the stream's start given to the spectators to join "
                         "(both runs wait as long before their keys)")
+    parser.add_argument("--teammates-nice", type=int, default=0,
+                        help="nice value of the teammates' side (ssh clients, the browser, "
+                        "the readers), which would run on their own machines")
     opts = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # what was started is stopped
     import cockpit
@@ -605,7 +654,8 @@ def main() -> None:
     print(f"spectators on the demo release: {opts.ssh} SSH + {opts.web} browser; the controller "
           f"streaming 4 build logs x {opts.rate:g} lines/s; two runs on fresh workspaces, "
           f"B (watched) then A (alone), keys from {b['hold'] + 3:.0f} s to "
-          f"{b['hold'] + 3 + opts.seconds:.0f} s into the stream in both")
+          f"{b['hold'] + 3 + opts.seconds:.0f} s into the stream in both; the teammates' "
+          f"side (ssh clients, browser, readers) at nice {opts.teammates_nice}")
     print(f"  B: spectators ready (builds mode, logs split) {b['joined']:.1f} s after the servers "
           f"started: {sum(s == 'ready' for s in ready)}/{len(ready)}; watching during B: "
           f"{len(watching)} ({watching.count('ssh')} ssh, {watching.count('web')} web); lines "
@@ -630,6 +680,11 @@ def main() -> None:
                  "spectator" if via != "all" else "")
         print(f"  {label:<36} p50 {pct(got, .5) * ms:6.0f} ms  p95 {pct(got, .95) * ms:6.0f} "
               f"ms  max {max(got) * ms:6.0f} ms  ({len(got):,} samples){share}")
+    print("CPU during the keys, share of one core (the machine has "
+          f"{os.cpu_count()}; the teammates' ssh clients and browser run on it too):")
+    for kind in sorted(set(a["cpu"]) | set(b["cpu"]), key=lambda k: -b["cpu"].get(k, 0.0)):
+        print(f"  {kind:<38} A {a['cpu'].get(kind, 0.0) * 100:5.0f}%   B "
+              f"{b['cpu'].get(kind, 0.0) * 100:5.0f}%")
     rss = b["rss"]
     sizes = [r for _, _, r in rss if r is not None]
 
@@ -641,6 +696,13 @@ def main() -> None:
           f"{statistics.mean(sizes) if sizes else float('nan'):.0f} MB (ssh max "
           f"{worst('ssh'):.0f} MB, web max {worst('web'):.0f} MB); the SSH sessions' pids all "
           f"among them: {set(b['ssh_pids']) <= {p for v, p, _ in rss if v == 'ssh'}}")
+    parts = [m for m in b["memory"] if m]
+    if parts:
+        print(f"  of which (mean of the {len(parts)}): anonymous (the process's own) "
+              f"{statistics.mean(m.get('Anonymous', 0) for m in parts):.0f} MB, shared "
+              f"files (libraries) {statistics.mean(m['Rss'] - m.get('Anonymous', 0) for m in parts):.0f}"
+              f" MB; PSS (shared pages divided among their sharers) "
+              f"{statistics.mean(m.get('Pss', 0) for m in parts):.0f} MB")
     if a["leftovers"] or b["leftovers"]:
         print(f"  stand-in cargo processes left after the controller stopped: "
               f"{a['leftovers'] + b['leftovers']} (killed)")
