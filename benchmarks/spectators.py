@@ -33,8 +33,14 @@ Figures:
       beside the journal, cross-checked with the SSH sessions file) at the end of B's keys.
 Targets: controller key p95 <= 1.2x without spectators; lag p95 <= 500 ms; RSS <= 100 MB each.
 
+The teammates' side (ssh clients, the browser, the readers timing what reaches them) would run
+on the teammates' machines; here it shares the two cores. --teammates nice|idle runs it at a
+lower CPU priority (nice 19, or the spectators' idle class): the controller's figure then
+tells the cockpit's own cost apart. The CPU each kind of process used during the keys is
+printed, and each spectator's own memory (anonymous) against its shared libraries.
+
 Run: PYTHONPATH=$PWD .venv/bin/python benchmarks/spectators.py [--ssh N] [--web N]
-     [--seconds S] [--join S] [--rate LINES_PER_S]
+     [--seconds S] [--join S] [--rate LINES_PER_S] [--teammates normal|nice|idle]
 On the 2-core development machine the default run took 9.5 minutes (the 25 spectators took
 166 s to join, and A waits as long); a quick one: --ssh 2 --web 1 --seconds 8 --join 20.
 """
@@ -592,8 +598,9 @@ def join(opts: argparse.Namespace, tmp: Path, config_path: Path, journal: Path, 
                                 "known_hosts": str(known_hosts), "url": found[1] if found else "",
                                 "web": opts.web, "out": str(tmp / "seen.json"),
                                 "timeout": max(10.0, by - time.perf_counter())}))
-    watcher = subprocess.Popen(["nice", "-n", str(opts.teammates_nice), sys.executable,
-                                str(HERE), "watch", str(spec)],
+    lower = {"normal": [], "nice": ["nice", "-n", "19"], "idle": ["chrt", "--idle", "0"]}
+    watcher = subprocess.Popen([*lower[opts.teammates], sys.executable, str(HERE), "watch",
+                                str(spec)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                start_new_session=True)
     procs.append(watcher)
@@ -615,9 +622,11 @@ def main() -> None:
     parser.add_argument("--join", type=float, default=75,
                         help="seconds from the stream's start given to the spectators to join "
                         "(both runs wait as long before their keys)")
-    parser.add_argument("--teammates-nice", type=int, default=0,
-                        help="nice value of the teammates' side (ssh clients, the browser, "
-                        "the readers), which would run on their own machines")
+    parser.add_argument("--teammates", choices=["normal", "nice", "idle"], default="normal",
+                        help="CPU priority of the teammates' side (ssh clients, the browser, "
+                        "the readers that time what they see), which in use runs on their own "
+                        "machines: normal, nice 19, or the idle scheduling class as the "
+                        "spectators' (its timing of the lag then includes its own waits)")
     opts = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # what was started is stopped
     import cockpit
@@ -655,7 +664,7 @@ def main() -> None:
           f"streaming 4 build logs x {opts.rate:g} lines/s; two runs on fresh workspaces, "
           f"B (watched) then A (alone), keys from {b['hold'] + 3:.0f} s to "
           f"{b['hold'] + 3 + opts.seconds:.0f} s into the stream in both; the teammates' "
-          f"side (ssh clients, browser, readers) at nice {opts.teammates_nice}")
+          f"side (ssh clients, browser, readers) at {opts.teammates} priority")
     print(f"  B: spectators ready (builds mode, logs split) {b['joined']:.1f} s after the servers "
           f"started: {sum(s == 'ready' for s in ready)}/{len(ready)}; watching during B: "
           f"{len(watching)} ({watching.count('ssh')} ssh, {watching.count('web')} web); lines "

@@ -29,12 +29,16 @@ __all__ = ["SPECTATORS_FRAMES", "SPECTATOR_FLUSH", "Feed", "Header", "ModeScreen
 SPECTATOR_FLUSH = 0.2
 """Seconds between a spectator's log redraws at most: one a poll (the app's POLL_SECONDS),
 each right after the poll that read its lines."""
-SPECTATORS_FRAMES = 40.0
+SPECTATORS_FRAMES = 20.0
 """Log redraws a second that all the spectators on this machine draw together, at most: each
 draws after a poll once max(SPECTATOR_FLUSH, watching / SPECTATORS_FRAMES) seconds have gone
-by since its last, so twenty-five watching four streaming logs cost what ten do, and the
-controller keeps the CPU. (A redraw of four scrolling panes at 160x48 is ~10 ms of a core:
-Textual renders every visible line; benchmarks/log_frame.py.)"""
+by since its last, so twenty-five watching four streaming logs cost what four do, and the
+controller keeps the CPU. (A redraw of four scrolling panes at 160x48 is ~10 ms of a core
+alone, two to three times that on a busy machine: Textual renders every visible line;
+benchmarks/log_frame.py. With 40 a second, 25 spectators took a core and their lag p95 was
+1.8 s; with 20, 0.65 of a core and 486 ms: benchmarks/spectators.py.) Drawing less often, a
+spectator still shows the newest lines as soon as it reads them; the lines that scroll past
+between two of its frames are in the journal."""
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,7 @@ async def test_a_build_in_the_cockpit_of_a_tagged_version_builds_its_tag(
 def test_a_spectator_draws_right_after_a_poll_and_slows_down_as_more_watch(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """All the spectators on a machine draw SPECTATORS_FRAMES log frames a second together:
-    alone, one every poll; with 39 others, one a second. A frame is drawn right after the
+    alone, one every poll; with 19 others, one a second. A frame is drawn right after the
     poll that read its lines (the newest lines wait for no timer); lines a poll brought are
     drawn by a later poll's frame even when no more come."""
     import screens.builds as builds
@@ -204,11 +204,11 @@ def test_a_spectator_draws_right_after_a_poll_and_slows_down_as_more_watch(
             clock[0] += 0.2 + (0.003 if poll % 2 else -0.003)  # polls are not exactly on time
         return drawn
 
-    assert SPECTATORS_FRAMES == 40 and SPECTATOR_FLUSH == 0.2
+    assert SPECTATORS_FRAMES == 20 and SPECTATOR_FLUSH == 0.2
     assert len(frames(watching=0)) == 50  # alone: after every poll
-    twenty = frames(watching=19)  # every 0.5 s at most: after every third poll
-    assert 16 <= len(twenty) <= 17 and min(b - a for a, b in pairwise(twenty)) > 0.5
-    assert len(frames(watching=39)) == 10  # forty: one a second each
-    late = frames(watching=39, polls_with_lines=2)  # the second poll's lines: a second later
+    ten = frames(watching=9)  # every 0.5 s at most: after every third poll
+    assert 16 <= len(ten) <= 17 and min(b - a for a, b in pairwise(ten)) > 0.5
+    assert len(frames(watching=19)) == 10  # twenty: one a second each
+    late = frames(watching=19, polls_with_lines=2)  # the second poll's lines: a second later
     assert [round(at, 1) for at in late] == [0.0, 1.0]
     assert frames(watching=0, polls_with_lines=0) == []  # nothing new: no frame
