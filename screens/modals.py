@@ -163,7 +163,7 @@ class ParamsModal(Modal[dict[str, str] | None]):
                     yield Label(f"{name}{hint}", classes="field-label")
                     yield Input(self.defaults.get(name, ""), id=f"param-{name}",
                                 placeholder="required" if spec.required else "optional")
-                yield Static("", classes="modal-error", id="params-error")
+            yield Static("", classes="modal-error", id="params-error")  # in view: not scrolled
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Continue (enter)", variant="primary", id="ok")
@@ -214,7 +214,7 @@ class ResolveModal(Modal[tuple[str, str] | None]):
                                   + self.command), classes="modal-body")
                 yield Label("note (required to mark done or skip)", classes="field-label")
                 yield Input(id="resolve-note")
-                yield Static("", classes="modal-error", id="resolve-error")
+            yield Static("", classes="modal-error", id="resolve-error")  # in view: not scrolled
             with Horizontal(classes="modal-buttons"):
                 yield Button("Later", id="later")
                 yield Button("Skip", id="skip")
