@@ -13,10 +13,14 @@ from cockpit.clock import Clock
 from cockpit.config import Config
 from cockpit.journal import viewers
 from cockpit.journal.store import Journal, JournalLocked, operator_id
+from cockpit.priority import give_way
 from cockpit.runbook.model import Runbook
 
 if TYPE_CHECKING:
     from cockpit.app.app import CockpitApp
+
+SERVED = {"ssh", "web"}
+"""Who started a viewer, when a server did (`serve/sessions.py: spectator_env`)."""
 
 
 def open_journal(config: Config, *, spectate: bool, clock: Clock | None = None
@@ -38,6 +42,8 @@ def open_cockpit(config: Config, runbook: Runbook, *, spectate: bool,
     own, said on stderr once the terminal is back, with where the traceback is)."""
     from cockpit.app.app import CockpitApp
 
+    if spectate and os.environ.get("COCKPIT_VIA") in SERVED:
+        give_way()  # a viewer a server started: the controller's CPU comes first
     journal, reason = open_journal(config, spectate=spectate)
     here = None if journal.writable else viewers.arrive(  # a spectator says it watches
         config.journal_path, os.environ.get("COCKPIT_SPECTATOR") or operator_id(),

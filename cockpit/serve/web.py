@@ -69,6 +69,12 @@ class SpectatorWeb(Server):
         super().__init__(shlex.join(command), host=host, port=port,
                          title="Launch Cockpit (spectator)")
         self.journal, self.argv, self.token, self.say = journal, command, token, say
+        self.live: set[web.WebSocketResponse] = set()
+
+    async def close(self) -> None:
+        """Every page's session ended (their spectators stopped by their handlers): a viewer
+        leads a session of its own, so the server's own signal never reaches it."""
+        await asyncio.gather(*(ws.close() for ws in list(self.live)), return_exceptions=True)
 
     def url(self) -> str:
         shown = f"[{self.host}]" if ":" in self.host else self.host
@@ -126,6 +132,7 @@ class SpectatorWeb(Server):
                              write_str=websocket.send_str, close=close,
                              download_manager=self.download_manager, debug=False)
         pid = 0
+        self.live.add(websocket)
         try:
             await service.start(width, height)
             process = getattr(service, "_process", None)  # textual-serve keeps it there
@@ -136,6 +143,7 @@ class SpectatorWeb(Server):
         except ConnectionError:
             pass  # the page went: the finally stops its spectator
         finally:
+            self.live.discard(websocket)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(service.stop(), STOP_GRACE)
             process = getattr(service, "_process", None)
@@ -155,8 +163,10 @@ def _number(text: str | None, default: int) -> int:
 
 
 async def serve(journal: Path, command: list[str], host: str, port: int,
-                say: Callable[[str], None] = print) -> tuple[web.AppRunner, str]:
-    """Listen; returns the runner (clean it up to stop) and the URL to share."""
+                say: Callable[[str], None] = print
+                ) -> tuple[web.AppRunner, SpectatorWeb]:
+    """Listen; returns the runner (to stop: the server's `close`, then the runner's
+    `cleanup`) and the server (its `url()` to share)."""
     token = None if is_loopback(host) else secrets.token_urlsafe(24)
     server = SpectatorWeb(journal, command, host, port, token, say)
     runner = web.AppRunner(await server._make_app(), handle_signals=False, access_log=None)
@@ -164,4 +174,4 @@ async def serve(journal: Path, command: list[str], host: str, port: int,
     await web.TCPSite(runner, host, port).start()
     say(f"web: {server.url()}" + ("" if token is None else
                                   "  (the token is needed: share the whole URL)"))
-    return runner, server.url()
+    return runner, server

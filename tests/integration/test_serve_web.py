@@ -23,6 +23,7 @@ from cockpit.config import Config
 from cockpit.journal import viewers
 from cockpit.journal.events import RunStarted
 from cockpit.journal.store import Journal
+from tests.helpers import gives_way
 from tests.integration.test_serve_ssh import free_port, wait_for
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -134,6 +135,7 @@ def test_a_teammate_watches_in_chromium_and_cannot_change_anything(
             assert [v.via for v in watching] == ["web"]
             environ = Path(f"/proc/{watching[0].pid}/environ").read_bytes().split(b"\0")
             assert b"MALLOC_ARENA_MAX=2" in environ  # few malloc arenas: a viewer stays small
+            assert gives_way(watching[0].pid)  # the controller's CPU comes first
 
             journal.record(RunStarted(playbook="hotfix", operator="rm@test"), run_id="live1")
             drawn_in_page("Hotfix Deployment", "the controller's run never reached the browser")
@@ -168,3 +170,45 @@ def test_another_sites_page_cannot_open_the_websocket(config: Config, journal: J
         assert own.status_code == 200
     finally:
         server.stop()
+
+
+def test_the_server_stopping_takes_its_viewers_with_it(config: Config, journal: Journal,
+                                                        tmp_path: Path) -> None:
+    """A viewer leads a session of its own (it gives way to the controller), so a signal to
+    the server's process group no longer reaches it: the server ends it."""
+    import asyncio
+
+    import aiohttp
+
+    server = WebServer(config, tmp_path / "web.out")
+
+    async def watch_then_stop() -> int:
+        async with aiohttp.ClientSession() as http, \
+                http.ws_connect(f"ws://127.0.0.1:{server.port}/ws?width=80&height=24") as ws:
+            async def read() -> None:  # the page reads on: the server's close is answered
+                async for _ in ws:
+                    pass
+
+            reading = asyncio.create_task(read())
+            for _ in range(300):
+                found = viewers.watching(config.journal_path)
+                if found:
+                    break
+                await asyncio.sleep(0.1)
+            assert found, "no viewer started for the websocket"
+            pid = found[0].pid
+            assert gives_way(pid) and os.getpgid(pid) != os.getpgid(server.proc.pid)
+            server.proc.send_signal(signal.SIGTERM)  # the server alone, as `kill` does
+            await asyncio.to_thread(server.proc.wait, 20)
+            await reading
+            return pid
+
+    try:
+        pid = asyncio.run(watch_then_stop())
+        wait_for(lambda: not Path(f"/proc/{pid}").exists()
+                 or "Z" in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3],
+                 "the viewer outlived its server")
+        assert not viewers.watching(config.journal_path)
+    finally:
+        if server.proc.poll() is None:
+            server.stop()
