@@ -35,8 +35,9 @@ Targets: controller key p95 <= 1.2x without spectators; lag p95 <= 500 ms; RSS <
 
 The teammates' side (ssh clients, the browser, the readers timing what reaches them) would run
 on the teammates' machines; here it shares the two cores. --teammates nice|idle runs it at a
-lower CPU priority (nice 19, or the spectators' idle class): the controller's figure then
-tells the cockpit's own cost apart. The CPU each kind of process used during the keys is
+lower CPU priority (nice 19, or the spectators' idle class; either way each of its sessions'
+scheduling groups at nice 19, as the viewers'): the controller's figure then tells the
+cockpit's own cost apart. The CPU each kind of process used during the keys is
 printed, and each spectator's own memory (anonymous) against its shared libraries.
 
 Run: PYTHONPATH=$PWD .venv/bin/python benchmarks/spectators.py [--ssh N] [--web N]
@@ -141,9 +142,37 @@ WATCH_JS = """
 
 # the pty side -------------------------------------------------------------------------------
 
+TEAMMATES_GROUP = "BENCH_TEAMMATES_GROUP_NICE"
+"""Linux shares the CPU between sessions first (autogroups), then by class and nice inside
+each: the teammates' side, lowered, lowers the scheduling group of each session it leads."""
+
+
+def descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    found, todo = [], [root]
+    while todo:
+        parent = todo.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        todo += children
+    return found
+
+
+def lower_session(nice: str | None) -> None:
+    if nice:
+        with contextlib.suppress(OSError):
+            Path("/proc/self/autogroup").write_text(nice)
+
+
 def spawn(argv: list[str], cols: int = COLUMNS, rows: int = LINES) -> tuple[int, int]:
     pid, fd = pty.fork()
     if pid == 0:  # the child: a real terminal of the benchmark's size
+        lower_session(os.environ.get(TEAMMATES_GROUP))  # a session of its own: its group too
         os.environ.update({"TERM": "xterm-256color"})
         for name in ("COLUMNS", "LINES"):
             os.environ.pop(name, None)
@@ -265,6 +294,9 @@ def watch(spec_file: str) -> None:
     """The spectators: SSH terminals read on a thread, chromium pages; 'ready' on stdout when
     every one shows the split logs, results written when stdin says stop."""
     spec = json.loads(Path(spec_file).read_text())
+    if spec["teammates"] != "normal":  # this session's group, and each ssh client's
+        os.environ[TEAMMATES_GROUP] = "19"
+        lower_session("19")
     terms = []
     for name, key in spec["keys"]:
         argv = ["ssh", "-F", "/dev/null", "-tt", "-i", key, "-p", str(spec["ssh_port"]), "-o",
@@ -309,6 +341,10 @@ def watch(spec_file: str) -> None:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        if spec["teammates"] != "normal":  # the browser leads a session of its own
+            for pid in descendants(os.getpid()):
+                with contextlib.suppress(OSError):
+                    Path(f"/proc/{pid}/autogroup").write_text("19")
         for _ in range(spec["web"]):
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.add_init_script(WATCH_JS)
@@ -597,6 +633,7 @@ def join(opts: argparse.Namespace, tmp: Path, config_path: Path, journal: Path, 
     spec.write_text(json.dumps({"keys": names, "ssh_port": ssh_port,
                                 "known_hosts": str(known_hosts), "url": found[1] if found else "",
                                 "web": opts.web, "out": str(tmp / "seen.json"),
+                                "teammates": opts.teammates,
                                 "timeout": max(10.0, by - time.perf_counter())}))
     lower = {"normal": [], "nice": ["nice", "-n", "19"], "idle": ["chrt", "--idle", "0"]}
     watcher = subprocess.Popen([*lower[opts.teammates], sys.executable, str(HERE), "watch",
