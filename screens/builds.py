@@ -107,6 +107,9 @@ class BuildsScreen(ModeScreen):
         self._watching = 0
         self._flushed = 0.0
         self._undrawn = False
+        self._panes: list[LogPane] = []
+        """The log panes on show, as `_ensure_panes` mounted them: every poll looks at them
+        several times, and a DOM query walks the whole screen each time."""
 
     def compose(self) -> ComposeResult:
         header = CockpitHeader(self.release_label, self.role, self.timezone, id="header")
@@ -141,7 +144,7 @@ class BuildsScreen(ModeScreen):
         """Every pane on the same tick: side by side logs cost one frame, not one each."""
         self._undrawn = False
         self._flushed = time.monotonic()
-        for pane in self.query(LogPane):
+        for pane in self._panes:
             pane.flush()
 
     def _spectator_frame(self) -> None:
@@ -155,7 +158,7 @@ class BuildsScreen(ModeScreen):
 
     def on_screen_resume(self) -> None:
         """Back from another mode: panes reload what arrived meanwhile from the journal."""
-        for pane in self.query(LogPane):
+        for pane in self._panes:
             pane.source = None
 
     # state in -------------------------------------------------------------------------------
@@ -163,7 +166,7 @@ class BuildsScreen(ModeScreen):
     def wanted_output(self) -> OutputWanted:
         """The (run, target) logs on show; of each, what a pane can draw in one flush, or
         every line when a filter is on (it may match anywhere)."""
-        sources = frozenset(_run_and_target(p.source) for p in self.query(LogPane)
+        sources = frozenset(_run_and_target(p.source) for p in self._panes
                             if p.source is not None)
         return OutputWanted(sources, None if self.filter else LOG_TAIL)
 
@@ -182,7 +185,7 @@ class BuildsScreen(ModeScreen):
             self.query_one(CockpitHeader).show_header(feed.header)
         new_events = feed.events
         if self.state is feed.builds and not new_events and all(  # (a replay: another)
-                p.source is not None for p in self.query(LogPane)):
+                p.source is not None for p in self._panes):
             return
         self.state = state = feed.builds
         grid = self.query_one(BuildGrid)
@@ -194,9 +197,9 @@ class BuildsScreen(ModeScreen):
         box = self.query_one("#grid-box")
         if box.border_title != title:
             box.border_title = title
-        showing = {p.source: p for p in self.query(LogPane)}
+        showing = {p.source: p for p in self._panes}
         self._ensure_panes()  # a new pane loads its lines from the journal, these included
-        panes = {p.source: p for p in self.query(LogPane) if showing.get(p.source) is p}
+        panes = {p.source: p for p in self._panes if showing.get(p.source) is p}
         pushed = False
         for event in new_events:
             if event.kind == "output" and event.step:
@@ -236,11 +239,12 @@ class BuildsScreen(ModeScreen):
         if self.state is None:
             return
         wanted = [(t, f"{self.state.targets[t].run_id}/{t}") for t in self._wanted()]
-        current = [p.source for p in self.query(LogPane)]
+        current = [p.source for p in self._panes]
         if not reload and current == [source for _, source in wanted]:
             return
         logs = self.query_one("#logs")
         logs.remove_children()
+        self._panes = []
         for target, source in wanted:
             pane = LogPane(max_lines=PANE_LINES if self.can_act else SPECTATOR_PANE_LINES,
                            flush_interval=None, max_per_flush=LOG_TAIL)
@@ -248,6 +252,7 @@ class BuildsScreen(ModeScreen):
             if self.filter:
                 title += f"  filter: {self.filter}"
             logs.mount(pane)
+            self._panes.append(pane)
             pane.source = source
             self._load(pane, title)
 
@@ -258,7 +263,7 @@ class BuildsScreen(ModeScreen):
                                          pane.wait_for(pane.source, title), pane.max_lines))
 
     def show_log(self, wanted: ModeScreen.LogWanted, lines: list[str], through: int) -> None:
-        for pane in self.query(LogPane):
+        for pane in self._panes:
             if pane.source == wanted.source:
                 shown = self._filtered(lines)
                 if self.filter and not shown:  # an empty pane would look like a lost log

@@ -194,7 +194,7 @@ def test_a_spectator_draws_right_after_a_poll_and_slows_down_as_more_watch(
             def flush(self) -> None:
                 drawn.append(round(clock[0] - 1000.0, 3))
 
-        monkeypatch.setattr(screen, "query", lambda *_: [Pane()])
+        screen._panes = [Pane()]  # type: ignore[list-item]
         monkeypatch.setattr(builds.time, "monotonic", lambda: clock[0])
         monkeypatch.setattr(screen, "_show", lambda feed: None)
         screen._watching = watching
