@@ -261,6 +261,7 @@ class Terminal:
         self.tail = b""
         self.bytes = 0
         self.marks: dict[str, float] = {}
+        self.targets: set[bytes] = set()
         self.stage = "connecting"
         self.since = time.monotonic()
 
@@ -269,21 +270,23 @@ class Terminal:
         self.drawn = self.drawn or b"SPECTATOR" in self.tail + data
         for m in MARK.finditer(self.tail + data):
             self.marks.setdefault(m[0].decode(), at)
+            self.targets.add(m[1])
         self.tail = data[-12:]
         self.advance()
 
     def advance(self) -> None:
         """SPECTATOR drawn: `b` (builds mode); a log line drawn: `s` (the four side by side);
         lines of three targets drawn: ready."""
+        if self.stage == "ready":  # (called after every read of every terminal: cheap)
+            return
         now = time.monotonic()
-        targets = {k[1] for k in self.marks}
         if self.stage == "connecting" and self.drawn:
             os.write(self.fd, b"b")
             self.stage, self.since = "builds", now
         elif self.stage == "builds" and self.marks:
             os.write(self.fd, b"s")
             self.stage, self.since = "split", now
-        elif self.stage == "split" and len(targets) >= 3:
+        elif self.stage == "split" and len(self.targets) >= 3:
             self.stage = "ready"
         elif self.stage in ("builds", "split") and now - self.since > 8:  # said again
             os.write(self.fd, b"b" if self.stage == "builds" else b"s")
