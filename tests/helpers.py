@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -208,7 +209,7 @@ def gives_way(pid: int) -> bool:
     """A viewer a server started takes only the CPU nothing else wants: the idle class, and
     where the kernel groups by session, a session of its own whose group is at nice 19."""
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    if int(stat[38]) != 5:  # SCHED_IDLE
+    if int(stat[38]) != os.SCHED_IDLE:
         return False
     if not AUTOGROUPS.exists() or AUTOGROUPS.read_text().strip() != "1":
         return True

@@ -46,11 +46,11 @@ async def _serve(source: Path, journal: Path, ssh: bool, host: str, port: int) -
         else:
             from cockpit.serve import web
 
-            runner, site = await web.serve(journal, argv, host, port, say=_say)
+            runner, pages = await web.serve(journal, argv, host, port, say=_say)
             _say(f"  sessions are kept in {sessions_path(journal)}; ctrl-c stops serving")
             await stop.wait()
             with contextlib.suppress(Exception):
-                await site.close()
+                await pages.close()  # each page's viewer leads its own session: ended here
                 await runner.cleanup()
     except OSError as exc:
         raise CockpitError([Problem(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
