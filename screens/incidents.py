@@ -19,27 +19,20 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellDoesNotExist
 
-from cockpit.clock import countdown, local_time
+from cockpit.clock import local_time
 from cockpit.runbook.incidents import Incidents
 from cockpit.state.incidents import (
-    ROLES,
-    ClockState,
     Incident,
     badge,
     clocks,
-    next_update,
-    postmortem_due,
-    update_state,
 )
 from cockpit.state.launch import LaunchState
 from screens.base import Feed, ModeScreen
 from widgets.footer import CockpitFooter
 from widgets.header import CockpitHeader
-from widgets.incident_clocks import STYLE, clocks_table
+from widgets.incident_clocks import STYLE, clocks_table, standing
 
 NOTES_SHOWN = 12
-UPDATE_STYLE = {state: STYLE[state] for state in (ClockState.AMBER, ClockState.RED)}
-"""The next update's countdown stands out only near due and past it."""
 
 
 class IncidentsScreen(ModeScreen):
@@ -221,22 +214,7 @@ class IncidentsScreen(ModeScreen):
                    + f"; declared {local_time(incident.opened_at, tz)} by {incident.operator}")
         self._update("summary", summary)
         self._update("clocks", clocks_table(clocks(incident, self.rules, now), incident, now, tz))
-        due, pm = next_update(incident, self.rules), postmortem_due(incident, self.rules)
-        people = Text("roles: " + ", ".join(f"{r} {incident.role(r)}" for r in ROLES))
-        if due is not None:  # amber near due, red past it: the phase clocks' rule
-            people.append("\n")
-            people.append("status update OVERDUE by " + countdown(now - due) if due <= now
-                          else f"next status update in {countdown(due - now)}",
-                          style=UPDATE_STYLE.get(update_state(incident, self.rules, now), ""))
-            people.append(f" (every {self.rules.update_every} min; {len(incident.updates)} "
-                          "posted)")
-        if incident.resolution is not None:
-            r = incident.resolution
-            people.append(f"\nresolved {local_time(r.at, tz)} by {r.operator}: {r.decision}"
-                          + (f"; root cause: {r.root_cause}" if r.root_cause else ""))
-        if pm is not None:
-            people.append(f"\npost-mortem due {local_time(pm, tz)} (in {countdown(pm - now)})")
-        self._update("people", people)
+        self._update("people", standing(incident, self.rules, now, tz))
         self._update("runs", self._runs(incident))
         notes = incident.notes[-NOTES_SHOWN:]
         self._update("notes", "notes:\n" + "\n".join(

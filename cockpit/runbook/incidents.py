@@ -67,6 +67,9 @@ class Incidents(_Model):
     scenarios: list[Scenario] = Field(default_factory=list)
     decisions: list[str] = Field(default_factory=lambda: [
         "hotfix", "configuration change", "rollback", "disabled feature"])
+    paced: list[str] = Field(default_factory=lambda: ["P0"])
+    """The severities the phases' windows and the update cadence govern (the runbook's "P0
+    Incident Response"); an incident of another severity keeps only its fix deadline."""
 
     @model_validator(mode="after")
     def _unique(self) -> Incidents:
@@ -76,7 +79,15 @@ class Incidents(_Model):
             doubled = sorted({n for n in names if names.count(n) > 1})
             if doubled:
                 raise ValueError(f"{what} {doubled[0]!r} is defined twice")
+        unknown = [name for name in self.paced if self.severities and not self.severity(name)]
+        if unknown:
+            raise ValueError(f"paced: severity {unknown[0]!r} is not defined")
         return self
+
+    def paces(self, severity: str) -> bool:
+        """Whether the phases' windows and the update cadence hold an incident of this
+        severity to them (a P2 is not identified within 5 minutes, nor updated every 30)."""
+        return severity in self.paced
 
     def severity(self, name: str) -> Severity | None:
         return next((s for s in self.severities if s.name == name), None)

@@ -147,7 +147,7 @@ def clocks(incident: Incident, rules: Incidents, now: datetime) -> list[Clock]:
     found = []
     for phase in rules.phases:
         window = (rules.fix_within(incident.severity, incident.scenario or None) if phase.fix
-                  else phase.within)
+                  else phase.within if rules.paces(incident.severity) else None)
         started = incident.reported_at if phase.start == "report" else incident.entered(phase.id)
         done = incident.left(phase.id, rules)
         if done is not None and incident.entered(phase.id) is None:
@@ -218,8 +218,8 @@ def update_state(incident: Incident, rules: Incidents, now: datetime) -> ClockSt
 
 def next_update(incident: Incident, rules: Incidents) -> datetime | None:
     """When its next status update is due: `update_every` minutes after the last one went out
-    (or after it was declared); None once resolved."""
-    if not incident.open:
+    (or after it was declared); None once resolved, or for a severity not `paced`."""
+    if not incident.open or not rules.paces(incident.severity):
         return None
     last = max([incident.opened_at, *incident.updates])
     return last + timedelta(minutes=rules.update_every)

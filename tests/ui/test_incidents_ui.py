@@ -439,3 +439,25 @@ async def test_the_declare_dialog_shows_every_severity_definition_whole(
         shown = " ".join(" ".join("".join(s.text for s in line).split()) for line in lines)
         for severity in runbook.timeline.incidents.severities:
             assert " ".join(f"{severity.name}: {severity.definition}".split()) in shown
+
+
+async def test_a_p2_shows_its_fix_deadline_and_no_p0_pace(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock) -> None:
+    """An hour after its report a P2 is not red for going unidentified, and no status update
+    is due every 30 minutes: the header's badge has no countdown but the fix's."""
+    from cockpit.engine import incidents as cmd
+    from cockpit.state.launch import LaunchState
+
+    rules = runbook.timeline.incidents
+    state = LaunchState()
+    state.apply(journal.events())
+    cmd.declare(journal, rules, state.incidents, title="Typo in --help", severity="P2",
+                reported_at=clock.now() - timedelta(hours=1), operator="alice")
+    app = CockpitApp(config, runbook, journal, clock=clock, poll_seconds=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("exclamation_mark")
+        await until(pilot, lambda: "#1 P2 Typo in --help" in shown(app, "summary"))
+        people = shown(app, "people")
+        assert "no update cadence for a P2" in people and "OVERDUE" not in people
+        assert "🔥 #1 P2 identify" in header_of(app) and "OVER" not in header_of(app)
+        assert "left" not in header_of(app).split("🔥")[1]

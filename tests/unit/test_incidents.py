@@ -84,6 +84,28 @@ def test_every_phase_clock_from_report_to_verify(journal: Journal, rules: Incide
     assert states(journal, rules, REPORT + timedelta(minutes=181))["verify"] == "red"
 
 
+def test_a_p2_keeps_its_fix_deadline_and_no_p0_pace(journal: Journal, rules: Incidents,
+                                                    clock: FrozenClock) -> None:
+    """The phases' windows and the 30-minute cadence are the runbook's P0 procedure: a P2
+    is not red for going unidentified 6 minutes; its fix is due in the severity's week."""
+    cmd.declare(journal, rules, fold(journal).incidents, title="Typo in --help",
+                severity="P2", reported_at=REPORT, operator="alice")
+    later = REPORT + timedelta(hours=2)
+    assert states(journal, rules, later) == {
+        "identify": "none", "alert": "none", "investigate": "none", "triage": "none",
+        "fix": "running", "deploy": "none", "verify": "none"}
+    incident = fold(journal).incidents.by_id["1"]
+    fix = next(c for c in clocks(incident, rules, later) if c.phase.id == "fix")
+    assert fix.deadline == REPORT + timedelta(days=7)
+    assert next_update(incident, rules) is None
+    assert rules.paces("P0") and not rules.paces("P2")
+
+
+def test_the_pace_names_only_defined_severities(rules: Incidents) -> None:
+    with pytest.raises(ValueError, match="paced: severity 'P9' is not defined"):
+        Incidents.model_validate({**rules.model_dump(by_alias=True), "paced": ["P0", "P9"]})
+
+
 def test_going_back_is_explicit_and_bad_input_journals_nothing(
         journal: Journal, rules: Incidents) -> None:
     cmd.declare(journal, rules, fold(journal).incidents, title="x", severity="P1",
