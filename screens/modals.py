@@ -31,10 +31,17 @@ MODAL_CSS = """
 .modal-buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
 .modal-buttons Button { margin-left: 1; min-width: 10; }
 .modal-error { color: $error; height: auto; }
+.modal-foot { dock: bottom; height: auto; }  .modal-foot .modal-buttons { dock: none; }
 .field-label { margin-top: 1; width: 100%; }  /* a long hint wraps, never cut off */
 """
-"""The title and the buttons are docked to the box: at any screen size the buttons show, and
-what lies between (`.modal-scroll`: the body, the fields) takes the rest and scrolls."""
+"""The title and the buttons (with the error above them: `foot`) are docked to the box: at any
+size they show, and what lies between (`.modal-scroll`: the body, the fields) scrolls."""
+
+
+def foot(error_id: str, *buttons: Button) -> Vertical:
+    """A dialog's error above its buttons, docked: both in view however long its fields."""
+    return Vertical(Static("", classes="modal-error", id=error_id),
+                    Horizontal(*buttons, classes="modal-buttons"), classes="modal-foot")
 
 
 class DialogBody(VerticalScroll, can_focus=False):
@@ -148,9 +155,7 @@ class ParamsModal(Modal[dict[str, str] | None]):
     def __init__(self, title: str, specs: Mapping[str, ParamSpec], defaults: Mapping[str, str],
                  validate: Callable[[dict[str, str]], Awaitable[list[str]]]) -> None:
         super().__init__()
-        self.title_text = title
-        self.specs = specs
-        self.defaults = defaults
+        self.title_text, self.specs, self.defaults = title, specs, defaults
         self.validate = validate
 
     def compose(self) -> ComposeResult:
@@ -163,10 +168,8 @@ class ParamsModal(Modal[dict[str, str] | None]):
                     yield Label(f"{name}{hint}", classes="field-label")
                     yield Input(self.defaults.get(name, ""), id=f"param-{name}",
                                 placeholder="required" if spec.required else "optional")
-            yield Static("", classes="modal-error", id="params-error")  # in view: not scrolled
-            with Horizontal(classes="modal-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Continue (enter)", variant="primary", id="ok")
+            yield foot("params-error", Button("Cancel", id="cancel"),
+                       Button("Continue (enter)", variant="primary", id="ok"))
 
     def _values(self) -> dict[str, str]:
         return {name: self.query_one(f"#param-{name}", Input).value for name in self.specs}
@@ -214,12 +217,9 @@ class ResolveModal(Modal[tuple[str, str] | None]):
                                   + self.command), classes="modal-body")
                 yield Label("note (required to mark done or skip)", classes="field-label")
                 yield Input(id="resolve-note")
-            yield Static("", classes="modal-error", id="resolve-error")  # in view: not scrolled
-            with Horizontal(classes="modal-buttons"):
-                yield Button("Later", id="later")
-                yield Button("Skip", id="skip")
-                yield Button("Mark done", id="done")
-                yield Button("Re-run", variant="primary", id="rerun")
+            yield foot("resolve-error", Button("Later", id="later"), Button("Skip", id="skip"),
+                       Button("Mark done", id="done"),
+                       Button("Re-run", variant="primary", id="rerun"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         action = event.button.id or "later"
@@ -238,8 +238,7 @@ class TextModal(Modal[str | None]):
 
     def __init__(self, title: str, prompt: str) -> None:
         super().__init__()
-        self.title_text = title
-        self.prompt = prompt
+        self.title_text, self.prompt = title, prompt
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):

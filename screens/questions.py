@@ -14,13 +14,12 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from cockpit.steps.checks import CheckResult
 from cockpit.steps.questions import FailureAnswer, GateAnswer, ManualAnswer
-from screens.modals import DialogBody, Modal, StepConfirmModal, later
+from screens.modals import DialogBody, Modal, StepConfirmModal, foot, later
 
 T = TypeVar("T")
 
 
-def _question(title: str, body: str, note_label: str, note_id: str,
-              error_id: str | None = None) -> ComposeResult:
+def _question(title: str, body: str, note_label: str, note_id: str) -> ComposeResult:
     """What every question with a note starts with: the title, then (scrolling between the
     title and the buttons) what it is about and the note."""
     yield Label(title, classes="modal-title")
@@ -28,8 +27,6 @@ def _question(title: str, body: str, note_label: str, note_id: str,
         yield Static(Text(body), classes="modal-body")
         yield Label(note_label, classes="field-label")
         yield Input(id=note_id)
-        if error_id is not None:
-            yield Static("", classes="modal-error", id=error_id)
 
 
 class _RunQuestion(Modal[T]):
@@ -115,11 +112,10 @@ class FailureModal(_RunQuestion[FailureAnswer | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield from _question(f"Step failed: {self.title_text}", self.message,
-                                 "note (needed to skip)", "failure-note", "failure-error")
-            with Horizontal(classes="modal-buttons"):
-                yield Button("Abort (^t)", id="abort")
-                yield Button("Skip (^s)", variant="warning", id="skip")
-                yield Button("Retry (^r)", variant="primary", id="retry")
+                                 "note (needed to skip)", "failure-note")
+            yield foot("failure-error", Button("Abort (^t)", id="abort"),
+                       Button("Skip (^s)", variant="warning", id="skip"),
+                       Button("Retry (^r)", variant="primary", id="retry"))
 
     def focus_first(self) -> None:
         self.query_one("#failure-note", Input).focus()  # typing goes to the note
@@ -168,11 +164,9 @@ class GateModal(_RunQuestion[GateAnswer | None]):
                                       "with that fact.", style="bold red"))
                 yield Label("rationale (required)", classes="field-label")
                 yield Input(id="rationale", placeholder="why GO, or what blocks")
-                yield Static("", classes="modal-error", id="gate-error")
-            with Horizontal(classes="modal-buttons"):
-                yield Button("Stop the run", id="cancel")
-                yield Button("NO-GO", variant="error", id="no-go")
-                yield Button("GO", variant="success", id="go")
+            yield foot("gate-error", Button("Stop the run", id="cancel"),
+                       Button("NO-GO", variant="error", id="no-go"),
+                       Button("GO", variant="success", id="go"))
 
     DEFAULT_CSS = Modal.DEFAULT_CSS + """
     .manual-check { height: auto; }

@@ -67,6 +67,54 @@ async def test_every_dialogs_buttons_are_on_screen(size: tuple[int, int]) -> Non
             assert screen.contains_region(title.region), name
 
 
+VERSION_SAID = ["param version: 'bad version!' is not a semantic version (use MAJOR.MINOR.PATCH "
+                "with an optional -prerelease, e.g. 1.1.0-beta.1)",
+                "param reason: is required (give it a value)"]
+
+
+async def refuse(_: dict[str, str]) -> list[str]:
+    return VERSION_SAID
+
+
+def refusing() -> dict[str, tuple[Screen[object], str, str]]:
+    """Dialogs with a long body or many fields, the button that is refused, what it says."""
+    specs = {"version": ParamSpec(type="semver", description="The hotfix version (the next "
+                                  "one after the release and every existing tag)."),
+             "reason": ParamSpec(type="string", description="What the hotfix fixes, in one "
+                                 "line (tag message and announcement).")}
+    checks = [CheckResult(title=f"check {i}", ok=True, summary="exit code 0", kind="command")
+              for i in range(20)]
+    return {"params-error": (ParamsModal("Run: Hotfix Deployment", specs, {}, refuse), "#ok",
+                             "\n".join(VERSION_SAID)),
+            "gate-error": (GateModal("T-0", checks), "#go", "a decision needs a rationale"),
+            "failure-error": (FailureModal("Push the tag", LONG), "#skip",
+                              "say why it is safe to go on without this step")}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_dialogs_error_is_shown_whole(size: tuple[int, int]) -> None:
+    """Repro: at 80x24 a hotfix's bad version said only "param version: 'bad version!' is
+    not a semantic version (use": the buttons were drawn over the rest of its error."""
+    from textual.widgets import Static
+
+    for error_id, (dialog, button_id, said) in refusing().items():
+        app: App[None] = App()
+        async with app.run_test(size=size) as pilot:
+            app.push_screen(dialog)
+            await pilot.pause(0.3)  # settled: it takes keys and clicks
+            await pilot.click(button_id)
+            await pilot.pause()
+            error = dialog.query_one(f"#{error_id}", Static)
+            lines = error.render_lines(Region(0, 0, error.size.width, error.size.height))
+            shown = " ".join("".join(seg.text for seg in line).strip() for line in lines)
+            assert " ".join(shown.split()) == " ".join(said.split()), (error_id, size)
+            box = dialog.query_one(".modal-box")
+            assert box.content_region.contains_region(error.region), (error_id, size)
+            for button in dialog.query(Button):  # nothing drawn over it
+                assert box.content_region.contains_region(button.region), size
+                assert not error.region.overlaps(button.region), (error_id, size)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_timeline_shows_status_and_names(size: tuple[int, int], config: Config,
                                                    runbook: Runbook, journal: Journal,
