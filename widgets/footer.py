@@ -5,7 +5,7 @@ Textual's footer lists the active bindings in order and crops what does not fit 
 which is where the app's keys are. This one shows them all when they fit; otherwise it goes
 compact and leaves out, first, the keys that do nothing right now, then the command palette,
 then the screen's own keys from the last, then the modes: never H, R, w, ? or q (help lists
-every key).
+every key). A key left out comes back if it fits in the room a wider one left.
 """
 
 from __future__ import annotations
@@ -36,11 +36,16 @@ class CockpitFooter(Footer):
         self.set_class(compact, "-compact")
         shown = set(range(len(keys)))
         ranks = [self._rank(k) for k in keys]
+        cells = [self._cells(key, compact=compact) for key in keys]
         for index in sorted(shown, key=lambda i: (ranks[i], -i)):
-            if sum(self._cells(keys[i], compact=compact) for i in shown) <= width:
+            if sum(cells[i] for i in shown) <= width:
                 break
             if ranks[index] != KEPT:
                 shown.discard(index)
+        left_out = sorted(set(range(len(keys))) - shown, key=lambda i: (-ranks[i], i))
+        for index in left_out:  # the room a wider key left: a narrower one, best rank first
+            if sum(cells[i] for i in shown) + cells[index] <= width:
+                shown.add(index)
         yield from (key for i, key in enumerate(keys) if i in shown)
 
     def _rank(self, key: FooterKey) -> int:

@@ -141,7 +141,7 @@ async def test_the_footer_keeps_the_emergency_keys_help_and_quit(
     """Repro: at 80x24 the footer dropped H, R, ? and q (the screen's keys came first)."""
     app = CockpitApp(config, runbook, journal, clock=clock)
     async with app.run_test(size=size) as pilot:
-        for mode in ("timeline", "builds"):
+        for mode in ("timeline", "builds", "incidents"):
             await app.switch_mode(mode)
             for _ in range(100):  # a loaded machine draws the mode's footer later
                 await pilot.pause(0.1)
@@ -153,6 +153,8 @@ async def test_the_footer_keeps_the_emergency_keys_help_and_quit(
             screen = Region(0, 0, *size)
             for key in keys.values():
                 assert screen.contains_region(key.region), (mode, key.key, key.region)
+            if mode == "incidents":  # the room the modes leave takes one of its own keys
+                assert {"greater_than_sign", "a", "o", "z", "u", "p"} & set(keys), sorted(keys)
             if size[0] >= 160 and mode == "timeline":  # room for every key, as before
                 assert not footer.compact and {"enter", "d", "n", "l", "t", "b"} <= set(keys)
 
