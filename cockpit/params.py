@@ -96,7 +96,8 @@ def validate_value(name: str, spec: ParamSpec, raw: str) -> str:
 
 
 METRIC_PREFIX = "metric."
-"""`{metric.downloads}` in a default: the latest sample of that metric (none read: asked)."""
+"""`{metric.downloads}` in a default: the latest sample of that metric (none read lately:
+asked)."""
 
 
 def resolve_params(
@@ -133,11 +134,11 @@ def resolve_params(
                 raw = substitute(spec.default, {**context, **values})
             except KeyError as exc:
                 missing = exc.args[0]
-                if str(missing).startswith(METRIC_PREFIX):  # no sample read yet: asked
+                if str(missing).startswith(METRIC_PREFIX):  # no recent sample: asked
                     if spec.required:
                         metric = str(missing).removeprefix(METRIC_PREFIX)
                         problems.append(Problem(
-                            f"no sample of metric {metric!r} yet to fill it from",
+                            f"no recent sample of metric {metric!r} to fill it from",
                             field=f"param {name}", fix=f"give it (--param {name}=...), or "
                             f'configure [[metrics]] name = "{metric}" in cockpit.toml'))
                     else:
@@ -255,7 +256,7 @@ def check_words(field: str, command: str | None) -> None:
 
 def default_or_blank(template: str | None, context: Mapping[str, str]) -> str:
     """A parameter's default as a dialog offers it: "" when it has none or refers to a value
-    there is none of (no sample of `{metric.x}` yet): then it is asked."""
+    there is none of (no recent sample of `{metric.x}`): then it is asked."""
     if template is None:
         return ""
     try:

@@ -39,14 +39,15 @@ class Planner:
                 "operator": operator_id(), **self.host_build(), **self.metric_values()}
 
     def metric_values(self) -> dict[str, str]:
-        """`metric.<name>`: the latest journaled sample of each metric, as posts show it."""
+        """`metric.<name>`: the latest journaled sample of each metric while fresh, as posts
+        show it (`latest_samples`)."""
         if self.journal is None:
             return {}
         from cockpit.steps.announce import latest_samples
 
         # plain digits: a default must also fit an int parameter ("1234", not "1,234")
         return {f"{METRIC_PREFIX}{name}": f"{value:.0f}" if value == int(value) else f"{value:g}"
-                for name, value in latest_samples(self.journal).items()}
+                for name, value in latest_samples(self.journal, self.config.metrics).items()}
 
     def host_build(self) -> dict[str, str]:
         """This machine's target triple; where a cargo build in the repository puts the binary

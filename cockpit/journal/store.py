@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -361,10 +361,11 @@ class Journal:
             for id_, text in rows:
                 wanted[id_].data["text"] = text
 
-    def latest_values(self, kind: str, key: str, value: str) -> dict[str, Any]:
-        """The newest event of `kind` per distinct `key` field: its `value` field, by key (the
-        latest sample of each metric, in one query rather than a week of samples)."""
-        sql = (f"SELECT json_extract(data, '$.{key}'), json_extract(data, '$.{value}') FROM "
+    def latest_values(self, kind: str, key: str, value: str) -> dict[str, tuple[Any, datetime]]:
+        """The newest event of `kind` per distinct `key` field: its `value` field and when it
+        was recorded, by key (the latest sample of each metric, in one query rather than a
+        week of samples)."""
+        sql = (f"SELECT json_extract(data, '$.{key}'), json_extract(data, '$.{value}'), ts FROM "
                f"events WHERE id IN (SELECT max(id) FROM events WHERE kind = ? GROUP BY "
                f"json_extract(data, '$.{key}'))")
         try:
@@ -372,7 +373,7 @@ class Journal:
                 rows = self._reader.execute(sql, [kind]).fetchall()
         except sqlite3.Error as exc:
             raise _problem(self.path, exc, "read the journal") from None
-        return {str(k): v for k, v in rows if k is not None}
+        return {str(k): (v, datetime.fromisoformat(ts)) for k, v, ts in rows if k is not None}
 
     def stamps(self, after: int = 0, *, limit: int = 50_000, data_of: Collection[str] = ()
                ) -> list[tuple[int, str, str, str | None]]:

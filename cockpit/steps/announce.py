@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -20,6 +21,7 @@ from cockpit.errors import CockpitError, Problem
 from cockpit.forge import announce
 from cockpit.journal.events import Announcement, MetricSample, StepStatus
 from cockpit.journal.store import Journal
+from cockpit.metricfields import MetricBase
 from cockpit.params import placeholders, prose, substitute
 from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.questions import Manual, Values
@@ -66,14 +68,15 @@ class AnnounceStep(StepBase):
         template = ctx.templates[self.template]
         values = dict(ctx.values)
         try:
-            samples = await asyncio.to_thread(latest_samples, ctx.journal)
+            samples = await asyncio.to_thread(latest_samples, ctx.journal, ctx.config.metrics)
             try:
                 message = await self.message(template, ctx.config, values, samples)
             except announce.MissingValues as missing:  # no source has them: asked
                 asked = await ctx.interaction.values(Values(
                     self.id, prose(self.title, ctx.values), missing.names,
                     "the cockpit has no source for " + ", ".join(missing.names)
-                    + " (no sample of a metric of that name, nothing on the forge): give them"))
+                    + " (no recent sample of a metric of that name, nothing on the forge): give "
+                    "them"))
                 if asked is None:
                     return Outcome(StepStatus.DECLINED, "the operator stopped here")
                 values.update(asked)
@@ -210,11 +213,23 @@ class AnnounceStep(StepBase):
         return announce.render(template, live)
 
 
-def latest_samples(journal: Journal) -> dict[str, float]:
-    """The latest journaled value of each metric (`metric_sample` events), by name."""
-    return {name: float(value) for name, value
+FRESH_READS = 3
+"""A sample is a number to post while no older than this many of its metric's intervals..."""
+FRESH_AT_LEAST = timedelta(minutes=15)
+"""...or than this, whichever is longer."""
+
+
+def latest_samples(journal: Journal, metrics: Sequence[MetricBase]) -> dict[str, float]:
+    """The latest journaled value of each configured metric (`metric_sample` events), by name,
+    while fresh by the journal's clock (`FRESH_READS`): a sample from before its source
+    stopped answering, or from before the cockpit was last closed, is not what a post says
+    now (asked instead, or taken from the forge)."""
+    now, every = journal.clock.now(), {m.name: m.every for m in metrics}
+    return {name: float(value) for name, (value, at)
             in journal.latest_values(MetricSample.KIND, "metric", "value").items()
-            if isinstance(value, int | float)}
+            if isinstance(value, int | float)
+            and now - at <= max(FRESH_AT_LEAST, timedelta(seconds=FRESH_READS
+                                                          * every.get(name, 0)))}
 
 
 def count_text(value: float) -> str:

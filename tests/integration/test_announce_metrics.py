@@ -46,6 +46,22 @@ async def test_the_status_update_takes_the_latest_samples_before_the_forge(
                                    "- System health: All green"]
 
 
+@pytest.mark.usefixtures("gates_go")
+async def test_a_sample_read_hours_ago_gives_way_to_the_forge(
+        config: Config, runbook: Runbook, journal: Journal, clock: FrozenClock,
+        release_hook: WebhookServer, tmp_path: Path) -> None:
+    """The downloads metric's source stopped answering two hours ago: the post says what the
+    forge says now, not the last number read."""
+    published(config, tmp_path)  # the forge says 0 downloads
+    sample(journal, clock, "downloads", 1234)
+    clock.advance(timedelta(hours=2))
+    engine = Engine(load_config(config.source), runbook, journal)
+    outcome = await engine.run("status-update", {"hours": "6", "active_users": "412",
+                                                 "health": "All green"}, ScriptedOperator())
+    assert outcome.status == "ok"
+    assert "- Downloads: 0\n" in release_hook.received.posts[0]
+
+
 async def test_a_value_with_no_sample_and_no_source_is_asked(
         config: Config, journal: Journal, clock: FrozenClock, release_hook: WebhookServer,
         tmp_path: Path) -> None:

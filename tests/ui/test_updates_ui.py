@@ -48,7 +48,6 @@ async def test_u_posts_the_hourly_update_with_live_numbers_and_lists_it(
     (config.base / "forge" / "issues.json").write_text(json.dumps(issues))
     journal_samples(journal, clock, p0=0)  # downloads 0..60, p0 0, p1 1
     launch_done(journal, clock, config)
-    journal.record(MetricSample(metric="active_users", value=42, source="telemetry"))
     launch = config.release.launch_at
     clock.set(launch + timedelta(hours=5, minutes=50))  # 13:50: the 14:00 update in 10 minutes
     app = CockpitApp(load_config(config.source), runbook, journal, clock=clock,
@@ -61,6 +60,8 @@ async def test_u_posts_the_hourly_update_with_live_numbers_and_lists_it(
         await pilot.pause(0.2)
         assert not asked(app, ParamsModal)
         clock.set(launch + timedelta(hours=6, minutes=5))  # 14:05: due, 55 minutes left
+        journal.record(MetricSample(metric="active_users", value=42, source="telemetry"))
+        journal.record(MetricSample(metric="downloads", value=60, source="forge"))  # read now
         for mode in ("b", "m"):  # on every mode
             await pilot.press(mode)
             await until(pilot, lambda: "Hourly Status Update" in header_of(app)
@@ -137,8 +138,8 @@ async def test_a_number_no_source_has_is_asked_before_the_post_never_made_up(
         release_hook: WebhookServer) -> None:
     """The release is not on the forge yet and no metric has downloads: the update asks."""
     launch_done(journal, clock, config)
-    journal.record(MetricSample(metric="active_users", value=42, source="telemetry"))
     clock.set(config.release.launch_at + timedelta(hours=6, minutes=5))
+    journal.record(MetricSample(metric="active_users", value=42, source="telemetry"))
     app = CockpitApp(load_config(config.source), runbook, journal, clock=clock,
                      poll_seconds=0.05)
     async with app.run_test(size=SIZE) as pilot:

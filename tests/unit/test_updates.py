@@ -101,10 +101,36 @@ def test_a_default_from_a_metric_is_its_latest_sample_else_asked() -> None:
     with pytest.raises(ParameterError) as caught:
         resolve_params(spec, {}, {})
     problem = caught.value.problems[0]
-    assert problem.message == "no sample of metric 'active_users' yet to fill it from"
+    assert problem.message == "no recent sample of metric 'active_users' to fill it from"
     assert problem.fix is not None and "--param active_users=" in problem.fix
     optional = {"awu": ParamSpec(type="string", default="{metric.awu}", required=False)}
     assert resolve_params(optional, {}, {}) == {"awu": ""}
+
+
+def test_a_sample_is_offered_only_while_fresh(config: Config, tmp_path: Path) -> None:
+    """Repro: an update posted at 14:05 offered the active users read at 08:00 (the source
+    had failed since, or the cockpit was closed): a number to post is one read lately, within
+    three of its metric's intervals (15 minutes at least); else it is asked."""
+    from cockpit.metricsconfig import CommandMetric
+
+    users = CommandMetric(kind="command", name="active_users", run="users", every=1200)
+    watched = config.model_copy(update={"metrics": [users]})
+    read = config.release.launch_at
+    clock = FrozenClock(read)
+    journal = Journal.controller(tmp_path / "j.db", clock=clock)
+    try:
+        journal.record(MetricSample(metric="active_users", value=1204, source="test"))
+        journal.record(MetricSample(metric="unwatched", value=7, source="test"))
+        offered = {}
+        for minutes in (14, 16, 59, 61):
+            clock.set(read + timedelta(minutes=minutes))
+            offered[minutes] = sorted(k for k in Planner(watched, journal).context()
+                                      if k.startswith("metric."))
+        assert offered == {14: ["metric.active_users", "metric.unwatched"],
+                           16: ["metric.active_users"],  # every 20 min: fresh for an hour
+                           59: ["metric.active_users"], 61: []}
+    finally:
+        journal.close()
 
 
 def test_the_planner_offers_the_latest_samples_by_the_journals_clock(
