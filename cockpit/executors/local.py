@@ -96,15 +96,22 @@ class LocalRunner:
                     await writer
 
     async def _kill(self, proc: asyncio.subprocess.Process) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            try:
-                async with asyncio.timeout(self.kill_grace):
-                    await proc.wait()
-                return
-            except TimeoutError:
-                continue
+        await end_group(proc, self.kill_grace)
+
+
+async def end_group(leader: asyncio.subprocess.Process, grace: float) -> None:
+    """TERM, then KILL, the process group `leader` leads (it and all it started), each given
+    `grace` seconds to end it. asyncio.timeout, not wait_for: 3.11's wait_for can swallow the
+    caller's own cancellation."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(leader.pid, sig)
+        try:
+            async with asyncio.timeout(grace):
+                await leader.wait()
+            return
+        except TimeoutError:
+            continue
 
 
 def group_alive(pgid: int) -> bool:

@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import fcntl
 import os
-import signal
 import struct
 import termios
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from pathlib import Path
 import asyncssh
 
 from cockpit import spectators
+from cockpit.executors.local import end_group
 from cockpit.serve import sessions
 
 HOST_KEY = "ssh_host_ed25519_key"
@@ -137,14 +137,7 @@ class Relay:
 
     async def stop(self, child: asyncio.subprocess.Process) -> None:
         """The spectator and anything it started, gone: nothing left behind."""
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, sig)
-            try:
-                await asyncio.wait_for(child.wait(), STOP_GRACE)
-                return
-            except TimeoutError:
-                continue
+        await end_group(child, STOP_GRACE)
 
     async def close(self) -> None:
         await asyncio.gather(*(self.stop(c) for c in list(self.live)))
