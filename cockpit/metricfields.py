@@ -5,6 +5,7 @@ it is asked, its alert thresholds, and the checks of the values its kinds' field
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated
 
@@ -27,6 +28,17 @@ def bad(message: str, fix: str, *, secret: bool = False) -> PydanticCustomError:
                                {"message": message, "fix": fix, "secret": secret})
 
 
+KEEPALIVE = 600.0
+"""Seconds after which an unchanged reading is journaled again (`metrics/poller.py`): how old
+the latest sample of a source that answers can be, plus one interval."""
+
+
+def fresh_for(every: float) -> float:
+    """Seconds a metric's latest sample stays a number to post: an unchanged value is written
+    again after KEEPALIVE plus one interval; one more interval allows a late reading."""
+    return KEEPALIVE + 2 * every
+
+
 def duration(text: str | float) -> float:
     """Seconds in "30s", "5m", "1h30m", "1d" (or a plain number of seconds)."""
     if isinstance(text, int | float) and not isinstance(text, bool):
@@ -37,6 +49,8 @@ def duration(text: str | float) -> float:
         raise bad(f"{text!r} is not a duration", 'write e.g. "30s", "5m", "1h30m" or "1d"')
     if seconds < 1:
         raise bad(f"{text!r} is shorter than a second", 'poll at most once a second: "1s" or more')
+    if not math.isfinite(seconds):
+        raise bad(f"{text!r} is not a duration", 'write e.g. "30s", "5m", "1h30m" or "1d"')
     return seconds
 
 

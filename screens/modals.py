@@ -30,7 +30,7 @@ MODAL_CSS = """
 .modal-body { height: auto; border: round $panel-lighten-2; padding: 0 1; }
 .modal-buttons { dock: bottom; height: auto; margin-top: 1; align-horizontal: right; }
 .modal-buttons Button { margin-left: 1; min-width: 10; }
-.modal-error { color: $error; height: auto; }
+.modal-error { color: $error; height: auto; max-height: 6; }
 .modal-foot { dock: bottom; height: auto; }  .modal-foot .modal-buttons { dock: none; }
 .field-label { margin-top: 1; width: 100%; }  /* a long hint wraps, never cut off */
 """

@@ -5,7 +5,7 @@ Textual's footer lists the active bindings in order and crops what does not fit 
 which is where the app's keys are. This one shows them all when they fit; otherwise it goes
 compact and leaves out, first, the keys that do nothing right now, then the command palette,
 then the screen's own keys from the last, then the modes: never H, R, w, ? or q (help lists
-every key). A key left out comes back if it fits in the room a wider one left.
+every key). A working key left out comes back if it fits in the room a wider one left.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ class CockpitFooter(Footer):
                 break
             if ranks[index] != KEPT:
                 shown.discard(index)
-        left_out = sorted(set(range(len(keys))) - shown, key=lambda i: (-ranks[i], i))
+        left_out = sorted((i for i in range(len(keys)) if i not in shown and ranks[i] != MOOT),
+                          key=lambda i: (-ranks[i], i))
         for index in left_out:  # the room a wider key left: a narrower one, best rank first
             if sum(cells[i] for i in shown) + cells[index] <= width:
                 shown.add(index)

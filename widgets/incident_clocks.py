@@ -66,7 +66,7 @@ def standing(incident: Incident, rules: Incidents, now: datetime, tz: tzinfo) ->
         shown.append(f" (every {rules.update_every} min; {len(incident.updates)} posted)")
     elif incident.open:  # a severity the runbook's cadence does not pace
         shown.append(f"\nno update cadence for a {incident.severity} (the runbook's "
-                     f"{rules.update_every} minutes are for {', '.join(rules.paced)}); "
+                     f"{rules.update_every} minutes are for {', '.join(rules.paced) or 'none'}); "
                      f"{len(incident.updates)} posted")
     if incident.resolution is not None:
         r = incident.resolution

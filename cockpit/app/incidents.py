@@ -246,12 +246,12 @@ class IncidentHost(Host):
                                     confirm_label="Close", cancel_label=None))
 
     def post_incident_update(self) -> bool:
-        """`u`: the post an open incident is due first, if one is: its alert (nothing posted
-        yet) or its status update (every `update_every` minutes). False: none is due."""
+        """`u`: the post an open P0 (a paced severity) is due first, if one is: its alert
+        (nothing posted yet) or its status update (every `update_every` minutes)."""
         rules, now = self.runbook.timeline.incidents, self.clock.now()
         for found in self.state.incidents.open():
             due = next_update(found, rules)
-            if found.updates and (due is None or due > now):
+            if not rules.paces(found.severity) or (found.updates and (due is None or due > now)):
                 continue
             self.switch_mode("incidents")
             self._post(found.id)

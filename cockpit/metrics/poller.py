@@ -26,11 +26,11 @@ from typing import Any
 
 from cockpit.clock import Clock, SystemClock
 from cockpit.journal.events import MetricFailed, MetricSample, Payload
+from cockpit.metricfields import KEEPALIVE
 from cockpit.metrics.reading import Reading, SourceError
 from cockpit.metrics.sources import Sources
 from cockpit.metricsconfig import ForgeDownloads, ForgeIssues, MetricConfig
 
-KEEPALIVE = 600.0
 ERROR_BACKOFF = 300.0
 """The longest a failing source waits between tries (unless it asks for longer)."""
 MAX_BACKOFF = 3600.0

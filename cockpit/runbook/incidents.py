@@ -79,9 +79,10 @@ class Incidents(_Model):
             doubled = sorted({n for n in names if names.count(n) > 1})
             if doubled:
                 raise ValueError(f"{what} {doubled[0]!r} is defined twice")
-        unknown = [name for name in self.paced if self.severities and not self.severity(name)]
-        if unknown:
-            raise ValueError(f"paced: severity {unknown[0]!r} is not defined")
+        unknown = [name for name in self.paced if not self.severity(name)]
+        if unknown and "paced" in self.model_fields_set:  # the default names P0: not checked
+            raise ValueError(f"paced: severity {unknown[0]!r} is not defined (define it in "
+                             "[[incidents.severities]], or pace only those defined)")
         return self
 
     def paces(self, severity: str) -> bool:

@@ -1,5 +1,5 @@
 """Announce steps: a runbook template filled with the run's values, the latest journaled
-sample of each metric named like a placeholder (`downloads`, `p0`, `active_users`: issue
+sample (read lately) of each metric named like a placeholder (`downloads`, `p0`, `active_users`: issue
 13's [[metrics]]), and live ones from the forge (downloads, the release's URL, open issues by
 priority), posted to a webhook after the operator saw it, or handed over to post by hand.
 The same post is never made twice."""
@@ -21,7 +21,7 @@ from cockpit.errors import CockpitError, Problem
 from cockpit.forge import announce
 from cockpit.journal.events import Announcement, MetricSample, StepStatus
 from cockpit.journal.store import Journal
-from cockpit.metricfields import MetricBase
+from cockpit.metricfields import MetricBase, fresh_for
 from cockpit.params import placeholders, prose, substitute
 from cockpit.steps.base import Asks, Outcome, PlanContext, StepBase, StepContext
 from cockpit.steps.questions import Manual, Values
@@ -213,23 +213,16 @@ class AnnounceStep(StepBase):
         return announce.render(template, live)
 
 
-FRESH_READS = 3
-"""A sample is a number to post while no older than this many of its metric's intervals..."""
-FRESH_AT_LEAST = timedelta(minutes=15)
-"""...or than this, whichever is longer."""
-
-
 def latest_samples(journal: Journal, metrics: Sequence[MetricBase]) -> dict[str, float]:
-    """The latest journaled value of each configured metric (`metric_sample` events), by name,
-    while fresh by the journal's clock (`FRESH_READS`): a sample from before its source
-    stopped answering, or from before the cockpit was last closed, is not what a post says
-    now (asked instead, or taken from the forge)."""
+    """The latest journaled value of each metric (`metric_sample` events), by name, while
+    fresh by the journal's clock (`fresh_for` its interval; a metric no longer configured: no
+    interval): a sample from before its source stopped answering, or from before the cockpit
+    was last closed, is not what a post says now (asked instead, or taken from the forge)."""
     now, every = journal.clock.now(), {m.name: m.every for m in metrics}
     return {name: float(value) for name, (value, at)
             in journal.latest_values(MetricSample.KIND, "metric", "value").items()
             if isinstance(value, int | float)
-            and now - at <= max(FRESH_AT_LEAST, timedelta(seconds=FRESH_READS
-                                                          * every.get(name, 0)))}
+            and now - at <= timedelta(seconds=fresh_for(every.get(name, 0)))}
 
 
 def count_text(value: float) -> str:

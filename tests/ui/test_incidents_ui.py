@@ -461,3 +461,9 @@ async def test_a_p2_shows_its_fix_deadline_and_no_p0_pace(
         assert "no update cadence for a P2" in people and "OVERDUE" not in people
         assert "🔥 #1 P2 identify" in header_of(app) and "OVER" not in header_of(app)
         assert "left" not in header_of(app).split("🔥")[1]
+        await pilot.press("t")
+        await until(pilot, lambda: app.current_mode == "timeline")
+        await pilot.press("u")  # no P0 alert is due for it: u stays the launch's update key
+        await pilot.pause(0.3)
+        assert app.current_mode == "timeline" and not any(
+            r.playbook == "incident-alert" for r in app.state.runs.values())

@@ -115,6 +115,31 @@ async def test_a_dialogs_error_is_shown_whole(size: tuple[int, int]) -> None:
                 assert not error.region.overlaps(button.region), (error_id, size)
 
 
+async def test_many_errors_leave_the_title_and_fields_their_rows() -> None:
+    """Seven refused values at 80x24 (an incident's update has seven parameters): the error
+    takes at most six rows; the title and some of the fields stay in view."""
+    from textual.widgets import Static
+
+    specs = {f"field{i}": ParamSpec(type="string", description="a value") for i in range(7)}
+
+    async def refuse_all(_: dict[str, str]) -> list[str]:
+        return [f"param field{i}: is required (give it a value)" for i in range(7)]
+
+    app: App[None] = App()
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = ParamsModal("Run: Incident Update", specs, {}, refuse_all)
+        app.push_screen(dialog)
+        await pilot.pause(0.3)
+        await pilot.click("#ok")
+        await pilot.pause()
+        error = dialog.query_one("#params-error", Static)
+        title, fields = dialog.query_one(".modal-title"), dialog.query_one(".modal-scroll")
+        box = dialog.query_one(".modal-box").content_region
+        assert 0 < error.region.height <= 6
+        assert box.contains_region(title.region) and not title.region.overlaps(error.region)
+        assert fields.region.height >= 3 and not fields.region.overlaps(error.region)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_timeline_shows_status_and_names(size: tuple[int, int], config: Config,
                                                    runbook: Runbook, journal: Journal,

@@ -104,6 +104,11 @@ def test_a_p2_keeps_its_fix_deadline_and_no_p0_pace(journal: Journal, rules: Inc
 def test_the_pace_names_only_defined_severities(rules: Incidents) -> None:
     with pytest.raises(ValueError, match="paced: severity 'P9' is not defined"):
         Incidents.model_validate({**rules.model_dump(by_alias=True), "paced": ["P0", "P9"]})
+    # a runbook of its own, from before `paced`, with no P0: it loads, nothing is paced
+    own = rules.model_dump(by_alias=True, exclude={"paced"})
+    own["severities"] = [s for s in own["severities"] if s["name"] != "P0"]
+    loaded = Incidents.model_validate(own)
+    assert not loaded.paces("P1")
 
 
 def test_going_back_is_explicit_and_bad_input_journals_nothing(

@@ -109,8 +109,10 @@ def test_a_default_from_a_metric_is_its_latest_sample_else_asked() -> None:
 
 def test_a_sample_is_offered_only_while_fresh(config: Config, tmp_path: Path) -> None:
     """Repro: an update posted at 14:05 offered the active users read at 08:00 (the source
-    had failed since, or the cockpit was closed): a number to post is one read lately, within
-    three of its metric's intervals (15 minutes at least); else it is asked."""
+    had failed since, or the cockpit was closed): a number to post is one read lately (within
+    the ten minutes after which an unchanged value is journaled again, plus two of its
+    metric's intervals); else it is asked."""
+    from cockpit.metricfields import KEEPALIVE, fresh_for
     from cockpit.metricsconfig import CommandMetric
 
     users = CommandMetric(kind="command", name="active_users", run="users", every=1200)
@@ -122,15 +124,19 @@ def test_a_sample_is_offered_only_while_fresh(config: Config, tmp_path: Path) ->
         journal.record(MetricSample(metric="active_users", value=1204, source="test"))
         journal.record(MetricSample(metric="unwatched", value=7, source="test"))
         offered = {}
-        for minutes in (14, 16, 59, 61):
+        for minutes in (9, 11, 49, 51):
             clock.set(read + timedelta(minutes=minutes))
             offered[minutes] = sorted(k for k in Planner(watched, journal).context()
                                       if k.startswith("metric."))
-        assert offered == {14: ["metric.active_users", "metric.unwatched"],
-                           16: ["metric.active_users"],  # every 20 min: fresh for an hour
-                           59: ["metric.active_users"], 61: []}
+        assert offered == {9: ["metric.active_users", "metric.unwatched"],
+                           11: ["metric.active_users"],  # every 20 min: fresh for 50
+                           49: ["metric.active_users"], 51: []}
     finally:
         journal.close()
+    # a source that answers the same value is journaled again KEEPALIVE after its last write,
+    # at its next poll: never older than that while it answers, so never stale
+    for every in (1.0, 30.0, 300.0, 3600.0):
+        assert fresh_for(every) > KEEPALIVE + every
 
 
 def test_the_planner_offers_the_latest_samples_by_the_journals_clock(
