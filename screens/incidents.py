@@ -21,11 +21,7 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from cockpit.clock import local_time
 from cockpit.runbook.incidents import Incidents
-from cockpit.state.incidents import (
-    Incident,
-    badge,
-    clocks,
-)
+from cockpit.state.incidents import Incident, badge, clocks
 from cockpit.state.launch import LaunchState
 from screens.base import Feed, ModeScreen
 from widgets.footer import CockpitFooter

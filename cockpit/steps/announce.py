@@ -1,7 +1,8 @@
 """Announce steps: a runbook template filled with the run's values, the latest journaled
-sample (read lately) of each metric named like a placeholder (`downloads`, `p0`, `active_users`: issue
-13's [[metrics]]), and live ones from the forge (downloads, the release's URL, open issues by
-priority), posted to a webhook after the operator saw it, or handed over to post by hand.
+sample, read lately, of each metric named like a placeholder (`downloads`, `p0`,
+`active_users`: issue 13's [[metrics]]), and live ones from the forge (downloads, the
+release's URL, open issues by priority), posted to a webhook after the operator saw it, or
+handed over to post by hand.
 The same post is never made twice."""
 
 from __future__ import annotations
