@@ -33,9 +33,11 @@ def local_time(at: datetime, tz: tzinfo, fmt: str = SHOWN, *, zone: bool = False
 
 def clock_time(at: datetime, now: datetime, tz: tzinfo) -> str:
     """A deadline's time of day in the release's zone ("12:45"), with its weekday when it is
-    not today there ("Sat 12:45"): a deadline a day away must not read as this afternoon."""
-    same_day = at.astimezone(tz).date() == now.astimezone(tz).date()
-    return local_time(at, tz, "%H:%M" if same_day else "%a %H:%M")
+    not today there ("Sat 12:45"): a deadline a day away must not read as this afternoon; and
+    its date too from six days away ("Sat 12 Dec 12:45"): a P2's week must not read as today."""
+    days = abs((at.astimezone(tz).date() - now.astimezone(tz).date()).days)
+    return local_time(at, tz, "%H:%M" if days == 0 else "%a %H:%M" if days < 6
+                      else "%a %d %b %H:%M")
 
 
 LAUNCH_MARGIN = timedelta(days=366)

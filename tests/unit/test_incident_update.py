@@ -98,3 +98,4 @@ def test_a_deadline_on_another_day_names_its_day() -> None:
     now = datetime(2026, 1, 15, 22, 48, tzinfo=UTC)  # Fri 10:48 in UTC+12
     assert clock_time(now + timedelta(minutes=57), now, PLUS_12) == "11:45"
     assert clock_time(now + timedelta(hours=23, minutes=57), now, PLUS_12) == "Sat 10:45"
+    assert clock_time(now + timedelta(days=7), now, PLUS_12) == "Fri 23 Jan 10:48"  # a week on
